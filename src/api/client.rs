@@ -1,0 +1,435 @@
+//! Walking `/api/models` with reqwest: page 1 first, then the rest through a
+//! bounded pool of workers, each request retried per [`super::retry`]. Pages are
+//! handed to a [`PageSink`] as they arrive; progress and retries are reported
+//! through a callback, so this module never prints.
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use jiff::Timestamp;
+use reqwest::Url;
+use reqwest::header::{CONTENT_TYPE, LOCATION, RETRY_AFTER};
+use serde_json::value::RawValue;
+use tokio::sync::{Semaphore, SemaphorePermit, mpsc};
+use tokio::task::JoinSet;
+
+use super::paging::{self, PageCheck, PageMeta, PagingError, Plan, Tally};
+use super::retry::{Backoff, Failure, jitter, parse_retry_after};
+use super::wire::{Answer, Problem, error_body};
+
+/// How many times the whole catalog is walked before a moving catalog is an error.
+pub const MAX_WALKS: u32 = 3;
+
+#[derive(Clone, Debug)]
+pub struct WalkOptions {
+    /// The full `/api/models` URL.
+    pub url: Url,
+    pub page_size: u64,
+    pub concurrency: usize,
+    pub timeout: Duration,
+    pub retries: u32,
+    pub backoff: Backoff,
+}
+
+/// What the walk tells its caller while it runs.
+#[derive(Clone, Debug)]
+pub enum Event {
+    /// A page was stored; `of` is the number of pages when known.
+    Page {
+        done: u64,
+        of: Option<u64>,
+    },
+    Retry {
+        url: String,
+        failure: Failure,
+        attempt: u32,
+        delay: Duration,
+    },
+    /// A 429 lowered the number of requests in flight.
+    Throttled {
+        concurrency: usize,
+    },
+    /// The catalog moved during the walk (`why`); it is walked again.
+    WalkAgain {
+        why: String,
+    },
+}
+
+pub type Reporter = Arc<dyn Fn(Event) + Send + Sync>;
+
+/// Where pages go: the sync stages them in the store.
+pub trait PageSink {
+    /// Forget every page (a new walk starts).
+    fn reset(&mut self) -> anyhow::Result<()>;
+    fn page(&mut self, number: u64, records: &[Box<RawValue>]) -> anyhow::Result<()>;
+    fn tally(&self) -> anyhow::Result<Tally>;
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WalkStats {
+    /// Pages fetched in the walk that completed.
+    pub pages: u64,
+    /// Retried requests, over all walks.
+    pub retries: u64,
+    pub walks: u32,
+    pub total: Option<u64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("{failure}{}\n  while fetching {url}", if *.attempts > 1 { format!(" (after {} attempts)", .attempts) } else { String::new() })]
+    Fetch { url: String, failure: Failure, attempts: u32 },
+    #[error(transparent)]
+    Paging(#[from] PagingError),
+    #[error("the catalog kept changing while it was read ({walks} walks; last: {why})")]
+    Unsettled { walks: u32, why: String },
+    #[error("the server reports {total} models but sent {collected} distinct ones, the same on every walk")]
+    Inconsistent { collected: u64, total: u64 },
+    #[error("cannot set up the HTTP client")]
+    Client(#[source] reqwest::Error),
+    #[error(transparent)]
+    Sink(anyhow::Error),
+}
+
+impl SyncError {
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            SyncError::Fetch { failure, .. } => failure.hint(),
+            SyncError::Unsettled { .. } | SyncError::Inconsistent { .. } => Some("try again in a minute"),
+            SyncError::Paging(PagingError::IgnoresPaging { .. }) => {
+                Some("check --base-url, or save the whole catalog to a file and use `sync --from FILE`")
+            }
+            _ => None,
+        }
+    }
+}
+
+/// One fetched answer, owned.
+struct Page {
+    meta: PageMeta,
+    records: Vec<Box<RawValue>>,
+    /// A hash of the records' text, to notice a page that repeats page 1.
+    fingerprint: u64,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Outcome {
+    Done,
+    /// A later page reported another `total`.
+    Shifted {
+        total: Option<u64>,
+    },
+}
+
+struct Ctx {
+    client: reqwest::Client,
+    opts: WalkOptions,
+    limiter: Limiter,
+    retries: AtomicU64,
+    report: Reporter,
+}
+
+/// Walks the whole catalog into `sink`.
+pub async fn walk(opts: &WalkOptions, sink: &mut dyn PageSink, report: Reporter) -> Result<WalkStats, SyncError> {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("cometcat/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(opts.timeout)
+        .build()
+        .map_err(SyncError::Client)?;
+    let ctx = Arc::new(Ctx {
+        client,
+        opts: opts.clone(),
+        limiter: Limiter::new(opts.concurrency.max(1)),
+        retries: AtomicU64::new(0),
+        report,
+    });
+    let mut previous: Option<Tally> = None;
+    let mut why = String::new();
+    let mut stats = WalkStats::default();
+    for walk in 1..=MAX_WALKS {
+        stats.walks = walk;
+        stats.pages = 0;
+        sink.reset().map_err(SyncError::Sink)?;
+        let first = fetch_page(&ctx, 1, opts.page_size).await?;
+        let plan = paging::plan(&first.meta, opts.page_size)?;
+        stats.total = first.meta.total;
+        sink.page(1, &first.records).map_err(SyncError::Sink)?;
+        stats.pages += 1;
+        let of = match plan {
+            Plan::Whole => Some(1),
+            Plan::Pages { last, .. } => Some(last),
+            Plan::UntilShort { .. } => None,
+        };
+        (ctx.report)(Event::Page { done: 1, of });
+        let outcome = match plan {
+            Plan::Whole => Outcome::Done,
+            Plan::Pages { last, size } => fetch_pages(&ctx, &first, last, size, sink, &mut stats).await?,
+            Plan::UntilShort { size } => fetch_until_short(&ctx, &first, size, sink, &mut stats).await?,
+        };
+        let total = first.meta.total.unwrap_or_default();
+        match outcome {
+            Outcome::Shifted { total: now } => {
+                why =
+                    format!("the server's total went from {total} to {}", now.map_or("none".into(), |n| n.to_string()));
+                previous = None;
+            }
+            Outcome::Done => {
+                let tally = sink.tally().map_err(SyncError::Sink)?;
+                if paging::complete(first.meta.total, &tally, previous.as_ref()) {
+                    stats.retries = ctx.retries.load(Ordering::Relaxed);
+                    return Ok(stats);
+                }
+                // The same incomplete answer twice: the server is not moving, it is wrong.
+                if previous.as_ref().is_some_and(|p| p.fingerprint == tally.fingerprint) {
+                    return Err(SyncError::Inconsistent { collected: tally.collected, total });
+                }
+                why = format!("{} of {total} models collected", tally.collected);
+                previous = Some(tally);
+            }
+        }
+        if walk < MAX_WALKS {
+            (ctx.report)(Event::WalkAgain { why: why.clone() });
+        }
+    }
+    Err(SyncError::Unsettled { walks: MAX_WALKS, why })
+}
+
+/// Pages 2..=last, up to `concurrency` at a time, stored in arrival order.
+async fn fetch_pages(
+    ctx: &Arc<Ctx>,
+    first: &Page,
+    last: u64,
+    size: u64,
+    sink: &mut dyn PageSink,
+    stats: &mut WalkStats,
+) -> Result<Outcome, SyncError> {
+    if last < 2 {
+        return Ok(Outcome::Done);
+    }
+    let workers_wanted = ctx.opts.concurrency.clamp(1, (last - 1).min(usize::MAX as u64) as usize);
+    let (tx, mut rx) = mpsc::channel::<(u64, Result<Page, SyncError>)>(workers_wanted);
+    let next = Arc::new(AtomicU64::new(2));
+    // Dropping the set (on any early return) aborts the workers.
+    let mut workers = JoinSet::new();
+    for _ in 0..workers_wanted {
+        let (ctx, tx, next) = (Arc::clone(ctx), tx.clone(), Arc::clone(&next));
+        workers.spawn(async move {
+            loop {
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                if k > last {
+                    return;
+                }
+                let result = fetch_page(&ctx, k, size).await;
+                let failed = result.is_err();
+                if tx.send((k, result)).await.is_err() || failed {
+                    return;
+                }
+            }
+        });
+    }
+    drop(tx);
+    while let Some((k, result)) = rx.recv().await {
+        if let Some(shifted) = store_page(ctx, k, &result?, first, sink, stats, Some(last))? {
+            return Ok(shifted);
+        }
+    }
+    Ok(Outcome::Done)
+}
+
+/// Checks page `k` against page 1 and hands it to the sink; `Some` when the
+/// catalog moved and the walk must start again.
+fn store_page(
+    ctx: &Ctx,
+    k: u64,
+    page: &Page,
+    first: &Page,
+    sink: &mut dyn PageSink,
+    stats: &mut WalkStats,
+    of: Option<u64>,
+) -> Result<Option<Outcome>, SyncError> {
+    if paging::check(k, &page.meta, &first.meta, page.fingerprint == first.fingerprint)? == PageCheck::Shifted {
+        return Ok(Some(Outcome::Shifted { total: page.meta.total }));
+    }
+    sink.page(k, &page.records).map_err(SyncError::Sink)?;
+    stats.pages += 1;
+    (ctx.report)(Event::Page { done: stats.pages, of });
+    Ok(None)
+}
+
+/// Without a `total`: pages one after another until a short (or empty) one.
+async fn fetch_until_short(
+    ctx: &Ctx,
+    first: &Page,
+    size: u64,
+    sink: &mut dyn PageSink,
+    stats: &mut WalkStats,
+) -> Result<Outcome, SyncError> {
+    if first.meta.len < size {
+        return Ok(Outcome::Done);
+    }
+    for k in 2..=paging::MAX_PAGES {
+        let page = fetch_page(ctx, k, size).await?;
+        if let Some(shifted) = store_page(ctx, k, &page, first, sink, stats, None)? {
+            return Ok(shifted);
+        }
+        if page.meta.len < size {
+            return Ok(Outcome::Done);
+        }
+    }
+    Err(PagingError::TooManyPages { total: paging::MAX_PAGES * size, size }.into())
+}
+
+/// One page, retried as the policy allows.
+async fn fetch_page(ctx: &Ctx, number: u64, size: u64) -> Result<Page, SyncError> {
+    let mut url = ctx.opts.url.clone();
+    url.query_pairs_mut().append_pair("page", &number.to_string()).append_pair("page_size", &size.to_string());
+    let mut attempt = 0;
+    loop {
+        let result = {
+            let _permit = ctx.limiter.acquire().await;
+            try_once(ctx, &url).await
+        };
+        let failure = match result {
+            Ok(page) => return Ok(page),
+            Err(failure) => failure,
+        };
+        if failure.is_rate_limit()
+            && let Some(concurrency) = ctx.limiter.throttle()
+        {
+            (ctx.report)(Event::Throttled { concurrency });
+        }
+        match ctx.opts.backoff.delay(&failure, attempt, ctx.opts.retries, jitter()) {
+            Some(delay) => {
+                ctx.retries.fetch_add(1, Ordering::Relaxed);
+                attempt += 1;
+                (ctx.report)(Event::Retry { url: url.to_string(), failure, attempt, delay });
+                tokio::time::sleep(delay).await;
+            }
+            None => {
+                return Err(SyncError::Fetch { url: url.to_string(), failure, attempts: attempt + 1 });
+            }
+        }
+    }
+}
+
+async fn try_once(ctx: &Ctx, url: &Url) -> Result<Page, Failure> {
+    let response = ctx.client.get(url.clone()).timeout(ctx.opts.timeout).send().await.map_err(transport)?;
+    let status = response.status();
+    let header = |name| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    if status.is_redirection() {
+        let location = header(LOCATION).unwrap_or_else(|| "nowhere".to_owned());
+        return Err(Failure::Redirect { status: status.as_u16(), location });
+    }
+    let retry_after = header(RETRY_AFTER).and_then(|v| parse_retry_after(&v, Timestamp::now()));
+    let html = header(CONTENT_TYPE).is_some_and(|t| t.to_ascii_lowercase().contains("html"));
+    let body = response.bytes().await.map_err(transport)?;
+    if !status.is_success() {
+        let (code, message) = error_body(&body);
+        return Err(Failure::Status { status: status.as_u16(), retry_after, code, message });
+    }
+    let text_start = body.iter().find(|b| !b.is_ascii_whitespace());
+    if html || text_start == Some(&b'<') {
+        return Err(Failure::Html);
+    }
+    let answer = Answer::parse(&body).map_err(|e| {
+        if e.is_eof() {
+            Failure::Truncated(e.to_string())
+        } else if e.is_data() {
+            Failure::Shape(e.to_string())
+        } else {
+            Failure::NotJson(e.to_string())
+        }
+    })?;
+    let meta = answer.meta();
+    let records = answer.into_records().map_err(|p| match p {
+        Problem::Refused(message) => Failure::Refused(message),
+        Problem::NoData => Failure::Shape("it has no `data` list".into()),
+    })?;
+    let mut hasher = DefaultHasher::new();
+    for r in &records {
+        r.get().hash(&mut hasher);
+    }
+    Ok(Page { meta, records: records.into_iter().map(|r| r.to_owned()).collect(), fingerprint: hasher.finish() })
+}
+
+/// A transport error as a failure, described by its innermost cause.
+fn transport(e: reqwest::Error) -> Failure {
+    if e.is_timeout() {
+        return Failure::Timeout;
+    }
+    let mut cause: &dyn std::error::Error = &e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    let text = cause.to_string();
+    if e.is_body() || e.is_decode() { Failure::Truncated(text) } else { Failure::Connection(text) }
+}
+
+/// Bounds the requests in flight. A 429 lowers the bound by one for the rest of
+/// the walk (never below one); a permit owed while all were in use is retired
+/// when it comes back.
+struct Limiter {
+    semaphore: Semaphore,
+    limit: AtomicUsize,
+    owed: AtomicUsize,
+}
+
+struct Permit<'a> {
+    permit: Option<SemaphorePermit<'a>>,
+    limiter: &'a Limiter,
+}
+
+impl Limiter {
+    fn new(limit: usize) -> Limiter {
+        Limiter { semaphore: Semaphore::new(limit), limit: AtomicUsize::new(limit), owed: AtomicUsize::new(0) }
+    }
+
+    async fn acquire(&self) -> Permit<'_> {
+        let permit = self.semaphore.acquire().await.expect("the semaphore is never closed");
+        Permit { permit: Some(permit), limiter: self }
+    }
+
+    /// Lowers the bound by one; returns the new bound, or `None` at one already.
+    fn throttle(&self) -> Option<usize> {
+        let previous = self.limit.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| (n > 1).then(|| n - 1)).ok()?;
+        if self.semaphore.forget_permits(1) == 0 {
+            self.owed.fetch_add(1, Ordering::SeqCst);
+        }
+        Some(previous - 1)
+    }
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        let owed = &self.limiter.owed;
+        if let Some(permit) = self.permit.take()
+            && owed.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok()
+        {
+            permit.forget();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn throttling_never_goes_below_one_request_in_flight() {
+        let limiter = Limiter::new(3);
+        let held = [limiter.acquire().await, limiter.acquire().await, limiter.acquire().await];
+        assert_eq!(limiter.throttle(), Some(2));
+        assert_eq!(limiter.throttle(), Some(1));
+        assert_eq!(limiter.throttle(), None);
+        // Every permit was in use, so the two retired ones are owed and kept back
+        // as permits come home.
+        assert_eq!(limiter.owed.load(Ordering::SeqCst), 2);
+        drop(held);
+        assert_eq!(limiter.semaphore.available_permits(), 1);
+        let _one = limiter.acquire().await;
+        assert_eq!(limiter.semaphore.available_permits(), 0);
+    }
+}

@@ -1,0 +1,66 @@
+//! CometAPI's `/api/models`: the wire format ([`wire`]), the paging plan
+//! ([`paging`]) and retry policy ([`retry`]) as pure functions, and the reqwest
+//! walker that uses them ([`client`]). No key is ever read, sent or stored: the
+//! catalog is public.
+
+pub mod client;
+pub mod paging;
+pub mod retry;
+pub mod wire;
+
+use reqwest::Url;
+
+pub const DEFAULT_BASE_URL: &str = "https://api.cometapi.com";
+
+/// The `/api/models` URL under `base`. `base` must be https, or http on a
+/// loopback host (local servers, tests).
+pub fn models_url(base: &str) -> Result<Url, String> {
+    let mut url = Url::parse(base.trim()).map_err(|e| format!("--base-url {base:?} is not a URL ({e})"))?;
+    let host = url.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']');
+    let loopback =
+        host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        "http" => {
+            return Err(format!("--base-url {base:?} must use https:// (plain http only for loopback hosts)"));
+        }
+        other => {
+            return Err(format!("--base-url {base:?} has scheme {other:?}; use https://"));
+        }
+    }
+    if host.is_empty() {
+        return Err(format!("--base-url {base:?} has no host"));
+    }
+    if !url.path().ends_with('/') {
+        url.set_path(&format!("{}/", url.path()));
+    }
+    url.set_query(None);
+    url.set_fragment(None);
+    url.join("api/models").map_err(|e| format!("--base-url {base:?}: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_must_be_https_except_loopback() {
+        let ok = [
+            ("https://api.cometapi.com", "https://api.cometapi.com/api/models"),
+            ("https://api.cometapi.com/", "https://api.cometapi.com/api/models"),
+            ("https://example.com/proxy", "https://example.com/proxy/api/models"),
+            ("http://127.0.0.1:8080", "http://127.0.0.1:8080/api/models"),
+            ("http://localhost:3000/", "http://localhost:3000/api/models"),
+            ("http://[::1]:9000", "http://[::1]:9000/api/models"),
+        ];
+        for (base, want) in ok {
+            assert_eq!(models_url(base).unwrap().as_str(), want, "{base}");
+        }
+        for base in
+            ["http://api.cometapi.com", "http://10.0.0.1", "ftp://x.y", "api.cometapi.com", "http://127.0.0.1.evil.com"]
+        {
+            assert!(models_url(base).is_err(), "{base} should be refused");
+        }
+    }
+}

@@ -1,0 +1,553 @@
+//! The catalog's domain types — [`Model`], [`Pricing`], [`Endpoint`] — and the
+//! one place where a raw `/api/models` record becomes a model ([`parse_record`]).
+//!
+//! Parsing is lenient field by field and strict about money: a field of the wrong
+//! shape is dropped with a warning and the rest of the record is kept; a record
+//! without an id is quarantined. Nothing here touches the network or the disk.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::pricing::{Money, Prices};
+
+/// The only currency string the catalog is known to use, whatever the unit.
+pub const USD: &str = "USD / M Tokens";
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Model {
+    pub id: String,
+    pub code: Option<String>,
+    pub name: Option<String>,
+    pub provider: Option<String>,
+    pub provider_code: Option<String>,
+    pub description: Option<String>,
+    pub model_type: Option<String>,
+    pub features: Vec<String>,
+    pub endpoints: Vec<Endpoint>,
+    pub pricing: Pricing,
+    pub context_length: Option<u64>,
+    pub max_completion_tokens: Option<u64>,
+    pub upcoming: bool,
+    pub created: Option<i64>,
+    pub api_doc_url: Option<String>,
+}
+
+/// One way to call a model: a label such as `openai-chat`, with its path and
+/// method when the catalog gives them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
+pub struct Endpoint {
+    pub key: String,
+    pub path: Option<String>,
+    pub method: Option<String>,
+}
+
+/// Prices as listed, with the ratio CometAPI applies to them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Pricing {
+    pub currency: Option<String>,
+    pub listed: Prices,
+    /// As listed; `None` means 1.
+    pub ratio: Option<Money>,
+}
+
+/// Why a model has no usable prices.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Unpriced {
+    NoPrice,
+    UnsupportedCurrency(String),
+}
+
+impl Pricing {
+    pub fn ratio(&self) -> Money {
+        self.ratio.unwrap_or(Money::ONE)
+    }
+
+    /// The listed prices when they are in a currency cometcat understands.
+    pub fn usable(&self) -> Result<&Prices, Unpriced> {
+        match &self.currency {
+            Some(c) if c != USD => Err(Unpriced::UnsupportedCurrency(c.clone())),
+            _ if self.listed.is_empty() => Err(Unpriced::NoPrice),
+            _ => Ok(&self.listed),
+        }
+    }
+
+    /// Listed × ratio; `None` when unpriced, in another currency, or out of range.
+    pub fn effective(&self) -> Option<Prices> {
+        self.usable().ok()?.scaled(self.ratio()).ok()
+    }
+}
+
+/// What became of one raw record.
+#[derive(Debug)]
+pub enum Record {
+    Model { model: Box<Model>, warnings: Vec<String> },
+    Quarantined { reason: String },
+}
+
+/// Turns one raw record into a model, collecting a warning for every field it
+/// had to drop. `value` must be the record parsed with serde_json's
+/// `arbitrary_precision`, so numbers still carry their text.
+pub fn parse_record(value: &Value) -> Record {
+    let Some(obj) = value.as_object() else {
+        return Record::Quarantined { reason: format!("the record is {}, not an object", kind(value)) };
+    };
+    let id = match obj.get("id") {
+        Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        None | Some(Value::Null) => {
+            return Record::Quarantined { reason: "the record has no id".into() };
+        }
+        Some(Value::String(_)) => {
+            return Record::Quarantined { reason: "the record's id is empty".into() };
+        }
+        Some(other) => {
+            return Record::Quarantined { reason: format!("the record's id is {}, not a string", kind(other)) };
+        }
+    };
+    let mut p = Parser { id: &id, warnings: Vec::new() };
+    let pricing = p.pricing(obj.get("pricing"));
+    let model = Model {
+        code: p.text(obj, "code"),
+        name: p.text(obj, "name"),
+        provider: p.text(obj, "provider"),
+        provider_code: p.text(obj, "provider_code"),
+        description: p.text(obj, "description"),
+        model_type: p.text(obj, "model_type"),
+        features: p.features(obj.get("features")),
+        endpoints: p.endpoints(obj.get("endpoints")),
+        pricing,
+        context_length: p.tokens(obj, "context_length"),
+        max_completion_tokens: p.tokens(obj, "max_completion_tokens"),
+        upcoming: p.flag(obj, "upcoming"),
+        created: p.created(obj.get("created")),
+        api_doc_url: p.text(obj, "api_doc_url"),
+        id: id.clone(),
+    };
+    Record::Model { model: Box::new(model), warnings: p.warnings }
+}
+
+struct Parser<'a> {
+    id: &'a str,
+    warnings: Vec<String>,
+}
+
+impl Parser<'_> {
+    fn warn(&mut self, field: &str, problem: impl std::fmt::Display) {
+        self.warnings.push(format!("{}: {field} {problem}; dropped", self.id));
+    }
+
+    fn text(&mut self, obj: &Map<String, Value>, field: &str) -> Option<String> {
+        match obj.get(field)? {
+            Value::Null => None,
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            other => {
+                self.warn(field, format_args!("is {}, not a string", kind(other)));
+                None
+            }
+        }
+    }
+
+    fn flag(&mut self, obj: &Map<String, Value>, field: &str) -> bool {
+        match obj.get(field) {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => *b,
+            Some(other) => {
+                self.warn(field, format_args!("is {}, not true or false", kind(other)));
+                false
+            }
+        }
+    }
+
+    fn created(&mut self, value: Option<&Value>) -> Option<i64> {
+        match value? {
+            Value::Null => None,
+            Value::Number(n) if n.as_i64().is_some() => n.as_i64(),
+            Value::String(s) if s.parse::<i64>().is_ok() => s.parse().ok(),
+            other => {
+                self.warn("created", format_args!("is {}, not a unix time", describe(other)));
+                None
+            }
+        }
+    }
+
+    fn tokens(&mut self, obj: &Map<String, Value>, field: &str) -> Option<u64> {
+        let value = obj.get(field)?;
+        let parsed = match value {
+            Value::Null => return None,
+            Value::Number(n) => parse_token_count(n.as_str()),
+            Value::String(s) if s.trim().is_empty() => return None,
+            Value::String(s) => parse_token_count(s),
+            _ => None,
+        };
+        if parsed.is_none() {
+            self.warn(field, format_args!("is {}, not a token count", describe(value)));
+        }
+        parsed
+    }
+
+    fn features(&mut self, value: Option<&Value>) -> Vec<String> {
+        let items = match value {
+            None | Some(Value::Null) => return Vec::new(),
+            Some(Value::Array(items)) => items,
+            Some(other) => {
+                self.warn("features", format_args!("is {}, not a list", kind(other)));
+                return Vec::new();
+            }
+        };
+        let mut features = Vec::with_capacity(items.len());
+        for item in items {
+            match item {
+                Value::String(s) if !s.is_empty() => {
+                    if !features.contains(s) {
+                        features.push(s.clone());
+                    }
+                }
+                other => self.warn("features", format_args!("has an item that is {}", describe(other))),
+            }
+        }
+        features
+    }
+
+    fn endpoints(&mut self, value: Option<&Value>) -> Vec<Endpoint> {
+        let decoded;
+        let value = match value {
+            None | Some(Value::Null) => return Vec::new(),
+            Some(Value::String(s)) if s.trim().is_empty() => return Vec::new(),
+            Some(Value::String(s)) => match serde_json::from_str::<Value>(s) {
+                Ok(v) => {
+                    decoded = v;
+                    &decoded
+                }
+                Err(e) => {
+                    self.warn("endpoints", format_args!("is a string that is not JSON ({e})"));
+                    return Vec::new();
+                }
+            },
+            Some(v) => v,
+        };
+        let mut endpoints = match value {
+            Value::Object(map) => map.iter().map(|(key, spec)| endpoint(key, spec)).collect::<Vec<_>>(),
+            Value::Array(items) => items
+                .iter()
+                .filter_map(|item| match item {
+                    Value::String(label) => Some(Endpoint { key: label.clone(), ..Endpoint::default() }),
+                    Value::Object(o) => {
+                        o.get("key").or(o.get("name")).and_then(Value::as_str).map(|key| endpoint(key, item))
+                    }
+                    _ => None,
+                })
+                .collect(),
+            other => {
+                self.warn("endpoints", format_args!("is {}, not an object or a list", kind(other)));
+                return Vec::new();
+            }
+        };
+        endpoints.sort();
+        endpoints.dedup();
+        endpoints
+    }
+
+    fn pricing(&mut self, value: Option<&Value>) -> Pricing {
+        let obj = match value {
+            None | Some(Value::Null) => return Pricing::default(),
+            Some(Value::Object(obj)) => obj,
+            Some(other) => {
+                self.warn("pricing", format_args!("is {}, not an object", kind(other)));
+                return Pricing::default();
+            }
+        };
+        let currency = self.text(obj, "currency").filter(|c| !c.trim().is_empty());
+        if let Some(c) = &currency
+            && c != USD
+        {
+            self.warnings
+                .push(format!("{}: pricing.currency {c:?} is not {USD:?}; the model is treated as unpriced", self.id));
+        }
+        Pricing {
+            currency,
+            listed: Prices {
+                input: self.price(obj, "input"),
+                output: self.price(obj, "output"),
+                per_request: self.price(obj, "per_request"),
+                per_second: self.price(obj, "per_second"),
+            },
+            ratio: self.price(obj, "ratio"),
+        }
+    }
+
+    /// A price: a JSON number or a decimal string, exact and not negative.
+    fn price(&mut self, obj: &Map<String, Value>, field: &str) -> Option<Money> {
+        let value = obj.get(field)?;
+        let parsed = match value {
+            Value::Null => return None,
+            Value::Number(n) => Money::parse(n.as_str()),
+            Value::String(s) => s.parse::<Money>(),
+            other => {
+                self.warn(&format!("pricing.{field}"), format_args!("is {}, not a number", kind(other)));
+                return None;
+            }
+        };
+        match parsed {
+            Ok(money) if money.is_negative() => {
+                self.warn(&format!("pricing.{field}"), format_args!("is negative ({money})"));
+                None
+            }
+            Ok(money) => Some(money),
+            Err(e) => {
+                self.warn(&format!("pricing.{field}"), e);
+                None
+            }
+        }
+    }
+}
+
+fn endpoint(key: &str, spec: &Value) -> Endpoint {
+    let field = |name: &str| spec.get(name).and_then(Value::as_str).map(str::to_owned);
+    Endpoint { key: key.to_owned(), path: field("path"), method: field("method") }
+}
+
+/// A token count: `200000`, `"200000"`, `"200K"`, `"1M"`, `"1.5M"` (K = 1,000; M = 1,000,000).
+pub fn parse_token_count(text: &str) -> Option<u64> {
+    let t = text.trim().replace(['_', ','], "");
+    let (number, unit) = match t.char_indices().last()? {
+        (i, 'k' | 'K') => (&t[..i], 1_000u64),
+        (i, 'm' | 'M') => (&t[..i], 1_000_000),
+        (i, 'b' | 'B') => (&t[..i], 1_000_000_000),
+        _ => (t.as_str(), 1),
+    };
+    let amount = Money::parse(number.trim()).ok()?;
+    let total = amount.checked_mul(Money::from_u64(unit)).ok()?;
+    if total.is_negative() {
+        return None;
+    }
+    total.to_string().parse().ok()
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// A short description of a value for a warning: strings and numbers are quoted.
+fn describe(v: &Value) -> String {
+    match v {
+        Value::String(s) if s.chars().count() <= 40 => format!("{s:?}"),
+        Value::Number(n) => n.to_string(),
+        other => kind(other).to_owned(),
+    }
+}
+
+/// The sha256 of a record's canonical JSON: keys sorted, no whitespace, numbers
+/// as written. Equal records hash equal whatever their formatting.
+pub fn record_hash(value: &Value) -> String {
+    let mut hasher = Sha256::new();
+    canonical(value, &mut hasher);
+    hex(&hasher.finalize())
+}
+
+fn canonical(value: &Value, h: &mut Sha256) {
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            h.update(b"{");
+            for (i, key) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    h.update(b",");
+                }
+                h.update(Value::String(key.clone()).to_string().as_bytes());
+                h.update(b":");
+                canonical(&map[key], h);
+            }
+            h.update(b"}");
+        }
+        Value::Array(items) => {
+            h.update(b"[");
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    h.update(b",");
+                }
+                canonical(item, h);
+            }
+            h.update(b"]");
+        }
+        scalar => h.update(scalar.to_string().as_bytes()),
+    }
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn parse(v: Value) -> (Model, Vec<String>) {
+        match parse_record(&v) {
+            Record::Model { model, warnings } => (*model, warnings),
+            Record::Quarantined { reason } => panic!("quarantined: {reason}"),
+        }
+    }
+
+    fn parse_text(text: &str) -> (Model, Vec<String>) {
+        parse(serde_json::from_str(text).unwrap())
+    }
+
+    #[test]
+    fn endpoints_string_list_and_object_all_parse() {
+        let (m, w) = parse(json!({"id": "a", "endpoints":
+            "{\n \"openai-chat\": {\"path\": \"/v1/chat/completions\", \"method\": \"POST\"}}"}));
+        assert!(w.is_empty());
+        assert_eq!(
+            m.endpoints,
+            [Endpoint {
+                key: "openai-chat".into(),
+                path: Some("/v1/chat/completions".into()),
+                method: Some("POST".into())
+            }]
+        );
+        let (m, _) = parse(json!({"id": "a", "endpoints": ["image-generation", "openai"]}));
+        assert_eq!(m.endpoints.iter().map(|e| e.key.as_str()).collect::<Vec<_>>(), ["image-generation", "openai"]);
+        let (m, _) = parse(json!({"id": "a", "endpoints": {"anthropic": {"path": "/v1/messages"}}}));
+        assert_eq!(m.endpoints[0].path.as_deref(), Some("/v1/messages"));
+        let (m, _) = parse(json!({"id": "a", "endpoints": "[\"anthropic\"]"}));
+        assert_eq!(m.endpoints[0].key, "anthropic");
+    }
+
+    #[test]
+    fn an_endpoints_string_that_is_not_json_keeps_the_rest() {
+        let (m, w) = parse(json!({"id": "odd", "name": "Odd", "endpoints": "{not json"}));
+        assert!(m.endpoints.is_empty());
+        assert_eq!(m.name.as_deref(), Some("Odd"));
+        assert_eq!(w.len(), 1);
+        assert!(w[0].starts_with("odd: endpoints is a string that is not JSON"), "{w:?}");
+    }
+
+    #[test]
+    fn prices_are_exact_and_strings_are_accepted() {
+        let (m, w) = parse_text(
+            r#"{"id": "p", "pricing": {"currency": "USD / M Tokens", "input": 0.416, "output": "0.832",
+                "per_request": 1e-7, "per_second": 2.77778e-05, "ratio": 0.8}}"#,
+        );
+        assert!(w.is_empty(), "{w:?}");
+        let l = m.pricing.listed;
+        assert_eq!(l.input.unwrap().to_string(), "0.416");
+        assert_eq!(l.output.unwrap().to_string(), "0.832");
+        assert_eq!(l.per_request.unwrap().to_string(), "0.0000001");
+        assert_eq!(l.per_second.unwrap().to_string(), "0.0000277778");
+        let e = m.pricing.effective().unwrap();
+        assert_eq!(e.input.unwrap().to_string(), "0.3328");
+        assert_eq!(e.per_second.unwrap().to_string(), "0.00002222224");
+    }
+
+    #[test]
+    fn bad_prices_are_dropped_with_a_warning() {
+        let (m, w) = parse(json!({"id": "bad", "pricing": {
+            "input": "abc", "output": -1, "per_request": true, "per_second": {"x": 1}, "ratio": 0.8}}));
+        assert_eq!(m.pricing.listed, Prices::default());
+        assert_eq!(m.pricing.ratio.unwrap().to_string(), "0.8");
+        assert_eq!(
+            w,
+            [
+                "bad: pricing.input \"abc\" is not a decimal number; dropped",
+                "bad: pricing.output is negative (-1); dropped",
+                "bad: pricing.per_request is a boolean, not a number; dropped",
+                "bad: pricing.per_second is an object, not a number; dropped",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unknown_currency_makes_the_model_unpriced() {
+        let (m, w) = parse(json!({"id": "eur", "pricing": {"currency": "EUR / M Tokens", "input": 1}}));
+        assert_eq!(m.pricing.usable(), Err(Unpriced::UnsupportedCurrency("EUR / M Tokens".into())));
+        assert_eq!(m.pricing.effective(), None);
+        assert_eq!(m.pricing.listed.input.unwrap().to_string(), "1");
+        assert_eq!(w.len(), 1);
+    }
+
+    #[test]
+    fn missing_pricing_or_only_a_ratio_is_unpriced_not_free() {
+        let (m, _) = parse(json!({"id": "none"}));
+        assert_eq!(m.pricing.usable(), Err(Unpriced::NoPrice));
+        let (m, _) = parse(json!({"id": "ratio", "pricing": {"ratio": 0.8}}));
+        assert_eq!(m.pricing.usable(), Err(Unpriced::NoPrice));
+        let (m, _) = parse(json!({"id": "free", "pricing": {"input": 0, "output": 0}}));
+        assert!(m.pricing.usable().is_ok());
+    }
+
+    #[test]
+    fn records_without_an_id_are_quarantined() {
+        for (v, reason) in [
+            (json!({"code": "x"}), "the record has no id"),
+            (json!({"id": null}), "the record has no id"),
+            (json!({"id": "  "}), "the record's id is empty"),
+            (json!({"id": ["x"]}), "the record's id is a list, not a string"),
+            (json!("just a string"), "the record is a string, not an object"),
+        ] {
+            match parse_record(&v) {
+                Record::Quarantined { reason: r } => assert_eq!(r, reason),
+                Record::Model { .. } => panic!("{v} was not quarantined"),
+            }
+        }
+    }
+
+    #[test]
+    fn token_counts_accept_suffixes() {
+        let cases = [
+            ("200K", Some(200_000)),
+            ("200k", Some(200_000)),
+            ("1M", Some(1_000_000)),
+            ("1.5M", Some(1_500_000)),
+            ("128000", Some(128_000)),
+            ("64K", Some(64_000)),
+            ("1,048,576", Some(1_048_576)),
+            ("0.5K", Some(500)),
+            ("1.0005K", None),
+            ("-5", None),
+            ("lots", None),
+            ("", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(parse_token_count(text), want, "{text}");
+        }
+        let (m, w) = parse(json!({"id": "c", "context_length": "200K", "max_completion_tokens": 64000}));
+        assert_eq!((m.context_length, m.max_completion_tokens), (Some(200_000), Some(64_000)));
+        assert!(w.is_empty());
+        let (m, w) = parse(json!({"id": "c", "context_length": "huge"}));
+        assert_eq!(m.context_length, None);
+        assert_eq!(w, ["c: context_length is \"huge\", not a token count; dropped"]);
+    }
+
+    #[test]
+    fn odd_scalars_warn_and_keep_the_rest() {
+        let (m, w) = parse(json!({"id": "o", "upcoming": "yes", "features": ["a", 3, "a", "b"],
+            "created": "soon", "name": {"en": "x"}, "provider": "P"}));
+        assert!(!m.upcoming);
+        assert_eq!(m.features, ["a", "b"]);
+        assert_eq!(m.created, None);
+        assert_eq!(m.name, None);
+        assert_eq!(m.provider.as_deref(), Some("P"));
+        assert_eq!(w.len(), 4, "{w:?}");
+    }
+
+    #[test]
+    fn record_hash_ignores_formatting_but_not_content() {
+        let a: Value = serde_json::from_str(r#"{"id":"x","pricing":{"input":0.10,"ratio":1}}"#).unwrap();
+        let b: Value = serde_json::from_str("{ \"pricing\": {\"ratio\": 1, \"input\": 0.10}, \"id\": \"x\" }").unwrap();
+        let c: Value = serde_json::from_str(r#"{"id":"x","pricing":{"input":0.1,"ratio":1}}"#).unwrap();
+        assert_eq!(record_hash(&a), record_hash(&b));
+        // Numbers are kept as written: a changed spelling is a changed record.
+        assert_ne!(record_hash(&a), record_hash(&c));
+    }
+}

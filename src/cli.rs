@@ -1,0 +1,253 @@
+//! The command line, as clap types. Only types and value parsers live here:
+//! every doc comment is the `--help` text of its argument.
+
+use std::path::PathBuf;
+
+use clap::builder::FalseyValueParser;
+use clap::{ArgAction, Args, Parser, Subcommand};
+
+use crate::catalog::parse_token_count;
+use crate::output::Format;
+use crate::pricing::Money;
+use crate::query::{Filters, PricingKind, Sort, SortKey};
+
+/// Choose AI models and keep AI spend honest: a local, queryable copy of
+/// CometAPI's model catalog, with prices, cost estimates and a CI cost gate.
+#[derive(Debug, Parser)]
+#[command(name = "cometcat", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// The catalog database [default: $XDG_DATA_HOME/cometcat/catalog.db,
+    /// else ~/.local/share/cometcat/catalog.db]
+    #[arg(long, global = true, env = "COMETCAT_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Output format [default: table]
+    #[arg(long, global = true, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
+    /// Print nothing on stderr except errors
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Print more on stderr: every retry and every warning
+    #[arg(short, long, global = true, conflicts_with = "quiet")]
+    pub verbose: bool,
+    /// Never draw a progress bar
+    #[arg(long, global = true, env = "COMETCAT_NO_PROGRESS", action = ArgAction::SetTrue,
+          value_parser = FalseyValueParser::new())]
+    pub no_progress: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Fetch the catalog (or import a saved answer) into a new snapshot
+    Sync(SyncArgs),
+    /// List the models of the current snapshot
+    Models(ModelsArgs),
+    /// One model, every field, by id or code
+    Show(ShowArgs),
+    /// Providers, each with its number of models
+    Providers(FacetArgs),
+    /// Features, each with its number of models
+    Features(FacetArgs),
+    /// Model types, each with its number of models
+    Types(FacetArgs),
+    /// Endpoints, each with its number of models
+    Endpoints(FacetArgs),
+    /// The catalog as CSV, or as JSON that `sync --from` re-imports losslessly
+    Export(ExportArgs),
+    /// List the snapshots, newest first
+    Syncs,
+    /// Run one read-only SQL query over the catalog (see the README for the schema)
+    Sql(SqlArgs),
+    /// Print a shell completion script
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// The API's address; /api/models is appended
+    #[arg(long, value_name = "URL", default_value = crate::api::DEFAULT_BASE_URL)]
+    pub base_url: String,
+    /// Records to ask for per page (the server may answer with fewer)
+    #[arg(long, value_name = "N", default_value_t = 100,
+          value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub page_size: u64,
+    /// Pages fetched at once after the first
+    #[arg(long, value_name = "N", default_value_t = 4,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+    /// Seconds allowed for each request
+    #[arg(long, value_name = "SECS", default_value = "30", value_parser = positive_seconds)]
+    pub timeout: f64,
+    /// Retries for each request after a transient failure
+    #[arg(long, value_name = "N", default_value_t = 5,
+          value_parser = clap::value_parser!(u32).range(0..=100))]
+    pub retries: u32,
+    /// Import a saved /api/models answer, a cometcat export or a JSON array of
+    /// records instead of fetching ("-" reads stdin)
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["base_url", "page_size", "concurrency", "timeout", "retries"])]
+    pub from: Option<PathBuf>,
+}
+
+/// FILTERS, shared by every command that lists models. Text matches ignore case.
+#[derive(Debug, Args, Default, Clone)]
+pub struct FilterArgs {
+    /// Only models with feature F (repeat: must have all)
+    #[arg(long = "feature", value_name = "F", help_heading = "Filters")]
+    pub features: Vec<String>,
+    /// Only models from provider P, by name or provider_code (repeat: any)
+    #[arg(long = "provider", value_name = "P", help_heading = "Filters")]
+    pub providers: Vec<String>,
+    /// Only models of type T: text, image, audio, video, ... (repeat: any)
+    #[arg(long = "type", value_name = "T", help_heading = "Filters")]
+    pub types: Vec<String>,
+    /// Only models with endpoint E, by key or path (repeat: any)
+    #[arg(long = "endpoint", value_name = "E", help_heading = "Filters")]
+    pub endpoints: Vec<String>,
+    /// Only models whose id, code, name, description or provider contains TEXT
+    #[arg(long, value_name = "TEXT", help_heading = "Filters")]
+    pub search: Option<String>,
+    /// Only models whose effective input price (USD per 1M tokens) is at most this
+    #[arg(long, value_name = "USD", value_parser = price, help_heading = "Filters")]
+    pub max_input_price: Option<Money>,
+    /// Only models whose effective output price (USD per 1M tokens) is at most this
+    #[arg(long, value_name = "USD", value_parser = price, help_heading = "Filters")]
+    pub max_output_price: Option<Money>,
+    /// Only models with at least this context (200000, 200K, 1M)
+    #[arg(long, value_name = "TOKENS", value_parser = tokens, help_heading = "Filters")]
+    pub min_context: Option<u64>,
+    /// Only models priced this way
+    #[arg(long, value_enum, value_name = "KIND", help_heading = "Filters")]
+    pub pricing: Option<PricingKind>,
+    /// Include models announced but not yet callable
+    #[arg(long, help_heading = "Filters")]
+    pub include_upcoming: bool,
+}
+
+impl From<&FilterArgs> for Filters {
+    fn from(a: &FilterArgs) -> Filters {
+        Filters {
+            features: a.features.clone(),
+            providers: a.providers.clone(),
+            types: a.types.clone(),
+            endpoints: a.endpoints.clone(),
+            search: a.search.clone().filter(|s| !s.is_empty()),
+            max_input_price: a.max_input_price,
+            max_output_price: a.max_output_price,
+            min_context: a.min_context,
+            pricing: a.pricing,
+            include_upcoming: a.include_upcoming,
+        }
+    }
+}
+
+#[derive(Debug, Args, Default, Clone, Copy)]
+pub struct SortArgs {
+    /// Sort by this key; models without the value come last
+    #[arg(long, value_enum, value_name = "KEY", default_value_t = SortKey::Id)]
+    pub sort: SortKey,
+    /// Sort in descending order (ties still break by id, ascending)
+    #[arg(long)]
+    pub desc: bool,
+    /// Show at most N models
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u64>,
+}
+
+impl From<SortArgs> for Sort {
+    fn from(a: SortArgs) -> Sort {
+        Sort { key: a.sort, desc: a.desc }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ModelsArgs {
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    #[command(flatten)]
+    pub sort: SortArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Model id (tried first) or code
+    pub model: String,
+}
+
+#[derive(Debug, Args)]
+pub struct FacetArgs {
+    #[command(flatten)]
+    pub filters: FilterArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    /// Write to FILE (atomically) instead of stdout
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SqlArgs {
+    /// One SQL statement; anything that would write is refused
+    pub query: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// A non-negative price in USD.
+pub fn price(s: &str) -> Result<Money, String> {
+    let m: Money = s.parse().map_err(|e: crate::pricing::MoneyError| e.to_string())?;
+    if m.is_negative() {
+        return Err("a price cannot be negative".into());
+    }
+    Ok(m)
+}
+
+/// A token count: 1200, 200K, 1.5M.
+pub fn tokens(s: &str) -> Result<u64, String> {
+    parse_token_count(s).ok_or_else(|| format!("{s:?} is not a token count (a whole number like 1200, 200K or 1M)"))
+}
+
+fn positive_seconds(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v <= 86_400.0 => Ok(v),
+        _ => Err(format!("{s:?} is not a number of seconds between 0 and 86400")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn value_parsers_refuse_nonsense() {
+        assert_eq!(tokens("200K"), Ok(200_000));
+        assert!(tokens("-1").is_err());
+        assert!(tokens("18446744073709551616").is_err(), "u64 overflow");
+        assert!(price("-1").is_err());
+        assert_eq!(price("0.5").unwrap().to_string(), "0.5");
+        assert!(positive_seconds("0").is_err());
+        assert!(positive_seconds("NaN").is_err());
+        assert_eq!(positive_seconds("2.5"), Ok(2.5));
+    }
+}

@@ -1,0 +1,255 @@
+//! `cometcat sync`: walk the API (or read `--from` a file) into a new snapshot,
+//! then say what happened: warnings, a one-line summary, and with
+//! `--format json` the same summary as JSON on stdout.
+
+use std::io::Read;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use jiff::Timestamp;
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+use super::Ctx;
+use crate::api::client::{self, Event, PageSink, Reporter, WalkOptions};
+use crate::api::paging::Tally;
+use crate::api::wire::{Answer, Problem};
+use crate::api::{self};
+use crate::cli::SyncArgs;
+use crate::error::{Exit, UserError};
+use crate::output::{self, Format};
+use crate::store::{Committed, Ingest, SnapshotMeta, Store};
+
+/// Warnings shown before "... and N more" (all of them with `-v`).
+const SHOWN_WARNINGS: usize = 20;
+
+pub fn run(ctx: &mut Ctx<'_>, args: &SyncArgs) -> anyhow::Result<Exit> {
+    let format = ctx.settings.format("sync", Format::Table, &[Format::Table, Format::Json])?;
+    let started = Timestamp::now();
+    let clock = Instant::now();
+    let mut store = Store::create(&ctx.settings.db)?;
+    let committed = match &args.from {
+        Some(path) => import(&mut store, path, started)?,
+        None => fetch(ctx, &mut store, args, started)?,
+    };
+    let seconds = clock.elapsed().as_secs_f64();
+    report(ctx, &committed, seconds, format)?;
+    Ok(Exit::Ok)
+}
+
+fn fetch(ctx: &Ctx<'_>, store: &mut Store, args: &SyncArgs, started: Timestamp) -> anyhow::Result<Committed> {
+    let url = api::models_url(&args.base_url).map_err(UserError::usage)?;
+    let opts = WalkOptions {
+        url,
+        page_size: args.page_size,
+        concurrency: args.concurrency.into(),
+        timeout: Duration::from_secs_f64(args.timeout),
+        retries: args.retries,
+        backoff: ctx.settings.backoff,
+    };
+    let bar = if ctx.settings.progress {
+        ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
+    } else {
+        ProgressBar::hidden()
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} syncing {pos}/{len} pages {wide_bar} {elapsed}")
+            .expect("the template is valid"),
+    );
+    let report = reporter(bar.clone(), ctx.settings.quiet, ctx.settings.verbose);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let mut ingest = store.ingest()?;
+    let stats = runtime.block_on(client::walk(&opts, &mut ingest, report));
+    bar.finish_and_clear();
+    let stats = stats?;
+    let meta = SnapshotMeta {
+        started_at: started,
+        fetched_at: started,
+        source: opts.url.to_string(),
+        from_file: false,
+        pages: stats.pages,
+        total: stats.total,
+        retries: stats.retries,
+    };
+    Ok(ingest.commit(&meta)?)
+}
+
+/// Progress and retries, as the walk reports them.
+fn reporter(bar: ProgressBar, quiet: bool, verbose: bool) -> Reporter {
+    Arc::new(move |event| {
+        let say = |text: String| {
+            if !quiet {
+                bar.suspend(|| eprintln!("{text}"));
+            }
+        };
+        match event {
+            Event::Page { done, of } => {
+                if let Some(of) = of {
+                    bar.set_length(of);
+                }
+                bar.set_position(done);
+            }
+            Event::Retry { url, failure, attempt, delay } => {
+                if verbose {
+                    say(format!("retry {attempt} of {url} in {:.1}s: {failure}", delay.as_secs_f64()));
+                }
+            }
+            Event::Throttled { concurrency } => {
+                say(format!("warning: the server is limiting requests; {concurrency} at a time from now on"));
+            }
+            Event::WalkAgain { why } => {
+                say(format!("warning: the catalog changed during the sync ({why}); reading it again"))
+            }
+        }
+    })
+}
+
+impl PageSink for Ingest<'_> {
+    fn reset(&mut self) -> anyhow::Result<()> {
+        Ok(Ingest::reset(self)?)
+    }
+
+    fn page(&mut self, number: u64, records: &[Box<RawValue>]) -> anyhow::Result<()> {
+        Ok(self.add(number, records)?)
+    }
+
+    fn tally(&self) -> anyhow::Result<Tally> {
+        Ok(Tally { collected: self.collected()?, received: self.received(), fingerprint: self.fingerprint()? })
+    }
+}
+
+/// Imports a saved answer, a cometcat export, or a bare array of records.
+fn import(store: &mut Store, path: &Path, started: Timestamp) -> anyhow::Result<Committed> {
+    let (bytes, source) = if path == Path::new("-") {
+        let mut bytes = Vec::new();
+        std::io::stdin().read_to_end(&mut bytes).context("cannot read stdin")?;
+        (bytes, "-".to_owned())
+    } else {
+        let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let source = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+        (bytes, source.display().to_string())
+    };
+    let shown = if source == "-" { "stdin".to_owned() } else { path.display().to_string() };
+    let answer = Answer::parse(&bytes).map_err(|e| {
+        UserError::new(format!("{shown} is not a model list: {e}"))
+            .hint("give a saved /api/models answer, a `cometcat export --format json` file, or a JSON array of records")
+    })?;
+    let meta = answer.meta();
+    let fetched_at = match &answer {
+        Answer::Envelope(e) => e.fetched_at.as_deref().and_then(|t| t.parse::<Timestamp>().ok()),
+        Answer::Records(_) => None,
+    };
+    let records = answer.into_records().map_err(|problem| match problem {
+        Problem::Refused(message) => {
+            UserError::new(format!("{shown} holds a failed answer (success: false): {message}"))
+        }
+        Problem::NoData => UserError::new(format!("{shown} has no `data` list of records")),
+    })?;
+    if let (Some(page), Some(total)) = (meta.page.filter(|&p| p > 0), meta.total)
+        && total > meta.len
+    {
+        return Err(UserError::new(format!(
+            "{shown} holds page {page} ({} records) of a catalog of {total} models",
+            meta.len
+        ))
+        .hint("import the whole catalog: a page-0 answer, or a `cometcat export --format json` file")
+        .into());
+    }
+    let mut ingest = store.ingest()?;
+    ingest.add(0, &records)?;
+    if let Some(total) = meta.total {
+        let collected = ingest.collected()?;
+        if collected != total && ingest.received() != total {
+            return Err(UserError::new(format!(
+                "{shown} says it holds {total} models but has {collected} distinct ones"
+            ))
+            .into());
+        }
+    }
+    let snapshot = SnapshotMeta {
+        started_at: started,
+        fetched_at: fetched_at.unwrap_or(started),
+        source,
+        from_file: true,
+        pages: 1,
+        total: meta.total,
+        retries: 0,
+    };
+    Ok(ingest.commit(&snapshot)?)
+}
+
+#[derive(Serialize)]
+struct Summary<'a> {
+    snapshot: i64,
+    source: &'a str,
+    fetched_at: &'a str,
+    models: i64,
+    pages: i64,
+    retries: i64,
+    warnings: i64,
+    quarantined: i64,
+    duplicates: u64,
+    added: i64,
+    removed: i64,
+    changed: i64,
+    unchanged: bool,
+    seconds: f64,
+    messages: &'a [String],
+}
+
+fn report(ctx: &mut Ctx<'_>, c: &Committed, seconds: f64, format: Format) -> anyhow::Result<()> {
+    let s = &c.snapshot;
+    let shown = if ctx.settings.verbose { c.warnings.len() } else { SHOWN_WARNINGS };
+    for warning in c.warnings.iter().take(shown) {
+        ctx.warn(warning);
+    }
+    if c.warnings.len() > shown {
+        ctx.warn(format_args!("... and {} more (run with -v to see them all)", c.warnings.len() - shown));
+    }
+    if c.duplicates > 0 {
+        ctx.note(format_args!("collapsed {} records listed twice", c.duplicates));
+    }
+    let plural = |n: i64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let change = if c.unchanged { " (unchanged)" } else { "" };
+    ctx.note(format_args!(
+        "{} {} from {} in {seconds:.2}s: {}, {}, {} quarantined; snapshot {}: +{} −{} ~{}{change}",
+        if s.source_kind == "file" { "imported" } else { "synced" },
+        plural(s.models, "model", "models"),
+        plural(s.pages, "page", "pages"),
+        plural(s.retries, "retry", "retries"),
+        plural(s.warnings, "warning", "warnings"),
+        s.quarantined,
+        s.id,
+        s.added,
+        s.removed,
+        s.changed,
+    ));
+    if format == Format::Json {
+        let summary = Summary {
+            snapshot: s.id,
+            source: &s.source,
+            fetched_at: &s.fetched_at,
+            models: s.models,
+            pages: s.pages,
+            retries: s.retries,
+            warnings: s.warnings,
+            quarantined: s.quarantined,
+            duplicates: c.duplicates,
+            added: s.added,
+            removed: s.removed,
+            changed: s.changed,
+            unchanged: c.unchanged,
+            seconds: (seconds * 1000.0).round() / 1000.0,
+            messages: &c.warnings,
+        };
+        output::json(ctx.out, &summary)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,105 @@
+//! Settings resolved once, before any command runs: flags, then environment,
+//! then defaults. Commands read these plain values and never the environment.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::api::retry::Backoff;
+use crate::cli::GlobalArgs;
+use crate::error::UserError;
+use crate::output::Format;
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub db: PathBuf,
+    pub format: Option<Format>,
+    pub quiet: bool,
+    pub verbose: bool,
+    /// Whether a progress bar may be drawn (and stderr is a terminal).
+    pub progress: bool,
+    pub backoff: Backoff,
+}
+
+impl Settings {
+    /// `env` looks up an environment variable (injected, so tests need no process env).
+    pub fn resolve(global: &GlobalArgs, env: impl Fn(&str) -> Option<OsString>) -> Result<Settings, UserError> {
+        let db = match &global.db {
+            Some(path) => path.clone(),
+            None => default_db(&env)?,
+        };
+        let mut backoff = Backoff::default();
+        if let Some(ms) = env("COMETCAT_BACKOFF_MS") {
+            let ms: u64 = ms
+                .to_str()
+                .and_then(|s| s.trim().parse().ok())
+                .ok_or_else(|| UserError::usage("COMETCAT_BACKOFF_MS must be a whole number of milliseconds"))?;
+            backoff.base = Duration::from_millis(ms);
+        }
+        Ok(Settings {
+            db,
+            format: global.format,
+            quiet: global.quiet,
+            verbose: global.verbose,
+            progress: !global.no_progress && !global.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            backoff,
+        })
+    }
+
+    /// The format asked for, or `default`; exit 2 when `command` cannot write it.
+    pub fn format(&self, command: &str, default: Format, allowed: &[Format]) -> Result<Format, UserError> {
+        let format = self.format.unwrap_or(default);
+        if allowed.contains(&format) {
+            return Ok(format);
+        }
+        let names = allowed.iter().map(|f| f.name()).collect::<Vec<_>>().join(", ");
+        Err(UserError::usage(format!("`{command}` cannot write {}; it writes {names}", format.name())))
+    }
+}
+
+/// `$XDG_DATA_HOME/cometcat/catalog.db`, else `~/.local/share/cometcat/catalog.db`.
+fn default_db(env: &impl Fn(&str) -> Option<OsString>) -> Result<PathBuf, UserError> {
+    let absolute = |v: OsString| Some(PathBuf::from(v)).filter(|p| p.is_absolute());
+    let data = env("XDG_DATA_HOME")
+        .and_then(absolute)
+        .or_else(|| env("HOME").and_then(absolute).map(|h| h.join(".local").join("share")))
+        .ok_or_else(|| UserError::usage("cannot tell where to keep the catalog: set --db, COMETCAT_DB or HOME"))?;
+    Ok(data.join("cometcat").join("catalog.db"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn resolve(args: &[&str], vars: &[(&str, &str)]) -> Result<Settings, UserError> {
+        let cli = crate::cli::Cli::try_parse_from([&["cometcat"], args, &["syncs"]].concat()).unwrap();
+        let vars: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::resolve(&cli.global, |k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.into()))
+    }
+
+    #[test]
+    fn the_database_path_comes_from_flag_then_xdg_then_home() {
+        let s = resolve(&["--db", "/tmp/x.db"], &[("XDG_DATA_HOME", "/xdg")]).unwrap();
+        assert_eq!(s.db, PathBuf::from("/tmp/x.db"));
+        let s = resolve(&[], &[("XDG_DATA_HOME", "/xdg"), ("HOME", "/home/u")]).unwrap();
+        assert_eq!(s.db, PathBuf::from("/xdg/cometcat/catalog.db"));
+        let s = resolve(&[], &[("XDG_DATA_HOME", "relative"), ("HOME", "/home/u")]).unwrap();
+        assert_eq!(s.db, PathBuf::from("/home/u/.local/share/cometcat/catalog.db"));
+        assert!(resolve(&[], &[]).is_err());
+    }
+
+    #[test]
+    fn the_backoff_base_can_be_shortened_for_tests() {
+        let s = resolve(&["--db", "x"], &[("COMETCAT_BACKOFF_MS", "1")]).unwrap();
+        assert_eq!(s.backoff.base, Duration::from_millis(1));
+        assert!(resolve(&["--db", "x"], &[("COMETCAT_BACKOFF_MS", "soon")]).is_err());
+    }
+
+    #[test]
+    fn a_format_a_command_cannot_write_is_a_usage_error() {
+        let s = resolve(&["--db", "x", "--format", "markdown"], &[]).unwrap();
+        let err = s.format("show", Format::Table, &[Format::Table, Format::Json]).unwrap_err();
+        assert_eq!(err.to_string(), "`show` cannot write markdown; it writes table, json");
+    }
+}
