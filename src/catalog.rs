@@ -347,25 +347,25 @@ fn describe(v: &Value) -> String {
 
 /// The sha256 of a record's canonical JSON: keys sorted, no whitespace, numbers
 /// as written. Equal records hash equal whatever their formatting.
-pub fn record_hash(value: &Value) -> String {
+pub fn record_hash(value: &Value) -> [u8; 32] {
     let mut hasher = Sha256::new();
     canonical(value, &mut hasher);
-    hex(&hasher.finalize())
+    hasher.finalize().into()
 }
 
 fn canonical(value: &Value, h: &mut Sha256) {
     match value {
         Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_unstable_by_key(|(k, _)| *k);
             h.update(b"{");
-            for (i, key) in keys.into_iter().enumerate() {
+            for (i, (key, value)) in entries.into_iter().enumerate() {
                 if i > 0 {
                     h.update(b",");
                 }
-                h.update(Value::String(key.clone()).to_string().as_bytes());
+                write_json(h, key);
                 h.update(b":");
-                canonical(&map[key], h);
+                canonical(value, h);
             }
             h.update(b"}");
         }
@@ -379,12 +379,23 @@ fn canonical(value: &Value, h: &mut Sha256) {
             }
             h.update(b"]");
         }
-        scalar => h.update(scalar.to_string().as_bytes()),
+        scalar => write_json(h, scalar),
     }
 }
 
+/// A key or a scalar serialized straight into the hasher, without a String between.
+fn write_json(h: &mut Sha256, value: &impl serde::Serialize) {
+    serde_json::to_writer(h, value).expect("writing into a hasher cannot fail");
+}
+
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -549,5 +560,10 @@ mod tests {
         assert_eq!(record_hash(&a), record_hash(&b));
         // Numbers are kept as written: a changed spelling is a changed record.
         assert_ne!(record_hash(&a), record_hash(&c));
+    }
+
+    #[test]
+    fn hex_is_lowercase_and_two_digits_a_byte() {
+        assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
     }
 }

@@ -31,8 +31,6 @@ pub enum MoneyError {
 pub struct Overflow;
 
 const MAX_SCALE: u32 = 28;
-/// Width of the integer part in [`Money::sort_key`]: `Decimal::MAX` has 29 digits.
-const SORT_INT_DIGITS: usize = 29;
 
 impl Money {
     pub const ZERO: Money = Money(Decimal::ZERO);
@@ -127,16 +125,20 @@ impl Money {
         Money(r.normalize()).to_string()
     }
 
-    /// Fixed-width text whose byte order is the numeric order of non-negative
-    /// amounts, so SQLite can compare and sort prices stored as TEXT exactly.
+    /// Short text whose byte order is the numeric order of non-negative
+    /// amounts, so SQLite can compare and sort prices stored as TEXT exactly:
+    /// a letter for the number of integer digits, then the significant digits
+    /// (`0` → `a`, `0.05` → `a05`, `1.25` → `b125`, `10` → `c10`).
     pub fn sort_key(&self) -> String {
         debug_assert!(!self.is_negative(), "sort keys are for prices");
-        let d = self.0.abs();
-        let int = d.trunc().normalize();
-        let frac = (d - d.trunc()).normalize();
-        let frac = frac.to_string();
-        let frac = frac.strip_prefix("0.").unwrap_or("");
-        format!("{int:0>SORT_INT_DIGITS$}.{frac:0<w$}", w = MAX_SCALE as usize)
+        let text = Money(self.0.abs()).to_string();
+        let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+        let int = int.trim_start_matches('0');
+        let mut key = String::with_capacity(1 + int.len() + frac.len());
+        key.push(char::from(b'a' + int.len() as u8));
+        key.push_str(int);
+        key.push_str(frac);
+        key
     }
 }
 
@@ -388,13 +390,32 @@ mod tests {
 
     #[test]
     fn sort_keys_order_like_numbers() {
-        let mut values =
-            ["10", "9.99", "0.0000001", "0", "1e-28", "2.5", "79228162514264337593543950335", "0.1"].map(m).to_vec();
+        let mut values = [
+            "10",
+            "9.99",
+            "0.0000001",
+            "0",
+            "1e-28",
+            "2.5",
+            "79228162514264337593543950335",
+            "0.1",
+            "0.05",
+            "0.5",
+            "1",
+            "1.05",
+            "1.25",
+            "1.5",
+            "100",
+            "99.999",
+            "0.10000001",
+        ]
+        .map(m)
+        .to_vec();
         let mut by_key = values.clone();
         by_key.sort_by_key(Money::sort_key);
         values.sort();
         assert_eq!(by_key, values);
-        assert_eq!(m("1.5").sort_key().len(), m("0.0000001").sort_key().len());
+        assert_eq!(["0", "0.05", "1.25", "10"].map(|t| m(t).sort_key()), ["a", "a05", "b125", "c10"].map(String::from));
     }
 
     fn prices(

@@ -64,7 +64,6 @@ CREATE TABLE model_features (
     feature    TEXT    NOT NULL,
     PRIMARY KEY (version_id, feature)
 ) WITHOUT ROWID;
-CREATE INDEX model_features_feature ON model_features (feature COLLATE NOCASE);
 
 CREATE TABLE model_endpoints (
     version_id INTEGER NOT NULL REFERENCES model_versions (version_id),
@@ -82,8 +81,10 @@ CREATE TABLE spans (
     last_snapshot  INTEGER REFERENCES snapshots (id),  -- NULL: in the current snapshot
     PRIMARY KEY (model_id, first_snapshot)
 ) WITHOUT ROWID;
-CREATE INDEX spans_current ON spans (model_id) WHERE last_snapshot IS NULL;
-CREATE INDEX spans_range ON spans (first_snapshot, last_snapshot);
+-- The current snapshot is `last_snapshot IS NULL`; a diff looks for span ends
+-- and starts between two snapshots.
+CREATE INDEX spans_last ON spans (last_snapshot);
+CREATE INDEX spans_first ON spans (first_snapshot);
 
 -- Records the sync could not keep as models (no id, not an object), kept raw.
 CREATE TABLE quarantine (

@@ -1,17 +1,22 @@
 //! Writing one sync as one snapshot.
 //!
-//! Records are parsed as they arrive and staged in connection-private TEMP
-//! tables, so nothing in the catalog changes (and no write lock is held) while
-//! the network walk runs. [`Ingest::commit`] then moves the staged catalog into
-//! the schema in one IMMEDIATE transaction: new record versions, span updates,
-//! the snapshot row. Dropping an `Ingest` without committing leaves the catalog
-//! exactly as it was.
+//! An [`Ingest`] is one IMMEDIATE transaction. Records are parsed and hashed as
+//! they arrive (large pages on a helper thread); a record never seen before
+//! becomes a new row of `model_versions` with its features and endpoints, and
+//! the snapshot's membership (id → version, first received wins) is kept in
+//! memory. [`Ingest::commit`] writes the snapshot row and moves the spans, then
+//! commits. Dropping an `Ingest` without committing rolls everything back, so a
+//! failed sync leaves the catalog exactly as it was. Readers are never blocked
+//! (WAL); another writer waits for the busy timeout.
 
 use std::borrow::Borrow;
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
 
 use jiff::Timestamp;
 use rusqlite::types::Value as Sql;
-use rusqlite::{OptionalExtension, TransactionBehavior, params, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
@@ -26,6 +31,13 @@ const COLUMNS: &str = "hash, id, code, name, provider, provider_code, descriptio
     input_sort, output_sort, context_length, max_completion_tokens, upcoming, created, api_doc_url, \
     warnings, record";
 const COLUMN_COUNT: usize = 29;
+
+/// Page cache while a sync writes (KiB): enough to keep the indexes of a
+/// 100,000-model catalog in memory without holding the catalog itself.
+const INGEST_CACHE_KIB: i64 = 32 * 1024;
+
+/// Records prepared per batch on the helper thread.
+const BATCH: usize = 256;
 
 /// Where a snapshot came from, recorded with it.
 #[derive(Clone, Debug)]
@@ -51,65 +63,176 @@ pub struct Committed {
     pub unchanged: bool,
 }
 
-/// A sync in progress: staged records, not yet part of the catalog.
+/// A sync in progress: an open transaction holding the records received so far.
 pub struct Ingest<'s> {
-    store: &'s mut Store,
+    conn: &'s mut Connection,
+    /// The record kept for each id: the first received, by page then position.
+    kept: HashMap<String, Staged>,
+    quarantined: HashMap<String, Quarantined>,
+    /// Ids received more than once: how many times, and whether the copies differ.
+    duplicates: HashMap<String, (u32, bool)>,
+    /// Records received in this walk, duplicates included.
     received: u64,
+    /// Versions this sync wrote, by record hash; those no kept record uses are
+    /// deleted at commit.
+    written: HashMap<[u8; 32], i64>,
+    /// Whether the catalog held any version before: if not, only a record this
+    /// sync wrote can be known, and the lookup is skipped for the rest.
+    had_versions: bool,
+    committed: bool,
+}
+
+struct Staged {
+    ord: i64,
+    version_id: i64,
+    hash: [u8; 32],
+    /// What parsing the record had to say (kept with the version, shown on every sync).
+    warnings: Vec<String>,
+}
+
+struct Quarantined {
+    ord: i64,
+    reason: String,
+    record: String,
+}
+
+/// A record made ready away from the writing thread: parsed, hashed, validated.
+struct Prepared<'r> {
+    raw: &'r RawValue,
+    hash: [u8; 32],
+    record: Record,
+}
+
+fn prepare(raw: &RawValue) -> Prepared<'_> {
+    // A RawValue is valid JSON by construction, so this cannot fail.
+    let value: serde_json::Value = serde_json::from_str(raw.get()).unwrap_or_default();
+    Prepared { raw, hash: record_hash(&value), record: parse_record(&value) }
+}
+
+/// Where a record came from: page in the high half, position in the low half.
+fn ord(page: u64, position: usize) -> i64 {
+    ((page as i64) << 32) | position as i64
 }
 
 impl Store {
-    /// Starts staging a new snapshot.
+    /// Starts a new snapshot: takes the write lock, which is held until the
+    /// commit or the rollback.
     pub fn ingest(&mut self) -> Result<Ingest<'_>, StoreError> {
-        self.conn.execute_batch(&format!(
-            "DROP TABLE IF EXISTS temp.staging;
-             DROP TABLE IF EXISTS temp.staging_quarantine;
-             CREATE TEMP TABLE staging AS SELECT 0 AS ord, {COLUMNS} FROM main.model_versions WHERE 0;
-             CREATE INDEX temp.staging_id ON staging (id, ord);
-             CREATE TEMP TABLE staging_quarantine (
-                 hash TEXT PRIMARY KEY, ord INTEGER NOT NULL, reason TEXT NOT NULL, record TEXT NOT NULL);"
-        ))?;
-        Ok(Ingest { store: self, received: 0 })
+        self.conn.pragma_update(None, "cache_size", -INGEST_CACHE_KIB)?;
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        let had_versions = self.conn.query_row("SELECT EXISTS (SELECT 1 FROM model_versions)", [], |r| r.get(0));
+        let had_versions = match had_versions {
+            Ok(had) => had,
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                return Err(e.into());
+            }
+        };
+        Ok(Ingest {
+            conn: &mut self.conn,
+            kept: HashMap::new(),
+            quarantined: HashMap::new(),
+            duplicates: HashMap::new(),
+            received: 0,
+            written: HashMap::new(),
+            had_versions,
+            committed: false,
+        })
+    }
+}
+
+impl Drop for Ingest<'_> {
+    fn drop(&mut self) {
+        if !self.committed {
+            // Nothing of a failed sync may remain. If the rollback itself fails,
+            // SQLite rolls back when the connection closes.
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        let _ = self.conn.pragma_update(None, "cache_size", -2000);
     }
 }
 
 impl Ingest<'_> {
-    /// Forgets everything staged (the walk starts again).
-    pub fn reset(&mut self) -> Result<(), StoreError> {
-        self.store.conn.execute_batch("DELETE FROM staging; DELETE FROM staging_quarantine;")?;
+    /// Forgets everything staged (the walk starts again). Versions already
+    /// written stay until the commit, which drops the ones nothing uses.
+    pub fn reset(&mut self) {
+        self.kept.clear();
+        self.quarantined.clear();
+        self.duplicates.clear();
         self.received = 0;
+    }
+
+    /// Stages the records of one page (or of a whole file, as page 0). Large
+    /// pages are parsed and hashed on a second thread while this one writes.
+    pub fn add<R: Borrow<RawValue> + Sync>(&mut self, page: u64, records: &[R]) -> Result<(), StoreError> {
+        if records.len() < 2 * BATCH {
+            for (i, raw) in records.iter().enumerate() {
+                self.stage(ord(page, i), prepare(raw.borrow()))?;
+            }
+        } else {
+            std::thread::scope(|scope| -> Result<(), StoreError> {
+                let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Prepared<'_>>>(4);
+                scope.spawn(move || {
+                    for chunk in records.chunks(BATCH) {
+                        // A closed channel means the writer failed: stop.
+                        if tx.send(chunk.iter().map(|r| prepare(r.borrow())).collect()).is_err() {
+                            return;
+                        }
+                    }
+                });
+                for (i, prepared) in rx.into_iter().flatten().enumerate() {
+                    self.stage(ord(page, i), prepared)?;
+                }
+                Ok(())
+            })?;
+        }
+        self.received += records.len() as u64;
         Ok(())
     }
 
-    /// Stages the records of one page (or of a whole file, as page 0).
-    pub fn add<R: Borrow<RawValue>>(&mut self, page: u64, records: &[R]) -> Result<(), StoreError> {
-        let tx = self.store.conn.unchecked_transaction()?;
-        {
-            let mut model = tx.prepare_cached(&format!(
-                "INSERT INTO staging (ord, {COLUMNS}) VALUES (?1{})",
-                (2..=COLUMN_COUNT + 1).map(|i| format!(", ?{i}")).collect::<String>()
-            ))?;
-            let mut quarantine = tx.prepare_cached(
-                "INSERT OR IGNORE INTO staging_quarantine (hash, ord, reason, record) VALUES (?1, ?2, ?3, ?4)",
-            )?;
-            for (i, raw) in records.iter().enumerate() {
-                let raw: &RawValue = raw.borrow();
-                let ord = ((page as i64) << 32) | i as i64;
-                // A RawValue is valid JSON by construction, so this cannot fail.
-                let value: serde_json::Value = serde_json::from_str(raw.get()).unwrap_or_default();
-                let hash = record_hash(&value);
-                match parse_record(&value) {
-                    Record::Model { model: m, warnings } => {
-                        let row = version_row(&m, hash, &warnings, raw.get());
-                        model.execute(params_from_iter(std::iter::once(Sql::Integer(ord)).chain(row)))?;
-                    }
-                    Record::Quarantined { reason } => {
-                        quarantine.execute(params![hash, ord, reason, raw.get()])?;
-                    }
+    fn stage(&mut self, ord: i64, p: Prepared<'_>) -> Result<(), StoreError> {
+        let hex_hash = hex(&p.hash);
+        // Seen before (the usual case on a re-sync): nothing new to write.
+        let known = match self.had_versions || self.written.contains_key(&p.hash) {
+            true => self
+                .conn
+                .prepare_cached("SELECT version_id, id, warnings FROM model_versions WHERE hash = ?1")?
+                .query_row([&hex_hash], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?))
+                })
+                .optional()?,
+            false => None,
+        };
+        let (id, version_id, warnings) = match (known, p.record) {
+            (Some((version_id, id, warnings)), _) => {
+                let warnings = warnings.map(|w| serde_json::from_str(&w).unwrap_or_default()).unwrap_or_default();
+                (id, version_id, warnings)
+            }
+            (None, Record::Model { model, warnings }) => {
+                let version_id = insert_version(self.conn, &model, hex_hash, &warnings, p.raw.get())?;
+                self.written.insert(p.hash, version_id);
+                (model.id, version_id, warnings)
+            }
+            (None, Record::Quarantined { reason }) => {
+                let q = Quarantined { ord, reason, record: p.raw.get().to_owned() };
+                self.quarantined.entry(hex_hash).and_modify(|old| old.ord = old.ord.min(ord)).or_insert(q);
+                return Ok(());
+            }
+        };
+        let staged = Staged { ord, version_id, hash: p.hash, warnings };
+        match self.kept.entry(id) {
+            Entry::Vacant(slot) => {
+                slot.insert(staged);
+            }
+            Entry::Occupied(mut slot) => {
+                let differs = slot.get().version_id != version_id;
+                let dup = self.duplicates.entry(slot.key().clone()).or_insert((1, false));
+                *dup = (dup.0 + 1, dup.1 || differs);
+                if ord < slot.get().ord {
+                    slot.insert(staged);
                 }
             }
         }
-        tx.commit()?;
-        self.received += records.len() as u64;
         Ok(())
     }
 
@@ -119,46 +242,51 @@ impl Ingest<'_> {
     }
 
     /// Distinct ids staged plus quarantined records: what must match `total`.
-    pub fn collected(&self) -> Result<u64, StoreError> {
-        let n: i64 = self.store.conn.query_row(
-            "SELECT (SELECT count(DISTINCT id) FROM staging) + (SELECT count(*) FROM staging_quarantine)",
-            [],
-            |r| r.get(0),
-        )?;
-        Ok(n as u64)
+    pub fn collected(&self) -> u64 {
+        (self.kept.len() + self.quarantined.len()) as u64
     }
 
-    /// A hash of what is staged: the same catalog walked twice hashes the same.
-    pub fn fingerprint(&self) -> Result<String, StoreError> {
-        content_hash(&self.store.conn, KEPT)
+    /// sha256 over the sorted (id, record hash) pairs, then the quarantined
+    /// records' hashes: the same catalog hashes the same, however it arrived.
+    pub fn fingerprint(&self) -> String {
+        let mut hasher = Sha256::new();
+        for (id, staged) in self.sorted() {
+            hasher.update(id.as_bytes());
+            hasher.update([0]);
+            hasher.update(staged.hash);
+        }
+        let mut quarantined: Vec<&String> = self.quarantined.keys().collect();
+        quarantined.sort_unstable();
+        for hash in quarantined {
+            hasher.update([1]);
+            hasher.update(hash.as_bytes());
+        }
+        hex(&hasher.finalize())
+    }
+
+    /// The kept records, by id.
+    fn sorted(&self) -> Vec<(&String, &Staged)> {
+        let mut ids: Vec<(&String, &Staged)> = self.kept.iter().collect();
+        ids.sort_unstable_by_key(|(id, _)| *id);
+        ids
     }
 
     /// Makes the staged catalog the current snapshot, all or nothing.
-    pub fn commit(self, meta: &SnapshotMeta) -> Result<Committed, StoreError> {
+    pub fn commit(mut self, meta: &SnapshotMeta) -> Result<Committed, StoreError> {
         let finished_at = Timestamp::now();
-        let conn = &mut self.store.conn;
-        let hash = content_hash(conn, KEPT)?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let (prev, prev_hash): (Option<i64>, Option<String>) = tx
+        let hash = self.fingerprint();
+        let warnings = self.warnings();
+        let duplicates: u32 = self.duplicates.values().map(|(n, _)| n - 1).sum();
+        let quarantined = self.quarantined.len() as i64;
+        let kept = self.sorted();
+        let conn = &*self.conn;
+        let (prev, prev_hash): (Option<i64>, Option<String>) = conn
             .query_row("SELECT id, content_hash FROM snapshots ORDER BY id DESC LIMIT 1", [], |r| {
                 Ok((r.get(0)?, r.get(1)?))
             })
             .optional()?
             .unzip();
-        tx.execute_batch(&format!(
-            "DROP TABLE IF EXISTS temp.kept;
-             CREATE TEMP TABLE kept AS {KEPT};"
-        ))?;
-        let (models, duplicates, quarantined): (i64, i64, i64) = tx.query_row(
-            "SELECT (SELECT count(*) FROM kept),
-                    (SELECT count(*) FROM staging) - (SELECT count(*) FROM kept),
-                    (SELECT count(*) FROM staging_quarantine)",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )?;
-        // Quarantined records are counted on their own, not as warnings.
-        let warnings = collect_warnings(&tx)?;
-        tx.execute(
+        conn.execute(
             "INSERT INTO snapshots (started_at, finished_at, fetched_at, source, source_kind, pages, total,
                  models, warnings, quarantined, retries, content_hash, added, removed, changed)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 0, 0, 0)",
@@ -170,131 +298,138 @@ impl Ingest<'_> {
                 if meta.from_file { "file" } else { "api" },
                 meta.pages as i64,
                 meta.total.map(|t| t as i64),
-                models,
+                kept.len() as i64,
+                // Quarantined records are counted on their own, not as warnings.
                 warnings.len() as i64 - quarantined,
                 quarantined,
                 meta.retries as i64,
                 hash,
             ],
         )?;
-        let id = tx.last_insert_rowid();
-        let max_before: i64 =
-            tx.query_row("SELECT coalesce(max(version_id), 0) FROM model_versions", [], |r| r.get(0))?;
-        tx.execute(&format!("INSERT OR IGNORE INTO model_versions ({COLUMNS}) SELECT {COLUMNS} FROM kept"), [])?;
-        tx.execute(
-            "INSERT INTO model_features (version_id, feature)
-             SELECT v.version_id, j.value FROM model_versions AS v, json_each(v.features) AS j
-             WHERE v.version_id > ?1",
-            [max_before],
-        )?;
-        tx.execute(
-            "INSERT INTO model_endpoints (version_id, position, key, path, method)
-             SELECT v.version_id, j.key, j.value ->> '$.key', j.value ->> '$.path', j.value ->> '$.method'
-             FROM model_versions AS v, json_each(v.endpoints) AS j
-             WHERE v.version_id > ?1",
-            [max_before],
-        )?;
-        tx.execute_batch(
-            "DROP TABLE IF EXISTS temp.incoming;
-             CREATE TEMP TABLE incoming AS
-                 SELECT k.id AS model_id, v.version_id FROM kept AS k JOIN main.model_versions AS v ON v.hash = k.hash;
-             CREATE UNIQUE INDEX temp.incoming_id ON incoming (model_id);",
-        )?;
-        // Close the spans of models that left or changed; open spans for the new versions.
-        tx.execute(
-            "UPDATE spans SET last_snapshot = ?1
-             WHERE last_snapshot IS NULL
-               AND NOT EXISTS (SELECT 1 FROM incoming AS i
-                               WHERE i.model_id = spans.model_id AND i.version_id = spans.version_id)",
-            [prev],
-        )?;
-        tx.execute(
-            "INSERT INTO spans (model_id, version_id, first_snapshot)
-             SELECT i.model_id, i.version_id, ?1 FROM incoming AS i
-             WHERE NOT EXISTS (SELECT 1 FROM spans AS s WHERE s.model_id = i.model_id AND s.last_snapshot IS NULL)",
-            [id],
-        )?;
-        tx.execute(
-            "INSERT INTO quarantine (hash, reason, record, first_snapshot, last_snapshot)
-             SELECT hash, reason, record, ?1, ?1 FROM staging_quarantine WHERE true
+        let id = conn.last_insert_rowid();
+        // Versions written by an abandoned walk, or by a duplicate that lost, are part of nothing.
+        let used: HashSet<i64> = kept.iter().map(|(_, s)| s.version_id).collect();
+        let orphans: Vec<i64> = self.written.values().copied().filter(|v| !used.contains(v)).collect();
+        if !orphans.is_empty() {
+            let list = serde_json::to_string(&orphans).expect("integers serialize");
+            for table in ["model_features", "model_endpoints", "model_versions"] {
+                conn.execute(
+                    &format!("DELETE FROM {table} WHERE version_id IN (SELECT value FROM json_each(?1))"),
+                    [&list],
+                )?;
+            }
+        }
+        if prev.is_some() {
+            // Close the spans of models that left or changed; open spans for the new versions.
+            conn.execute_batch(
+                "DROP TABLE IF EXISTS temp.kept;
+                 CREATE TEMP TABLE kept (id TEXT PRIMARY KEY, version_id INTEGER NOT NULL) WITHOUT ROWID;",
+            )?;
+            let mut insert = conn.prepare("INSERT INTO kept (id, version_id) VALUES (?1, ?2)")?;
+            for (model, s) in &kept {
+                insert.execute(params![model, s.version_id])?;
+            }
+            conn.execute(
+                "UPDATE spans SET last_snapshot = ?1
+                 WHERE last_snapshot IS NULL
+                   AND NOT EXISTS (SELECT 1 FROM kept AS k WHERE k.id = spans.model_id AND k.version_id = spans.version_id)",
+                [prev],
+            )?;
+            conn.execute(
+                "INSERT INTO spans (model_id, version_id, first_snapshot)
+                 SELECT k.id, k.version_id, ?1 FROM kept AS k
+                 WHERE NOT EXISTS (SELECT 1 FROM spans AS s WHERE s.model_id = k.id AND s.last_snapshot IS NULL)
+                 ORDER BY k.version_id",
+                [id],
+            )?;
+            conn.execute_batch("DROP TABLE temp.kept")?;
+        } else {
+            // The first snapshot: every model opens a span. In version order, so the
+            // foreign-key checks read `model_versions` front to back, not at random.
+            let mut by_version = kept.clone();
+            by_version.sort_unstable_by_key(|(_, s)| s.version_id);
+            let mut insert =
+                conn.prepare("INSERT INTO spans (model_id, version_id, first_snapshot) VALUES (?1, ?2, ?3)")?;
+            for (model, s) in by_version {
+                insert.execute(params![model, s.version_id, id])?;
+            }
+        }
+        let mut insert = conn.prepare(
+            "INSERT INTO quarantine (hash, reason, record, first_snapshot, last_snapshot) VALUES (?1, ?2, ?3, ?4, ?4)
              ON CONFLICT (hash) DO UPDATE SET last_snapshot = excluded.last_snapshot",
-            [id],
         )?;
+        for (hash, q) in &self.quarantined {
+            insert.execute(params![hash, q.reason, q.record, id])?;
+        }
         let (added, removed, changed) = match prev {
             Some(prev) => {
-                let diff = read::diff(&tx, prev, id, None)?;
+                let diff = read::diff(conn, prev, id, None)?;
                 (diff.added.len(), diff.removed.len(), diff.changed.len())
             }
-            None => (models as usize, 0, 0),
+            None => (kept.len(), 0, 0),
         };
-        tx.execute(
+        conn.execute(
             "UPDATE snapshots SET added = ?2, removed = ?3, changed = ?4 WHERE id = ?1",
             params![id, added as i64, removed as i64, changed as i64],
         )?;
-        let snapshot = read::snapshot(&tx, id)?.expect("the snapshot was just written");
-        tx.commit()?;
-        self.store.conn.execute_batch(
-            "DROP TABLE IF EXISTS temp.kept; DROP TABLE IF EXISTS temp.incoming;
-             DROP TABLE IF EXISTS temp.staging; DROP TABLE IF EXISTS temp.staging_quarantine;",
-        )?;
+        let snapshot = read::snapshot(conn, id)?.expect("the snapshot was just written");
+        conn.execute_batch("COMMIT")?;
+        self.committed = true;
         let unchanged = prev_hash.as_deref() == Some(snapshot.content_hash.as_str());
-        Ok(Committed { snapshot, warnings, duplicates: duplicates as u64, unchanged })
+        Ok(Committed { snapshot, warnings, duplicates: u64::from(duplicates), unchanged })
     }
-}
 
-/// The staged records that survive de-duplication: for each id, the first one
-/// received (lowest page, then position), whatever order the pages arrived in.
-const KEPT: &str = "SELECT * FROM staging AS s
-     WHERE NOT EXISTS (SELECT 1 FROM staging AS t WHERE t.id = s.id AND t.ord < s.ord)";
-
-/// sha256 over the sorted (id, record hash) pairs and the quarantined hashes.
-fn content_hash(conn: &rusqlite::Connection, kept: &str) -> Result<String, StoreError> {
-    let mut hasher = Sha256::new();
-    let mut stmt = conn.prepare(&format!(
-        "SELECT id, hash FROM ({kept}) UNION ALL SELECT '', hash FROM staging_quarantine ORDER BY 1, 2"
-    ))?;
-    let mut rows = stmt.query([])?;
-    while let Some(row) = rows.next()? {
-        hasher.update(row.get_ref(0)?.as_str().unwrap_or_default().as_bytes());
-        hasher.update([0]);
-        hasher.update(row.get_ref(1)?.as_str().unwrap_or_default().as_bytes());
-        hasher.update([b'\n']);
-    }
-    Ok(hex(&hasher.finalize()))
-}
-
-/// Every message the sync has for the user, in the order the records came:
-/// field warnings, quarantined records, and ids sent twice with different content.
-fn collect_warnings(tx: &rusqlite::Transaction<'_>) -> Result<Vec<String>, StoreError> {
-    let mut warnings = Vec::new();
-    let mut stmt = tx.prepare(
-        "SELECT 0, ord, warnings FROM kept WHERE warnings IS NOT NULL
-         UNION ALL
-         SELECT 1, ord, reason FROM staging_quarantine
-         ORDER BY 2",
-    )?;
-    let mut rows = stmt.query([])?;
-    while let Some(row) = rows.next()? {
-        let kind: i64 = row.get(0)?;
-        let ord: i64 = row.get(1)?;
-        let text: String = row.get(2)?;
-        if kind == 0 {
-            warnings.extend(serde_json::from_str::<Vec<String>>(&text).unwrap_or_default());
-        } else {
-            let (page, position) = (ord >> 32, (ord & 0xffff_ffff) + 1);
+    /// Every message the sync has for the user, in the order the records came:
+    /// field warnings, quarantined records, then ids sent twice with different content.
+    fn warnings(&self) -> Vec<String> {
+        let mut by_place: Vec<(i64, String)> =
+            self.kept.values().flat_map(|s| s.warnings.iter().map(|w| (s.ord, w.clone()))).collect();
+        for q in self.quarantined.values() {
+            let (page, position) = (q.ord >> 32, (q.ord & 0xffff_ffff) + 1);
             let place =
                 if page == 0 { format!("record {position}") } else { format!("page {page}, record {position}") };
-            warnings.push(format!("{place}: {text}; quarantined"));
+            by_place.push((q.ord, format!("{place}: {}; quarantined", q.reason)));
         }
+        // Stable: a record's own warnings keep their order.
+        by_place.sort_by_key(|(ord, _)| *ord);
+        let mut conflicting: Vec<(&String, u32)> =
+            self.duplicates.iter().filter(|(_, (_, differs))| *differs).map(|(id, (n, _))| (id, *n)).collect();
+        conflicting.sort();
+        let mut warnings: Vec<String> = by_place.into_iter().map(|(_, w)| w).collect();
+        warnings.extend(
+            conflicting
+                .into_iter()
+                .map(|(id, n)| format!("{id}: sent {n} times with different content; kept the first")),
+        );
+        warnings
     }
-    let mut stmt =
-        tx.prepare("SELECT id, count(*) FROM staging GROUP BY id HAVING count(DISTINCT hash) > 1 ORDER BY id")?;
-    let conflicting = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
-    for row in conflicting {
-        let (id, n) = row?;
-        warnings.push(format!("{id}: sent {n} times with different content; kept the first"));
+}
+
+/// Writes a new version with its features and endpoints; returns its id.
+fn insert_version(
+    conn: &Connection,
+    m: &Model,
+    hash: String,
+    warnings: &[String],
+    record: &str,
+) -> Result<i64, StoreError> {
+    static INSERT: LazyLock<String> = LazyLock::new(|| {
+        let params = (1..=COLUMN_COUNT).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
+        format!("INSERT INTO model_versions ({COLUMNS}) VALUES ({params})")
+    });
+    conn.prepare_cached(&INSERT)?.execute(params_from_iter(version_row(m, hash, warnings, record)))?;
+    let version_id = conn.last_insert_rowid();
+    let mut feature = conn.prepare_cached("INSERT INTO model_features (version_id, feature) VALUES (?1, ?2)")?;
+    for f in &m.features {
+        feature.execute(params![version_id, f])?;
     }
-    Ok(warnings)
+    let mut endpoint = conn.prepare_cached(
+        "INSERT INTO model_endpoints (version_id, position, key, path, method) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for (i, e) in m.endpoints.iter().enumerate() {
+        endpoint.execute(params![version_id, i as i64, e.key, e.path, e.method])?;
+    }
+    Ok(version_id)
 }
 
 /// A model as the row `model_versions` stores, in [`COLUMNS`] order.

@@ -153,20 +153,32 @@ async fn a_catalog_that_shifts_during_the_walk_is_walked_again() {
     let server = MockServer::start().await;
     let recs = records("catalog.json");
     let walks = Arc::new(AtomicUsize::new(0));
-    // During the first walk a model is added between page 1 and page 2 (total
-    // 65); by the second walk it is gone again.
+    // During the first walk page 2 shows a price that is gone by the second
+    // walk, and a model is added before page 3 is read (total 65).
     let shifting = move |req: &Request| {
         let n = param(req, "page").unwrap();
         let walk = if n == 1 { walks.fetch_add(1, Ordering::SeqCst) } else { walks.load(Ordering::SeqCst) - 1 };
-        let total = if n > 1 && walk == 0 { 65 } else { 64 };
+        let total = if n == 3 && walk == 0 { 65 } else { 64 };
         let start = ((n - 1) * 25) as usize;
-        json(page(&recs[start..(start + 25).min(64)], n, 25, total))
+        let mut records = recs[start..(start + 25).min(64)].to_vec();
+        if n == 2 && walk == 0 {
+            records[0] = records[0].replace("\"input\": ", "\"input\": 9");
+        }
+        json(page(&records, n, 25, total))
     };
     Mock::given(path("/api/models")).respond_with(shifting).mount(&server).await;
     let env = Env::new();
-    let run = sync(&env, &server, &["--page-size", "25"]);
+    // One page at a time, so page 2 is stored before page 3 reports the shift.
+    let run = sync(&env, &server, &["--page-size", "25", "--concurrency", "1"]);
     snap!(run);
     assert_eq!(model_count(&env), "64\n");
+    assert_eq!(env.sql("SELECT input_price FROM models WHERE id = 'grok-4.5'"), "3\n");
+    // The version the abandoned walk wrote is gone: nothing refers to it.
+    assert_eq!(env.sql("SELECT count(*) FROM model_versions"), "64\n");
+    assert_eq!(
+        env.sql("SELECT count(*) FROM model_versions WHERE version_id NOT IN (SELECT version_id FROM spans)"),
+        "0\n"
+    );
 }
 
 #[tokio::test]
@@ -511,6 +523,8 @@ fn odd_records_are_kept_with_warnings_or_quarantined() {
         env.sql("SELECT id, input_price, output_price, per_request, endpoints, context_length FROM models ORDER BY id");
     snap!("odd_records_as_stored", kept);
     assert_eq!(env.sql("SELECT count(*) FROM quarantine"), "3\n");
+    // The copy of odd-duplicate that lost left no version behind.
+    assert_eq!(env.sql("SELECT count(*) FROM model_versions"), "12\n");
     assert_eq!(
         env.sql("SELECT reason FROM quarantine ORDER BY reason"),
         "the record has no id\nthe record has no id\n\"the record is a string, not an object\"\n"

@@ -1,0 +1,164 @@
+//! Shared by the benchmarks: synthetic catalogs shaped like the real one, and
+//! a runner that reports a cometcat process's wall time and peak memory.
+#![allow(dead_code)] // each benchmark uses a different part
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const PROVIDERS: [(&str, &str); 12] = [
+    ("openai", "OpenAI"),
+    ("anthropic", "Anthropic"),
+    ("google", "Google"),
+    ("deepseek", "DeepSeek"),
+    ("alibaba", "Alibaba"),
+    ("xai", "xAI"),
+    ("moonshot", "Moonshot AI"),
+    ("zhipu", "Zhipu AI"),
+    ("meta", "Meta"),
+    ("mistral", "Mistral AI"),
+    ("replicate", "Replicate"),
+    ("bytedance", "ByteDance"),
+];
+
+/// Record `i` of a synthetic catalog: every shape the real API sends (endpoints
+/// as a string, "200K" contexts, token / per-call / per-second prices, ratio 0.8
+/// and 1), about 900 bytes each, deterministic.
+pub fn record(i: usize) -> String {
+    let (code, name) = PROVIDERS[i % PROVIDERS.len()];
+    let kind = match i % 10 {
+        0..=6 => "text",
+        7 => "image",
+        8 => "audio",
+        _ => "video",
+    };
+    let features = match kind {
+        "text" if i % 3 == 0 => r#"["text-to-text", "image-to-text"]"#,
+        "text" => r#"["text-to-text"]"#,
+        "image" => r#"["text-to-image", "image-editing"]"#,
+        "audio" => r#"["text-to-speech"]"#,
+        _ => r#"["text-to-video", "image-to-video"]"#,
+    };
+    let price = |n: usize| format!("{}.{:03}", n / 1000, n % 1000);
+    let pricing = match kind {
+        "image" if i % 2 == 0 => format!(
+            r#"{{"currency": "USD / M Tokens", "input": null, "output": null, "per_request": {}, "per_second": null, "ratio": 1}}"#,
+            price(10 + i % 90)
+        ),
+        "video" => format!(
+            r#"{{"currency": "USD / M Tokens", "input": null, "output": null, "per_request": null, "per_second": {}, "ratio": 1}}"#,
+            price(50 + i % 400)
+        ),
+        _ => format!(
+            r#"{{"currency": "USD / M Tokens", "input": {}, "output": {}, "per_request": null, "per_second": null, "ratio": 0.8}}"#,
+            price(50 + (i * 37) % 15_000),
+            price(200 + (i * 91) % 60_000)
+        ),
+    };
+    let context = ["\"128K\"", "\"200K\"", "\"1M\"", "400000", "null", "\"32K\""][i % 6];
+    format!(
+        concat!(
+            r#"{{"created": {created}, "id": "{code}/model-{i:06}", "code": "{code}-model-{i:06}", "provider": "{name}", "#,
+            r#""provider_code": "{code}", "name": "{name} Model {i}", "description": "A synthetic {kind} model from {name}, number {i}, for benchmarks.", "#,
+            r#""model_type": "{kind}", "features": {features}, "#,
+            r#""endpoints": "{{\n \"openai-chat\": {{\"path\": \"/v1/chat/completions\", \"method\": \"POST\"}},\n \"openai-responses\": {{\"path\": \"/v1/responses\", \"method\": \"POST\"}}}}", "#,
+            r#""pricing": {pricing}, "context_length": {context}, "max_completion_tokens": "64K", "#,
+            r#""api_doc_url": "https://apidoc.cometapi.com/api/text/chat", "upcoming": {upcoming}, "#,
+            r#""latest_model_name": "model-{i}", "published_at": "2025-10-01", "provider_sort": {ps}, "model_sort": {i}}}"#
+        ),
+        created = 1_700_000_000 + i * 60,
+        code = code,
+        name = name,
+        i = i,
+        kind = kind,
+        features = features,
+        pricing = pricing,
+        context = context,
+        upcoming = i % 97 == 0,
+        ps = i % PROVIDERS.len(),
+    )
+}
+
+pub fn records(n: usize) -> Vec<String> {
+    (0..n).map(record).collect()
+}
+
+/// An `/api/models` answer holding `records`.
+pub fn envelope(records: &[String], page: u64, page_size: u64, total: usize) -> String {
+    format!(
+        "{{\"success\": true, \"page\": {page}, \"page_size\": {page_size}, \"total\": {total}, \"data\": [\n{}\n]}}\n",
+        records.join(",\n")
+    )
+}
+
+/// Writes an `n`-model page-0 answer to `path`, one record at a time: the
+/// benchmark process stays small, so a child's peak RSS is the child's own
+/// (Linux counts a forked child's pages before `exec` in its `ru_maxrss`).
+pub fn write_catalog(path: &Path, n: usize) {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    writeln!(out, "{{\"success\": true, \"page\": 0, \"page_size\": 0, \"total\": {n}, \"data\": [").unwrap();
+    for i in 0..n {
+        write!(out, "{}{}", if i == 0 { "" } else { ",\n" }, record(i)).unwrap();
+    }
+    writeln!(out, "\n]}}").unwrap();
+}
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_cometcat")
+}
+
+/// One run of cometcat, measured.
+pub struct Measured {
+    pub wall: Duration,
+    /// Peak resident set size of the process, in KiB.
+    pub max_rss_kib: i64,
+    pub stdout: String,
+}
+
+/// Runs cometcat with `args` against `db` and measures it; panics if it fails.
+pub fn run(db: &Path, args: &[&str]) -> Measured {
+    let started = Instant::now();
+    #[allow(clippy::zombie_processes)] // reaped by wait4 below, which also gives its peak RSS
+    let child = Command::new(bin())
+        .args(args)
+        .env("COMETCAT_DB", db)
+        .env("COMETCAT_NO_PROGRESS", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id() as libc::pid_t;
+    // Read the pipes on threads so a chatty child cannot block on a full pipe.
+    let mut stdout = child.stdout.unwrap();
+    let mut stderr = child.stderr.unwrap();
+    let out = std::thread::spawn(move || {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut s).unwrap();
+        s
+    });
+    let err = std::thread::spawn(move || {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut stderr, &mut s).unwrap();
+        s
+    });
+    let mut status = 0;
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // wait4 gives this child's own peak RSS (ru_maxrss, KiB on Linux).
+    let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let wall = started.elapsed();
+    assert_eq!(reaped, pid);
+    let (stdout, stderr) = (out.join().unwrap(), err.join().unwrap());
+    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "cometcat {args:?} failed:\n{stderr}");
+    Measured { wall, max_rss_kib: usage.ru_maxrss, stdout }
+}
+
+/// The median of some durations.
+pub fn median(mut d: Vec<Duration>) -> Duration {
+    d.sort();
+    d[d.len() / 2]
+}
+
+pub fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
