@@ -11,7 +11,7 @@ fn main() -> ExitCode {
         Ok(exit) => exit.into(),
         Err(err) if error::is_broken_pipe(&err) => Exit::Ok.into(),
         Err(err) => {
-            eprintln!("{}", error::render(&err));
+            eprintln!("{}", cometcat::output::visible(&error::render(&err)));
             error::exit_for(&err).into()
         }
     }

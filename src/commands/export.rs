@@ -1,6 +1,8 @@
 //! `cometcat export`: the current catalog as CSV (SPEC columns), or as an
 //! `/api/models` envelope holding every record exactly as received, which
-//! `sync --from` re-imports with nothing lost. `--output` writes atomically.
+//! `sync --from` re-imports with nothing lost. An export is the catalog, not a
+//! listing: upcoming models are always in it, and an unfiltered JSON export
+//! carries the quarantined records too. `--output` writes atomically.
 
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
@@ -10,7 +12,7 @@ use anyhow::Context as _;
 use super::Ctx;
 use super::views::csv_grid;
 use crate::cli::ExportArgs;
-use crate::error::Exit;
+use crate::error::{Exit, UserError};
 use crate::output::Format;
 use crate::query::{Filters, Sort};
 use crate::store::Store;
@@ -18,11 +20,16 @@ use crate::store::Store;
 pub fn run(ctx: &mut Ctx<'_>, args: &ExportArgs) -> anyhow::Result<Exit> {
     let format = ctx.settings.format("export", Format::Csv, &[Format::Csv, Format::Json])?;
     let store = Store::open(&ctx.settings.db)?;
-    let filters = Filters::from(&args.filters);
+    let filters = Filters { include_upcoming: true, ..Filters::from(&args.filters) };
+    let unfiltered = filters == Filters { include_upcoming: true, ..Filters::default() };
     let write = |out: &mut dyn Write| -> anyhow::Result<()> {
         if format == Format::Json {
             let snapshot = store.current_snapshot()?.expect("Store::open checked there is one");
-            envelope(out, &snapshot.fetched_at, &store.records(&filters)?)?;
+            let mut records = store.records(&filters)?;
+            if unfiltered {
+                records.extend(store.current_quarantined()?);
+            }
+            envelope(out, &snapshot.fetched_at, &records)?;
         } else {
             let models = store.current_models(&filters, Sort::default(), None)?;
             csv_grid(models.iter().map(|m| &m.model)).write(out, format, false)?;
@@ -55,8 +62,15 @@ fn envelope(out: &mut dyn Write, fetched_at: &str, records: &[String]) -> io::Re
 /// when everything was written: a failed export leaves no half file.
 fn write_atomically(path: &Path, write: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>) -> anyhow::Result<()> {
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot write {} (no temporary file in {})", path.display(), dir.display()))?;
+    if !dir.is_dir() {
+        return Err(
+            UserError::new(format!("cannot write {}: there is no folder {}", path.display(), dir.display())).into()
+        );
+    }
+    // The error's kind alone: tempfile's message names its random file.
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| {
+        anyhow::Error::new(std::io::Error::from(e.kind())).context(format!("cannot write {}", path.display()))
+    })?;
     {
         let mut out = BufWriter::new(tmp.as_file_mut());
         write(&mut out)?;

@@ -27,10 +27,11 @@ pub struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    /// A line on stderr, unless `-q`.
+    /// A line on stderr, unless `-q`. Catalog text in it cannot reach the
+    /// terminal as control characters.
     pub fn note(&self, message: impl Display) {
         if !self.settings.quiet {
-            eprintln!("{message}");
+            eprintln!("{}", crate::output::visible(&message.to_string()));
         }
     }
 

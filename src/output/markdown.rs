@@ -17,7 +17,8 @@ pub fn write(out: &mut dyn Write, grid: &Grid) -> io::Result<()> {
 
 /// A cell's text with the characters that would break the table escaped.
 pub fn escape(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('|', "\\|").replace("\r\n", "<br>").replace(['\n', '\r'], "<br>")
+    let text = text.replace('\\', "\\\\").replace('|', "\\|").replace("\r\n", "<br>").replace('\n', "<br>");
+    super::visible(&text).into_owned()
 }
 
 #[cfg(test)]

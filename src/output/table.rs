@@ -17,7 +17,7 @@ pub fn write(out: &mut dyn Write, grid: &Grid, terminal: bool) -> io::Result<()>
     }
     table.set_header(&grid.headers);
     for row in &grid.rows {
-        table.add_row(row);
+        table.add_row(row.iter().map(|cell| super::visible(cell)));
     }
     for &i in &grid.numeric {
         if let Some(column) = table.column_mut(i) {
@@ -47,5 +47,14 @@ mod tests {
             String::from_utf8(out).unwrap(),
             "ID                 PRICE\ngpt-5               1.25\nclaude-sonnet-4-6      3\n"
         );
+    }
+
+    #[test]
+    fn control_characters_cannot_reach_the_terminal() {
+        let mut grid = Grid::new(&["ID"]);
+        grid.push(vec!["\x1b[31mred\ttab\rcr".into()]);
+        let mut out = Vec::new();
+        write(&mut out, &grid, false).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "ID\n\\u{1b}[31mred\\ttab\\rcr\n");
     }
 }

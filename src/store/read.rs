@@ -261,6 +261,15 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// The records the current snapshot quarantined, as received.
+    pub fn current_quarantined(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT record FROM quarantine WHERE last_snapshot = (SELECT max(id) FROM snapshots) ORDER BY hash",
+        )?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Every snapshot a model was in, each with the version it had there.
     /// With `every` false, only the first snapshot of each span (where a new
     /// version, or a return after an absence, began).

@@ -3,4 +3,5 @@
 
 mod catalog;
 mod common;
+mod explore;
 mod sync;
