@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::pricing::{Money, Prices};
+use crate::pricing::{Basis, CostError, Money, Prices, Workload};
 
 /// The only currency string the catalog is known to use, whatever the unit.
 pub const USD: &str = "USD / M Tokens";
@@ -75,6 +75,48 @@ impl Pricing {
     /// Listed × ratio; `None` when unpriced, in another currency, or out of range.
     pub fn effective(&self) -> Option<Prices> {
         self.usable().ok()?.scaled(self.ratio()).ok()
+    }
+}
+
+/// What a workload costs on a model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cost {
+    /// On the basis asked for.
+    pub cost: Money,
+    /// At listed prices.
+    pub list_cost: Money,
+}
+
+impl Model {
+    /// The cost of `workload` on this model (SPEC §2).
+    pub fn cost(&self, workload: &Workload, basis: Basis) -> Result<Cost, CostError> {
+        let listed = self.pricing.usable().map_err(|why| match why {
+            Unpriced::NoPrice => CostError::Unpriced { model: self.id.clone() },
+            Unpriced::UnsupportedCurrency(currency) => {
+                CostError::UnsupportedCurrency { model: self.id.clone(), currency }
+            }
+        })?;
+        let list_cost = listed.cost(&self.id, workload)?;
+        let cost = match basis {
+            Basis::List => list_cost,
+            Basis::Effective => {
+                let overflow = || CostError::Overflow { model: self.id.clone() };
+                listed.scaled(self.pricing.ratio()).map_err(|_| overflow())?.cost(&self.id, workload)?
+            }
+        };
+        Ok(Cost { cost, list_cost })
+    }
+
+    /// How the model is priced, for tables: token, request, second (or a mix).
+    pub fn priced_by(&self) -> &'static str {
+        let p = &self.pricing.listed;
+        match (p.input.is_some() || p.output.is_some(), p.per_request.is_some(), p.per_second.is_some()) {
+            (_, _, true) => "second",
+            (false, true, false) => "request",
+            (true, true, false) => "token+request",
+            (true, false, false) => "token",
+            (false, false, false) => "-",
+        }
     }
 }
 

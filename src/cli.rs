@@ -8,7 +8,7 @@ use clap::{ArgAction, Args, Parser, Subcommand};
 
 use crate::catalog::parse_token_count;
 use crate::output::Format;
-use crate::pricing::Money;
+use crate::pricing::{Basis, Money, Threshold, Workload};
 use crate::query::{Filters, PricingKind, Sort, SortKey};
 
 /// Choose AI models and keep AI spend honest: a local, queryable copy of
@@ -61,6 +61,12 @@ pub enum Command {
     Endpoints(FacetArgs),
     /// The catalog as CSV, or as JSON that `sync --from` re-imports losslessly
     Export(ExportArgs),
+    /// What a workload costs on the named models
+    Cost(CostArgs),
+    /// The cheapest models for a workload, among those matching FILTERS
+    Rank(RankArgs),
+    /// CI cost gate: price a workload file, against a budget and a baseline
+    Estimate(EstimateArgs),
     /// List the snapshots, newest first
     Syncs,
     /// Run one read-only SQL query over the catalog (see the README for the schema)
@@ -195,6 +201,83 @@ pub struct ExportArgs {
     pub output: Option<PathBuf>,
 }
 
+/// A workload: tokens and seconds per call, and the number of calls.
+#[derive(Debug, Args, Clone, Copy)]
+pub struct WorkloadArgs {
+    /// Input tokens per call (1200, 1.2K, 1M)
+    #[arg(long, value_name = "N", default_value = "0", value_parser = tokens, help_heading = "Workload")]
+    pub input_tokens: u64,
+    /// Output tokens per call
+    #[arg(long, value_name = "N", default_value = "0", value_parser = tokens, help_heading = "Workload")]
+    pub output_tokens: u64,
+    /// Number of calls
+    #[arg(long, value_name = "N", default_value = "1", value_parser = tokens, help_heading = "Workload")]
+    pub requests: u64,
+    /// Seconds of generated media per call, for models priced per second
+    #[arg(long, value_name = "S", value_parser = seconds, help_heading = "Workload")]
+    pub seconds: Option<Money>,
+    /// Use the prices as listed, not the effective ones (listed × ratio)
+    #[arg(long, help_heading = "Workload")]
+    pub list_price: bool,
+}
+
+impl WorkloadArgs {
+    pub fn workload(&self) -> Workload {
+        Workload {
+            input_tokens: self.input_tokens,
+            output_tokens: self.output_tokens,
+            seconds: self.seconds,
+            requests: self.requests,
+        }
+    }
+
+    pub fn basis(&self) -> Basis {
+        if self.list_price { Basis::List } else { Basis::Effective }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct CostArgs {
+    /// Models by id (tried first) or code
+    #[arg(required = true, value_name = "MODEL")]
+    pub models: Vec<String>,
+    #[command(flatten)]
+    pub workload: WorkloadArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RankArgs {
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    #[command(flatten)]
+    pub workload: WorkloadArgs,
+    /// Show the N cheapest
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct EstimateArgs {
+    /// The workload file (TOML: [[item]] tables, see the README)
+    #[arg(value_name = "WORKLOAD.toml")]
+    pub file: PathBuf,
+    /// Exit 3 when the total exceeds this many USD
+    #[arg(long, value_name = "USD", value_parser = price)]
+    pub budget: Option<Money>,
+    /// An earlier `estimate --format json` to compare with
+    #[arg(long, value_name = "FILE.json")]
+    pub baseline: Option<PathBuf>,
+    /// Exit 3 when the total grows by more than this over the baseline: 10% or 25 (USD)
+    #[arg(long, value_name = "PCT%|USD", requires = "baseline")]
+    pub max_increase: Option<Threshold>,
+    /// Report unknown or unpriced models instead of failing on them (exit 4)
+    #[arg(long)]
+    pub allow_unpriced: bool,
+    /// Exit 4 when the catalog's data is older than this: 45s, 30m, 12h, 7d
+    #[arg(long, value_name = "DURATION", value_parser = duration)]
+    pub max_catalog_age: Option<std::time::Duration>,
+}
+
 #[derive(Debug, Args)]
 pub struct SqlArgs {
     /// One SQL statement; anything that would write is refused
@@ -220,6 +303,32 @@ pub fn price(s: &str) -> Result<Money, String> {
 /// A token count: 1200, 200K, 1.5M.
 pub fn tokens(s: &str) -> Result<u64, String> {
     parse_token_count(s).ok_or_else(|| format!("{s:?} is not a token count (a whole number like 1200, 200K or 1M)"))
+}
+
+/// Seconds of media per call: a decimal, 0 or more.
+pub fn seconds(s: &str) -> Result<Money, String> {
+    let m: Money = s.parse().map_err(|e: crate::pricing::MoneyError| e.to_string())?;
+    if m.is_negative() {
+        return Err("seconds cannot be negative".into());
+    }
+    Ok(m)
+}
+
+/// A duration with its unit: 45s, 30m, 12h, 7d.
+pub fn duration(s: &str) -> Result<std::time::Duration, String> {
+    let s = s.trim();
+    let unit = |c: char| match c {
+        's' => Some(1),
+        'm' => Some(60),
+        'h' => Some(3_600),
+        'd' => Some(86_400),
+        _ => None,
+    };
+    let bad = || format!("{s:?} is not a duration like 45s, 30m, 12h or 7d");
+    let (number, last) = s.split_at(s.len().saturating_sub(1));
+    let factor = last.chars().next().and_then(unit).ok_or_else(bad)?;
+    let n: u64 = number.parse().map_err(|_| bad())?;
+    n.checked_mul(factor).map(std::time::Duration::from_secs).ok_or_else(bad)
 }
 
 fn positive_seconds(s: &str) -> Result<f64, String> {
@@ -249,5 +358,12 @@ mod tests {
         assert!(positive_seconds("0").is_err());
         assert!(positive_seconds("NaN").is_err());
         assert_eq!(positive_seconds("2.5"), Ok(2.5));
+        assert_eq!(duration("7d"), Ok(std::time::Duration::from_secs(7 * 86_400)));
+        assert_eq!(duration("90m"), Ok(std::time::Duration::from_secs(5_400)));
+        assert!(
+            duration("7").is_err() && duration("d").is_err() && duration("-1d").is_err() && duration("1w").is_err()
+        );
+        assert!(seconds("-1").is_err());
+        assert_eq!(seconds("8.5").unwrap().to_string(), "8.5");
     }
 }

@@ -12,6 +12,7 @@
 //! - [`catalog`]: domain types and record validation; no I/O.
 //! - [`pricing`]: exact money, the cost formula, budget thresholds; no I/O.
 //! - [`query`]: FILTERS and sort orders compiled to SQL with bound parameters; no I/O.
+//! - [`workload`]: the `estimate` workload file, parsed and validated; no I/O.
 //! - [`history`]: what changed between two versions of a model; no I/O.
 //! - [`store`]: SQLite: pragmas, migrations, snapshot writes, reads.
 //! - [`output`]: table, JSON, CSV and Markdown renderers over `Write`.
@@ -29,3 +30,4 @@ pub mod pricing;
 pub mod query;
 pub mod settings;
 pub mod store;
+pub mod workload;

@@ -302,16 +302,16 @@ impl fmt::Display for Threshold {
 }
 
 impl Threshold {
-    /// Whether going from `old` to `new` exceeds this limit. Any increase from a
-    /// zero baseline exceeds a percentage limit.
+    /// Whether going from `old` to `new` exceeds this limit, compared exactly
+    /// (never through a rounded percentage). Any increase from a zero baseline
+    /// exceeds a percentage limit.
     pub fn exceeded(&self, old: Money, new: Money) -> Result<bool, Overflow> {
         let increase = new.checked_sub(old)?;
         Ok(match self {
             Threshold::Usd(limit) => increase > *limit,
-            Threshold::Percent(limit) => match increase.percent_of(old) {
-                Some(pct) => pct > *limit,
-                None => increase > Money::ZERO,
-            },
+            Threshold::Percent(_) if old.is_zero() => increase > Money::ZERO,
+            // increase / old × 100 > limit  ⇔  increase × 100 > limit × old (old > 0)
+            Threshold::Percent(limit) => increase.checked_mul(Money::from_u64(100))? > limit.checked_mul(old)?,
         })
     }
 }
@@ -500,6 +500,12 @@ mod tests {
         let ten = Threshold::Percent(m("10"));
         assert!(!ten.exceeded(m("100"), m("110")).unwrap());
         assert!(ten.exceeded(m("100"), m("110.01")).unwrap());
+        // 10.004% rounds to 10.00%, but it is more than 10%.
+        assert!(ten.exceeded(m("100"), m("110.004")).unwrap());
+        assert!(
+            !Threshold::Percent(m("23.23")).exceeded(m("714.4"), m("880.32")).unwrap(),
+            "23.2251% is within 23.23%"
+        );
         assert!(!ten.exceeded(m("100"), m("50")).unwrap());
         assert!(ten.exceeded(m("0"), m("0.01")).unwrap());
         assert!(!ten.exceeded(m("0"), m("0")).unwrap());

@@ -54,10 +54,16 @@ CREATE TABLE model_versions (
     upcoming               INTEGER NOT NULL CHECK (upcoming IN (0, 1)),
     created                INTEGER,
     api_doc_url            TEXT,
-    warnings               TEXT,             -- JSON array of messages, NULL when none
-    record                 TEXT    NOT NULL  -- the record exactly as received
+    warnings               TEXT              -- JSON array of messages, NULL when none
 );
 CREATE INDEX model_versions_id ON model_versions (id);
+
+-- Each version's record exactly as received, unknown fields included. Kept
+-- apart so that listing and filtering read small rows.
+CREATE TABLE model_records (
+    version_id INTEGER PRIMARY KEY REFERENCES model_versions (version_id),
+    record     TEXT NOT NULL
+);
 
 CREATE TABLE model_features (
     version_id INTEGER NOT NULL REFERENCES model_versions (version_id),
@@ -81,9 +87,9 @@ CREATE TABLE spans (
     last_snapshot  INTEGER REFERENCES snapshots (id),  -- NULL: in the current snapshot
     PRIMARY KEY (model_id, first_snapshot)
 ) WITHOUT ROWID;
--- The current snapshot is `last_snapshot IS NULL`; a diff looks for span ends
--- and starts between two snapshots.
-CREATE INDEX spans_last ON spans (last_snapshot);
+-- The current snapshot is `last_snapshot IS NULL` (covering: it yields the
+-- versions in order); a diff looks for span ends and starts between two snapshots.
+CREATE INDEX spans_last ON spans (last_snapshot, version_id);
 CREATE INDEX spans_first ON spans (first_snapshot);
 
 -- Records the sync could not keep as models (no id, not an object), kept raw.
@@ -124,7 +130,7 @@ SELECT
     v.currency,
     v.api_doc_url,
     v.warnings,
-    v.record,
+    (SELECT r.record FROM model_records AS r WHERE r.version_id = v.version_id) AS record,
     v.version_id
 FROM spans AS s
 JOIN model_versions AS v ON v.version_id = s.version_id

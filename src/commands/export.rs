@@ -10,12 +10,13 @@ use std::path::Path;
 use anyhow::Context as _;
 
 use super::Ctx;
-use super::views::csv_grid;
+use super::views::{CSV_COLUMNS, ModelJson};
 use crate::cli::ExportArgs;
 use crate::error::{Exit, UserError};
-use crate::output::Format;
-use crate::query::{Filters, Sort};
+use crate::output::{CsvRows, Format};
+use crate::query::{self, Filters, Sort};
 use crate::store::Store;
+use crate::store::read::MODEL_COLUMNS;
 
 pub fn run(ctx: &mut Ctx<'_>, args: &ExportArgs) -> anyhow::Result<Exit> {
     let format = ctx.settings.format("export", Format::Csv, &[Format::Csv, Format::Json])?;
@@ -31,8 +32,11 @@ pub fn run(ctx: &mut Ctx<'_>, args: &ExportArgs) -> anyhow::Result<Exit> {
             }
             envelope(out, &snapshot.fetched_at, &records)?;
         } else {
-            let models = store.current_models(&filters, Sort::default(), None)?;
-            csv_grid(models.iter().map(|m| &m.model)).write(out, format, false)?;
+            let mut rows = CsvRows::new(out, &CSV_COLUMNS)?;
+            let query = query::current_models(MODEL_COLUMNS, &filters, Sort::default(), None);
+            store
+                .each_model(&query, |m| -> anyhow::Result<()> { Ok(rows.row(&ModelJson::new(&m.model).csv_row())?) })?;
+            rows.finish()?;
         }
         Ok(())
     };

@@ -3,7 +3,10 @@
 //! progress go to stderr, and `-q` silences all of them but errors.
 
 mod catalog;
+mod cost;
+mod estimate;
 mod export;
+mod rank;
 mod sql;
 mod sync;
 mod syncs;
@@ -57,6 +60,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Types(args) => catalog::facet(&mut ctx, Facet::Types, args),
         Command::Endpoints(args) => catalog::facet(&mut ctx, Facet::Endpoints, args),
         Command::Export(args) => export::run(&mut ctx, args),
+        Command::Cost(args) => cost::run(&mut ctx, args),
+        Command::Rank(args) => rank::run(&mut ctx, args),
+        Command::Estimate(args) => estimate::run(&mut ctx, args),
         Command::Syncs => syncs::run(&mut ctx),
         Command::Sql(args) => sql::run(&mut ctx, args),
         Command::Completions(args) => {

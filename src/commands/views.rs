@@ -5,8 +5,8 @@
 use serde::Serialize;
 
 use crate::catalog::{Endpoint, Model};
-use crate::output::{Grid, cell};
-use crate::pricing::{Money, Prices};
+use crate::output::{Format, Grid, cell};
+use crate::pricing::{Basis, CostError, Money, Prices, Workload};
 
 /// `models --format csv` and `export`: exactly these columns, in this order.
 pub const CSV_COLUMNS: [&str; 21] = [
@@ -117,15 +117,6 @@ impl<'a> ModelJson<'a> {
     }
 }
 
-/// The CSV grid of a list of models.
-pub fn csv_grid<'a>(models: impl IntoIterator<Item = &'a Model>) -> Grid {
-    let mut grid = Grid::new(&CSV_COLUMNS);
-    for m in models {
-        grid.push(ModelJson::new(m).csv_row());
-    }
-    grid
-}
-
 /// The human table (and Markdown) of a list of models: effective prices,
 /// rounded for reading.
 pub fn table_grid<'a>(models: impl IntoIterator<Item = &'a Model>) -> Grid {
@@ -168,5 +159,129 @@ mod tests {
         assert_eq!(short_count(1_000_000), "1M");
         assert_eq!(short_count(131_072), "131072");
         assert_eq!(short_count(1_500_000), "1500K");
+    }
+}
+
+/// One row of `cost` and `rank`: `{id, requests, input_tokens, output_tokens,
+/// seconds, cost, list_cost, unpriced, price_basis}`, money as decimal strings.
+#[derive(Debug, Serialize)]
+pub struct CostRow {
+    pub id: String,
+    pub requests: u64,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    #[serde(serialize_with = "number")]
+    pub seconds: Option<Money>,
+    pub cost: Option<Money>,
+    pub list_cost: Option<Money>,
+    pub unpriced: bool,
+    pub price_basis: Basis,
+    /// One call, on the basis asked for (tables only).
+    #[serde(skip)]
+    pub per_call: Option<Money>,
+    #[serde(skip)]
+    pub priced_by: &'static str,
+}
+
+/// The columns of `cost` and `rank` as CSV: the JSON keys.
+pub const COST_COLUMNS: [&str; 9] =
+    ["id", "requests", "input_tokens", "output_tokens", "seconds", "cost", "list_cost", "unpriced", "price_basis"];
+
+impl CostRow {
+    /// The cost of `w` on `model`; an error when the model cannot be priced.
+    pub fn priced(model: &Model, w: &Workload, basis: Basis) -> Result<CostRow, CostError> {
+        let total = model.cost(w, basis)?;
+        let one = model.cost(&Workload { requests: 1, ..*w }, basis)?;
+        Ok(CostRow {
+            cost: Some(total.cost),
+            list_cost: Some(total.list_cost),
+            unpriced: false,
+            per_call: Some(one.cost),
+            priced_by: model.priced_by(),
+            ..CostRow::unpriced(&model.id, w, basis)
+        })
+    }
+
+    /// A model without a usable price (or not in the catalog): no cost, never $0.
+    pub fn unpriced(id: &str, w: &Workload, basis: Basis) -> CostRow {
+        CostRow {
+            id: id.to_owned(),
+            requests: w.requests,
+            input_tokens: w.input_tokens,
+            output_tokens: w.output_tokens,
+            seconds: w.seconds,
+            cost: None,
+            list_cost: None,
+            unpriced: true,
+            price_basis: basis,
+            per_call: None,
+            priced_by: "-",
+        }
+    }
+
+    fn csv_row(&self) -> Vec<String> {
+        vec![
+            self.id.clone(),
+            self.requests.to_string(),
+            self.input_tokens.to_string(),
+            self.output_tokens.to_string(),
+            cell(self.seconds),
+            cell(self.cost),
+            cell(self.list_cost),
+            self.unpriced.to_string(),
+            self.price_basis.as_str().to_owned(),
+        ]
+    }
+}
+
+/// `cost` and `rank` in a format: tables show the cost of one call and of all,
+/// rounded; JSON and CSV carry every digit.
+pub fn write_costs(
+    out: &mut dyn std::io::Write,
+    rows: &[CostRow],
+    format: Format,
+    terminal: bool,
+) -> std::io::Result<()> {
+    let basis = rows.first().map_or(Basis::Effective, |r| r.price_basis);
+    match format {
+        Format::Json => crate::output::json(out, &rows),
+        Format::Csv => {
+            let mut grid = Grid::new(&COST_COLUMNS);
+            for row in rows {
+                grid.push(row.csv_row());
+            }
+            grid.write(out, format, terminal)
+        }
+        Format::Table | Format::Markdown => {
+            let total = format!("TOTAL $ ({})", basis.as_str());
+            let mut headers = vec!["MODEL", "PRICED BY", "REQUESTS", "PER CALL $", total.as_str()];
+            if basis == Basis::Effective {
+                headers.push("LIST TOTAL $");
+            }
+            let mut grid = Grid::new(&headers).numeric(&[2, 3, 4, 5]);
+            for r in rows {
+                let money = |m: Option<Money>| m.map_or_else(|| "unpriced".to_owned(), |m| m.rounded());
+                let mut row = vec![
+                    r.id.clone(),
+                    r.priced_by.to_owned(),
+                    r.requests.to_string(),
+                    money(r.per_call),
+                    money(r.cost),
+                ];
+                if basis == Basis::Effective {
+                    row.push(money(r.list_cost));
+                }
+                grid.push(row);
+            }
+            grid.write(out, format, terminal)
+        }
+    }
+}
+
+/// An exact decimal as a JSON number (seconds are not money).
+pub fn number<S: serde::Serializer>(value: &Option<Money>, s: S) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(m) => m.to_string().parse::<serde_json::Number>().map_err(serde::ser::Error::custom)?.serialize(s),
+        None => s.serialize_none(),
     }
 }

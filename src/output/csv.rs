@@ -6,15 +6,35 @@ use std::io::{self, Write};
 use super::Grid;
 
 pub fn write(out: &mut dyn Write, grid: &Grid) -> io::Result<()> {
-    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(out);
-    w.write_record(&grid.headers)?;
+    let mut w = Rows::new(out, &grid.headers)?;
     for row in &grid.rows {
-        for c in row {
-            w.write_field(guard(c).as_bytes())?;
-        }
-        w.write_record(None::<&[u8]>)?;
+        w.row(row)?;
     }
-    w.flush()
+    w.finish()
+}
+
+/// A CSV written row by row, for listings too long to hold in memory.
+pub struct Rows<'w> {
+    writer: csv::Writer<&'w mut dyn Write>,
+}
+
+impl<'w> Rows<'w> {
+    pub fn new(out: &'w mut dyn Write, headers: &[impl AsRef<str>]) -> io::Result<Rows<'w>> {
+        let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(out);
+        writer.write_record(headers.iter().map(|h| h.as_ref()))?;
+        Ok(Rows { writer })
+    }
+
+    pub fn row(&mut self, cells: &[impl AsRef<str>]) -> io::Result<()> {
+        for cell in cells {
+            self.writer.write_field(guard(cell.as_ref()).as_bytes())?;
+        }
+        Ok(self.writer.write_record(None::<&[u8]>)?)
+    }
+
+    pub fn finish(mut self) -> io::Result<()> {
+        self.writer.flush()
+    }
 }
 
 /// The cell as a spreadsheet will not run it as a formula.

@@ -10,7 +10,8 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-pub use self::csv::guard as csv_guard;
+pub use self::csv::Rows as CsvRows;
+pub use self::markdown::escape as markdown_escape;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {

@@ -29,8 +29,8 @@ const COLUMNS: &str = "hash, id, code, name, provider, provider_code, descriptio
     features, endpoints, currency, input_price, output_price, per_request, per_second, ratio, \
     effective_input_price, effective_output_price, effective_per_request, effective_per_second, \
     input_sort, output_sort, context_length, max_completion_tokens, upcoming, created, api_doc_url, \
-    warnings, record";
-const COLUMN_COUNT: usize = 29;
+    warnings";
+const COLUMN_COUNT: usize = 28;
 
 /// Page cache while a sync writes (KiB): enough to keep the indexes of a
 /// 100,000-model catalog in memory without holding the catalog itself.
@@ -312,7 +312,7 @@ impl Ingest<'_> {
         let orphans: Vec<i64> = self.written.values().copied().filter(|v| !used.contains(v)).collect();
         if !orphans.is_empty() {
             let list = serde_json::to_string(&orphans).expect("integers serialize");
-            for table in ["model_features", "model_endpoints", "model_versions"] {
+            for table in ["model_features", "model_endpoints", "model_records", "model_versions"] {
                 conn.execute(
                     &format!("DELETE FROM {table} WHERE version_id IN (SELECT value FROM json_each(?1))"),
                     [&list],
@@ -405,7 +405,7 @@ impl Ingest<'_> {
     }
 }
 
-/// Writes a new version with its features and endpoints; returns its id.
+/// Writes a new version with its record, features and endpoints; returns its id.
 fn insert_version(
     conn: &Connection,
     m: &Model,
@@ -417,8 +417,10 @@ fn insert_version(
         let params = (1..=COLUMN_COUNT).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
         format!("INSERT INTO model_versions ({COLUMNS}) VALUES ({params})")
     });
-    conn.prepare_cached(&INSERT)?.execute(params_from_iter(version_row(m, hash, warnings, record)))?;
+    conn.prepare_cached(&INSERT)?.execute(params_from_iter(version_row(m, hash, warnings)))?;
     let version_id = conn.last_insert_rowid();
+    conn.prepare_cached("INSERT INTO model_records (version_id, record) VALUES (?1, ?2)")?
+        .execute(params![version_id, record])?;
     let mut feature = conn.prepare_cached("INSERT INTO model_features (version_id, feature) VALUES (?1, ?2)")?;
     for f in &m.features {
         feature.execute(params![version_id, f])?;
@@ -433,7 +435,7 @@ fn insert_version(
 }
 
 /// A model as the row `model_versions` stores, in [`COLUMNS`] order.
-fn version_row(m: &Model, hash: String, warnings: &[String], record: &str) -> [Sql; COLUMN_COUNT] {
+fn version_row(m: &Model, hash: String, warnings: &[String]) -> [Sql; COLUMN_COUNT] {
     let text = |s: &Option<String>| s.clone().map_or(Sql::Null, Sql::Text);
     let money = |p: Option<crate::pricing::Money>| p.map_or(Sql::Null, |p| Sql::Text(p.to_string()));
     let sort = |p: Option<crate::pricing::Money>| p.map_or(Sql::Null, |p| Sql::Text(p.sort_key()));
@@ -473,6 +475,5 @@ fn version_row(m: &Model, hash: String, warnings: &[String], record: &str) -> [S
         } else {
             Sql::Text(serde_json::to_string(warnings).expect("strings serialize"))
         },
-        Sql::Text(record.to_owned()),
     ]
 }

@@ -110,7 +110,7 @@ impl Store {
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     // Only a new, empty catalog takes this: big pages mean fewer B-tree pages
-    // and WAL frames for rows that carry a whole record.
+    // and WAL frames for the records, which are large rows.
     conn.pragma_update(None, "page_size", 16384)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;

@@ -179,6 +179,21 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Calls `each` with every model a query built by `crate::query` selects,
+    /// one at a time (the listing is never held in memory).
+    pub fn each_model<E: From<StoreError>>(
+        &self,
+        query: &Query,
+        mut each: impl FnMut(StoredModel) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut stmt = self.conn.prepare(&query.sql).map_err(StoreError::from)?;
+        let mut rows = stmt.query(params_from_iter(&query.params)).map_err(StoreError::from)?;
+        while let Some(row) = rows.next().map_err(StoreError::from)? {
+            each(model_from_row(row).map_err(StoreError::from)?)?;
+        }
+        Ok(())
+    }
+
     /// The current models matching `filters`, in `sort` order.
     pub fn current_models(
         &self,
@@ -248,14 +263,13 @@ impl Store {
 
     /// One version's record exactly as received.
     pub fn record(&self, version_id: i64) -> Result<String, StoreError> {
-        Ok(self
-            .conn
-            .query_row("SELECT record FROM model_versions WHERE version_id = ?1", [version_id], |r| r.get(0))?)
+        Ok(self.conn.query_row("SELECT record FROM model_records WHERE version_id = ?1", [version_id], |r| r.get(0))?)
     }
 
     /// The records as received of the current models matching `filters`, by id.
     pub fn records(&self, filters: &Filters) -> Result<Vec<String>, StoreError> {
-        let q = query::current_models("v.record", filters, Sort::default(), None);
+        let record = "(SELECT r.record FROM model_records AS r WHERE r.version_id = v.version_id)";
+        let q = query::current_models(record, filters, Sort::default(), None);
         let mut stmt = self.conn.prepare(&q.sql)?;
         let rows = stmt.query_map(params_from_iter(&q.params), |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)

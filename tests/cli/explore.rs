@@ -385,7 +385,10 @@ fn sql_reads_the_documented_schema() {
     let tables = env.sql(
         "SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite%' ORDER BY name",
     );
-    assert_eq!(tables, "model_endpoints\nmodel_features\nmodel_versions\nmodels\nquarantine\nsnapshots\nspans\n");
+    assert_eq!(
+        tables,
+        "model_endpoints\nmodel_features\nmodel_records\nmodel_versions\nmodels\nquarantine\nsnapshots\nspans\n"
+    );
     assert_eq!(env.sql("SELECT count(*) FROM models"), "65\n");
     assert_eq!(
         env.sql("SELECT features, endpoints FROM models WHERE id = 'claude-sonnet-4-6'"),

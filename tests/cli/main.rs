@@ -4,4 +4,5 @@
 mod catalog;
 mod common;
 mod explore;
+mod price;
 mod sync;

@@ -1,0 +1,46 @@
+//! `cometcat rank [FILTERS]`: the models matching FILTERS, cheapest first for
+//! one workload (ties by id). Unpriced models, and per-second ones when no
+//! `--seconds` is given, are left out and counted on stderr.
+
+use super::Ctx;
+use super::views::{CostRow, write_costs};
+use crate::cli::RankArgs;
+use crate::error::{Exit, UserError};
+use crate::output::Format;
+use crate::pricing::CostError;
+use crate::query::{Filters, Sort};
+use crate::store::Store;
+
+pub fn run(ctx: &mut Ctx<'_>, args: &RankArgs) -> anyhow::Result<Exit> {
+    let format =
+        ctx.settings.format("rank", Format::Table, &[Format::Table, Format::Json, Format::Csv, Format::Markdown])?;
+    let store = Store::open(&ctx.settings.db)?;
+    let (workload, basis) = (args.workload.workload(), args.workload.basis());
+    let (mut unpriced, mut per_second) = (0, 0);
+    let mut rows = Vec::new();
+    for found in store.current_models(&Filters::from(&args.filters), Sort::default(), None)? {
+        match CostRow::priced(&found.model, &workload, basis) {
+            Ok(row) => rows.push(row),
+            Err(CostError::Unpriced { .. } | CostError::UnsupportedCurrency { .. }) => unpriced += 1,
+            Err(CostError::NeedsSeconds { .. }) => per_second += 1,
+            Err(e @ CostError::Overflow { .. }) => return Err(UserError::new(e.to_string()).into()),
+        }
+    }
+    // Stable: the query gave them in id order, so equal costs stay by id.
+    rows.sort_by_key(|r| r.cost);
+    if let Some(top) = args.top {
+        rows.truncate(top);
+    }
+    write_costs(ctx.out, &rows, format, ctx.terminal)?;
+    if unpriced > 0 {
+        ctx.note(format_args!("left out {unpriced} unpriced model{}", if unpriced == 1 { "" } else { "s" }));
+    }
+    if per_second > 0 {
+        ctx.note(format_args!(
+            "left out {per_second} model{} priced per second (give --seconds to rank {})",
+            if per_second == 1 { "" } else { "s" },
+            if per_second == 1 { "it" } else { "them" }
+        ));
+    }
+    Ok(Exit::Ok)
+}
