@@ -69,6 +69,10 @@ pub enum Command {
     Estimate(EstimateArgs),
     /// List the snapshots, newest first
     Syncs,
+    /// What changed between two snapshots (default: the previous one and the current one)
+    Diff(DiffArgs),
+    /// One model's prices over time
+    History(HistoryArgs),
     /// Run one read-only SQL query over the catalog (see the README for the schema)
     Sql(SqlArgs),
     /// Print a shell completion script
@@ -78,7 +82,7 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct SyncArgs {
     /// The API's address; /api/models is appended
-    #[arg(long, value_name = "URL", default_value = crate::api::DEFAULT_BASE_URL)]
+    #[arg(long, value_name = "URL", env = "COMETCAT_BASE_URL", default_value = crate::api::DEFAULT_BASE_URL)]
     pub base_url: String,
     /// Records to ask for per page (the server may answer with fewer)
     #[arg(long, value_name = "N", default_value_t = 100,
@@ -97,7 +101,9 @@ pub struct SyncArgs {
     pub retries: u32,
     /// Import a saved /api/models answer, a cometcat export or a JSON array of
     /// records instead of fetching ("-" reads stdin)
-    #[arg(long, value_name = "PATH", conflicts_with_all = ["base_url", "page_size", "concurrency", "timeout", "retries"])]
+    // Not in conflict with --base-url: COMETCAT_BASE_URL in the environment must
+    // not stop an import.
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["page_size", "concurrency", "timeout", "retries"])]
     pub from: Option<PathBuf>,
 }
 
@@ -279,6 +285,54 @@ pub struct EstimateArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The older snapshot: an id, or a date or time (the newest snapshot fetched by
+    /// then) [default: the one before TO]
+    #[arg(value_name = "FROM", value_parser = snapshot_selector)]
+    pub from: Option<SnapshotSelector>,
+    /// The newer snapshot, the same way [default: the current one]
+    #[arg(value_name = "TO", value_parser = snapshot_selector)]
+    pub to: Option<SnapshotSelector>,
+    #[command(flatten)]
+    pub filters: FilterArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Model id (tried first) or code; models no longer listed are found too
+    pub model: String,
+    /// Every snapshot the model is in, not only those where its prices changed
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// How a snapshot is named on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SnapshotSelector {
+    Id(i64),
+    /// The newest snapshot whose data was fetched at or before this instant.
+    At(jiff::Timestamp),
+}
+
+/// `7` (an id), `2026-10-01` (the end of that day, UTC) or `2026-10-01T08:00:00Z`.
+pub fn snapshot_selector(s: &str) -> Result<SnapshotSelector, String> {
+    let s = s.trim();
+    if let Ok(id) = s.parse::<i64>() {
+        return Ok(SnapshotSelector::Id(id));
+    }
+    if let Ok(at) = s.parse::<jiff::Timestamp>() {
+        return Ok(SnapshotSelector::At(at));
+    }
+    if let Ok(day) = s.parse::<jiff::civil::Date>() {
+        let end = day.tomorrow().and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC)).map(|z| z.timestamp());
+        if let Ok(next_day) = end {
+            return Ok(SnapshotSelector::At(next_day - jiff::SignedDuration::from_secs(1)));
+        }
+    }
+    Err(format!("{s:?} is not a snapshot id, a date (2026-10-01) or a time (2026-10-01T08:00:00Z)"))
+}
+
+#[derive(Debug, Args)]
 pub struct SqlArgs {
     /// One SQL statement; anything that would write is refused
     pub query: String,
@@ -364,6 +418,17 @@ mod tests {
             duration("7").is_err() && duration("d").is_err() && duration("-1d").is_err() && duration("1w").is_err()
         );
         assert!(seconds("-1").is_err());
+        assert_eq!(snapshot_selector("7"), Ok(SnapshotSelector::Id(7)));
+        assert_eq!(
+            snapshot_selector("2026-10-01"),
+            Ok(SnapshotSelector::At("2026-10-01T23:59:59Z".parse().unwrap())),
+            "a date means the end of that day"
+        );
+        assert_eq!(
+            snapshot_selector("2026-10-01T08:00:00Z"),
+            Ok(SnapshotSelector::At("2026-10-01T08:00:00Z".parse().unwrap()))
+        );
+        assert!(snapshot_selector("yesterday").is_err());
         assert_eq!(seconds("8.5").unwrap().to_string(), "8.5");
     }
 }

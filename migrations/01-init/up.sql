@@ -57,6 +57,7 @@ CREATE TABLE model_versions (
     warnings               TEXT              -- JSON array of messages, NULL when none
 );
 CREATE INDEX model_versions_id ON model_versions (id);
+CREATE INDEX model_versions_code ON model_versions (code);  -- lookups by code
 
 -- Each version's record exactly as received, unknown fields included. Kept
 -- apart so that listing and filtering read small rows.

@@ -4,8 +4,10 @@
 
 mod catalog;
 mod cost;
+mod diff;
 mod estimate;
 mod export;
+mod history;
 mod rank;
 mod sql;
 mod sync;
@@ -64,6 +66,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Rank(args) => rank::run(&mut ctx, args),
         Command::Estimate(args) => estimate::run(&mut ctx, args),
         Command::Syncs => syncs::run(&mut ctx),
+        Command::Diff(args) => diff::run(&mut ctx, args),
+        Command::History(args) => history::run(&mut ctx, args),
         Command::Sql(args) => sql::run(&mut ctx, args),
         Command::Completions(args) => {
             clap_complete::generate(args.shell, &mut Cli::command(), "cometcat", ctx.out);

@@ -8,7 +8,7 @@ use crate::cli::RankArgs;
 use crate::error::{Exit, UserError};
 use crate::output::Format;
 use crate::pricing::CostError;
-use crate::query::{Filters, Sort};
+use crate::query::Filters;
 use crate::store::Store;
 
 pub fn run(ctx: &mut Ctx<'_>, args: &RankArgs) -> anyhow::Result<Exit> {
@@ -17,20 +17,25 @@ pub fn run(ctx: &mut Ctx<'_>, args: &RankArgs) -> anyhow::Result<Exit> {
     let store = Store::open(&ctx.settings.db)?;
     let (workload, basis) = (args.workload.workload(), args.workload.basis());
     let (mut unpriced, mut per_second) = (0, 0);
-    let mut rows = Vec::new();
-    for found in store.current_models(&Filters::from(&args.filters), Sort::default(), None)? {
-        match CostRow::priced(&found.model, &workload, basis) {
-            Ok(row) => rows.push(row),
+    let candidates = store.current_prices(&Filters::from(&args.filters))?;
+    let mut ranked = Vec::with_capacity(candidates.len());
+    for model in &candidates {
+        match model.cost(&workload, basis) {
+            Ok(cost) => ranked.push((cost.cost, model)),
             Err(CostError::Unpriced { .. } | CostError::UnsupportedCurrency { .. }) => unpriced += 1,
             Err(CostError::NeedsSeconds { .. }) => per_second += 1,
             Err(e @ CostError::Overflow { .. }) => return Err(UserError::new(e.to_string()).into()),
         }
     }
     // Stable: the query gave them in id order, so equal costs stay by id.
-    rows.sort_by_key(|r| r.cost);
-    if let Some(top) = args.top {
-        rows.truncate(top);
-    }
+    ranked.sort_by_key(|(cost, _)| *cost);
+    ranked.truncate(args.top.unwrap_or(usize::MAX));
+    // The full rows (with the cost of one call) only for what is shown.
+    let rows = ranked
+        .into_iter()
+        .map(|(_, model)| CostRow::priced(model, &workload, basis))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| UserError::new(e.to_string()))?;
     write_costs(ctx.out, &rows, format, ctx.terminal)?;
     if unpriced > 0 {
         ctx.note(format_args!("left out {unpriced} unpriced model{}", if unpriced == 1 { "" } else { "s" }));

@@ -1,5 +1,7 @@
 //! CSV: RFC 4180 quoting, UTF-8, `\n` line ends, and a guard against formula
-//! injection: a cell starting with `=`, `+`, `-`, `@`, tab or CR gets a `'` in front.
+//! injection: a cell starting with `=`, `+`, `-`, `@`, tab or CR gets a `'` in
+//! front — except a plain negative number (`-12.5`), which no spreadsheet runs
+//! and which must stay a number.
 
 use std::io::{self, Write};
 
@@ -40,9 +42,17 @@ impl<'w> Rows<'w> {
 /// The cell as a spreadsheet will not run it as a formula.
 pub fn guard(cell: &str) -> std::borrow::Cow<'_, str> {
     match cell.as_bytes().first() {
+        Some(b'-') if is_negative_number(cell) => cell.into(),
         Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{cell}").into(),
         _ => cell.into(),
     }
+}
+
+/// `-12`, `-0.25`: a minus sign, digits, at most one point between digits.
+fn is_negative_number(cell: &str) -> bool {
+    let Some(digits) = cell.strip_prefix('-') else { return false };
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, "0"));
+    !int.is_empty() && !frac.is_empty() && int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
 }
 
 #[cfg(test)]
@@ -70,8 +80,14 @@ mod tests {
     #[test]
     fn cells_that_a_spreadsheet_would_run_are_defused() {
         assert_eq!(
-            render(&[&["=HYPERLINK(\"x\")", "+1"], &["-2", "@SUM(A1)"], &["\tx", "\rx"], &["a=b", "0.5"]]),
-            "a,b\n\"'=HYPERLINK(\"\"x\"\")\",'+1\n'-2,'@SUM(A1)\n'\tx,\"'\rx\"\na=b,0.5\n"
+            render(&[
+                &["=HYPERLINK(\"x\")", "+1"],
+                &["-2+3", "@SUM(A1)"],
+                &["\tx", "\rx"],
+                &["a=b", "0.5"],
+                &["-12.5", "-1."]
+            ]),
+            "a,b\n\"'=HYPERLINK(\"\"x\"\")\",'+1\n'-2+3,'@SUM(A1)\n'\tx,\"'\rx\"\na=b,0.5\n-12.5,'-1.\n"
         );
     }
 }

@@ -89,15 +89,31 @@ pub const MODEL_COLUMNS: &str = "v.version_id, v.id, v.code, v.name, v.provider,
     v.per_request, v.per_second, v.ratio, v.context_length, v.max_completion_tokens, v.upcoming, \
     v.created, v.api_doc_url, v.warnings";
 
-fn model_from_row(r: &Row<'_>) -> rusqlite::Result<StoredModel> {
-    fn money(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<Money>> {
-        let text: Option<String> = r.get(i)?;
-        text.map(|t| {
-            Money::parse(&t)
-                .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
-        })
-        .transpose()
+/// A money column (canonical decimal TEXT, or NULL).
+fn money(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<Money>> {
+    match r.get_ref(i)? {
+        rusqlite::types::ValueRef::Text(t) => Money::parse(std::str::from_utf8(t).unwrap_or_default())
+            .map(Some)
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))),
+        _ => Ok(None),
     }
+}
+
+/// currency, input_price, output_price, per_request, per_second, ratio, from column `o`.
+fn pricing_at(r: &Row<'_>, o: usize) -> rusqlite::Result<Pricing> {
+    Ok(Pricing {
+        currency: r.get(o)?,
+        listed: Prices {
+            input: money(r, o + 1)?,
+            output: money(r, o + 2)?,
+            per_request: money(r, o + 3)?,
+            per_second: money(r, o + 4)?,
+        },
+        ratio: money(r, o + 5)?,
+    })
+}
+
+fn model_from_row(r: &Row<'_>) -> rusqlite::Result<StoredModel> {
     fn json<T: serde::de::DeserializeOwned + Default>(r: &Row<'_>, i: usize) -> rusqlite::Result<T> {
         let text: Option<String> = r.get(i)?;
         text.map_or(Ok(T::default()), |t| {
@@ -116,16 +132,7 @@ fn model_from_row(r: &Row<'_>) -> rusqlite::Result<StoredModel> {
         model_type: r.get(7)?,
         features: json(r, 8)?,
         endpoints: json::<Vec<Endpoint>>(r, 9)?,
-        pricing: Pricing {
-            currency: r.get(10)?,
-            listed: Prices {
-                input: money(r, 11)?,
-                output: money(r, 12)?,
-                per_request: money(r, 13)?,
-                per_second: money(r, 14)?,
-            },
-            ratio: money(r, 15)?,
-        },
+        pricing: pricing_at(r, 10)?,
         context_length: count(16)?,
         max_completion_tokens: count(17)?,
         upcoming: r.get(18)?,
@@ -156,6 +163,18 @@ impl Store {
 
     pub fn snapshot(&self, id: i64) -> Result<Option<Snapshot>, StoreError> {
         snapshot(&self.conn, id)
+    }
+
+    /// The snapshot taken before `id`.
+    pub fn previous(&self, id: i64) -> Result<Option<Snapshot>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!("SELECT {SNAPSHOT_COLUMNS} FROM snapshots WHERE id < ?1 ORDER BY id DESC LIMIT 1"),
+                [id],
+                snapshot_from_row,
+            )
+            .optional()?)
     }
 
     /// The newest snapshot whose data was fetched at or before `at`.
@@ -204,20 +223,32 @@ impl Store {
         self.models(&query::current_models(MODEL_COLUMNS, filters, sort, limit))
     }
 
+    /// The current models matching `filters`, in id order, read for pricing
+    /// only: id and prices, nothing else (what `rank` needs, fast).
+    pub fn current_prices(&self, filters: &Filters) -> Result<Vec<Model>, StoreError> {
+        let columns = "v.id, v.currency, v.input_price, v.output_price, v.per_request, v.per_second, v.ratio";
+        let q = query::current_models(columns, filters, Sort::default(), None);
+        let mut stmt = self.conn.prepare(&q.sql)?;
+        let rows = stmt.query_map(params_from_iter(&q.params), |r| {
+            Ok(Model { id: r.get(0)?, pricing: pricing_at(r, 1)?, ..Model::default() })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// A current model by exact id, else by code (upcoming ones included).
     pub fn find(&self, name: &str) -> Result<Option<StoredModel>, StoreError> {
         for column in ["id", "code"] {
+            // From the id (or code) index, then one probe of spans_last: the planner,
+            // left alone, would walk every current span instead.
             let found = self
                 .conn
-                .query_row(
-                    &format!(
-                        "SELECT {MODEL_COLUMNS} FROM {} WHERE {} AND v.{column} = ?1 ORDER BY v.id LIMIT 1",
-                        query::CURRENT_FROM,
-                        query::CURRENT
-                    ),
-                    [name],
-                    model_from_row,
-                )
+                .prepare_cached(&format!(
+                    "SELECT {MODEL_COLUMNS} FROM model_versions AS v
+                     WHERE v.{column} = ?1
+                       AND EXISTS (SELECT 1 FROM spans AS s WHERE s.last_snapshot IS NULL AND s.version_id = v.version_id)
+                     ORDER BY v.id LIMIT 1"
+                ))?
+                .query_row([name], model_from_row)
                 .optional()?;
             if found.is_some() {
                 return Ok(found);

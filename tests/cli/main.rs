@@ -3,6 +3,8 @@
 
 mod catalog;
 mod common;
+mod docs;
 mod explore;
+mod history;
 mod price;
 mod sync;
