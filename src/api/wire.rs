@@ -37,6 +37,8 @@ pub enum Answer<'a> {
 
 impl<'a> Answer<'a> {
     pub fn parse(body: &'a [u8]) -> Result<Answer<'a>, serde_json::Error> {
+        // A byte-order mark is not JSON, but editors and some servers add one.
+        let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
         let first = body.iter().find(|b| !b.is_ascii_whitespace());
         if first == Some(&b'[') {
             serde_json::from_slice(body).map(Answer::Records)
@@ -131,7 +133,7 @@ mod tests {
         let records = answer.into_records().unwrap();
         assert_eq!(records[1].get(), r#"{"id": "b", "x": 1e-7}"#, "kept exactly as received");
 
-        let answer = Answer::parse(b"  [{\"id\": \"a\"}]").unwrap();
+        let answer = Answer::parse(b"\xEF\xBB\xBF  [{\"id\": \"a\"}]").unwrap();
         assert_eq!(answer.meta().len, 1);
         assert_eq!(answer.meta().total, None);
     }

@@ -119,7 +119,12 @@ impl Store {
     /// commit or the rollback.
     pub fn ingest(&mut self) -> Result<Ingest<'_>, StoreError> {
         self.conn.pragma_update(None, "cache_size", -INGEST_CACHE_KIB)?;
-        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        self.conn.execute_batch("BEGIN IMMEDIATE").map_err(|e| match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                StoreError::Busy(self.path.clone())
+            }
+            _ => e.into(),
+        })?;
         let had_versions = self.conn.query_row("SELECT EXISTS (SELECT 1 FROM model_versions)", [], |r| r.get(0));
         let had_versions = match had_versions {
             Ok(had) => had,
@@ -271,8 +276,13 @@ impl Ingest<'_> {
         ids
     }
 
-    /// Makes the staged catalog the current snapshot, all or nothing.
+    /// Makes the staged catalog the current snapshot, all or nothing. A catalog
+    /// without a single model is refused: the real one is never empty, and an
+    /// empty snapshot would make every model look unknown.
     pub fn commit(mut self, meta: &SnapshotMeta) -> Result<Committed, StoreError> {
+        if self.kept.is_empty() {
+            return Err(StoreError::NoModels);
+        }
         let finished_at = Timestamp::now();
         let hash = self.fingerprint();
         let warnings = self.warnings();
@@ -476,4 +486,42 @@ fn version_row(m: &Model, hash: String, warnings: &[String]) -> [Sql; COLUMN_COU
             Sql::Text(serde_json::to_string(warnings).expect("strings serialize"))
         },
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_writer_is_told_another_sync_is_running() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("catalog.db");
+        let mut store = Store::create(&path).unwrap();
+        let other = Connection::open(&path).unwrap();
+        other.execute_batch("BEGIN IMMEDIATE").unwrap();
+        store.conn.busy_timeout(std::time::Duration::from_millis(20)).unwrap();
+        let err = store.ingest().err().expect("the catalog is locked");
+        assert!(matches!(err, StoreError::Busy(_)), "{err:?}");
+        assert_eq!(err.hint(), Some("wait for the other sync to finish, then try again"));
+    }
+
+    #[test]
+    fn a_catalog_without_models_is_not_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::create(&dir.path().join("catalog.db")).unwrap();
+        let mut ingest = store.ingest().unwrap();
+        let quarantined: Box<RawValue> = serde_json::from_str(r#"{"code": "no-id"}"#).unwrap();
+        ingest.add(0, &[quarantined]).unwrap();
+        let meta = SnapshotMeta {
+            started_at: Timestamp::now(),
+            fetched_at: Timestamp::now(),
+            source: "test".into(),
+            from_file: true,
+            pages: 1,
+            total: None,
+            retries: 0,
+        };
+        assert!(matches!(ingest.commit(&meta), Err(StoreError::NoModels)));
+        assert_eq!(store.current_snapshot().unwrap().map(|s| s.id), None);
+    }
 }

@@ -32,6 +32,10 @@ pub enum StoreError {
     Empty(PathBuf),
     #[error("there is no snapshot {0}")]
     NoSnapshot(i64),
+    #[error("the catalog received holds no models; the previous snapshot stays current")]
+    NoModels,
+    #[error("another cometcat is writing to the catalog at {0}")]
+    Busy(PathBuf),
     #[error("cannot open the catalog at {path}")]
     Open {
         path: PathBuf,
@@ -61,6 +65,8 @@ impl StoreError {
                 Some("run `cometcat sync` (or `cometcat sync --from FILE` offline) first")
             }
             StoreError::NoSnapshot(_) => Some("`cometcat syncs` lists the snapshots"),
+            StoreError::NoModels => Some("check --base-url, or the file given to --from"),
+            StoreError::Busy(_) => Some("wait for the other sync to finish, then try again"),
             StoreError::Migrate { .. } => {
                 Some("a newer cometcat may have written it; upgrade cometcat or use another --db")
             }

@@ -579,3 +579,32 @@ fn importing_a_single_page_or_a_broken_file_fails_cleanly() {
     }
     assert_eq!(env.sql("SELECT count(*) FROM snapshots"), "1\n");
 }
+
+#[tokio::test]
+async fn an_empty_catalog_is_refused_and_the_old_one_stays() {
+    let env = Env::new();
+    env.import("catalog.json");
+    let server = MockServer::start().await;
+    Mock::given(path("/api/models"))
+        .respond_with(json(r#"{"success": true, "page": 1, "page_size": 100, "total": 0, "data": []}"#.into()))
+        .mount(&server)
+        .await;
+    let run = sync(&env, &server, &[]);
+    assert_eq!(run.code, 1);
+    snap!(run);
+    let run = env.run_stdin(&["sync", "--from", "-"], b"[]".to_vec());
+    assert_eq!(run.code, 1, "{run}");
+    let run = env.run_stdin(&["sync", "--from", "-"], br#"[{"code": "no-id"}, "junk"]"#.to_vec());
+    assert_eq!(run.code, 1, "only quarantined records: {run}");
+    assert_eq!(model_count(&env), "64\n");
+    assert_eq!(env.sql("SELECT count(*) FROM snapshots"), "1\n");
+}
+
+#[test]
+fn a_byte_order_mark_is_tolerated() {
+    let env = Env::new();
+    let mut body = b"\xEF\xBB\xBF".to_vec();
+    body.extend(std::fs::read(fixture("catalog.json")).unwrap());
+    env.run_stdin(&["sync", "--from", "-"], body).success();
+    assert_eq!(model_count(&env), "64\n");
+}
