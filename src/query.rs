@@ -159,10 +159,7 @@ impl Filters {
         }
         for feature in &self.features {
             let n = bind(params, Sql::Text(feature.clone()));
-            parts.push(format!(
-                "EXISTS (SELECT 1 FROM model_features AS f \
-                 WHERE f.version_id = v.version_id AND f.feature = {n} COLLATE NOCASE)"
-            ));
+            parts.push(format!("EXISTS (SELECT 1 FROM json_each(v.features) AS f WHERE f.value = {n} COLLATE NOCASE)"));
         }
         if !self.endpoints.is_empty() {
             let alternatives = self
@@ -170,11 +167,14 @@ impl Filters {
                 .iter()
                 .map(|e| {
                     let n = bind(params, Sql::Text(e.clone()));
-                    format!("e.key = {n} COLLATE NOCASE OR e.path = {n} COLLATE NOCASE")
+                    format!(
+                        "json_extract(e.value, '$.key') = {n} COLLATE NOCASE \
+                         OR json_extract(e.value, '$.path') = {n} COLLATE NOCASE"
+                    )
                 })
                 .collect::<Vec<_>>();
             parts.push(format!(
-                "EXISTS (SELECT 1 FROM model_endpoints AS e WHERE e.version_id = v.version_id AND ({}))",
+                "EXISTS (SELECT 1 FROM json_each(v.endpoints) AS e WHERE {})",
                 alternatives.join(" OR ")
             ));
         }
@@ -215,16 +215,14 @@ pub fn facet(facet: Facet, filters: &Filters) -> Query {
         Facet::Providers => {
             ("min(v.provider_code)", "min(v.provider)", String::new(), "lower(coalesce(v.provider_code, v.provider))")
         }
-        Facet::Features => (
-            "min(f.feature)",
-            "NULL",
-            " JOIN model_features AS f ON f.version_id = v.version_id".into(),
-            "lower(f.feature)",
-        ),
+        Facet::Features => ("min(f.value)", "NULL", ", json_each(v.features) AS f".into(), "lower(f.value)"),
         Facet::Types => ("min(v.model_type)", "NULL", String::new(), "lower(v.model_type)"),
-        Facet::Endpoints => {
-            ("min(e.key)", "NULL", " JOIN model_endpoints AS e ON e.version_id = v.version_id".into(), "lower(e.key)")
-        }
+        Facet::Endpoints => (
+            "min(json_extract(e.value, '$.key'))",
+            "NULL",
+            ", json_each(v.endpoints) AS e".into(),
+            "lower(json_extract(e.value, '$.key'))",
+        ),
     };
     // Count each model once per value, even if a value repeats in another case.
     let count = match facet {

@@ -66,20 +66,19 @@ CREATE TABLE model_records (
     record     TEXT NOT NULL
 );
 
-CREATE TABLE model_features (
-    version_id INTEGER NOT NULL REFERENCES model_versions (version_id),
-    feature    TEXT    NOT NULL,
-    PRIMARY KEY (version_id, feature)
-) WITHOUT ROWID;
+-- Each version's features and endpoints, one row each: views over the JSON
+-- columns, so that a sync writes them once.
+CREATE VIEW model_features AS
+SELECT v.version_id, j.value AS feature
+FROM model_versions AS v, json_each(v.features) AS j;
 
-CREATE TABLE model_endpoints (
-    version_id INTEGER NOT NULL REFERENCES model_versions (version_id),
-    position   INTEGER NOT NULL,
-    key        TEXT    NOT NULL,
-    path       TEXT,
-    method     TEXT,
-    PRIMARY KEY (version_id, position)
-) WITHOUT ROWID;
+CREATE VIEW model_endpoints AS
+SELECT v.version_id,
+       j.key AS position,
+       json_extract(j.value, '$.key') AS key,
+       json_extract(j.value, '$.path') AS path,
+       json_extract(j.value, '$.method') AS method
+FROM model_versions AS v, json_each(v.endpoints) AS j;
 
 CREATE TABLE spans (
     model_id       TEXT    NOT NULL,

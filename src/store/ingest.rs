@@ -15,7 +15,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use jiff::Timestamp;
-use rusqlite::types::Value as Sql;
+use rusqlite::types::{ToSqlOutput, Value as Sql, ValueRef};
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
@@ -322,7 +322,7 @@ impl Ingest<'_> {
         let orphans: Vec<i64> = self.written.values().copied().filter(|v| !used.contains(v)).collect();
         if !orphans.is_empty() {
             let list = serde_json::to_string(&orphans).expect("integers serialize");
-            for table in ["model_features", "model_endpoints", "model_records", "model_versions"] {
+            for table in ["model_records", "model_versions"] {
                 conn.execute(
                     &format!("DELETE FROM {table} WHERE version_id IN (SELECT value FROM json_each(?1))"),
                     [&list],
@@ -415,7 +415,7 @@ impl Ingest<'_> {
     }
 }
 
-/// Writes a new version with its record, features and endpoints; returns its id.
+/// Writes a new version and its record; returns its id.
 fn insert_version(
     conn: &Connection,
     m: &Model,
@@ -431,38 +431,33 @@ fn insert_version(
     let version_id = conn.last_insert_rowid();
     conn.prepare_cached("INSERT INTO model_records (version_id, record) VALUES (?1, ?2)")?
         .execute(params![version_id, record])?;
-    let mut feature = conn.prepare_cached("INSERT INTO model_features (version_id, feature) VALUES (?1, ?2)")?;
-    for f in &m.features {
-        feature.execute(params![version_id, f])?;
-    }
-    let mut endpoint = conn.prepare_cached(
-        "INSERT INTO model_endpoints (version_id, position, key, path, method) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?;
-    for (i, e) in m.endpoints.iter().enumerate() {
-        endpoint.execute(params![version_id, i as i64, e.key, e.path, e.method])?;
-    }
     Ok(version_id)
 }
 
-/// A model as the row `model_versions` stores, in [`COLUMNS`] order.
-fn version_row(m: &Model, hash: String, warnings: &[String]) -> [Sql; COLUMN_COUNT] {
-    let text = |s: &Option<String>| s.clone().map_or(Sql::Null, Sql::Text);
-    let money = |p: Option<crate::pricing::Money>| p.map_or(Sql::Null, |p| Sql::Text(p.to_string()));
-    let sort = |p: Option<crate::pricing::Money>| p.map_or(Sql::Null, |p| Sql::Text(p.sort_key()));
-    let int = |n: Option<u64>| n.map_or(Sql::Null, |n| Sql::Integer(n.min(i64::MAX as u64) as i64));
+/// A model as the row `model_versions` stores, in [`COLUMNS`] order; text is
+/// borrowed from the model, not copied.
+fn version_row<'m>(m: &'m Model, hash: String, warnings: &[String]) -> [ToSqlOutput<'m>; COLUMN_COUNT] {
+    let owned = |v: Sql| ToSqlOutput::Owned(v);
+    let null = || ToSqlOutput::Owned(Sql::Null);
+    fn text(s: &Option<String>) -> ToSqlOutput<'_> {
+        s.as_deref().map_or(ToSqlOutput::Owned(Sql::Null), |s| ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())))
+    }
+    let money = |p: Option<crate::pricing::Money>| p.map_or_else(null, |p| owned(Sql::Text(p.to_string())));
+    let sort = |p: Option<crate::pricing::Money>| p.map_or_else(null, |p| owned(Sql::Text(p.sort_key())));
+    let int = |n: Option<u64>| n.map_or_else(null, |n| owned(Sql::Integer(n.min(i64::MAX as u64) as i64)));
     let listed = &m.pricing.listed;
     let effective = m.pricing.effective().unwrap_or_default();
     [
-        Sql::Text(hash),
-        Sql::Text(m.id.clone()),
+        owned(Sql::Text(hash)),
+        ToSqlOutput::Borrowed(ValueRef::Text(m.id.as_bytes())),
         text(&m.code),
         text(&m.name),
         text(&m.provider),
         text(&m.provider_code),
         text(&m.description),
         text(&m.model_type),
-        Sql::Text(serde_json::to_string(&m.features).expect("strings serialize")),
-        Sql::Text(serde_json::to_string(&m.endpoints).expect("endpoints serialize")),
+        owned(Sql::Text(serde_json::to_string(&m.features).expect("strings serialize"))),
+        owned(Sql::Text(serde_json::to_string(&m.endpoints).expect("endpoints serialize"))),
         text(&m.pricing.currency),
         money(listed.input),
         money(listed.output),
@@ -477,13 +472,13 @@ fn version_row(m: &Model, hash: String, warnings: &[String]) -> [Sql; COLUMN_COU
         sort(effective.output),
         int(m.context_length),
         int(m.max_completion_tokens),
-        Sql::Integer(m.upcoming.into()),
-        m.created.map_or(Sql::Null, Sql::Integer),
+        owned(Sql::Integer(m.upcoming.into())),
+        owned(m.created.map_or(Sql::Null, Sql::Integer)),
         text(&m.api_doc_url),
         if warnings.is_empty() {
-            Sql::Null
+            null()
         } else {
-            Sql::Text(serde_json::to_string(warnings).expect("strings serialize"))
+            owned(Sql::Text(serde_json::to_string(warnings).expect("strings serialize")))
         },
     ]
 }
