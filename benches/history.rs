@@ -88,14 +88,8 @@ fn main() {
         ("history MODEL --all", vec!["history", &busy_id, "--all", "--format", "json"]),
     ];
     for (name, args) in &cases {
-        common::run(&db, args);
-        let walls: Vec<_> = (0..RUNS).map(|_| common::run(&db, args).wall).collect();
-        let best = *walls.iter().min().unwrap();
-        println!(
-            "  {name:<30} median {:>9}, best {:>9} (target 50 ms)",
-            common::ms(common::median(walls)),
-            common::ms(best)
-        );
+        let t = common::time(&db, args, RUNS);
+        println!("  {name:<30} median {:>9}, best {:>9} (target 50 ms)", common::ms(t.median), common::ms(t.best));
     }
 
     let db = dir.path().join("unchanged.db");

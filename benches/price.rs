@@ -57,13 +57,7 @@ fn main() {
     ];
     println!("over a 100,000-model catalog, median of {RUNS} runs:");
     for (name, args, target) in &cases {
-        common::run(&db, args);
-        let walls: Vec<_> = (0..RUNS).map(|_| common::run(&db, args).wall).collect();
-        let best = *walls.iter().min().unwrap();
-        println!(
-            "  {name:<42} median {:>9}, best {:>9} (target {target})",
-            common::ms(common::median(walls)),
-            common::ms(best)
-        );
+        let t = common::time(&db, args, RUNS);
+        println!("  {name:<42} median {:>9}, best {:>9} (target {target})", common::ms(t.median), common::ms(t.best));
     }
 }

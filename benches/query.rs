@@ -21,41 +21,26 @@ fn main() {
         common::run(&db, &["sync", "--from", file.to_str().unwrap(), "-q"]);
         std::fs::remove_file(&file).unwrap();
 
-        let (median, best, rows) = time(&db, &QUERY, 21);
+        let t = common::time(&db, &QUERY, 21);
+        let listed =
+            serde_json::from_str::<serde_json::Value>(&t.stdout).map_or(0, |v| v.as_array().map_or(0, Vec::len));
         println!("{n:>7} models: `cometcat {}`", QUERY.join(" "));
         println!(
-            "         median {:>10}, best {:>10} ({rows} models listed; target {})",
-            common::ms(median),
-            common::ms(best),
+            "         median {:>10}, best {:>10} ({listed} models listed; target {})",
+            common::ms(t.median),
+            common::ms(t.best),
             if n == 5_000 { "30 ms" } else { "300 ms" }
         );
         for (name, args) in
             [("export (csv)", &["export"][..]), ("export --format json", &["export", "--format", "json"][..])]
         {
-            let (median, best, _) = time(&db, args, 5);
-            println!("         {name:<21} median {:>10}, best {:>10}", common::ms(median), common::ms(best));
+            let t = common::time(&db, args, 5);
+            println!("         {name:<21} median {:>10}, best {:>10}", common::ms(t.median), common::ms(t.best));
         }
         if n == 100_000 {
             plan(&db);
         }
     }
-}
-
-/// Median and best wall time of `runs` runs (after one warm-up), and the
-/// number of JSON array items the last run printed.
-fn time(db: &std::path::Path, args: &[&str], runs: usize) -> (std::time::Duration, std::time::Duration, usize) {
-    common::run(db, args);
-    let mut walls = Vec::new();
-    let mut last = String::new();
-    for _ in 0..runs {
-        let m = common::run(db, args);
-        walls.push(m.wall);
-        last = m.stdout;
-    }
-    let rows =
-        serde_json::from_str::<serde_json::Value>(&last).ok().and_then(|v| v.as_array().map(Vec::len)).unwrap_or(0);
-    let best = *walls.iter().min().unwrap();
-    (common::median(walls), best, rows)
 }
 
 /// EXPLAIN QUERY PLAN of the SQL the query layer builds for QUERY.

@@ -153,6 +153,23 @@ pub fn run(db: &Path, args: &[&str]) -> Measured {
     Measured { wall, max_rss_kib: usage.ru_maxrss, stdout }
 }
 
+/// Wall times of `runs` runs of cometcat (after one warm-up run).
+pub struct Timing {
+    pub median: Duration,
+    pub best: Duration,
+    /// What the last run printed.
+    pub stdout: String,
+}
+
+pub fn time(db: &Path, args: &[&str], runs: usize) -> Timing {
+    run(db, args);
+    let measured: Vec<Measured> = (0..runs).map(|_| run(db, args)).collect();
+    let walls: Vec<Duration> = measured.iter().map(|m| m.wall).collect();
+    let best = *walls.iter().min().expect("at least one run");
+    let stdout = measured.into_iter().last().map(|m| m.stdout).unwrap_or_default();
+    Timing { median: median(walls), best, stdout }
+}
+
 /// The median of some durations.
 pub fn median(mut d: Vec<Duration>) -> Duration {
     d.sort();
