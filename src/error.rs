@@ -4,7 +4,6 @@
 use std::process::ExitCode;
 
 use crate::api::client::SyncError;
-use crate::api::retry::Failure;
 use crate::store::StoreError;
 
 /// How a run ends.
@@ -113,10 +112,8 @@ fn hint(err: &anyhow::Error) -> Option<String> {
             u.hint.clone()
         } else if let Some(s) = e.downcast_ref::<StoreError>() {
             s.hint().map(str::to_owned)
-        } else if let Some(s) = e.downcast_ref::<SyncError>() {
-            s.hint().map(str::to_owned)
         } else {
-            e.downcast_ref::<Failure>().and_then(Failure::hint).map(str::to_owned)
+            e.downcast_ref::<SyncError>().and_then(SyncError::hint).map(str::to_owned)
         }
     })
 }

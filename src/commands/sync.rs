@@ -23,25 +23,41 @@ use crate::error::{Exit, UserError};
 use crate::output::{self, Format};
 use crate::store::{Committed, Ingest, SnapshotMeta, Store};
 
+/// Where a sync reads the catalog from.
+enum Source<'a> {
+    File(&'a Path),
+    Api(reqwest::Url),
+}
+
 /// Warnings shown before "... and N more" (all of them with `-v`).
 const SHOWN_WARNINGS: usize = 20;
 
 pub fn run(ctx: &mut Ctx<'_>, args: &SyncArgs) -> anyhow::Result<Exit> {
     let format = ctx.settings.format("sync", Format::Table, &[Format::Table, Format::Json])?;
+    // A bad --base-url is a usage error before anything touches the disk.
+    let source = match &args.from {
+        Some(path) => Source::File(path),
+        None => Source::Api(api::models_url(&args.base_url).map_err(UserError::usage)?),
+    };
     let started = Timestamp::now();
     let clock = Instant::now();
     let mut store = Store::create(&ctx.settings.db)?;
-    let committed = match &args.from {
-        Some(path) => import(&mut store, path, started)?,
-        None => fetch(ctx, &mut store, args, started)?,
+    let committed = match source {
+        Source::File(path) => import(&mut store, path, started)?,
+        Source::Api(url) => fetch(ctx, &mut store, args, url, started)?,
     };
     let seconds = clock.elapsed().as_secs_f64();
     report(ctx, &committed, seconds, format)?;
     Ok(Exit::Ok)
 }
 
-fn fetch(ctx: &Ctx<'_>, store: &mut Store, args: &SyncArgs, started: Timestamp) -> anyhow::Result<Committed> {
-    let url = api::models_url(&args.base_url).map_err(UserError::usage)?;
+fn fetch(
+    ctx: &Ctx<'_>,
+    store: &mut Store,
+    args: &SyncArgs,
+    url: reqwest::Url,
+    started: Timestamp,
+) -> anyhow::Result<Committed> {
     let opts = WalkOptions {
         url,
         page_size: args.page_size,

@@ -191,13 +191,6 @@ impl Store {
             .optional()?)
     }
 
-    /// Runs a query built by `crate::query` that selects [`MODEL_COLUMNS`].
-    pub fn models(&self, query: &Query) -> Result<Vec<StoredModel>, StoreError> {
-        let mut stmt = self.conn.prepare(&query.sql)?;
-        let rows = stmt.query_map(params_from_iter(&query.params), model_from_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
     /// Calls `each` with every model a query built by `crate::query` selects,
     /// one at a time (the listing is never held in memory).
     pub fn each_model<E: From<StoreError>>(
@@ -220,7 +213,12 @@ impl Store {
         sort: Sort,
         limit: Option<u64>,
     ) -> Result<Vec<StoredModel>, StoreError> {
-        self.models(&query::current_models(MODEL_COLUMNS, filters, sort, limit))
+        let mut models = Vec::new();
+        self.each_model(&query::current_models(MODEL_COLUMNS, filters, sort, limit), |m| -> Result<(), StoreError> {
+            models.push(m);
+            Ok(())
+        })?;
+        Ok(models)
     }
 
     /// The current models matching `filters`, in id order, read for pricing
@@ -391,11 +389,8 @@ pub fn diff(conn: &Connection, from: i64, to: i64, filters: Option<&Filters>) ->
         .collect::<Result<_, _>>()?;
 
     let ids: Vec<i64> = pairs.iter().flat_map(|(a, b)| [*a, *b]).flatten().collect();
-    let versions = load_versions(conn, &ids, None)?;
-    let wanted: Option<HashSet<i64>> = match filters {
-        Some(f) => Some(load_versions(conn, &ids, Some(f))?.into_keys().collect()),
-        None => None,
-    };
+    let versions = load_versions(conn, &ids)?;
+    let wanted = filters.map(|f| matching(conn, &ids, f)).transpose()?;
     let keep = |a: Option<i64>, b: Option<i64>| match &wanted {
         None => true,
         Some(w) => a.is_some_and(|a| w.contains(&a)) || b.is_some_and(|b| w.contains(&b)),
@@ -423,21 +418,27 @@ pub fn diff(conn: &Connection, from: i64, to: i64, filters: Option<&Filters>) ->
     Ok(diff)
 }
 
-/// Loads model versions by id, keeping only those matching `filters` when given.
-fn load_versions(
-    conn: &Connection,
-    ids: &[i64],
-    filters: Option<&Filters>,
-) -> Result<HashMap<i64, StoredModel>, StoreError> {
-    let mut params = vec![Sql::Text(serde_json::to_string(ids).expect("integers serialize"))];
-    let condition = filters.map_or_else(|| "1".to_owned(), |f| f.condition(&mut params));
+/// Loads model versions by id.
+fn load_versions(conn: &Connection, ids: &[i64]) -> Result<HashMap<i64, StoredModel>, StoreError> {
     let sql = format!(
-        "SELECT {MODEL_COLUMNS} FROM model_versions AS v
+        "SELECT {MODEL_COLUMNS} FROM model_versions AS v WHERE v.version_id IN (SELECT value FROM json_each(?1))"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map([serde_json::to_string(ids).expect("integers serialize")], model_from_row)?;
+    rows.map(|r| r.map(|m| (m.version_id, m))).collect::<Result<_, _>>().map_err(Into::into)
+}
+
+/// Which of these versions match `filters` (ids only: the models are loaded once, above).
+fn matching(conn: &Connection, ids: &[i64], filters: &Filters) -> Result<HashSet<i64>, StoreError> {
+    let mut params = vec![Sql::Text(serde_json::to_string(ids).expect("integers serialize"))];
+    let condition = filters.condition(&mut params);
+    let sql = format!(
+        "SELECT v.version_id FROM model_versions AS v
          WHERE v.version_id IN (SELECT value FROM json_each(?1)) AND {condition}"
     );
     let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(params_from_iter(&params), model_from_row)?;
-    rows.map(|r| r.map(|m| (m.version_id, m))).collect::<Result<_, _>>().map_err(Into::into)
+    let rows = stmt.query_map(params_from_iter(&params), |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Up to five models whose id or code looks like `wanted` (containing it, or
