@@ -144,16 +144,15 @@ impl PageSink for Ingest<'_> {
 
 /// Imports a saved answer, a cometcat export, or a bare array of records.
 fn import(store: &mut Store, path: &Path, started: Timestamp) -> anyhow::Result<Committed> {
-    let (bytes, source) = if path == Path::new("-") {
+    let (bytes, source, shown) = if path == Path::new("-") {
         let mut bytes = Vec::new();
         std::io::stdin().read_to_end(&mut bytes).context("cannot read stdin")?;
-        (bytes, "-".to_owned())
+        (bytes, "stdin".to_owned(), "stdin".to_owned())
     } else {
         let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
         let source = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
-        (bytes, source.display().to_string())
+        (bytes, source.display().to_string(), path.display().to_string())
     };
-    let shown = if source == "-" { "stdin".to_owned() } else { path.display().to_string() };
     let answer = Answer::parse(&bytes).map_err(|e| {
         UserError::new(format!("{shown} is not a model list: {e}"))
             .hint("give a saved /api/models answer, a `cometcat export --format json` file, or a JSON array of records")
