@@ -101,7 +101,8 @@ pub fn settings() -> insta::Settings {
     let mut s = insta::Settings::clone_current();
     s.set_prepend_module_to_snapshot(false);
     s.add_filter(&regex_escape(env!("CARGO_MANIFEST_DIR")), "[REPO]");
-    s.add_filter(r"/tmp/\.tmp[A-Za-z0-9]+", "[TMP]");
+    let tmp = std::env::temp_dir();
+    s.add_filter(&format!(r"{}/\.tmp[A-Za-z0-9]+", regex_escape(tmp.to_str().unwrap().trim_end_matches('/'))), "[TMP]");
     s.add_filter(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "[TIME]");
     s.add_filter(r"in \d+\.\d+s", "in [SECS]s");
     s.add_filter(r#""seconds": \d+(\.\d+)?"#, r#""seconds": [SECS]"#);
