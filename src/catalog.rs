@@ -205,8 +205,8 @@ impl Parser<'_> {
     fn created(&mut self, value: Option<&Value>) -> Option<i64> {
         match value? {
             Value::Null => None,
-            Value::Number(n) if n.as_i64().is_some() => n.as_i64(),
-            Value::String(s) if s.parse::<i64>().is_ok() => s.parse().ok(),
+            Value::Number(n) if unix_time(n.as_str()).is_some() => unix_time(n.as_str()),
+            Value::String(s) if unix_time(s).is_some() => unix_time(s),
             other => {
                 self.warn("created", format_args!("is {}, not a unix time", describe(other)));
                 None
@@ -230,9 +230,19 @@ impl Parser<'_> {
     }
 
     fn features(&mut self, value: Option<&Value>) -> Vec<String> {
+        let decoded;
         let items = match value {
             None | Some(Value::Null) => return Vec::new(),
             Some(Value::Array(items)) => items,
+            // Like `endpoints`, a list may come encoded as a string: JSON, or
+            // labels separated by commas.
+            Some(Value::String(s)) => {
+                decoded = match serde_json::from_str::<Value>(s) {
+                    Ok(Value::Array(items)) => items,
+                    _ => s.split(',').map(|label| Value::String(label.trim().to_owned())).collect(),
+                };
+                &decoded
+            }
             Some(other) => {
                 self.warn("features", format_args!("is {}, not a list", kind(other)));
                 return Vec::new();
@@ -241,9 +251,10 @@ impl Parser<'_> {
         let mut features = Vec::with_capacity(items.len());
         for item in items {
             match item {
-                Value::String(s) if !s.is_empty() => {
-                    if !features.contains(s) {
-                        features.push(s.clone());
+                Value::String(s) if !s.trim().is_empty() => {
+                    let s = s.trim();
+                    if !features.iter().any(|f| f == s) {
+                        features.push(s.to_owned());
                     }
                 }
                 other => self.warn("features", format_args!("has an item that is {}", describe(other))),
@@ -379,6 +390,15 @@ fn kind(v: &Value) -> &'static str {
 }
 
 /// A short description of a value for a warning: strings and numbers are quoted.
+/// Whole seconds, written as an integer or as an integral decimal (`1.7e9`).
+fn unix_time(text: &str) -> Option<i64> {
+    let text = text.trim();
+    text.parse().ok().or_else(|| {
+        let f: f64 = text.parse().ok()?;
+        (f.fract() == 0.0 && f.abs() < 1e15).then_some(f as i64)
+    })
+}
+
 fn describe(v: &Value) -> String {
     match v {
         Value::String(s) if s.chars().count() <= 40 => format!("{s:?}"),
@@ -592,6 +612,29 @@ mod tests {
         assert_eq!(m.name, None);
         assert_eq!(m.provider.as_deref(), Some("P"));
         assert_eq!(w.len(), 4, "{w:?}");
+    }
+
+    #[test]
+    fn features_and_times_written_as_strings_are_read() {
+        for (features, want) in [
+            (json!("text-to-text"), vec!["text-to-text"]),
+            (json!("[\"text-to-text\", \"image-to-text\"]"), vec!["text-to-text", "image-to-text"]),
+            (json!("text-to-text, image-to-text,,"), vec!["text-to-text", "image-to-text"]),
+            (json!([" a ", "a", ""]), vec!["a"]),
+        ] {
+            let (m, _) = parse(json!({"id": "f", "features": features}));
+            assert_eq!(m.features, want, "{features}");
+        }
+        for (created, want) in [
+            (json!(1700000000), Some(1700000000)),
+            (json!(" 1700000000 "), Some(1700000000)),
+            (json!(1.7e9), Some(1700000000)),
+            (json!(1700000000.5), None),
+            (json!("1e400"), None),
+        ] {
+            let (m, _) = parse(json!({"id": "t", "created": created}));
+            assert_eq!(m.created, want, "{created}");
+        }
     }
 
     #[test]

@@ -55,6 +55,11 @@ pub enum Event {
     WalkAgain {
         why: String,
     },
+    /// Every record arrived, but `ids` ids came more than once: the catalog is
+    /// walked again, to tell a server that lists an id twice from one in motion.
+    Recheck {
+        ids: u64,
+    },
 }
 
 pub type Reporter = Arc<dyn Fn(Event) + Send + Sync>;
@@ -187,7 +192,14 @@ pub async fn walk(opts: &WalkOptions, sink: &mut dyn PageSink, report: Reporter)
                     return Err(SyncError::Inconsistent { collected: tally.collected, total });
                 }
                 why = format!("{} of {total} models collected", tally.collected);
+                let listed_twice = (tally.received == total).then(|| total.saturating_sub(tally.collected));
                 previous = Some(tally);
+                if let Some(ids) = listed_twice
+                    && walk < MAX_WALKS
+                {
+                    (ctx.report)(Event::Recheck { ids });
+                    continue;
+                }
             }
         }
         if walk < MAX_WALKS {

@@ -123,6 +123,10 @@ fn reporter(bar: ProgressBar, quiet: bool, verbose: bool) -> Reporter {
             Event::WalkAgain { why } => {
                 say(format!("warning: the catalog changed during the sync ({why}); reading it again"))
             }
+            Event::Recheck { ids } => say(format!(
+                "the server listed {ids} {} more than once; reading the catalog again to make sure it is not moving",
+                if ids == 1 { "id" } else { "ids" }
+            )),
         }
     })
 }

@@ -149,6 +149,31 @@ async fn duplicates_across_pages_are_collapsed() {
 }
 
 #[tokio::test]
+async fn a_server_that_counts_an_id_twice_is_read_twice_then_believed() {
+    let server = MockServer::start().await;
+    let mut recs = records("catalog.json");
+    recs.insert(30, recs[3].clone());
+    let total = recs.len();
+    let listing = move |req: &Request| {
+        let n = param(req, "page").unwrap() as usize;
+        json(page(&recs[(n - 1) * 25..(n * 25).min(total)], n as u64, 25, total))
+    };
+    // Three pages, each read once per walk.
+    Mock::given(path("/api/models")).respond_with(listing).expect(6).mount(&server).await;
+    let env = Env::new();
+    let run = sync(&env, &server, &["--page-size", "25", "--format", "json"]);
+    run.success();
+    assert_eq!(run.json()["models"], 64);
+    assert_eq!(run.json()["duplicates"], 1);
+    assert!(
+        run.stderr
+            .contains("the server listed 1 id more than once; reading the catalog again to make sure it is not moving"),
+        "{run}"
+    );
+    assert!(!run.stderr.contains("changed during the sync"), "{run}");
+}
+
+#[tokio::test]
 async fn a_catalog_that_shifts_during_the_walk_is_walked_again() {
     let server = MockServer::start().await;
     let recs = records("catalog.json");
