@@ -388,7 +388,7 @@ pub fn duration(s: &str) -> Result<std::time::Duration, String> {
 fn positive_seconds(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 && v <= 86_400.0 => Ok(v),
-        _ => Err(format!("{s:?} is not a number of seconds between 0 and 86400")),
+        _ => Err(format!("{s:?} is not a number of seconds above 0 and at most 86400")),
     }
 }
 

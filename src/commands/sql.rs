@@ -52,6 +52,10 @@ fn refused(e: rusqlite::Error) -> UserError {
             UserError::new("`cometcat sql` only reads the catalog; ATTACH is refused")
         }
         rusqlite::Error::MultipleStatement => UserError::new("give one SQL statement at a time"),
+        // What SQLite answers to a query of only blanks or comments.
+        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ApiMisuse => {
+            UserError::new("the query holds no SQL statement").hint("for example: cometcat sql 'SELECT id FROM models'")
+        }
         _ => UserError::new(format!("the query failed: {e}")),
     }
 }

@@ -447,6 +447,13 @@ fn sql_refuses_every_write_and_changes_nothing() {
 fn sql_reports_bad_queries() {
     let env = catalog();
     snap!(env.run(&["sql", "SELEC id FROM models"]));
+    for blank in ["", "  ", "/* nothing */"] {
+        let run = env.run(&["sql", blank]);
+        assert_eq!(run.code, 1, "{run}");
+        assert!(run.stderr.starts_with("error: the query holds no SQL statement\n"), "{run}");
+    }
+    let run = env.run(&["sql", "SELECT 1; SELECT 2"]);
+    assert_eq!((run.code, run.stderr.as_str()), (1, "error: give one SQL statement at a time\n"));
 }
 
 #[test]
