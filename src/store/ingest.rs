@@ -119,6 +119,15 @@ impl Store {
     /// commit or the rollback.
     pub fn ingest(&mut self) -> Result<Ingest<'_>, StoreError> {
         self.conn.pragma_update(None, "cache_size", -INGEST_CACHE_KIB)?;
+        // The first snapshot writes every page of the catalog. In WAL mode each
+        // would be written twice (to the log, then by the checkpoint); a rollback
+        // journal has nothing to save for pages that did not exist. So the first
+        // sync runs in rollback mode, when no other connection is open (else the
+        // switch does not happen), and WAL comes back when it ends.
+        let first: bool = self.conn.query_row("SELECT NOT EXISTS (SELECT 1 FROM snapshots)", [], |r| r.get(0))?;
+        if first {
+            let _ = self.conn.pragma_update(None, "journal_mode", "DELETE");
+        }
         self.conn.execute_batch("BEGIN IMMEDIATE").map_err(|e| match e.sqlite_error_code() {
             Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
                 StoreError::Busy(self.path.clone())
@@ -154,6 +163,8 @@ impl Drop for Ingest<'_> {
             let _ = self.conn.execute_batch("ROLLBACK");
         }
         let _ = self.conn.pragma_update(None, "cache_size", -2000);
+        // Every connection asks for WAL when it opens, so a failure here heals itself.
+        let _ = self.conn.pragma_update(None, "journal_mode", "WAL");
     }
 }
 
@@ -501,13 +512,27 @@ mod tests {
     }
 
     #[test]
-    fn a_catalog_without_models_is_not_committed() {
+    fn only_the_first_sync_runs_without_the_write_ahead_log() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::create(&dir.path().join("catalog.db")).unwrap();
-        let mut ingest = store.ingest().unwrap();
-        let quarantined: Box<RawValue> = serde_json::from_str(r#"{"code": "no-id"}"#).unwrap();
-        ingest.add(0, &[quarantined]).unwrap();
-        let meta = SnapshotMeta {
+        let mode = |conn: &Connection| conn.query_row("PRAGMA journal_mode", [], |r| r.get::<_, String>(0)).unwrap();
+        let record: Box<RawValue> = serde_json::from_str(r#"{"id": "a"}"#).unwrap();
+        for (sync, during) in [(1, "delete"), (2, "wal")] {
+            let mut ingest = store.ingest().unwrap();
+            assert_eq!(mode(ingest.conn), during, "sync {sync}");
+            ingest.add(0, std::slice::from_ref(&record)).unwrap();
+            ingest.commit(&meta()).unwrap();
+            assert_eq!(mode(&store.conn), "wal", "after sync {sync}");
+        }
+        // A first sync that fails also leaves WAL on.
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::create(&dir.path().join("catalog.db")).unwrap();
+        drop(store.ingest().unwrap());
+        assert_eq!(mode(&store.conn), "wal");
+    }
+
+    fn meta() -> SnapshotMeta {
+        SnapshotMeta {
             started_at: Timestamp::now(),
             fetched_at: Timestamp::now(),
             source: "test".into(),
@@ -515,8 +540,17 @@ mod tests {
             pages: 1,
             total: None,
             retries: 0,
-        };
-        assert!(matches!(ingest.commit(&meta), Err(StoreError::NoModels)));
+        }
+    }
+
+    #[test]
+    fn a_catalog_without_models_is_not_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::create(&dir.path().join("catalog.db")).unwrap();
+        let mut ingest = store.ingest().unwrap();
+        let quarantined: Box<RawValue> = serde_json::from_str(r#"{"code": "no-id"}"#).unwrap();
+        ingest.add(0, &[quarantined]).unwrap();
+        assert!(matches!(ingest.commit(&meta()), Err(StoreError::NoModels)));
         assert_eq!(store.current_snapshot().unwrap().map(|s| s.id), None);
     }
 }
