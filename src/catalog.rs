@@ -203,15 +203,16 @@ impl Parser<'_> {
     }
 
     fn created(&mut self, value: Option<&Value>) -> Option<i64> {
-        match value? {
-            Value::Null => None,
-            Value::Number(n) if unix_time(n.as_str()).is_some() => unix_time(n.as_str()),
-            Value::String(s) if unix_time(s).is_some() => unix_time(s),
-            other => {
-                self.warn("created", format_args!("is {}, not a unix time", describe(other)));
-                None
-            }
+        let parsed = match value? {
+            Value::Null => return None,
+            Value::Number(n) => unix_time(n.as_str()),
+            Value::String(s) => unix_time(s),
+            _ => None,
+        };
+        if parsed.is_none() {
+            self.warn("created", format_args!("is {}, not a unix time", describe(value?)));
         }
+        parsed
     }
 
     fn tokens(&mut self, obj: &Map<String, Value>, field: &str) -> Option<u64> {
@@ -389,7 +390,6 @@ fn kind(v: &Value) -> &'static str {
     }
 }
 
-/// A short description of a value for a warning: strings and numbers are quoted.
 /// Whole seconds, written as an integer or as an integral decimal (`1.7e9`).
 fn unix_time(text: &str) -> Option<i64> {
     let text = text.trim();
@@ -399,6 +399,7 @@ fn unix_time(text: &str) -> Option<i64> {
     })
 }
 
+/// A short description of a value for a warning: strings and numbers are quoted.
 fn describe(v: &Value) -> String {
     match v {
         Value::String(s) if s.chars().count() <= 40 => format!("{s:?}"),
