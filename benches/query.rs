@@ -1,6 +1,7 @@
 //! `cargo bench --bench query`: whole-process wall time of a filtered `models`
 //! query and of `export`, over 5,000- and 100,000-model catalogs, with the
-//! query plan of the main query. Prints figures; asserts nothing about speed.
+//! query plan of the main query; and, over 100,000, wall time and peak memory
+//! of listing every model. Prints figures; asserts nothing about speed.
 //!
 //! Targets: the query under 30 ms (5k) and 300 ms (100k); export of 100k under 2 s.
 
@@ -38,6 +39,20 @@ fn main() {
             println!("         {name:<21} median {:>10}, best {:>10}", common::ms(t.median), common::ms(t.best));
         }
         if n == 100_000 {
+            // Everything at once: what streams, and what a table has to hold.
+            for args in [
+                &["models"][..],
+                &["models", "--format", "json"][..],
+                &["sql", "--format", "json", "SELECT * FROM models"][..],
+            ] {
+                let t = common::time(&db, args, 5);
+                println!(
+                    "         {:<46} median {:>10}, peak RSS {:>4} MiB",
+                    format!("`cometcat {}`", args.join(" ")),
+                    common::ms(t.median),
+                    t.max_rss_kib / 1024
+                );
+            }
             plan(&db);
         }
     }

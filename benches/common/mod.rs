@@ -2,6 +2,7 @@
 //! a runner that reports a cometcat process's wall time and peak memory.
 #![allow(dead_code)] // each benchmark uses a different part
 
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -108,34 +109,53 @@ pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_cometcat")
 }
 
+/// How much of a run's output is kept for the caller to read.
+const KEPT_STDOUT: usize = 8 << 20;
+
 /// One run of cometcat, measured.
 pub struct Measured {
     pub wall: Duration,
     /// Peak resident set size of the process, in KiB.
     pub max_rss_kib: i64,
+    /// The first KEPT_STDOUT bytes of what it printed.
     pub stdout: String,
 }
 
 /// Runs cometcat with `args` against `db` and measures it; panics if it fails.
 pub fn run(db: &Path, args: &[&str]) -> Measured {
     let started = Instant::now();
+    let mut command = Command::new(bin());
+    command.args(args).env("COMETCAT_DB", db).env("COMETCAT_NO_PROGRESS", "1");
+    // A child started by vfork (std's posix_spawn) shares this process's memory
+    // until it execs, and Linux then counts this process's *peak* RSS as the
+    // child's. A pre_exec hook makes std fork instead: the copy counts only what
+    // this process holds at the time, which `KEPT_STDOUT` keeps small.
+    // SAFETY: the hook does nothing, so it is async-signal-safe; malloc_trim
+    // only hands this process's free heap back to the system.
+    unsafe {
+        command.pre_exec(|| Ok(()));
+        libc::malloc_trim(0);
+    }
     #[allow(clippy::zombie_processes)] // reaped by wait4 below, which also gives its peak RSS
-    let child = Command::new(bin())
-        .args(args)
-        .env("COMETCAT_DB", db)
-        .env("COMETCAT_NO_PROGRESS", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let pid = child.id() as libc::pid_t;
     // Read the pipes on threads so a chatty child cannot block on a full pipe.
     let mut stdout = child.stdout.unwrap();
     let mut stderr = child.stderr.unwrap();
     let out = std::thread::spawn(move || {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut stdout, &mut s).unwrap();
-        s
+        // Output past KEPT_STDOUT is read and dropped: this process must stay
+        // small for a child's peak RSS to be the child's own (see above).
+        let mut kept = Vec::with_capacity(KEPT_STDOUT);
+        let mut chunk = vec![0; 64 * 1024];
+        loop {
+            let n = std::io::Read::read(&mut stdout, &mut chunk).unwrap();
+            if n == 0 {
+                break;
+            }
+            let room = KEPT_STDOUT - kept.len();
+            kept.extend_from_slice(&chunk[..n.min(room)]);
+        }
+        String::from_utf8(kept).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     });
     let err = std::thread::spawn(move || {
         let mut s = String::new();
@@ -157,17 +177,23 @@ pub fn run(db: &Path, args: &[&str]) -> Measured {
 pub struct Timing {
     pub median: Duration,
     pub best: Duration,
+    /// The highest peak RSS of the runs, in KiB.
+    pub max_rss_kib: i64,
     /// What the last run printed.
     pub stdout: String,
 }
 
 pub fn time(db: &Path, args: &[&str], runs: usize) -> Timing {
     run(db, args);
-    let measured: Vec<Measured> = (0..runs).map(|_| run(db, args)).collect();
-    let walls: Vec<Duration> = measured.iter().map(|m| m.wall).collect();
+    let (mut walls, mut max_rss_kib, mut stdout) = (Vec::new(), 0, String::new());
+    for _ in 0..runs {
+        let m = run(db, args);
+        walls.push(m.wall);
+        max_rss_kib = max_rss_kib.max(m.max_rss_kib);
+        stdout = m.stdout;
+    }
     let best = *walls.iter().min().expect("at least one run");
-    let stdout = measured.into_iter().last().map(|m| m.stdout).unwrap_or_default();
-    Timing { median: median(walls), best, stdout }
+    Timing { median: median(walls), best, max_rss_kib, stdout }
 }
 
 /// The median of some durations.

@@ -6,10 +6,10 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 
 use super::Ctx;
-use super::views::{CSV_COLUMNS, ModelJson, table_grid};
+use super::views::{CSV_COLUMNS, ModelJson, model_grid, model_row};
 use crate::cli::{FacetArgs, ModelsArgs, ShowArgs};
 use crate::error::{Exit, UserError};
-use crate::output::{self, CsvRows, Format, Grid, cell};
+use crate::output::{self, CsvRows, Format, Grid, JsonArray, cell};
 use crate::pricing::Money;
 use crate::query::{self, Facet, Filters};
 use crate::store::read::MODEL_COLUMNS;
@@ -20,21 +20,28 @@ const ALL: &[Format] = &[Format::Table, Format::Json, Format::Csv, Format::Markd
 pub fn models(ctx: &mut Ctx<'_>, args: &ModelsArgs) -> anyhow::Result<Exit> {
     let format = ctx.settings.format("models", Format::Table, ALL)?;
     let store = Store::open(&ctx.settings.db)?;
-    let filters = Filters::from(&args.filters);
-    if format == Format::Csv {
-        // Row by row: a CSV of any size never sits in memory.
-        let mut rows = CsvRows::new(ctx.out, &CSV_COLUMNS)?;
-        let query = query::current_models(MODEL_COLUMNS, &filters, args.sort.into(), args.sort.limit);
-        store.each_model(&query, |m| -> anyhow::Result<()> { Ok(rows.row(&ModelJson::new(&m.model).csv_row())?) })?;
-        rows.finish()?;
-        return Ok(Exit::Ok);
-    }
-    let found = store.current_models(&filters, args.sort.into(), args.sort.limit)?;
-    let models = found.iter().map(|s| &s.model);
-    if format == Format::Json {
-        output::json(ctx.out, &models.map(ModelJson::new).collect::<Vec<_>>())?;
-    } else {
-        table_grid(models).write(ctx.out, format, ctx.terminal)?;
+    let query = query::current_models(MODEL_COLUMNS, &Filters::from(&args.filters), args.sort.into(), args.sort.limit);
+    // CSV and JSON go out model by model: a listing of any size never sits in memory.
+    match format {
+        Format::Csv => {
+            let mut rows = CsvRows::new(ctx.out, &CSV_COLUMNS)?;
+            store
+                .each_model(&query, |m| -> anyhow::Result<()> { Ok(rows.row(&ModelJson::new(&m.model).csv_row())?) })?;
+            rows.finish()?;
+        }
+        Format::Json => {
+            let mut array = JsonArray::new(ctx.out)?;
+            store.each_model(&query, |m| -> anyhow::Result<()> { Ok(array.push(&ModelJson::new(&m.model))?) })?;
+            array.finish()?;
+        }
+        Format::Table | Format::Markdown => {
+            let mut grid = model_grid();
+            store.each_model(&query, |m| -> anyhow::Result<()> {
+                grid.push(model_row(&m.model));
+                Ok(())
+            })?;
+            grid.write(ctx.out, format, ctx.terminal)?;
+        }
     }
     Ok(Exit::Ok)
 }

@@ -8,7 +8,7 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use super::Ctx;
 use crate::cli::SqlArgs;
 use crate::error::{Exit, UserError};
-use crate::output::{self, Format, Grid};
+use crate::output::{CsvRows, Format, Grid, JsonArray};
 use crate::store::{self, Store};
 
 pub fn run(ctx: &mut Ctx<'_>, args: &SqlArgs) -> anyhow::Result<Exit> {
@@ -20,20 +20,34 @@ pub fn run(ctx: &mut Ctx<'_>, args: &SqlArgs) -> anyhow::Result<Exit> {
     let mut stmt = conn.prepare(&args.query).map_err(refused)?;
     let columns: Vec<String> = stmt.column_names().into_iter().map(str::to_owned).collect();
     let mut rows = stmt.query([]).map_err(refused)?;
-    let mut table: Vec<Vec<Cell>> = Vec::new();
-    while let Some(row) = rows.next().map_err(refused)? {
-        table.push((0..columns.len()).map(|i| Cell::from(row.get_ref(i).expect("column index in range"))).collect());
-    }
-    if format == Format::Json {
-        let objects: Vec<_> = table.iter().map(|cells| JsonRow { columns: &columns, cells }).collect();
-        output::json(ctx.out, &objects)?;
-    } else {
-        let names: Vec<&str> = columns.iter().map(String::as_str).collect();
-        let mut grid = Grid::new(&names);
-        for cells in &table {
-            grid.push(cells.iter().map(Cell::text).collect());
+    let mut next = || -> anyhow::Result<Option<Vec<Cell>>> {
+        let Some(row) = rows.next().map_err(refused)? else { return Ok(None) };
+        Ok(Some((0..columns.len()).map(|i| Cell::from(row.get_ref(i).expect("column index in range"))).collect()))
+    };
+    // JSON and CSV stream; a table needs every row to size its columns.
+    match format {
+        Format::Json => {
+            let mut array = JsonArray::new(ctx.out)?;
+            while let Some(cells) = next()? {
+                array.push(&JsonRow { columns: &columns, cells: &cells })?;
+            }
+            array.finish()?;
         }
-        grid.write(ctx.out, format, ctx.terminal)?;
+        Format::Csv => {
+            let mut csv = CsvRows::new(ctx.out, &columns)?;
+            while let Some(cells) = next()? {
+                csv.row(&cells.iter().map(Cell::text).collect::<Vec<_>>())?;
+            }
+            csv.finish()?;
+        }
+        Format::Table | Format::Markdown => {
+            let names: Vec<&str> = columns.iter().map(String::as_str).collect();
+            let mut grid = Grid::new(&names);
+            while let Some(cells) = next()? {
+                grid.push(cells.iter().map(Cell::text).collect());
+            }
+            grid.write(ctx.out, format, ctx.terminal)?;
+        }
     }
     Ok(Exit::Ok)
 }

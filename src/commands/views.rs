@@ -119,24 +119,25 @@ impl<'a> ModelJson<'a> {
 
 /// The human table (and Markdown) of a list of models: effective prices,
 /// rounded for reading.
-pub fn table_grid<'a>(models: impl IntoIterator<Item = &'a Model>) -> Grid {
-    let mut grid = Grid::new(&["ID", "PROVIDER", "TYPE", "INPUT $/M", "OUTPUT $/M", "$/CALL", "$/SEC", "CONTEXT"])
-        .numeric(&[3, 4, 5, 6, 7]);
-    for m in models {
-        let p = m.pricing.effective();
-        let price = |f: fn(&Prices) -> Option<Money>| p.as_ref().and_then(f).map(|v| v.rounded()).unwrap_or_default();
-        grid.push(vec![
-            m.id.clone(),
-            cell(m.provider_code.as_deref().or(m.provider.as_deref())),
-            cell(m.model_type.as_deref()),
-            price(|p| p.input),
-            price(|p| p.output),
-            price(|p| p.per_request),
-            price(|p| p.per_second),
-            m.context_length.map(short_count).unwrap_or_default(),
-        ]);
-    }
-    grid
+pub fn model_grid() -> Grid {
+    Grid::new(&["ID", "PROVIDER", "TYPE", "INPUT $/M", "OUTPUT $/M", "$/CALL", "$/SEC", "CONTEXT"])
+        .numeric(&[3, 4, 5, 6, 7])
+}
+
+/// A model as a row of [`model_grid`].
+pub fn model_row(m: &Model) -> Vec<String> {
+    let p = m.pricing.effective();
+    let price = |f: fn(&Prices) -> Option<Money>| p.as_ref().and_then(f).map(|v| v.rounded()).unwrap_or_default();
+    vec![
+        m.id.clone(),
+        cell(m.provider_code.as_deref().or(m.provider.as_deref())),
+        cell(m.model_type.as_deref()),
+        price(|p| p.input),
+        price(|p| p.output),
+        price(|p| p.per_request),
+        price(|p| p.per_second),
+        m.context_length.map(short_count).unwrap_or_default(),
+    ]
 }
 
 /// 200000 → 200K, 1000000 → 1M, 131072 → 131072: exact, or the plain number.

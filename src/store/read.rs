@@ -206,21 +206,6 @@ impl Store {
         Ok(())
     }
 
-    /// The current models matching `filters`, in `sort` order.
-    pub fn current_models(
-        &self,
-        filters: &Filters,
-        sort: Sort,
-        limit: Option<u64>,
-    ) -> Result<Vec<StoredModel>, StoreError> {
-        let mut models = Vec::new();
-        self.each_model(&query::current_models(MODEL_COLUMNS, filters, sort, limit), |m| -> Result<(), StoreError> {
-            models.push(m);
-            Ok(())
-        })?;
-        Ok(models)
-    }
-
     /// The current models matching `filters`, in id order, read for pricing
     /// only: id and prices, nothing else (what `rank` needs, fast).
     pub fn current_prices(&self, filters: &Filters) -> Result<Vec<Model>, StoreError> {

@@ -285,6 +285,12 @@ fn every_listing_writes_every_format() {
         snap!(format!("types_{format}"), env.run(&["types", "--format", format]));
         snap!(format!("sql_{format}"), env.run(&["sql", "--format", format, "SELECT id, effective_input_price, context_length, upcoming FROM models WHERE provider_code = 'xai' ORDER BY id"]));
     }
+    // Nothing found is still a whole document.
+    let none = |args: &[&str]| env.run(args).success().stdout.clone();
+    assert_eq!(none(&["models", "--search", "zzz-nothing", "--format", "json"]), "[]\n");
+    assert_eq!(none(&["sql", "--format", "json", "SELECT id FROM models WHERE 0"]), "[]\n");
+    assert_eq!(none(&["sql", "--format", "csv", "SELECT id, name FROM models WHERE 0"]), "id,name\n");
+    assert_eq!(none(&["models", "--search", "zzz-nothing", "--format", "csv"]).lines().count(), 1);
 }
 
 #[test]
