@@ -384,8 +384,13 @@ impl Ingest<'_> {
         }
         let (added, removed, changed) = match prev {
             Some(prev) => {
-                let diff = read::diff(conn, prev, id, None)?;
-                (diff.added.len(), diff.removed.len(), diff.changed.len())
+                let mut counts = (0, 0, 0);
+                read::each_difference(conn, prev, id, None, |d| match d {
+                    read::Difference::Added(_) => counts.0 += 1,
+                    read::Difference::Removed(_) => counts.1 += 1,
+                    read::Difference::Changed(_) => counts.2 += 1,
+                })?;
+                counts
             }
             None => (kept.len(), 0, 0),
         };

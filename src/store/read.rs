@@ -348,12 +348,43 @@ pub struct Changed {
     pub changes: Vec<Change>,
 }
 
-/// Compares two snapshots. Only models with a span boundary between them can
-/// differ, so the work grows with the amount of change, not with the catalog.
-/// With `filters`, a model is kept when either of its versions matches them.
+/// Compares two snapshots, sorted by id.
 pub fn diff(conn: &Connection, from: i64, to: i64, filters: Option<&Filters>) -> Result<Diff, StoreError> {
     let from_snapshot = snapshot(conn, from)?.ok_or(StoreError::NoSnapshot(from))?;
     let to_snapshot = snapshot(conn, to)?.ok_or(StoreError::NoSnapshot(to))?;
+    let mut diff = Diff { from: from_snapshot, to: to_snapshot, added: vec![], removed: vec![], changed: vec![] };
+    each_difference(conn, from, to, filters, |d| match d {
+        Difference::Added(m) => diff.added.push(m),
+        Difference::Removed(m) => diff.removed.push(m),
+        Difference::Changed(c) => diff.changed.push(*c),
+    })?;
+    diff.added.sort_by(|a, b| a.model.id.cmp(&b.model.id));
+    diff.removed.sort_by(|a, b| a.model.id.cmp(&b.model.id));
+    diff.changed.sort_by(|a, b| a.new.model.id.cmp(&b.new.model.id));
+    Ok(diff)
+}
+
+/// One model that differs between two snapshots.
+pub enum Difference {
+    Added(StoredModel),
+    Removed(StoredModel),
+    Changed(Box<Changed>),
+}
+
+/// Versions loaded at a time while comparing: memory stays flat however much changed.
+const DIFF_CHUNK: usize = 1024;
+
+/// Calls `each` with every model that differs between two snapshots, in no
+/// particular order. Only models with a span boundary between them can differ,
+/// so the work grows with the amount of change, not with the catalog. With
+/// `filters`, a model is kept when either of its versions matches them.
+pub fn each_difference(
+    conn: &Connection,
+    from: i64,
+    to: i64,
+    filters: Option<&Filters>,
+    mut each: impl FnMut(Difference),
+) -> Result<(), StoreError> {
     let (lo, hi) = (from.min(to), from.max(to));
     let mut stmt = conn.prepare(
         "WITH candidates AS (
@@ -372,35 +403,31 @@ pub fn diff(conn: &Connection, from: i64, to: i64, filters: Option<&Filters>) ->
         .query_map(params![lo, hi, from, to], |r| Ok((r.get(1)?, r.get(2)?)))?
         .filter(|p| p.as_ref().map_or(true, |(a, b)| a != b))
         .collect::<Result<_, _>>()?;
-
-    let ids: Vec<i64> = pairs.iter().flat_map(|(a, b)| [*a, *b]).flatten().collect();
-    let versions = load_versions(conn, &ids)?;
-    let wanted = filters.map(|f| matching(conn, &ids, f)).transpose()?;
-    let keep = |a: Option<i64>, b: Option<i64>| match &wanted {
-        None => true,
-        Some(w) => a.is_some_and(|a| w.contains(&a)) || b.is_some_and(|b| w.contains(&b)),
-    };
-    let mut diff = Diff { from: from_snapshot, to: to_snapshot, added: vec![], removed: vec![], changed: vec![] };
-    for (a, b) in pairs {
-        if !keep(a, b) {
-            continue;
-        }
-        match (a.map(|a| &versions[&a]), b.map(|b| &versions[&b])) {
-            (None, Some(new)) => diff.added.push(new.clone()),
-            (Some(old), None) => diff.removed.push(old.clone()),
-            (Some(old), Some(new)) => {
-                let changes = history::changes(&old.model, &new.model);
-                if !changes.is_empty() {
-                    diff.changed.push(Changed { old: old.clone(), new: new.clone(), changes });
-                }
+    for chunk in pairs.chunks(DIFF_CHUNK) {
+        let ids: Vec<i64> = chunk.iter().flat_map(|(a, b)| [*a, *b]).flatten().collect();
+        // A version belongs to one model, so each is taken out once.
+        let mut versions = load_versions(conn, &ids)?;
+        let wanted = filters.map(|f| matching(conn, &ids, f)).transpose()?;
+        for &(a, b) in chunk {
+            let matches = |v: Option<i64>| v.is_some_and(|v| wanted.as_ref().is_none_or(|w| w.contains(&v)));
+            if !matches(a) && !matches(b) {
+                continue;
             }
-            (None, None) => {}
+            let mut take = |v: Option<i64>| v.map(|v| versions.remove(&v).expect("a span's version exists"));
+            match (take(a), take(b)) {
+                (None, Some(new)) => each(Difference::Added(new)),
+                (Some(old), None) => each(Difference::Removed(old)),
+                (Some(old), Some(new)) => {
+                    let changes = history::changes(&old.model, &new.model);
+                    if !changes.is_empty() {
+                        each(Difference::Changed(Box::new(Changed { old, new, changes })));
+                    }
+                }
+                (None, None) => {}
+            }
         }
     }
-    diff.added.sort_by(|a, b| a.model.id.cmp(&b.model.id));
-    diff.removed.sort_by(|a, b| a.model.id.cmp(&b.model.id));
-    diff.changed.sort_by(|a, b| a.new.model.id.cmp(&b.new.model.id));
-    Ok(diff)
+    Ok(())
 }
 
 /// Loads model versions by id.

@@ -219,3 +219,31 @@ fn storage_grows_with_change_not_with_syncs() {
     env.import("catalog-v2.json");
     assert_eq!(env.sql("SELECT count(*) FROM model_versions"), "70\n", "64 + 2 added + 4 changed");
 }
+
+/// Versions are compared a chunk at a time; a catalog where everything moved
+/// crosses many chunks and must still be reported whole, once per model.
+#[test]
+fn a_change_to_every_model_of_a_large_catalog_is_reported_once_each() {
+    let catalog = |ratio: &str, skip: usize| {
+        let records: Vec<String> = (0..2500)
+            .filter(|i| i % 1000 != skip)
+            .map(|i| format!(r#"{{"id": "m-{i:04}", "pricing": {{"input": 1, "ratio": {ratio}}}, "new_field": {i}}}"#))
+            .collect();
+        format!("[{}]", records.join(","))
+    };
+    let env = Env::new();
+    env.run_stdin(&["sync", "--from", "-"], catalog("0.8", 1).into_bytes()).success();
+    let run = env.run_stdin(&["sync", "--from", "-", "--format", "json"], catalog("0.5", 2).into_bytes());
+    let summary = run.success().json();
+    // m-0001, m-1001, m-2001 come back; m-0002, m-1002, m-2002 leave; the rest are repriced.
+    assert_eq!(
+        (summary["added"].as_u64(), summary["removed"].as_u64(), summary["changed"].as_u64()),
+        (Some(3), Some(3), Some(2494))
+    );
+    let d = diff(&env, &[]);
+    assert_eq!(ids(&d["added"]), ["m-0001", "m-1001", "m-2001"]);
+    assert_eq!(ids(&d["removed"]), ["m-0002", "m-1002", "m-2002"]);
+    let changed = ids(&d["changed"]);
+    assert_eq!(changed.len(), 2494);
+    assert!(changed.windows(2).all(|w| w[0] < w[1]), "sorted by id, each once");
+}
