@@ -184,16 +184,20 @@ impl Filters {
 
 /// `SELECT columns` of the current models matching `filters`, in `sort` order.
 pub fn current_models(columns: &str, filters: &Filters, sort: Sort, limit: Option<u64>) -> Query {
-    let mut params = Vec::new();
-    let mut sql = format!(
-        "SELECT {columns} FROM {CURRENT_FROM} WHERE {CURRENT} AND {} ORDER BY {}",
-        filters.condition(&mut params),
-        sort.order_by()
-    );
+    let Query { mut sql, mut params } = current_unordered(columns, filters);
+    write!(sql, " ORDER BY {}", sort.order_by()).expect("writing to a String");
     if let Some(limit) = limit {
         params.push(Sql::Integer(limit.min(i64::MAX as u64) as i64));
         write!(sql, " LIMIT ?{}", params.len()).expect("writing to a String");
     }
+    Query { sql, params }
+}
+
+/// `SELECT columns` of the current models matching `filters`, in no set order:
+/// for callers that sort by something SQL does not know (a cost).
+pub fn current_unordered(columns: &str, filters: &Filters) -> Query {
+    let mut params = Vec::new();
+    let sql = format!("SELECT {columns} FROM {CURRENT_FROM} WHERE {CURRENT} AND {}", filters.condition(&mut params));
     Query { sql, params }
 }
 

@@ -27,8 +27,8 @@ pub fn run(ctx: &mut Ctx<'_>, args: &RankArgs) -> anyhow::Result<Exit> {
             Err(e @ CostError::Overflow { .. }) => return Err(UserError::new(e.to_string()).into()),
         }
     }
-    // Stable: the query gave them in id order, so equal costs stay by id.
-    ranked.sort_by_key(|(cost, _)| *cost);
+    // Ties by id (byte order), ascending.
+    ranked.sort_unstable_by(|(a, x), (b, y)| a.cmp(b).then_with(|| x.id.cmp(&y.id)));
     ranked.truncate(args.top.unwrap_or(usize::MAX));
     // The full rows (with the cost of one call) only for what is shown.
     let rows = ranked

@@ -206,11 +206,11 @@ impl Store {
         Ok(())
     }
 
-    /// The current models matching `filters`, in id order, read for pricing
-    /// only: id and prices, nothing else (what `rank` needs, fast).
+    /// The current models matching `filters`, in no set order, read for
+    /// pricing only: id and prices, nothing else (what `rank` needs, fast).
     pub fn current_prices(&self, filters: &Filters) -> Result<Vec<Model>, StoreError> {
         let columns = "v.id, v.currency, v.input_price, v.output_price, v.per_request, v.per_second, v.ratio";
-        let q = query::current_models(columns, filters, Sort::default(), None);
+        let q = query::current_unordered(columns, filters);
         let mut stmt = self.conn.prepare(&q.sql)?;
         let rows = stmt.query_map(params_from_iter(&q.params), |r| {
             Ok(Model { id: r.get(0)?, pricing: pricing_at(r, 1)?, ..Model::default() })
