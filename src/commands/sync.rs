@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 use serde_json::value::RawValue;
 
@@ -162,10 +162,11 @@ fn import(store: &mut Store, path: &Path, started: Timestamp) -> anyhow::Result<
             .hint("give a saved /api/models answer, a `cometcat export --format json` file, or a JSON array of records")
     })?;
     let meta = answer.meta();
-    let fetched_at = match &answer {
-        Answer::Envelope(e) => e.fetched_at.as_deref().and_then(|t| t.parse::<Timestamp>().ok()),
+    let claimed = match &answer {
+        Answer::Envelope(e) => e.fetched_at.as_deref(),
         Answer::Records(_) => None,
     };
+    let (fetched_at, doubt) = fetch_time(claimed, started);
     let records = answer.into_records().map_err(|problem| match problem {
         Problem::Refused(message) => {
             UserError::new(format!("{shown} holds a failed answer (success: false): {message}"))
@@ -195,14 +196,31 @@ fn import(store: &mut Store, path: &Path, started: Timestamp) -> anyhow::Result<
     }
     let snapshot = SnapshotMeta {
         started_at: started,
-        fetched_at: fetched_at.unwrap_or(started),
+        fetched_at,
         source,
         from_file: true,
         pages: 1,
         total: meta.total,
         retries: 0,
     };
-    Ok(ingest.commit(&snapshot)?)
+    let mut committed = ingest.commit(&snapshot)?;
+    committed.warnings.splice(0..0, doubt.map(|d| format!("{shown}: {d}")));
+    Ok(committed)
+}
+
+/// When an imported file's data left the API: the `fetched_at` it claims (a
+/// cometcat export's), else the import time. The catalog-age gate trusts
+/// this, so a time that cannot be read, or one in the future (beyond a few
+/// minutes of clock skew), is not taken; the reason comes back with it.
+fn fetch_time(claimed: Option<&str>, imported: Timestamp) -> (Timestamp, Option<String>) {
+    let Some(text) = claimed else { return (imported, None) };
+    match text.parse::<Timestamp>() {
+        Err(_) => (imported, Some(format!("fetched_at {text:?} is not an RFC 3339 time; the import time is used"))),
+        Ok(t) if t > imported + SignedDuration::from_mins(5) => {
+            (imported, Some(format!("fetched_at {text} is in the future; the import time is used")))
+        }
+        Ok(t) => (t.min(imported), None),
+    }
 }
 
 #[derive(Serialize)]
@@ -272,4 +290,29 @@ fn report(ctx: &mut Ctx<'_>, c: &Committed, seconds: f64, format: Format) -> any
         output::json(ctx.out, &summary)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_imported_fetch_time_is_taken_only_when_it_can_be_true() {
+        let now: Timestamp = "2026-11-26T12:00:00Z".parse().unwrap();
+        let at = |t: &str| -> Timestamp { t.parse().unwrap() };
+        assert_eq!(fetch_time(None, now), (now, None));
+        assert_eq!(fetch_time(Some("2026-10-01T08:00:00Z"), now), (at("2026-10-01T08:00:00Z"), None));
+        // A little clock skew is forgiven, but the time is never after the import.
+        assert_eq!(fetch_time(Some("2026-11-26T12:03:00Z"), now), (now, None));
+        let (t, why) = fetch_time(Some("2030-01-01T00:00:00Z"), now);
+        assert_eq!(
+            (t, why.as_deref()),
+            (now, Some("fetched_at 2030-01-01T00:00:00Z is in the future; the import time is used"))
+        );
+        let (t, why) = fetch_time(Some("yesterday"), now);
+        assert_eq!(
+            (t, why.as_deref()),
+            (now, Some("fetched_at \"yesterday\" is not an RFC 3339 time; the import time is used"))
+        );
+    }
 }

@@ -303,6 +303,26 @@ fn an_old_catalog_fails_the_age_check() {
 }
 
 #[test]
+fn a_file_cannot_make_a_catalog_look_fresher_than_its_import() {
+    let env = Env::new();
+    let text = std::fs::read_to_string(fixture("catalog-v2.json")).unwrap();
+    let future =
+        text.replacen("\"fetched_at\": \"2026-10-01T08:00:00Z\"", "\"fetched_at\": \"2999-01-01T00:00:00Z\"", 1);
+    assert_ne!(future, text, "the fixture carries a fetched_at");
+    let run = env.run_stdin(&["sync", "--from", "-", "--format", "json"], future.into_bytes());
+    let summary = run.success().json();
+    assert!(
+        run.stderr
+            .contains("warning: stdin: fetched_at 2999-01-01T00:00:00Z is in the future; the import time is used"),
+        "{run}"
+    );
+    let fetched = summary["fetched_at"].as_str().unwrap();
+    assert!(fetched < "2999", "{fetched}");
+    // Imported just now, so fresh: the gate passes on age.
+    assert_eq!(estimate(&env, "app.toml", &["--max-catalog-age", "1h"]).code, 0);
+}
+
+#[test]
 fn malformed_workload_files_name_the_file_line_and_field() {
     let env = catalog();
     for name in [
