@@ -135,7 +135,8 @@ fn located(text: &str, e: &toml::de::Error) -> WorkloadError {
         .trim()
         .replace("expected u64", "expected a whole number, 0 or more")
         .replace(" as i128", "")
-        .replace("expected a string", "expected text in quotes");
+        .replace("expected a string", "expected text in quotes")
+        .replace("invalid type: map, expected a sequence", "each item is a [[item]] table (two brackets), not [item]");
     let mut place = String::new();
     if item > 0 {
         place.push_str(&format!("item {item}: "));
@@ -216,6 +217,7 @@ seconds = 8.5
             ("[[item]]\nname = \"a\"\nmodel = \" \"\n", "line 1: item 1: model is empty"),
             ("budget = 5\n", "line 1: unknown field `budget`, expected `item`"),
             ("", "line 1: there is no [[item]] in the file"),
+            ("[item]\nname = 'a'\n", "line 1: each item is a [[item]] table (two brackets), not [item]"),
             ("[[item]\nname = 'a'\n", "line 1: unclosed array table, expected `]`"),
             (
                 "[[item]]\nname = \"a\"\nmodel = \"m\"\nrequests = 18446744073709551616\n",
