@@ -21,7 +21,7 @@ use crate::api::{self};
 use crate::cli::SyncArgs;
 use crate::error::{Exit, UserError};
 use crate::output::{self, Format};
-use crate::store::{Committed, Ingest, SnapshotMeta, Store};
+use crate::store::{Committed, Feed, Ingest, SnapshotMeta, Store};
 
 /// Where a sync reads the catalog from.
 enum Source<'a> {
@@ -81,7 +81,7 @@ fn fetch(
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let mut ingest = store.ingest()?;
+    let mut ingest = store.ingest(Feed::Network)?;
     let stats = runtime.block_on(client::walk(&opts, &mut ingest, report));
     bar.finish_and_clear();
     let stats = stats?;
@@ -183,7 +183,7 @@ fn import(store: &mut Store, path: &Path, started: Timestamp) -> anyhow::Result<
         .hint("import the whole catalog: a page-0 answer, or a `cometcat export --format json` file")
         .into());
     }
-    let mut ingest = store.ingest()?;
+    let mut ingest = store.ingest(Feed::File)?;
     ingest.add(0, &records)?;
     if let Some(total) = meta.total {
         let collected = ingest.collected();

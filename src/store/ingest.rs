@@ -114,18 +114,29 @@ fn ord(page: u64, position: usize) -> i64 {
     ((page as i64) << 32) | position as i64
 }
 
+/// Where a sync's records come from, which decides how it may write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Feed {
+    /// A local file: read at disk speed, so the write lock is held briefly.
+    File,
+    /// The network: the lock is held for as long as the walk takes.
+    Network,
+}
+
 impl Store {
     /// Starts a new snapshot: takes the write lock, which is held until the
     /// commit or the rollback.
-    pub fn ingest(&mut self) -> Result<Ingest<'_>, StoreError> {
+    pub fn ingest(&mut self, feed: Feed) -> Result<Ingest<'_>, StoreError> {
         self.conn.pragma_update(None, "cache_size", -INGEST_CACHE_KIB)?;
         // The first snapshot writes every page of the catalog. In WAL mode each
         // would be written twice (to the log, then by the checkpoint); a rollback
         // journal has nothing to save for pages that did not exist. So the first
-        // sync runs in rollback mode, when no other connection is open (else the
-        // switch does not happen), and WAL comes back when it ends.
+        // import of a file runs in rollback mode (readers wait for it: it is
+        // short), when no other connection is open (else the switch does not
+        // happen), and WAL comes back when it ends. A walk over the network,
+        // which may take minutes, keeps WAL so readers never wait on it.
         let first: bool = self.conn.query_row("SELECT NOT EXISTS (SELECT 1 FROM snapshots)", [], |r| r.get(0))?;
-        if first {
+        if first && feed == Feed::File {
             let _ = self.conn.pragma_update(None, "journal_mode", "DELETE");
         }
         self.conn.execute_batch("BEGIN IMMEDIATE").map_err(|e| match e.sqlite_error_code() {
@@ -511,29 +522,31 @@ mod tests {
         let other = Connection::open(&path).unwrap();
         other.execute_batch("BEGIN IMMEDIATE").unwrap();
         store.conn.busy_timeout(std::time::Duration::from_millis(20)).unwrap();
-        let err = store.ingest().err().expect("the catalog is locked");
+        let err = store.ingest(Feed::Network).err().expect("the catalog is locked");
         assert!(matches!(err, StoreError::Busy(_)), "{err:?}");
         assert_eq!(err.hint(), Some("wait for the other sync to finish, then try again"));
     }
 
     #[test]
-    fn only_the_first_sync_runs_without_the_write_ahead_log() {
+    fn only_a_first_import_from_a_file_runs_without_the_write_ahead_log() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::create(&dir.path().join("catalog.db")).unwrap();
         let mode = |conn: &Connection| conn.query_row("PRAGMA journal_mode", [], |r| r.get::<_, String>(0)).unwrap();
         let record: Box<RawValue> = serde_json::from_str(r#"{"id": "a"}"#).unwrap();
         for (sync, during) in [(1, "delete"), (2, "wal")] {
-            let mut ingest = store.ingest().unwrap();
+            let mut ingest = store.ingest(Feed::File).unwrap();
             assert_eq!(mode(ingest.conn), during, "sync {sync}");
             ingest.add(0, std::slice::from_ref(&record)).unwrap();
             ingest.commit(&meta()).unwrap();
             assert_eq!(mode(&store.conn), "wal", "after sync {sync}");
         }
-        // A first sync that fails also leaves WAL on.
+        // A first sync that fails also leaves WAL on; one over the network never leaves it.
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::create(&dir.path().join("catalog.db")).unwrap();
-        drop(store.ingest().unwrap());
+        drop(store.ingest(Feed::File).unwrap());
         assert_eq!(mode(&store.conn), "wal");
+        let ingest = store.ingest(Feed::Network).unwrap();
+        assert_eq!(mode(ingest.conn), "wal");
     }
 
     fn meta() -> SnapshotMeta {
@@ -552,7 +565,7 @@ mod tests {
     fn a_catalog_without_models_is_not_committed() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::create(&dir.path().join("catalog.db")).unwrap();
-        let mut ingest = store.ingest().unwrap();
+        let mut ingest = store.ingest(Feed::File).unwrap();
         let quarantined: Box<RawValue> = serde_json::from_str(r#"{"code": "no-id"}"#).unwrap();
         ingest.add(0, &[quarantined]).unwrap();
         assert!(matches!(ingest.commit(&meta()), Err(StoreError::NoModels)));

@@ -15,7 +15,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags};
 use rusqlite_migration::{M, Migrations};
 
-pub use ingest::{Committed, Ingest, SnapshotMeta};
+pub use ingest::{Committed, Feed, Ingest, SnapshotMeta};
 pub use read::{Changed, Diff, Snapshot, StoredModel};
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =
