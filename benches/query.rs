@@ -8,7 +8,7 @@
 mod common;
 
 use cometcat::pricing::Money;
-use cometcat::query::{self, Filters, Sort};
+use cometcat::query::{Filters, Sort};
 
 const QUERY: [&str; 9] =
     ["models", "--feature", "image-to-text", "--provider", "openai", "--max-input-price", "5", "--format", "json"];
@@ -66,15 +66,9 @@ fn plan(db: &std::path::Path) {
         max_input_price: Some(Money::parse("5").unwrap()),
         ..Filters::default()
     };
-    let q = query::current_models(cometcat::store::read::MODEL_COLUMNS, &filters, Sort::default(), None);
-    let conn = rusqlite::Connection::open(db).unwrap();
-    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {}", q.sql)).unwrap();
-    let rows = stmt
-        .query_map(rusqlite::params_from_iter(&q.params), |r| Ok((r.get::<_, i64>(1)?, r.get::<_, String>(3)?)))
-        .unwrap();
+    let store = cometcat::store::Store::open(db).unwrap();
     println!("\nEXPLAIN QUERY PLAN of the main query (100k):");
-    for row in rows {
-        let (parent, detail) = row.unwrap();
-        println!("  {}{detail}", if parent == 0 { "" } else { "  " });
+    for line in store.query_plan(&filters, Sort::default()).unwrap() {
+        println!("  {line}");
     }
 }

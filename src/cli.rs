@@ -1,15 +1,36 @@
-//! The command line, as clap types. Only types and value parsers live here:
-//! every doc comment is the `--help` text of its argument.
+//! The command line, as clap types. Only types, value parsers and the mapping
+//! of clap's values onto the domain's types live here: every doc comment is the
+//! `--help` text of its argument.
 
 use std::path::PathBuf;
 
 use clap::builder::FalseyValueParser;
-use clap::{ArgAction, Args, Parser, Subcommand};
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
 use crate::catalog::parse_token_count;
 use crate::output::Format;
 use crate::pricing::{Basis, Money, Threshold, Workload};
 use crate::query::{Filters, PricingKind, Sort, SortKey};
+
+/// clap's view of a domain enum: its values and their names on the command
+/// line. The domain types themselves know nothing of clap.
+macro_rules! value_enum {
+    ($t:ty, $all:expr, $name:ident) => {
+        impl ValueEnum for $t {
+            fn value_variants<'a>() -> &'a [Self] {
+                &$all
+            }
+
+            fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+                Some(clap::builder::PossibleValue::new(self.$name()))
+            }
+        }
+    };
+}
+
+value_enum!(Format, Format::ALL, name);
+value_enum!(SortKey, SortKey::ALL, name);
+value_enum!(PricingKind, PricingKind::ALL, name);
 
 /// Choose AI models and keep AI spend honest: a local, queryable copy of
 /// CometAPI's model catalog, with prices, cost estimates and a CI cost gate.
@@ -264,8 +285,7 @@ pub struct RankArgs {
 
 #[derive(Debug, Args)]
 pub struct EstimateArgs {
-    /// The workload file (TOML: [[item]] tables, see the README)
-    #[arg(value_name = "WORKLOAD.toml")]
+    #[arg(value_name = "WORKLOAD.toml", help = "The workload file (TOML: [[item]] tables, see the README)")]
     pub file: PathBuf,
     /// Exit 3 when the total exceeds this many USD
     #[arg(long, value_name = "USD", value_parser = price)]

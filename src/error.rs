@@ -1,10 +1,13 @@
-//! The exit-code table of SPEC §3, in one place, and how an error is shown:
+//! The exit-code table, in one place, and how an error is shown:
 //! `error: what failed` / `  caused by: ...` / `hint: what to do next`.
+//!
+//! Every error type the user can meet implements [`Diagnostic`]: it may name
+//! its exit code and a hint. [`diagnose`] walks an error's cause chain once and
+//! takes the first exit and the first hint it finds; no message is ever parsed
+//! or reworded.
 
+use std::borrow::Cow;
 use std::process::ExitCode;
-
-use crate::api::client::SyncError;
-use crate::store::StoreError;
 
 /// How a run ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,9 +81,68 @@ impl UserError {
     }
 }
 
-/// The exit code for an error: a [`UserError`]'s own, else 1.
-pub fn exit_for(err: &anyhow::Error) -> Exit {
-    err.chain().find_map(|e| e.downcast_ref::<UserError>()).map_or(Exit::Error, |u| u.exit)
+/// What an error can say about itself beyond its message.
+pub trait Diagnostic: std::error::Error {
+    /// The exit code this error calls for, if it knows better than 1.
+    fn exit(&self) -> Option<Exit> {
+        None
+    }
+
+    /// What to do next.
+    fn hint(&self) -> Option<Cow<'_, str>> {
+        None
+    }
+}
+
+impl Diagnostic for UserError {
+    fn exit(&self) -> Option<Exit> {
+        Some(self.exit)
+    }
+
+    fn hint(&self) -> Option<Cow<'_, str>> {
+        self.hint.as_deref().map(Cow::Borrowed)
+    }
+}
+
+/// The [`Diagnostic`] of one cause, for each error type that has one.
+fn as_diagnostic<'e>(cause: &'e (dyn std::error::Error + 'static)) -> Option<&'e dyn Diagnostic> {
+    macro_rules! first_of {
+        ($($t:ty),* $(,)?) => {
+            $(if let Some(d) = cause.downcast_ref::<$t>() {
+                return Some(d);
+            })*
+        };
+    }
+    first_of!(
+        UserError,
+        crate::store::StoreError,
+        crate::api::client::SyncError,
+        crate::api::paging::PagingError,
+        crate::api::retry::Failure,
+        crate::pricing::CostError,
+        crate::workload::WorkloadError,
+        crate::suggest::UnknownModel,
+    );
+    None
+}
+
+/// An error's exit code and hint: the first each cause offers, outermost first.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Diagnosis {
+    pub exit: Exit,
+    pub hint: Option<String>,
+}
+
+pub fn diagnose(err: &anyhow::Error) -> Diagnosis {
+    let (mut exit, mut hint) = (None, None);
+    for d in err.chain().filter_map(as_diagnostic) {
+        exit = exit.or_else(|| d.exit());
+        hint = hint.or_else(|| d.hint().map(Cow::into_owned));
+        if exit.is_some() && hint.is_some() {
+            break;
+        }
+    }
+    Diagnosis { exit: exit.unwrap_or(Exit::Error), hint }
 }
 
 /// True when the error is stdout closing under us (`cometcat models | head`).
@@ -89,8 +151,8 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
         .any(|e| e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
 }
 
-/// The text printed on stderr for an error.
-pub fn render(err: &anyhow::Error) -> String {
+/// The text printed on stderr for an error, with the hint from [`diagnose`].
+pub fn render(err: &anyhow::Error, hint: Option<&str>) -> String {
     let mut out = format!("error: {err}");
     let mut last = err.to_string();
     for cause in err.chain().skip(1) {
@@ -100,22 +162,10 @@ pub fn render(err: &anyhow::Error) -> String {
         }
         last = text;
     }
-    if let Some(hint) = hint(err) {
+    if let Some(hint) = hint {
         out.push_str(&format!("\nhint: {hint}"));
     }
     out
-}
-
-fn hint(err: &anyhow::Error) -> Option<String> {
-    err.chain().find_map(|e| {
-        if let Some(u) = e.downcast_ref::<UserError>() {
-            u.hint.clone()
-        } else if let Some(s) = e.downcast_ref::<StoreError>() {
-            s.hint().map(str::to_owned)
-        } else {
-            e.downcast_ref::<SyncError>().and_then(SyncError::hint).map(str::to_owned)
-        }
-    })
 }
 
 #[cfg(test)]
@@ -133,10 +183,21 @@ mod tests {
     #[test]
     fn errors_render_with_causes_and_hints() {
         let err = anyhow::Error::new(UserError::usage("bad flag").hint("try --help"));
-        assert_eq!(exit_for(&err), Exit::Usage);
-        assert_eq!(render(&err), "error: bad flag\nhint: try --help");
+        let d = diagnose(&err);
+        assert_eq!(d, Diagnosis { exit: Exit::Usage, hint: Some("try --help".into()) });
+        assert_eq!(render(&err, d.hint.as_deref()), "error: bad flag\nhint: try --help");
         let err = anyhow::Error::new(std::io::Error::other("disk on fire")).context("cannot write out.csv");
-        assert_eq!(exit_for(&err), Exit::Error);
-        assert_eq!(render(&err), "error: cannot write out.csv\n  caused by: disk on fire");
+        assert_eq!(diagnose(&err), Diagnosis { exit: Exit::Error, hint: None });
+        assert_eq!(render(&err, None), "error: cannot write out.csv\n  caused by: disk on fire");
+    }
+
+    #[test]
+    fn exits_and_hints_are_found_anywhere_in_the_chain() {
+        // Context that says nothing of exits does not hide the cause's.
+        let err = anyhow::Error::new(crate::pricing::CostError::NeedsSeconds { model: "veo3".into() })
+            .context("pricing the workload");
+        assert_eq!(diagnose(&err), Diagnosis { exit: Exit::Usage, hint: None });
+        let err = anyhow::Error::new(crate::store::StoreError::NoSnapshot(9)).context("diff");
+        assert_eq!(diagnose(&err).hint.as_deref(), Some("`cometcat syncs` lists the snapshots"));
     }
 }

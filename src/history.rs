@@ -4,8 +4,9 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::catalog::Model;
-use crate::pricing::{Money, Prices};
+use crate::catalog::{Model, PRICE_COLUMNS, PriceColumn};
+use crate::money::Money;
+use crate::pricing::Prices;
 
 /// One field that differs between two versions of a model.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -36,21 +37,15 @@ pub fn changes(old: &Model, new: &Model) -> Vec<Change> {
     push("features", json!(old.features), json!(new.features), None);
     push("endpoints", json!(old.endpoints), json!(new.endpoints), None);
     push("currency", json!(old.pricing.currency), json!(new.pricing.currency), None);
-    let (ol, nl) = (&old.pricing.listed, &new.pricing.listed);
     let (oe, ne) = (old.pricing.effective().unwrap_or_default(), new.pricing.effective().unwrap_or_default());
-    let prices: [(&'static str, Option<Money>, Option<Money>); 9] = [
-        ("input_price", ol.input, nl.input),
-        ("output_price", ol.output, nl.output),
-        ("per_request", ol.per_request, nl.per_request),
-        ("per_second", ol.per_second, nl.per_second),
-        ("ratio", Some(old.pricing.ratio()), Some(new.pricing.ratio())),
-        ("effective_input_price", oe.input, ne.input),
-        ("effective_output_price", oe.output, ne.output),
-        ("effective_per_request", oe.per_request, ne.per_request),
-        ("effective_per_second", oe.per_second, ne.per_second),
-    ];
-    for (name, from, to) in prices {
-        push(name, json!(from), json!(to), percent_change(from, to));
+    for column in PRICE_COLUMNS {
+        // An explicit ratio of 1 is the same as none.
+        let compared = |m: &Model, effective: &Prices| match column {
+            PriceColumn::Ratio => Some(m.pricing.ratio()),
+            _ => column.value(&m.pricing, effective),
+        };
+        let (from, to) = (compared(old, &oe), compared(new, &ne));
+        push(column.name(), json!(from), json!(to), percent_change(from, to));
     }
     push("context_length", json!(old.context_length), json!(new.context_length), None);
     push("max_completion_tokens", json!(old.max_completion_tokens), json!(new.max_completion_tokens), None);

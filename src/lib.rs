@@ -1,33 +1,72 @@
-//! cometcat: a local, queryable copy of CometAPI's model catalog.
+//! cometcat: a local, queryable copy of CometAPI's model catalog, with exact
+//! prices, cost estimates and a CI cost gate.
 //!
 //! Data flows one way: [`api`] walks `/api/models` (or `sync --from` reads a
-//! file), [`catalog`] turns each raw record into a [`catalog::Model`], [`store`]
-//! writes the whole answer as one snapshot in SQLite, and the commands read it
-//! back through [`query`] (filters → SQL) and [`pricing`] (costs), printing
-//! through [`output`].
+//! file), [`catalog`] turns each raw record into a [`Model`], [`store`] writes
+//! the whole answer as one snapshot in SQLite, and readers ask the [`Store`] for
+//! models through [`query`] (filters → SQL), price them with [`pricing`], and
+//! print them through [`output`].
+//!
+//! # As a library
+//!
+//! ```no_run
+//! use cometcat::{Basis, Filters, Sort, Store, Workload};
+//!
+//! # fn main() -> anyhow::Result<()> {
+//! let store = Store::open("catalog.db".as_ref())?;
+//! // The five cheapest text models by input price.
+//! let text = Filters { types: vec!["text".into()], ..Filters::default() };
+//! let by_price = Sort { key: cometcat::query::SortKey::InputPrice, desc: false };
+//! store.each_model(&text, by_price, Some(5), |m| -> anyhow::Result<()> {
+//!     println!("{}", m.model.id);
+//!     Ok(())
+//! })?;
+//! // What 30,000 calls of 1,200 tokens in and 350 out cost on gpt-5.
+//! let gpt5 = store.find("gpt-5")?.expect("gpt-5 is in the catalog");
+//! let work = Workload { input_tokens: 1200, output_tokens: 350, requests: 30_000, seconds: None };
+//! println!("${}", gpt5.model.cost(&work, Basis::Effective)?.cost);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Modules
 //!
 //! - [`cli`]: the command line as clap types; doc comments are the `--help` text.
 //! - [`settings`]: flags > environment > defaults, resolved once.
 //! - [`api`]: the reqwest walker, and the pure paging plan and retry policy it follows.
-//! - [`catalog`]: domain types and record validation; no I/O.
-//! - [`pricing`]: exact money, the cost formula, budget thresholds; no I/O.
+//! - [`catalog`]: domain types, the one description of the price columns, record parsing.
+//! - [`money`]: exact decimal amounts, computed exactly or refused.
+//! - [`pricing`]: priced components, the cost formula, growth thresholds; no I/O.
 //! - [`query`]: FILTERS and sort orders compiled to SQL with bound parameters; no I/O.
 //! - [`workload`]: the `estimate` workload file, parsed and validated; no I/O.
+//! - [`estimate`]: the `estimate` report and its baseline comparison; no I/O.
+//! - [`gate`]: the CI gate's rules as a pure function of the report, the limits and the clock.
 //! - [`history`]: what changed between two versions of a model; no I/O.
-//! - [`store`]: SQLite: pragmas, migrations, snapshot writes, reads.
+//! - [`suggest`]: "did you mean", bounded.
+//! - [`store`]: SQLite: pragmas, migrations, snapshot writes, reads, the read-only SQL sandbox.
 //! - [`output`]: table, JSON, CSV and Markdown renderers over `Write`.
 //! - [`commands`]: one file per subcommand, gluing the above together.
-//! - [`error`]: the exit-code table and how errors are shown.
+//! - [`error`]: the exit-code table, and how errors give hints and exit codes.
 
 pub mod api;
 pub mod catalog;
 pub mod cli;
 pub mod commands;
 pub mod error;
+pub mod estimate;
+pub mod gate;
 pub mod history;
+pub mod money;
 pub mod output;
 pub mod pricing;
 pub mod query;
 pub mod settings;
 pub mod store;
+pub mod suggest;
 pub mod workload;
+
+pub use catalog::Model;
+pub use money::Money;
+pub use pricing::{Basis, Workload};
+pub use query::{Filters, Sort};
+pub use store::Store;

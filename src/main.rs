@@ -11,8 +11,9 @@ fn main() -> ExitCode {
         Ok(exit) => exit.into(),
         Err(err) if error::is_broken_pipe(&err) => Exit::Ok.into(),
         Err(err) => {
-            eprintln!("{}", cometcat::output::visible(&error::render(&err)));
-            error::exit_for(&err).into()
+            let diagnosis = error::diagnose(&err);
+            eprintln!("{}", cometcat::output::visible(&error::render(&err, diagnosis.hint.as_deref())));
+            diagnosis.exit.into()
         }
     }
 }

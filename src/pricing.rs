@@ -1,168 +1,18 @@
-//! Money and what a workload costs. Pure: no I/O, no clock, no database.
+//! What a workload costs: the priced [`Component`]s of a model, [`Prices`] on
+//! one [`Basis`], the cost formula ([`Prices::cost`]) and growth limits
+//! ([`Threshold`]). Pure: no I/O, no clock, no database.
 //!
-//! [`Money`] is an exact decimal (rust_decimal, 28 decimal places). It is parsed
-//! from the JSON text itself, so `0.416` stays `0.416` and `1e-7` is exact; a
-//! value that cannot be held exactly is refused, never rounded. The cost rules
-//! of SPEC §2 live in [`Prices::cost`]; thresholds for the CI gate in
-//! [`Threshold`]. Rounding happens only in [`Money::rounded`], for tables.
+//! The cost of one call sums only the components a model prices:
+//! `input_tokens × input / 1e6 + output_tokens × output / 1e6 + per_request + seconds × per_second`,
+//! computed exactly in [`Money`]; a model with no price at all is unpriced, never free.
 
 use std::fmt;
 use std::str::FromStr;
 
-use rust_decimal::{Decimal, RoundingStrategy};
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 
-/// An exact amount of US dollars (or a ratio, or a count of seconds).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Money(Decimal);
-
-/// Why a text is not a [`Money`].
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum MoneyError {
-    #[error("{0:?} is not a decimal number")]
-    NotANumber(String),
-    #[error("{0:?} cannot be held exactly (more than 28 decimal places or too large)")]
-    OutOfRange(String),
-}
-
-/// Arithmetic left the range of exact decimals.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("the amount is too large to compute exactly")]
-pub struct Overflow;
-
-const MAX_SCALE: u32 = 28;
-
-impl Money {
-    pub const ZERO: Money = Money(Decimal::ZERO);
-    pub const ONE: Money = Money(Decimal::ONE);
-
-    /// Parses a decimal in JSON number syntax (`4`, `0.416`, `1e-7`, `2.77778E-05`),
-    /// optionally signed with `+`, exactly. Surrounding whitespace is not allowed.
-    pub fn parse(text: &str) -> Result<Money, MoneyError> {
-        let bad = || MoneyError::NotANumber(text.to_owned());
-        let (negative, rest) = match text.as_bytes().first() {
-            Some(b'-') => (true, &text[1..]),
-            Some(b'+') => (false, &text[1..]),
-            _ => (false, text),
-        };
-        let (mantissa, exponent) = match rest.find(['e', 'E']) {
-            Some(i) => {
-                let exp = &rest[i + 1..];
-                let digits = exp.strip_prefix(['+', '-']).unwrap_or(exp);
-                if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-                    return Err(bad());
-                }
-                // An exponent this large can only over- or underflow.
-                let exp: i64 = exp.parse().unwrap_or(i64::MAX);
-                (&rest[..i], exp)
-            }
-            None => (rest, 0),
-        };
-        let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-        if int.is_empty() && frac.is_empty() || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
-            return Err(bad());
-        }
-        // value = digits × 10^-scale
-        let digits = format!("{int}{frac}");
-        let digits = digits.trim_start_matches('0');
-        let significant = digits.trim_end_matches('0');
-        if significant.is_empty() {
-            return Ok(Money::ZERO);
-        }
-        let scale =
-            (frac.len() as i64).saturating_sub(exponent).saturating_sub((digits.len() - significant.len()) as i64);
-        let range = || MoneyError::OutOfRange(text.to_owned());
-        if significant.len() > 29 || scale > i64::from(MAX_SCALE) || scale < -29 {
-            return Err(range());
-        }
-        let mut value: i128 = significant.parse().map_err(|_| range())?;
-        if scale < 0 {
-            value = value.checked_mul(10i128.pow((-scale) as u32)).ok_or_else(range)?;
-        }
-        if negative {
-            value = -value;
-        }
-        Decimal::try_from_i128_with_scale(value, scale.max(0) as u32).map(|d| Money(d.normalize())).map_err(|_| range())
-    }
-
-    /// Whole units, for token and request counts.
-    pub fn from_u64(n: u64) -> Money {
-        Money(Decimal::from(n))
-    }
-
-    pub fn is_zero(&self) -> bool {
-        self.0.is_zero()
-    }
-
-    pub fn is_negative(&self) -> bool {
-        self.0.is_sign_negative() && !self.0.is_zero()
-    }
-
-    pub fn checked_add(self, other: Money) -> Result<Money, Overflow> {
-        self.0.checked_add(other.0).map(Money).ok_or(Overflow)
-    }
-
-    pub fn checked_sub(self, other: Money) -> Result<Money, Overflow> {
-        self.0.checked_sub(other.0).map(Money).ok_or(Overflow)
-    }
-
-    pub fn checked_mul(self, other: Money) -> Result<Money, Overflow> {
-        self.0.checked_mul(other.0).map(Money).ok_or(Overflow)
-    }
-
-    /// `self / other × 100`, rounded half-even to 2 places; `None` when `other` is 0.
-    pub fn percent_of(self, other: Money) -> Option<Money> {
-        if other.is_zero() {
-            return None;
-        }
-        let ratio = self.0.checked_mul(Decimal::ONE_HUNDRED)?.checked_div(other.0)?;
-        Some(Money(ratio.round_dp_with_strategy(2, RoundingStrategy::MidpointNearestEven).normalize()))
-    }
-
-    /// Rounded half-even to 6 decimal places, for tables (SPEC §2).
-    pub fn rounded(&self) -> String {
-        let r = self.0.round_dp_with_strategy(6, RoundingStrategy::MidpointNearestEven);
-        Money(r.normalize()).to_string()
-    }
-
-    /// Short text whose byte order is the numeric order of non-negative
-    /// amounts, so SQLite can compare and sort prices stored as TEXT exactly:
-    /// a letter for the number of integer digits, then the significant digits
-    /// (`0` → `a`, `0.05` → `a05`, `1.25` → `b125`, `10` → `c10`).
-    pub fn sort_key(&self) -> String {
-        debug_assert!(!self.is_negative(), "sort keys are for prices");
-        let text = Money(self.0.abs()).to_string();
-        let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
-        let int = int.trim_start_matches('0');
-        let mut key = String::with_capacity(1 + int.len() + frac.len());
-        key.push(char::from(b'a' + int.len() as u8));
-        key.push_str(int);
-        key.push_str(frac);
-        key
-    }
-}
-
-impl fmt::Display for Money {
-    /// The canonical form: plain decimal notation, no trailing zeros.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0.normalize(), f)
-    }
-}
-
-impl FromStr for Money {
-    type Err = MoneyError;
-    /// Like [`Money::parse`], but tolerates surrounding whitespace (command-line and string prices).
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Money::parse(s.trim())
-    }
-}
-
-impl Serialize for Money {
-    /// Money is a decimal string in JSON (SPEC §3).
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
+use crate::error::{Diagnostic, Exit};
+pub use crate::money::{Money, MoneyError, Overflow};
 
 /// Which prices a cost uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -193,6 +43,62 @@ pub struct Workload {
     pub requests: u64,
 }
 
+/// One thing a model can charge for, with its unit. Every description of prices
+/// (storage columns, JSON keys, table headers) is built on this list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Component {
+    /// USD per 1M input tokens.
+    Input,
+    /// USD per 1M output tokens.
+    Output,
+    /// USD per call.
+    Request,
+    /// USD per second of generated media.
+    Second,
+}
+
+impl Component {
+    pub const ALL: [Component; 4] = [Component::Input, Component::Output, Component::Request, Component::Second];
+
+    /// The key in the catalog's `pricing` object.
+    pub fn wire(self) -> &'static str {
+        match self {
+            Component::Input => "input",
+            Component::Output => "output",
+            Component::Request => "per_request",
+            Component::Second => "per_second",
+        }
+    }
+
+    /// The component with its unit, as `show` writes it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Component::Input => "input $/M",
+            Component::Output => "output $/M",
+            Component::Request => "$/call",
+            Component::Second => "$/second",
+        }
+    }
+
+    pub fn of(self, p: &Prices) -> Option<Money> {
+        match self {
+            Component::Input => p.input,
+            Component::Output => p.output,
+            Component::Request => p.per_request,
+            Component::Second => p.per_second,
+        }
+    }
+
+    fn slot(self, p: &mut Prices) -> &mut Option<Money> {
+        match self {
+            Component::Input => &mut p.input,
+            Component::Output => &mut p.output,
+            Component::Request => &mut p.per_request,
+            Component::Second => &mut p.per_second,
+        }
+    }
+}
+
 /// A model's prices on one basis. `input`/`output` are USD per 1M tokens.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Prices {
@@ -209,31 +115,63 @@ pub enum CostError {
     Unpriced { model: String },
     #[error("{model} is priced in {currency:?}, which cometcat does not convert")]
     UnsupportedCurrency { model: String, currency: String },
+    #[error("{model}: {field} cannot be held exactly; the model is treated as unpriced")]
+    Inexact { model: String, field: &'static str },
     #[error("{model} is priced per second: give --seconds")]
     NeedsSeconds { model: String },
     #[error("the cost on {model} is too large to compute exactly")]
     Overflow { model: String },
 }
 
+impl CostError {
+    /// The model cannot be priced at all (as opposed to a workload that lacks
+    /// something, or a cost too large to hold): reported as unpriced, never $0.
+    pub fn is_unpriced(&self) -> bool {
+        matches!(self, CostError::Unpriced { .. } | CostError::UnsupportedCurrency { .. } | CostError::Inexact { .. })
+    }
+}
+
+impl Diagnostic for CostError {
+    /// The one mapping from cost errors to exits: unpriced is policy (4), a
+    /// workload without the seconds a model needs is a usage error (2).
+    fn exit(&self) -> Option<Exit> {
+        Some(match self {
+            CostError::Unpriced { .. } | CostError::UnsupportedCurrency { .. } | CostError::Inexact { .. } => {
+                Exit::Policy
+            }
+            CostError::NeedsSeconds { .. } => Exit::Usage,
+            CostError::Overflow { .. } => Exit::Error,
+        })
+    }
+}
+
 impl Prices {
-    /// True when no component is priced: the model is unpriced, not free.
-    pub fn is_empty(&self) -> bool {
-        self.input.is_none() && self.output.is_none() && self.per_request.is_none() && self.per_second.is_none()
+    pub fn set(&mut self, c: Component, price: Option<Money>) {
+        *c.slot(self) = price;
     }
 
-    /// Each price × `ratio`.
-    pub fn scaled(&self, ratio: Money) -> Result<Prices, Overflow> {
-        let scale = |p: Option<Money>| p.map(|p| p.checked_mul(ratio)).transpose();
-        Ok(Prices {
-            input: scale(self.input)?,
-            output: scale(self.output)?,
-            per_request: scale(self.per_request)?,
-            per_second: scale(self.per_second)?,
-        })
+    /// True when no component is priced: the model is unpriced, not free.
+    pub fn is_empty(&self) -> bool {
+        Component::ALL.iter().all(|c| c.of(self).is_none())
+    }
+
+    /// Each price × `ratio`. A component whose product cannot be held exactly
+    /// is left out here and named by [`Prices::inexact_under`].
+    pub fn scaled(&self, ratio: Money) -> Prices {
+        let mut out = Prices::default();
+        for c in Component::ALL {
+            *c.slot(&mut out) = c.of(self).and_then(|p| p.checked_mul(ratio).ok());
+        }
+        out
+    }
+
+    /// The first component whose product with `ratio` cannot be held exactly.
+    pub fn inexact_under(&self, ratio: Money) -> Option<Component> {
+        Component::ALL.into_iter().find(|c| c.of(self).is_some_and(|p| p.checked_mul(ratio).is_err()))
     }
 
     /// The cost of `workload` (all its calls), summing only the components the
-    /// model prices (SPEC §2).
+    /// model prices.
     pub fn cost(&self, model: &str, workload: &Workload) -> Result<Money, CostError> {
         if self.is_empty() {
             return Err(CostError::Unpriced { model: model.to_owned() });
@@ -250,7 +188,7 @@ impl Prices {
     }
 
     fn per_call(&self, w: &Workload, seconds: Money) -> Result<Money, Overflow> {
-        let per_million = Money(Decimal::new(1, 6));
+        let per_million = Money::new(1, 6);
         let tokens = |n: u64, price: Option<Money>| -> Result<Money, Overflow> {
             match price {
                 Some(p) => Money::from_u64(n).checked_mul(p)?.checked_mul(per_million),
@@ -324,100 +262,6 @@ mod tests {
         Money::parse(s).unwrap()
     }
 
-    #[test]
-    fn parses_json_numbers_exactly() {
-        let cases = [
-            ("0.416", "0.416"),
-            ("1e-7", "0.0000001"),
-            ("2.77778e-05", "0.0000277778"),
-            ("2.77778E-05", "0.0000277778"),
-            ("4", "4"),
-            ("4.000", "4"),
-            ("1.5e3", "1500"),
-            ("1E+2", "100"),
-            ("0", "0"),
-            ("-0.5", "-0.5"),
-            ("+0.5", "0.5"),
-            (".5", "0.5"),
-            ("5.", "5"),
-            ("0.0000000000000000000000000001", "0.0000000000000000000000000001"),
-            ("79228162514264337593543950335", "79228162514264337593543950335"),
-            ("0e999999999999999999999", "0"),
-        ];
-        for (text, want) in cases {
-            assert_eq!(m(text).to_string(), want, "parsing {text}");
-        }
-    }
-
-    #[test]
-    fn refuses_what_it_cannot_hold_exactly() {
-        for text in [
-            "1e-29",
-            "0.00000000000000000000000000001",
-            "1e30",
-            "79228162514264337593543950336",
-            "1e99999999999999999999",
-        ] {
-            assert!(matches!(Money::parse(text), Err(MoneyError::OutOfRange(_))), "{text}");
-        }
-        for text in ["", "-", ".", "e5", "1e", "1e+", "abc", "1.2.3", "0x10", " 1", "1 ", "$1", "1,5", "NaN", "inf"] {
-            assert!(matches!(Money::parse(text), Err(MoneyError::NotANumber(_))), "{text:?}");
-        }
-        assert_eq!(" 0.5 ".parse::<Money>().unwrap(), m("0.5"));
-    }
-
-    #[test]
-    fn one_tenth_plus_two_tenths_is_exactly_three_tenths() {
-        assert_eq!(m("0.1").checked_add(m("0.2")).unwrap(), m("0.3"));
-        assert_eq!(m("0.1").checked_add(m("0.2")).unwrap().to_string(), "0.3");
-    }
-
-    #[test]
-    fn rounds_half_even_to_six_places_for_tables() {
-        let cases = [
-            ("0.0000005", "0"),
-            ("0.0000015", "0.000002"),
-            ("0.0000025", "0.000002"),
-            ("0.00000251", "0.000003"),
-            ("0.0000277778", "0.000028"),
-            ("1.25", "1.25"),
-            ("3", "3"),
-        ];
-        for (text, want) in cases {
-            assert_eq!(m(text).rounded(), want, "{text}");
-        }
-    }
-
-    #[test]
-    fn sort_keys_order_like_numbers() {
-        let mut values = [
-            "10",
-            "9.99",
-            "0.0000001",
-            "0",
-            "1e-28",
-            "2.5",
-            "79228162514264337593543950335",
-            "0.1",
-            "0.05",
-            "0.5",
-            "1",
-            "1.05",
-            "1.25",
-            "1.5",
-            "100",
-            "99.999",
-            "0.10000001",
-        ]
-        .map(m)
-        .to_vec();
-        let mut by_key = values.clone();
-        by_key.sort_by_key(Money::sort_key);
-        values.sort();
-        assert_eq!(by_key, values);
-        assert_eq!(["0", "0.05", "1.25", "10"].map(|t| m(t).sort_key()), ["a", "a05", "b125", "c10"].map(String::from));
-    }
-
     fn prices(
         input: Option<&str>,
         output: Option<&str>,
@@ -485,7 +329,7 @@ mod tests {
     #[test]
     fn effective_prices_are_listed_times_ratio() {
         let listed = prices(Some("1.25"), Some("10"), Some("0.04"), None);
-        let eff = listed.scaled(m("0.8")).unwrap();
+        let eff = listed.scaled(m("0.8"));
         assert_eq!(eff, prices(Some("1"), Some("8"), Some("0.032"), None));
     }
 
@@ -512,12 +356,5 @@ mod tests {
         let usd = Threshold::Usd(m("25"));
         assert!(!usd.exceeded(m("100"), m("125")).unwrap());
         assert!(usd.exceeded(m("100"), m("125.000001")).unwrap());
-    }
-
-    #[test]
-    fn percentages_round_half_even_to_two_places() {
-        assert_eq!(m("1").percent_of(m("3")).unwrap().to_string(), "33.33");
-        assert_eq!(m("-20").percent_of(m("80")).unwrap().to_string(), "-25");
-        assert_eq!(m("1").percent_of(Money::ZERO), None);
     }
 }

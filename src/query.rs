@@ -1,4 +1,4 @@
-//! FILTERS and sort orders (SPEC §3) compiled to SQL text plus bound parameters.
+//! FILTERS and sort orders compiled to SQL text plus bound parameters.
 //! Pure: it builds queries, the store runs them.
 //!
 //! Every user-given value becomes a bound parameter; the SQL text depends only on
@@ -9,7 +9,8 @@ use std::fmt::Write as _;
 
 use rusqlite::types::Value as Sql;
 
-use crate::pricing::Money;
+use crate::catalog::PriceColumn;
+use crate::pricing::{Component, Money};
 
 /// The shared filters of every listing command. All text matches ignore case
 /// (ASCII); conditions are combined with AND.
@@ -35,14 +36,26 @@ pub struct Filters {
 }
 
 /// How a model is priced: by tokens, by call, or by second of media.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PricingKind {
     Token,
     Request,
     Second,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+impl PricingKind {
+    pub const ALL: [PricingKind; 3] = [PricingKind::Token, PricingKind::Request, PricingKind::Second];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            PricingKind::Token => "token",
+            PricingKind::Request => "request",
+            PricingKind::Second => "second",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum SortKey {
     #[default]
     Id,
@@ -54,16 +67,30 @@ pub enum SortKey {
 }
 
 impl SortKey {
+    pub const ALL: [SortKey; 6] =
+        [SortKey::Id, SortKey::Provider, SortKey::InputPrice, SortKey::OutputPrice, SortKey::Context, SortKey::Created];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            SortKey::Id => "id",
+            SortKey::Provider => "provider",
+            SortKey::InputPrice => "input-price",
+            SortKey::OutputPrice => "output-price",
+            SortKey::Context => "context",
+            SortKey::Created => "created",
+        }
+    }
+
     /// The fixed SQL expression each key sorts by. Prices sort by their
     /// fixed-width text form, which orders exactly like the numbers.
-    fn column(self) -> &'static str {
+    fn column(self) -> String {
         match self {
-            SortKey::Id => "v.id",
-            SortKey::Provider => "lower(coalesce(v.provider, v.provider_code))",
-            SortKey::InputPrice => "v.input_sort",
-            SortKey::OutputPrice => "v.output_sort",
-            SortKey::Context => "v.context_length",
-            SortKey::Created => "v.created",
+            SortKey::Id => "v.id".into(),
+            SortKey::Provider => "lower(coalesce(v.provider, v.provider_code))".into(),
+            SortKey::InputPrice => sort_column(Component::Input),
+            SortKey::OutputPrice => sort_column(Component::Output),
+            SortKey::Context => "v.context_length".into(),
+            SortKey::Created => "v.created".into(),
         }
     }
 }
@@ -84,6 +111,12 @@ impl Sort {
             _ => format!("{col} IS NULL, {col}{dir}, v.id"),
         }
     }
+}
+
+/// The column that sorts an effective price exactly, as `v.<column>`.
+fn sort_column(c: Component) -> String {
+    let column = PriceColumn::Effective(c).sort_column().expect("the effective price has a sort column");
+    format!("v.{column}")
 }
 
 /// SQL text with its parameters, ready for the store to run.
@@ -125,29 +158,23 @@ impl Filters {
             let list = self.types.iter().map(|t| bind(params, Sql::Text(t.clone()))).collect::<Vec<_>>();
             parts.push(format!("v.model_type COLLATE NOCASE IN ({})", list.join(", ")));
         }
-        if let Some(price) = self.max_input_price {
-            let n = bind(params, Sql::Text(price.sort_key()));
-            parts.push(format!("v.input_sort <= {n}"));
-        }
-        if let Some(price) = self.max_output_price {
-            let n = bind(params, Sql::Text(price.sort_key()));
-            parts.push(format!("v.output_sort <= {n}"));
+        for (c, ceiling) in [(Component::Input, self.max_input_price), (Component::Output, self.max_output_price)] {
+            if let Some(price) = ceiling {
+                let n = bind(params, Sql::Text(price.sort_key()));
+                parts.push(format!("{} <= {n}", sort_column(c)));
+            }
         }
         if let Some(min) = self.min_context {
             let n = bind(params, Sql::Integer(min.min(i64::MAX as u64) as i64));
             parts.push(format!("v.context_length >= {n}"));
         }
         if let Some(kind) = self.pricing {
-            parts.push(
-                match kind {
-                    PricingKind::Token => {
-                        "(v.effective_input_price IS NOT NULL OR v.effective_output_price IS NOT NULL)"
-                    }
-                    PricingKind::Request => "v.effective_per_request IS NOT NULL",
-                    PricingKind::Second => "v.effective_per_second IS NOT NULL",
-                }
-                .into(),
-            );
+            let priced = |c| format!("v.{} IS NOT NULL", PriceColumn::Effective(c).name());
+            parts.push(match kind {
+                PricingKind::Token => format!("({} OR {})", priced(Component::Input), priced(Component::Output)),
+                PricingKind::Request => priced(Component::Request),
+                PricingKind::Second => priced(Component::Second),
+            });
         }
         if let Some(text) = &self.search {
             let n = bind(params, Sql::Text(text.to_lowercase()));
@@ -234,8 +261,9 @@ pub fn facet(facet: Facet, filters: &Filters) -> Query {
         Facet::Providers | Facet::Types => "count(*)",
     };
     let sql = format!(
-        "SELECT {value}, {name}, {count} AS n, {group} AS k FROM {CURRENT_FROM}{from} WHERE {CURRENT} AND {cond} \
-         GROUP BY k ORDER BY n DESC, k IS NULL, k"
+        "SELECT {value} AS value, {name} AS name, {count} AS count, {group} AS k \
+         FROM {CURRENT_FROM}{from} WHERE {CURRENT} AND {cond} \
+         GROUP BY k ORDER BY count DESC, k IS NULL, k"
     );
     Query { sql, params }
 }

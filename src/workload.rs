@@ -1,13 +1,17 @@
-//! The workload file of `estimate` (SPEC §3): what a team expects to run, as
-//! `[[item]]` tables. Pure: TOML text in, validated items out; every error
-//! names the line and the field, so a CI log points at the fix.
+//! The workload file of `estimate`: what a team expects to run, as `[[item]]`
+//! tables. Pure: TOML text in, validated items out.
+//!
+//! The file is read into toml's spanned tree and every key and value is checked
+//! here, in cometcat's own words, so each error names the line and the field
+//! and a CI log points at the fix.
 
-use std::fmt;
+use std::borrow::Cow;
 
-use serde::Deserialize;
-use serde::de::{self, Deserializer, Visitor};
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
 
-use crate::pricing::{Money, Workload};
+use crate::money::Money;
+use crate::pricing::Workload;
 
 /// One line of the workload: a named use of a model.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -16,8 +20,18 @@ pub struct Item {
     /// Id or code, as written.
     pub model: String,
     pub workload: Workload,
+    /// Which of `input_tokens`, `output_tokens` and `seconds` the file gave.
+    pub given: Given,
     /// Where the item starts in the file (1-based).
     pub line: usize,
+}
+
+/// The workload fields an item sets explicitly (the others take defaults).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Given {
+    pub input_tokens: bool,
+    pub output_tokens: bool,
+    pub seconds: bool,
 }
 
 /// A malformed workload file.
@@ -28,123 +42,172 @@ pub struct WorkloadError {
     pub message: String,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct File {
-    #[serde(default)]
-    item: Vec<toml::Spanned<ItemSpec>>,
-}
+impl crate::error::Diagnostic for WorkloadError {}
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ItemSpec {
-    name: String,
-    model: String,
-    #[serde(default = "one")]
-    requests: u64,
-    #[serde(default)]
-    input_tokens: u64,
-    #[serde(default)]
-    output_tokens: u64,
-    #[serde(default, deserialize_with = "seconds")]
-    seconds: Option<Money>,
-}
-
-fn one() -> u64 {
-    1
-}
+/// The keys an item may have.
+const KEYS: [&str; 6] = ["name", "model", "requests", "input_tokens", "output_tokens", "seconds"];
+const WHOLE: &str = "expected a whole number, 0 or more";
 
 /// Parses a workload file. Names must be unique and models non-empty.
 pub fn parse(text: &str) -> Result<Vec<Item>, WorkloadError> {
-    let file: File = toml::from_str(text).map_err(|e| located(text, &e))?;
-    if file.item.is_empty() {
+    let doc = DeTable::parse(text).map_err(|e| WorkloadError {
+        line: line_of(text, e.span().map_or(0, |s| s.start)),
+        message: e.message().trim().to_owned(),
+    })?;
+    let at = |offset: usize, message: String| WorkloadError { line: line_of(text, offset), message };
+    let mut tables = Vec::new();
+    for (key, value) in sorted(doc.get_ref()) {
+        match (key.get_ref().as_ref(), value.get_ref()) {
+            ("item", DeValue::Array(items)) => tables.extend(items.iter()),
+            ("item", _) => {
+                return Err(at(value.span().start, "each item is a [[item]] table (two brackets), not [item]".into()));
+            }
+            (other, _) => return Err(at(key.span().start, format!("unknown field `{other}`, expected `item`"))),
+        }
+    }
+    if tables.is_empty() {
         return Err(WorkloadError { line: 1, message: "there is no [[item]] in the file".into() });
     }
-    let mut items: Vec<Item> = Vec::with_capacity(file.item.len());
-    for (n, spanned) in file.item.into_iter().enumerate() {
-        let line = line_of(text, spanned.span().start);
-        let spec = spanned.into_inner();
-        let error = |message: String| WorkloadError { line, message: format!("item {}: {message}", n + 1) };
-        if spec.name.trim().is_empty() {
-            return Err(error("name is empty".into()));
+    let mut items: Vec<Item> = Vec::with_capacity(tables.len());
+    for (n, table) in tables.into_iter().enumerate() {
+        let line = line_of(text, table.span().start);
+        // An error in this item: on a line, which `offset` points into.
+        let located = |offset: usize, message: String| WorkloadError {
+            line: line_of(text, offset),
+            message: format!("item {}: {message}", n + 1),
+        };
+        let DeValue::Table(fields) = table.get_ref() else {
+            return Err(located(table.span().start, format!("is {}, not a [[item]] table", kind(table.get_ref()))));
+        };
+        let item = read_item(fields, line, |offset, message| match offset {
+            Some(offset) => located(offset, message),
+            None => located(table.span().start, message),
+        })?;
+        if let Some(first) = items.iter().find(|i| i.name == item.name) {
+            let message = format!("name {:?} is already used by the item on line {}", item.name, first.line);
+            return Err(located(table.span().start, message));
         }
-        if spec.model.trim().is_empty() {
-            return Err(error("model is empty".into()));
-        }
-        if let Some(first) = items.iter().find(|i| i.name == spec.name) {
-            return Err(error(format!("name {:?} is already used by the item on line {}", spec.name, first.line)));
-        }
-        items.push(Item {
-            name: spec.name,
-            model: spec.model.trim().to_owned(),
-            workload: Workload {
-                input_tokens: spec.input_tokens,
-                output_tokens: spec.output_tokens,
-                seconds: spec.seconds,
-                requests: spec.requests,
-            },
-            line,
-        });
+        items.push(item);
     }
     Ok(items)
 }
 
-/// Seconds per call: a whole or decimal number, not negative.
-fn seconds<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Money>, D::Error> {
-    struct Seconds;
-    impl Visitor<'_> for Seconds {
-        type Value = Option<Money>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a number of seconds, 0 or more")
-        }
-        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-            Ok(Some(Money::from_u64(v)))
-        }
-        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-            u64::try_from(v)
-                .map(|v| Some(Money::from_u64(v)))
-                .map_err(|_| E::custom(format!("seconds is negative ({v})")))
-        }
-        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-            // TOML floats arrive as f64; their shortest text is what was written.
-            let m: Money =
-                v.to_string().parse().map_err(|_| E::custom(format!("seconds {v} is not a usable number")))?;
-            if m.is_negative() {
-                return Err(E::custom(format!("seconds is negative ({v})")));
+/// One `[[item]]` table, checked key by key.
+fn read_item(
+    fields: &DeTable<'_>,
+    line: usize,
+    located: impl Fn(Option<usize>, String) -> WorkloadError,
+) -> Result<Item, WorkloadError> {
+    let mut item = Item {
+        name: String::new(),
+        model: String::new(),
+        workload: Workload { requests: 1, ..Workload::default() },
+        given: Given::default(),
+        line,
+    };
+    let (mut name, mut model) = (None, None);
+    for (key, value) in sorted(fields) {
+        let key_name = key.get_ref().as_ref();
+        let field = |message: String| located(Some(value.span().start), format!("{key_name}: {message}"));
+        match key_name {
+            "name" => name = Some(text_value(value.get_ref()).map_err(field)?),
+            "model" => model = Some(text_value(value.get_ref()).map_err(field)?),
+            "requests" => item.workload.requests = count(value.get_ref()).map_err(field)?,
+            "input_tokens" => {
+                item.workload.input_tokens = count(value.get_ref()).map_err(field)?;
+                item.given.input_tokens = true;
             }
-            Ok(Some(m))
+            "output_tokens" => {
+                item.workload.output_tokens = count(value.get_ref()).map_err(field)?;
+                item.given.output_tokens = true;
+            }
+            "seconds" => {
+                item.workload.seconds = Some(seconds(value.get_ref()).map_err(field)?);
+                item.given.seconds = true;
+            }
+            other => {
+                let expected = KEYS.map(|k| format!("`{k}`")).join(", ");
+                return Err(located(
+                    Some(key.span().start),
+                    format!("unknown field `{other}`, expected one of {expected}"),
+                ));
+            }
         }
     }
-    d.deserialize_any(Seconds)
+    // Errors about the whole item point at its header.
+    item.name = name.ok_or_else(|| located(None, "missing field `name`".into()))?;
+    item.model = model.ok_or_else(|| located(None, "missing field `model`".into()))?.trim().to_owned();
+    if item.name.trim().is_empty() {
+        return Err(located(None, "name is empty".into()));
+    }
+    if item.model.is_empty() {
+        return Err(located(None, "model is empty".into()));
+    }
+    Ok(item)
 }
 
-/// A TOML error as `line N: item K: field: message`, in plain words.
-fn located(text: &str, e: &toml::de::Error) -> WorkloadError {
-    let start = e.span().map_or(0, |s| s.start);
-    let line = line_of(text, start);
-    // The headers before the error, and the one it points at (a missing field points at its table).
-    let item = text[..(start + "[[item]]".len()).min(text.len())].matches("[[item]]").count();
-    let key = text
-        .lines()
-        .nth(line - 1)
-        .and_then(|l| l.split_once('='))
-        .map(|(k, _)| k.trim().to_owned())
-        .filter(|k| !k.is_empty() && !k.starts_with('['));
-    let message = e
-        .message()
-        .trim()
-        .replace("expected u64", "expected a whole number, 0 or more")
-        .replace(" as i128", "")
-        .replace("expected a string", "expected text in quotes")
-        .replace("invalid type: map, expected a sequence", "each item is a [[item]] table (two brackets), not [item]");
-    let mut place = String::new();
-    if item > 0 {
-        place.push_str(&format!("item {item}: "));
+/// A table's entries in the order they stand in the file.
+fn sorted<'t, 'i>(table: &'t DeTable<'i>) -> Vec<(&'t Spanned<Cow<'i, str>>, &'t Spanned<DeValue<'i>>)> {
+    let mut entries: Vec<_> = table.iter().collect();
+    entries.sort_by_key(|(key, _)| key.span().start);
+    entries
+}
+
+fn text_value(v: &DeValue<'_>) -> Result<String, String> {
+    match v {
+        DeValue::String(s) => Ok(s.to_string()),
+        other => Err(format!("invalid type: {}, expected text in quotes", described(other))),
     }
-    if let Some(key) = key.filter(|k| !message.contains(&format!("`{k}`"))) {
-        place.push_str(&format!("{key}: "));
+}
+
+/// A count of tokens or calls: a whole number, 0 or more.
+fn count(v: &DeValue<'_>) -> Result<u64, String> {
+    let DeValue::Integer(i) = v else {
+        return Err(format!("invalid type: {}, {WHOLE}", described(v)));
+    };
+    let digits = i.as_str();
+    match u64::from_str_radix(digits, i.radix()) {
+        Ok(n) => Ok(n),
+        Err(_) if digits.starts_with('-') => Err(format!("invalid value: integer `{i}`, {WHOLE}")),
+        Err(_) => Err(format!("invalid type: integer `{i}`, {WHOLE}")),
     }
-    WorkloadError { line, message: format!("{place}{message}") }
+}
+
+/// Seconds per call: a whole or decimal number, not negative.
+fn seconds(v: &DeValue<'_>) -> Result<Money, String> {
+    let text = match v {
+        DeValue::Integer(i) if i.radix() == 10 => i.as_str().to_owned(),
+        DeValue::Float(f) => f.as_str().replace('_', ""),
+        other => return Err(format!("invalid type: {}, expected a number of seconds, 0 or more", described(other))),
+    };
+    let m: Money = text.parse().map_err(|_| format!("seconds {text} is not a usable number"))?;
+    if m.is_negative() {
+        return Err(format!("seconds is negative ({text})"));
+    }
+    Ok(m)
+}
+
+/// A value as a type error names it: ``floating point `1.5` ``.
+fn described(v: &DeValue<'_>) -> String {
+    match v {
+        DeValue::String(s) => format!("string {s:?}"),
+        DeValue::Integer(i) => format!("integer `{i}`"),
+        DeValue::Float(f) => format!("floating point `{f}`"),
+        DeValue::Boolean(b) => format!("boolean `{b}`"),
+        other => kind(other).to_owned(),
+    }
+}
+
+fn kind(v: &DeValue<'_>) -> &'static str {
+    match v {
+        DeValue::String(_) => "a string",
+        DeValue::Integer(_) => "an integer",
+        DeValue::Float(_) => "a number",
+        DeValue::Boolean(_) => "a boolean",
+        DeValue::Datetime(_) => "a date",
+        DeValue::Array(_) => "a list",
+        DeValue::Table(_) => "a table",
+    }
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -228,5 +291,33 @@ seconds = 8.5
             let got = parse(text).unwrap_err().to_string();
             assert_eq!(got, want, "for:\n{text}");
         }
+    }
+
+    #[test]
+    fn comments_and_odd_values_are_read_as_toml_not_as_text() {
+        let cases = [
+            // A commented-out header is not an item.
+            (
+                "# [[item]] an old one\n[[item]]\nname = \"a\"\nmodel = \"m\"\nrequests = \"ten\"\n",
+                "line 5: item 1: requests: invalid type: string \"ten\", expected a whole number, 0 or more",
+            ),
+            (
+                "[[item]]\nname = true\nmodel = \"m\"\n",
+                "line 2: item 1: name: invalid type: boolean `true`, expected text in quotes",
+            ),
+            (
+                "[[item]]\nname = \"a\"\nmodel = \"m\"\nseconds = \"8\"\n",
+                "line 4: item 1: seconds: invalid type: string \"8\", expected a number of seconds, 0 or more",
+            ),
+            ("item = [1]\n", "line 1: item 1: is an integer, not a [[item]] table"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(parse(text).unwrap_err().to_string(), want, "for:\n{text}");
+        }
+        // Inline tables are items too; underscores in numbers are TOML.
+        let items = parse("item = [{name = \"a\", model = \"m\", input_tokens = 1_200, seconds = 2.5}]\n").unwrap();
+        assert_eq!(items[0].workload.input_tokens, 1200);
+        assert_eq!(items[0].workload.seconds, Some(m("2.5")));
+        assert_eq!(items[0].given, Given { input_tokens: true, output_tokens: false, seconds: true });
     }
 }

@@ -18,6 +18,8 @@ use tokio::task::JoinSet;
 use super::paging::{self, PageCheck, PageMeta, PagingError, Plan, Tally};
 use super::retry::{Backoff, Failure, jitter, parse_retry_after};
 use super::wire::{Answer, Problem, error_body};
+use crate::error::Diagnostic;
+use std::borrow::Cow;
 
 /// How many times the whole catalog is walked before a moving catalog is an error.
 pub const MAX_WALKS: u32 = 3;
@@ -98,14 +100,12 @@ pub enum SyncError {
     Sink(anyhow::Error),
 }
 
-impl SyncError {
-    pub fn hint(&self) -> Option<&'static str> {
+impl Diagnostic for SyncError {
+    fn hint(&self) -> Option<Cow<'_, str>> {
         match self {
             SyncError::Fetch { failure, .. } => failure.hint(),
-            SyncError::Unsettled { .. } | SyncError::Inconsistent { .. } => Some("try again in a minute"),
-            SyncError::Paging(PagingError::IgnoresPaging { .. }) => {
-                Some("check --base-url, or save the whole catalog to a file and use `sync --from FILE`")
-            }
+            SyncError::Unsettled { .. } | SyncError::Inconsistent { .. } => Some("try again in a minute".into()),
+            SyncError::Paging(paging) => paging.hint(),
             _ => None,
         }
     }

@@ -41,6 +41,17 @@ pub enum PagingError {
     IgnoresPaging { asked: u64, answered: Option<u64>, got: u64, total: u64 },
 }
 
+impl crate::error::Diagnostic for PagingError {
+    fn hint(&self) -> Option<std::borrow::Cow<'_, str>> {
+        match self {
+            PagingError::IgnoresPaging { .. } => {
+                Some("check --base-url, or save the whole catalog to a file and use `sync --from FILE`".into())
+            }
+            PagingError::TooManyPages { .. } => None,
+        }
+    }
+}
+
 /// Plans the walk from page 1's answer to a request for `requested` records per page.
 pub fn plan(first: &PageMeta, requested: u64) -> Result<Plan, PagingError> {
     let total = match (first.page, first.total) {

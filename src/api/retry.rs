@@ -60,9 +60,11 @@ impl Failure {
     pub fn is_rate_limit(&self) -> bool {
         matches!(self, Failure::Status { status: 429, .. })
     }
+}
 
-    pub fn hint(&self) -> Option<&'static str> {
-        match self {
+impl crate::error::Diagnostic for Failure {
+    fn hint(&self) -> Option<std::borrow::Cow<'_, str>> {
+        let hint = match self {
             Failure::Redirect { .. } | Failure::Html | Failure::Status { status: 404, .. } => {
                 Some("check --base-url: it should be the site root, such as https://api.cometapi.com")
             }
@@ -73,7 +75,8 @@ impl Failure {
             Failure::Timeout => Some("raise --timeout, or try again later"),
             Failure::Connection(_) => Some("check the network and --base-url"),
             _ => None,
-        }
+        };
+        hint.map(std::borrow::Cow::Borrowed)
     }
 }
 

@@ -4,11 +4,10 @@
 
 use super::Ctx;
 use super::catalog::unknown;
-use super::views::{CostRow, write_costs};
 use crate::cli::CostArgs;
-use crate::error::{Exit, UserError};
+use crate::error::{Diagnostic, Exit};
 use crate::output::Format;
-use crate::pricing::CostError;
+use crate::output::costs::{CostRow, write_costs};
 use crate::store::Store;
 
 pub fn run(ctx: &mut Ctx<'_>, args: &CostArgs) -> anyhow::Result<Exit> {
@@ -17,30 +16,31 @@ pub fn run(ctx: &mut Ctx<'_>, args: &CostArgs) -> anyhow::Result<Exit> {
     let store = Store::open(&ctx.settings.db)?;
     let (workload, basis) = (args.workload.workload(), args.workload.basis());
     let mut rows = Vec::with_capacity(args.models.len());
-    let mut problems = Vec::new();
+    // Each model that cannot be priced: what to say, and the exit it calls for.
+    let mut problems: Vec<(String, Exit)> = Vec::new();
     for name in &args.models {
         let Some(found) = store.find(name)? else {
-            let err = unknown(name, store.suggestions(name, true)?);
-            problems.push(match &err.hint {
-                Some(hint) => format!("{err} ({})", hint.trim_end_matches('?').replace("did you mean", "close:")),
-                None => err.to_string(),
-            });
+            let err = unknown(&store, name, true)?;
+            let message = match err.close.as_slice() {
+                [] => err.to_string(),
+                close => format!("{err} (close: {})", close.join(", ")),
+            };
+            problems.push((message, Exit::Policy));
             rows.push(CostRow::unpriced(name, &workload, basis));
             continue;
         };
         match CostRow::priced(&found.model, &workload, basis) {
             Ok(row) => rows.push(row),
-            Err(e @ (CostError::Unpriced { .. } | CostError::UnsupportedCurrency { .. })) => {
-                problems.push(e.to_string());
+            Err(e) if e.is_unpriced() => {
+                problems.push((e.to_string(), e.exit().unwrap_or(Exit::Policy)));
                 rows.push(CostRow::unpriced(&found.model.id, &workload, basis));
             }
-            Err(e @ CostError::NeedsSeconds { .. }) => return Err(UserError::usage(e.to_string()).into()),
-            Err(e @ CostError::Overflow { .. }) => return Err(UserError::new(e.to_string()).into()),
+            Err(e) => return Err(e.into()),
         }
     }
     write_costs(ctx.out, &rows, format, ctx.terminal)?;
-    for problem in &problems {
+    for (problem, _) in &problems {
         ctx.warn(problem);
     }
-    Ok(if problems.is_empty() { Exit::Ok } else { Exit::Policy })
+    Ok(problems.iter().fold(Exit::Ok, |exit, (_, e)| exit.worst(*e)))
 }

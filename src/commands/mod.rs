@@ -12,7 +12,6 @@ mod rank;
 mod sql;
 mod sync;
 mod syncs;
-mod views;
 
 use std::fmt::Display;
 use std::io::{self, BufWriter, IsTerminal, Write};

@@ -3,10 +3,10 @@
 //! `--seconds` is given, are left out and counted on stderr.
 
 use super::Ctx;
-use super::views::{CostRow, write_costs};
 use crate::cli::RankArgs;
-use crate::error::{Exit, UserError};
+use crate::error::Exit;
 use crate::output::Format;
+use crate::output::costs::{CostRow, write_costs};
 use crate::pricing::CostError;
 use crate::query::Filters;
 use crate::store::Store;
@@ -22,20 +22,17 @@ pub fn run(ctx: &mut Ctx<'_>, args: &RankArgs) -> anyhow::Result<Exit> {
     for model in &candidates {
         match model.cost(&workload, basis) {
             Ok(cost) => ranked.push((cost.cost, model)),
-            Err(CostError::Unpriced { .. } | CostError::UnsupportedCurrency { .. }) => unpriced += 1,
             Err(CostError::NeedsSeconds { .. }) => per_second += 1,
-            Err(e @ CostError::Overflow { .. }) => return Err(UserError::new(e.to_string()).into()),
+            Err(e) if e.is_unpriced() => unpriced += 1,
+            Err(e) => return Err(e.into()),
         }
     }
     // Ties by id (byte order), ascending.
     ranked.sort_unstable_by(|(a, x), (b, y)| a.cmp(b).then_with(|| x.id.cmp(&y.id)));
     ranked.truncate(args.top.unwrap_or(usize::MAX));
     // The full rows (with the cost of one call) only for what is shown.
-    let rows = ranked
-        .into_iter()
-        .map(|(_, model)| CostRow::priced(model, &workload, basis))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| UserError::new(e.to_string()))?;
+    let rows =
+        ranked.into_iter().map(|(_, model)| CostRow::priced(model, &workload, basis)).collect::<Result<Vec<_>, _>>()?;
     write_costs(ctx.out, &rows, format, ctx.terminal)?;
     if unpriced > 0 {
         ctx.note(format_args!("left out {unpriced} unpriced model{}", if unpriced == 1 { "" } else { "s" }));

@@ -1,109 +1,93 @@
-//! `cometcat sql QUERY`: one statement over the documented schema, on a
-//! connection that cannot write (see `store::open_read_only`). A refused write
-//! changes nothing and says why.
+//! `cometcat sql QUERY`: one statement over the documented schema, run by the
+//! store's read-only sandbox ([`crate::store::sandbox`]); the rows go out in
+//! the format asked for. JSON and CSV stream; a table needs every row to size
+//! its columns.
 
-use rusqlite::types::ValueRef;
+use std::io::Write;
+
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use super::Ctx;
 use crate::cli::SqlArgs;
-use crate::error::{Exit, UserError};
+use crate::error::Exit;
 use crate::output::{CsvRows, Format, Grid, JsonArray};
-use crate::store::{self, Store};
+use crate::store::sandbox::{self, Cell, Rows};
 
 pub fn run(ctx: &mut Ctx<'_>, args: &SqlArgs) -> anyhow::Result<Exit> {
     let format =
         ctx.settings.format("sql", Format::Table, &[Format::Table, Format::Json, Format::Csv, Format::Markdown])?;
-    // Opening it for writing first brings the schema up to date.
-    drop(Store::open(&ctx.settings.db)?);
-    let conn = store::open_read_only(&ctx.settings.db)?;
-    let mut stmt = conn.prepare(&args.query).map_err(refused)?;
-    let columns: Vec<String> = stmt.column_names().into_iter().map(str::to_owned).collect();
-    let mut rows = stmt.query([]).map_err(refused)?;
-    let mut next = || -> anyhow::Result<Option<Vec<Cell>>> {
-        let Some(row) = rows.next().map_err(refused)? else { return Ok(None) };
-        Ok(Some((0..columns.len()).map(|i| Cell::from(row.get_ref(i).expect("column index in range"))).collect()))
-    };
-    // JSON and CSV stream; a table needs every row to size its columns.
+    let db = &ctx.settings.db;
     match format {
         Format::Json => {
-            let mut array = JsonArray::new(ctx.out)?;
-            while let Some(cells) = next()? {
-                array.push(&JsonRow { columns: &columns, cells: &cells })?;
-            }
-            array.finish()?;
+            let mut rows = JsonRows { out: Some(ctx.out), array: None, columns: Vec::new() };
+            sandbox::query(db, &args.query, &mut rows)?;
+            rows.array.map(JsonArray::finish).transpose()?;
         }
         Format::Csv => {
-            let mut csv = CsvRows::new(ctx.out, &columns)?;
-            while let Some(cells) = next()? {
-                csv.row(&cells.iter().map(Cell::text).collect::<Vec<_>>())?;
-            }
-            csv.finish()?;
+            let mut rows = CsvOut { out: Some(ctx.out), csv: None };
+            sandbox::query(db, &args.query, &mut rows)?;
+            rows.csv.map(CsvRows::finish).transpose()?;
         }
         Format::Table | Format::Markdown => {
-            let names: Vec<&str> = columns.iter().map(String::as_str).collect();
-            let mut grid = Grid::new(&names);
-            while let Some(cells) = next()? {
-                grid.push(cells.iter().map(Cell::text).collect());
-            }
+            let mut grid = Grid::default();
+            sandbox::query(db, &args.query, &mut grid)?;
             grid.write(ctx.out, format, ctx.terminal)?;
         }
     }
     Ok(Exit::Ok)
 }
 
-fn refused(e: rusqlite::Error) -> UserError {
-    use rusqlite::ErrorCode::{AuthorizationForStatementDenied, ReadOnly};
-    match &e {
-        rusqlite::Error::SqliteFailure(f, msg) if matches!(f.code, AuthorizationForStatementDenied | ReadOnly) => {
-            UserError::new(format!(
-                "`cometcat sql` only reads; the statement was refused ({})",
-                msg.as_deref().unwrap_or("not authorized")
-            ))
-            .hint("change the catalog with `cometcat sync`; query it with SELECT")
-        }
-        rusqlite::Error::SqliteFailure(_, Some(msg)) if msg.contains("too many attached") => {
-            UserError::new("`cometcat sql` only reads the catalog; ATTACH is refused")
-        }
-        rusqlite::Error::MultipleStatement => UserError::new("give one SQL statement at a time"),
-        // What SQLite answers to a query of only blanks or comments.
-        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ApiMisuse => {
-            UserError::new("the query holds no SQL statement").hint("for example: cometcat sql 'SELECT id FROM models'")
-        }
-        _ => UserError::new(format!("the query failed: {e}")),
+impl Rows for Grid {
+    fn columns(&mut self, names: &[String]) -> anyhow::Result<()> {
+        *self = Grid::new(&names.iter().map(String::as_str).collect::<Vec<_>>());
+        Ok(())
+    }
+
+    fn row(&mut self, cells: Vec<Cell>) -> anyhow::Result<()> {
+        self.push(cells.iter().map(Cell::text).collect());
+        Ok(())
     }
 }
 
-/// A value as SQLite returned it.
-enum Cell {
-    Null,
-    Integer(i64),
-    Real(f64),
-    Text(String),
-    Blob(Vec<u8>),
+/// Rows as a JSON array of objects, keys in column order. The array opens
+/// once the query is known to run.
+struct JsonRows<'w> {
+    out: Option<&'w mut dyn Write>,
+    array: Option<JsonArray<'w>>,
+    columns: Vec<String>,
 }
 
-impl From<ValueRef<'_>> for Cell {
-    fn from(v: ValueRef<'_>) -> Cell {
-        match v {
-            ValueRef::Null => Cell::Null,
-            ValueRef::Integer(i) => Cell::Integer(i),
-            ValueRef::Real(f) => Cell::Real(f),
-            ValueRef::Text(t) => Cell::Text(String::from_utf8_lossy(t).into_owned()),
-            ValueRef::Blob(b) => Cell::Blob(b.to_vec()),
+impl Rows for JsonRows<'_> {
+    fn columns(&mut self, names: &[String]) -> anyhow::Result<()> {
+        self.columns = names.to_vec();
+        self.array = self.out.take().map(JsonArray::new).transpose()?;
+        Ok(())
+    }
+
+    fn row(&mut self, cells: Vec<Cell>) -> anyhow::Result<()> {
+        if let Some(array) = &mut self.array {
+            array.push(&JsonRow { columns: &self.columns, cells: &cells })?;
         }
+        Ok(())
     }
 }
 
-impl Cell {
-    fn text(&self) -> String {
-        match self {
-            Cell::Null => String::new(),
-            Cell::Integer(i) => i.to_string(),
-            Cell::Real(f) => f.to_string(),
-            Cell::Text(t) => t.clone(),
-            Cell::Blob(b) => format!("x'{}'", crate::catalog::hex(b)),
+struct CsvOut<'w> {
+    out: Option<&'w mut dyn Write>,
+    csv: Option<CsvRows<'w>>,
+}
+
+impl Rows for CsvOut<'_> {
+    fn columns(&mut self, names: &[String]) -> anyhow::Result<()> {
+        self.csv = self.out.take().map(|out| CsvRows::new(out, names)).transpose()?;
+        Ok(())
+    }
+
+    fn row(&mut self, cells: Vec<Cell>) -> anyhow::Result<()> {
+        if let Some(csv) = &mut self.csv {
+            csv.row(&cells.iter().map(Cell::text).collect::<Vec<_>>())?;
         }
+        Ok(())
     }
 }
 

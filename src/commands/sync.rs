@@ -81,20 +81,21 @@ fn fetch(
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let mut ingest = store.ingest(Feed::Network)?;
-    let stats = runtime.block_on(client::walk(&opts, &mut ingest, report));
-    bar.finish_and_clear();
-    let stats = stats?;
-    let meta = SnapshotMeta {
-        started_at: started,
-        fetched_at: started,
-        source: opts.url.to_string(),
-        from_file: false,
-        pages: stats.pages,
-        total: stats.total,
-        retries: stats.retries,
-    };
-    Ok(ingest.commit(&meta)?)
+    let committed = store.write_snapshot(Feed::Network, |ingest| -> anyhow::Result<SnapshotMeta> {
+        let stats = runtime.block_on(client::walk(&opts, ingest, report));
+        bar.finish_and_clear();
+        let stats = stats?;
+        Ok(SnapshotMeta {
+            started_at: started,
+            fetched_at: started,
+            source: opts.url.to_string(),
+            from_file: false,
+            pages: stats.pages,
+            total: stats.total,
+            retries: stats.retries,
+        })
+    })?;
+    Ok(committed)
 }
 
 /// Progress and retries, as the walk reports them.
@@ -183,27 +184,25 @@ fn import(store: &mut Store, path: &Path, started: Timestamp) -> anyhow::Result<
         .hint("import the whole catalog: a page-0 answer, or a `cometcat export --format json` file")
         .into());
     }
-    let mut ingest = store.ingest(Feed::File)?;
-    ingest.add(0, &records)?;
-    if let Some(total) = meta.total {
-        let collected = ingest.collected();
-        if collected != total && ingest.received() != total {
-            return Err(UserError::new(format!(
-                "{shown} says it holds {total} models but has {collected} distinct ones"
-            ))
-            .into());
+    let mut committed = store.write_snapshot(Feed::File, |ingest| -> anyhow::Result<SnapshotMeta> {
+        ingest.add(0, &records)?;
+        if let Some(total) = meta.total {
+            let collected = ingest.collected();
+            if collected != total && ingest.received() != total {
+                let message = format!("{shown} says it holds {total} models but has {collected} distinct ones");
+                return Err(UserError::new(message).into());
+            }
         }
-    }
-    let snapshot = SnapshotMeta {
-        started_at: started,
-        fetched_at,
-        source,
-        from_file: true,
-        pages: 1,
-        total: meta.total,
-        retries: 0,
-    };
-    let mut committed = ingest.commit(&snapshot)?;
+        Ok(SnapshotMeta {
+            started_at: started,
+            fetched_at,
+            source,
+            from_file: true,
+            pages: 1,
+            total: meta.total,
+            retries: 0,
+        })
+    })?;
     committed.warnings.splice(0..0, doubt.map(|d| format!("{shown}: {d}")));
     Ok(committed)
 }

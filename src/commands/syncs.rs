@@ -1,51 +1,14 @@
 //! `cometcat syncs`: every snapshot, newest first, with what it changed.
 
-use serde::Serialize;
-
 use super::Ctx;
 use crate::error::Exit;
-use crate::output::{self, Format, Grid};
-use crate::store::{Snapshot, Store};
-
-#[derive(Serialize)]
-struct SnapshotJson<'a> {
-    #[serde(flatten)]
-    snapshot: &'a Snapshot,
-    /// The catalog differs from the snapshot before (always true for the first).
-    catalog_changed: bool,
-}
+use crate::output::{Format, syncs};
+use crate::store::Store;
 
 pub fn run(ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     let format =
         ctx.settings.format("syncs", Format::Table, &[Format::Table, Format::Json, Format::Csv, Format::Markdown])?;
     let store = Store::open(&ctx.settings.db)?;
-    let snapshots = store.snapshots()?;
-    // Newest first: the one before each is the next in the list.
-    let changed = |i: usize| snapshots.get(i + 1).is_none_or(|prev| prev.content_hash != snapshots[i].content_hash);
-    if format == Format::Json {
-        let rows: Vec<_> = snapshots
-            .iter()
-            .enumerate()
-            .map(|(i, s)| SnapshotJson { snapshot: s, catalog_changed: changed(i) })
-            .collect();
-        output::json(ctx.out, &rows)?;
-        return Ok(Exit::Ok);
-    }
-    let mut grid =
-        Grid::new(&["ID", "FETCHED", "SOURCE", "MODELS", "WARNINGS", "QUARANTINED", "CHANGES"]).numeric(&[0, 3, 4, 5]);
-    for (i, s) in snapshots.iter().enumerate() {
-        let changes =
-            if changed(i) { format!("+{} −{} ~{}", s.added, s.removed, s.changed) } else { "unchanged".into() };
-        grid.push(vec![
-            s.id.to_string(),
-            s.fetched_at.clone(),
-            s.source.clone(),
-            s.models.to_string(),
-            s.warnings.to_string(),
-            s.quarantined.to_string(),
-            changes,
-        ]);
-    }
-    grid.write(ctx.out, format, ctx.terminal)?;
+    syncs::write(ctx.out, &store.snapshots()?, format, ctx.terminal)?;
     Ok(Exit::Ok)
 }

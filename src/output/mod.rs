@@ -1,9 +1,19 @@
-//! Renderers: a [`Grid`] of cells as a table, CSV or Markdown, and any
-//! serializable value as JSON. Everything writes to `impl Write`; nothing here
-//! knows about models or the database.
+//! Renderers: a [`Grid`] of cells as a table, CSV or Markdown, any
+//! serializable value as JSON, and the shapes built on them — model rows
+//! ([`models`]), costs ([`costs`]), the estimate report ([`estimate`]), diffs
+//! ([`diff`]) and price histories ([`history`]). Everything writes to
+//! `impl Write`; nothing here reads the database or the network.
 
+pub mod costs;
 mod csv;
+pub mod diff;
+pub mod estimate;
+pub mod facets;
+pub mod file;
+pub mod history;
 mod markdown;
+pub mod models;
+pub mod syncs;
 mod table;
 
 use std::io::{self, Write};
@@ -13,7 +23,8 @@ use serde::Serialize;
 pub use self::csv::Rows as CsvRows;
 pub use self::markdown::escape as markdown_escape;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+/// An output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Table,
     Json,
@@ -22,6 +33,8 @@ pub enum Format {
 }
 
 impl Format {
+    pub const ALL: [Format; 4] = [Format::Table, Format::Json, Format::Csv, Format::Markdown];
+
     pub fn name(self) -> &'static str {
         match self {
             Format::Table => "table",

@@ -1,13 +1,14 @@
 //! Writing one sync as one snapshot.
 //!
-//! An [`Ingest`] is one IMMEDIATE transaction. Records are parsed and hashed as
+//! [`Store::write_snapshot`] opens one IMMEDIATE transaction (rusqlite's
+//! [`Transaction`], which rolls back when dropped) and hands an [`Ingest`] to
+//! the caller, who adds the records received. Records are parsed and hashed as
 //! they arrive (large pages on a helper thread); a record never seen before
-//! becomes a new row of `model_versions` with its features and endpoints, and
-//! the snapshot's membership (id → version, first received wins) is kept in
-//! memory. [`Ingest::commit`] writes the snapshot row and moves the spans, then
-//! commits. Dropping an `Ingest` without committing rolls everything back, so a
-//! failed sync leaves the catalog exactly as it was. Readers are never blocked
-//! (WAL); another writer waits for the busy timeout.
+//! becomes a new row of `model_versions`, and the snapshot's membership (id →
+//! version, first received wins) is kept in memory. The commit writes the
+//! snapshot row and moves the spans. A failed sync leaves the catalog exactly as
+//! it was. Readers are never blocked (WAL); another writer waits for the busy
+//! timeout.
 
 use std::borrow::Borrow;
 use std::collections::hash_map::Entry;
@@ -16,25 +17,20 @@ use std::sync::LazyLock;
 
 use jiff::Timestamp;
 use rusqlite::types::{ToSqlOutput, Value as Sql, ValueRef};
-use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params, params_from_iter};
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
-use super::read::{self, Snapshot};
+use super::diff::{Difference, each_difference};
+use super::read::{Snapshot, format_time, snapshot};
 use super::{Store, StoreError};
-use crate::catalog::{Model, Record, hex, parse_record, record_hash};
-
-/// The columns of `model_versions` a sync writes, in the order [`version_row`] gives them.
-const COLUMNS: &str = "hash, id, code, name, provider, provider_code, description, model_type, \
-    features, endpoints, currency, input_price, output_price, per_request, per_second, ratio, \
-    effective_input_price, effective_output_price, effective_per_request, effective_per_second, \
-    input_sort, output_sort, context_length, max_completion_tokens, upcoming, created, api_doc_url, \
-    warnings";
-const COLUMN_COUNT: usize = 28;
+use crate::catalog::{Model, PRICE_COLUMNS, Record, hex, parse_record, record_hash};
 
 /// Page cache while a sync writes (KiB): enough to keep the indexes of a
 /// 100,000-model catalog in memory without holding the catalog itself.
 const INGEST_CACHE_KIB: i64 = 32 * 1024;
+/// SQLite's default page cache (KiB), restored after a sync.
+const DEFAULT_CACHE_KIB: i64 = 2000;
 
 /// Records prepared per batch on the helper thread.
 const BATCH: usize = 256;
@@ -65,7 +61,7 @@ pub struct Committed {
 
 /// A sync in progress: an open transaction holding the records received so far.
 pub struct Ingest<'s> {
-    conn: &'s mut Connection,
+    tx: Transaction<'s>,
     /// The record kept for each id: the first received, by page then position.
     kept: HashMap<String, Staged>,
     quarantined: HashMap<String, Quarantined>,
@@ -79,7 +75,6 @@ pub struct Ingest<'s> {
     /// Whether the catalog held any version before: if not, only a record this
     /// sync wrote can be known, and the lookup is skipped for the rest.
     had_versions: bool,
-    committed: bool,
 }
 
 struct Staged {
@@ -124,10 +119,15 @@ pub enum Feed {
 }
 
 impl Store {
-    /// Starts a new snapshot: takes the write lock, which is held until the
-    /// commit or the rollback.
-    pub fn ingest(&mut self, feed: Feed) -> Result<Ingest<'_>, StoreError> {
-        self.conn.pragma_update(None, "cache_size", -INGEST_CACHE_KIB)?;
+    /// Writes a new snapshot: `fill` adds the records received and says where
+    /// they came from; then the snapshot is committed, all or nothing. The
+    /// write lock is held from start to end.
+    pub fn write_snapshot<E: From<StoreError>>(
+        &mut self,
+        feed: Feed,
+        fill: impl FnOnce(&mut Ingest<'_>) -> Result<SnapshotMeta, E>,
+    ) -> Result<Committed, E> {
+        self.conn.pragma_update(None, "cache_size", -INGEST_CACHE_KIB).map_err(StoreError::from)?;
         // The first snapshot writes every page of the catalog. In WAL mode each
         // would be written twice (to the log, then by the checkpoint); a rollback
         // journal has nothing to save for pages that did not exist. So the first
@@ -135,47 +135,37 @@ impl Store {
         // short), when no other connection is open (else the switch does not
         // happen), and WAL comes back when it ends. A walk over the network,
         // which may take minutes, keeps WAL so readers never wait on it.
-        let first: bool = self.conn.query_row("SELECT NOT EXISTS (SELECT 1 FROM snapshots)", [], |r| r.get(0))?;
-        if first && feed == Feed::File {
+        if feed == Feed::File && self.current_snapshot()?.is_none() {
             let _ = self.conn.pragma_update(None, "journal_mode", "DELETE");
         }
-        self.conn.execute_batch("BEGIN IMMEDIATE").map_err(|e| match e.sqlite_error_code() {
-            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
-                StoreError::Busy(self.path.clone())
+        let result = self.begin().map_err(E::from).and_then(|mut ingest| {
+            let meta = fill(&mut ingest)?;
+            Ok(ingest.commit(&meta)?)
+        });
+        // Every connection asks for WAL when it opens, so a failure here heals itself.
+        let _ = self.conn.pragma_update(None, "cache_size", -DEFAULT_CACHE_KIB);
+        let _ = self.conn.pragma_update(None, "journal_mode", "WAL");
+        result
+    }
+
+    fn begin(&mut self) -> Result<Ingest<'_>, StoreError> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| {
+            match e.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => StoreError::Busy(path),
+                _ => e.into(),
             }
-            _ => e.into(),
         })?;
-        let had_versions = self.conn.query_row("SELECT EXISTS (SELECT 1 FROM model_versions)", [], |r| r.get(0));
-        let had_versions = match had_versions {
-            Ok(had) => had,
-            Err(e) => {
-                let _ = self.conn.execute_batch("ROLLBACK");
-                return Err(e.into());
-            }
-        };
+        let had_versions = tx.query_row("SELECT EXISTS (SELECT 1 FROM model_versions)", [], |r| r.get(0))?;
         Ok(Ingest {
-            conn: &mut self.conn,
+            tx,
             kept: HashMap::new(),
             quarantined: HashMap::new(),
             duplicates: HashMap::new(),
             received: 0,
             written: HashMap::new(),
             had_versions,
-            committed: false,
         })
-    }
-}
-
-impl Drop for Ingest<'_> {
-    fn drop(&mut self) {
-        if !self.committed {
-            // Nothing of a failed sync may remain. If the rollback itself fails,
-            // SQLite rolls back when the connection closes.
-            let _ = self.conn.execute_batch("ROLLBACK");
-        }
-        let _ = self.conn.pragma_update(None, "cache_size", -2000);
-        // Every connection asks for WAL when it opens, so a failure here heals itself.
-        let _ = self.conn.pragma_update(None, "journal_mode", "WAL");
     }
 }
 
@@ -222,7 +212,7 @@ impl Ingest<'_> {
         // Seen before (the usual case on a re-sync): nothing new to write.
         let known = match self.had_versions || self.written.contains_key(&p.hash) {
             true => self
-                .conn
+                .tx
                 .prepare_cached("SELECT version_id, id, warnings FROM model_versions WHERE hash = ?1")?
                 .query_row([&hex_hash], |r| {
                     Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?))
@@ -236,7 +226,7 @@ impl Ingest<'_> {
                 (id, version_id, warnings)
             }
             (None, Record::Model { model, warnings }) => {
-                let version_id = insert_version(self.conn, &model, hex_hash, &warnings, p.raw.get())?;
+                let version_id = insert_version(&self.tx, &model, hex_hash, &warnings, p.raw.get())?;
                 self.written.insert(p.hash, version_id);
                 (model.id, version_id, warnings)
             }
@@ -301,119 +291,94 @@ impl Ingest<'_> {
     /// Makes the staged catalog the current snapshot, all or nothing. A catalog
     /// without a single model is refused: the real one is never empty, and an
     /// empty snapshot would make every model look unknown.
-    pub fn commit(mut self, meta: &SnapshotMeta) -> Result<Committed, StoreError> {
+    fn commit(self, meta: &SnapshotMeta) -> Result<Committed, StoreError> {
         if self.kept.is_empty() {
             return Err(StoreError::NoModels);
         }
-        let finished_at = Timestamp::now();
-        let hash = self.fingerprint();
         let warnings = self.warnings();
         let duplicates: u32 = self.duplicates.values().map(|(n, _)| n - 1).sum();
-        let quarantined = self.quarantined.len() as i64;
         let kept = self.sorted();
-        let conn = &*self.conn;
-        let (prev, prev_hash): (Option<i64>, Option<String>) = conn
+        let previous: Option<(i64, String)> = self
+            .tx
             .query_row("SELECT id, content_hash FROM snapshots ORDER BY id DESC LIMIT 1", [], |r| {
-                Ok((r.get(0)?, r.get(1)?))
+                Ok((r.get("id")?, r.get("content_hash")?))
             })
-            .optional()?
-            .unzip();
-        conn.execute(
+            .optional()?;
+        let id = self.insert_snapshot(meta, kept.len(), &warnings)?;
+        self.drop_orphans(&kept)?;
+        match &previous {
+            Some((prev, _)) => move_spans(&self.tx, &kept, *prev, id)?,
+            None => open_spans(&self.tx, &kept, id)?,
+        }
+        self.store_quarantined(id)?;
+        let (added, removed, changed) = match &previous {
+            Some((prev, _)) => count_changes(&self.tx, *prev, id)?,
+            None => (kept.len(), 0, 0),
+        };
+        self.tx.execute(
+            "UPDATE snapshots SET added = ?2, removed = ?3, changed = ?4 WHERE id = ?1",
+            params![id, added as i64, removed as i64, changed as i64],
+        )?;
+        let snapshot = snapshot(&self.tx, id)?.expect("the snapshot was just written");
+        drop(kept);
+        self.tx.commit()?;
+        let unchanged = previous.is_some_and(|(_, hash)| hash == snapshot.content_hash);
+        Ok(Committed { snapshot, warnings, duplicates: u64::from(duplicates), unchanged })
+    }
+
+    /// The snapshot row (its change counts are filled in last); returns its id.
+    fn insert_snapshot(&self, meta: &SnapshotMeta, models: usize, warnings: &[String]) -> Result<i64, StoreError> {
+        let quarantined = self.quarantined.len() as i64;
+        self.tx.execute(
             "INSERT INTO snapshots (started_at, finished_at, fetched_at, source, source_kind, pages, total,
                  models, warnings, quarantined, retries, content_hash, added, removed, changed)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 0, 0, 0)",
             params![
-                read::format_time(meta.started_at),
-                read::format_time(finished_at),
-                read::format_time(meta.fetched_at),
+                format_time(meta.started_at),
+                format_time(Timestamp::now()),
+                format_time(meta.fetched_at),
                 meta.source,
                 if meta.from_file { "file" } else { "api" },
                 meta.pages as i64,
                 meta.total.map(|t| t as i64),
-                kept.len() as i64,
+                models as i64,
                 // Quarantined records are counted on their own, not as warnings.
                 warnings.len() as i64 - quarantined,
                 quarantined,
                 meta.retries as i64,
-                hash,
+                self.fingerprint(),
             ],
         )?;
-        let id = conn.last_insert_rowid();
-        // Versions written by an abandoned walk, or by a duplicate that lost, are part of nothing.
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    /// Deletes the versions this sync wrote that no kept record uses (an
+    /// abandoned walk's, or a duplicate's that lost).
+    fn drop_orphans(&self, kept: &[(&String, &Staged)]) -> Result<(), StoreError> {
         let used: HashSet<i64> = kept.iter().map(|(_, s)| s.version_id).collect();
         let orphans: Vec<i64> = self.written.values().copied().filter(|v| !used.contains(v)).collect();
-        if !orphans.is_empty() {
-            let list = serde_json::to_string(&orphans).expect("integers serialize");
-            for table in ["model_records", "model_versions"] {
-                conn.execute(
-                    &format!("DELETE FROM {table} WHERE version_id IN (SELECT value FROM json_each(?1))"),
-                    [&list],
-                )?;
-            }
+        if orphans.is_empty() {
+            return Ok(());
         }
-        if prev.is_some() {
-            // Close the spans of models that left or changed; open spans for the new versions.
-            conn.execute_batch(
-                "DROP TABLE IF EXISTS temp.kept;
-                 CREATE TEMP TABLE kept (id TEXT PRIMARY KEY, version_id INTEGER NOT NULL) WITHOUT ROWID;",
+        let list = serde_json::to_string(&orphans).expect("integers serialize");
+        for table in ["model_records", "model_versions"] {
+            self.tx.execute(
+                &format!("DELETE FROM {table} WHERE version_id IN (SELECT value FROM json_each(?1))"),
+                [&list],
             )?;
-            let mut insert = conn.prepare("INSERT INTO kept (id, version_id) VALUES (?1, ?2)")?;
-            for (model, s) in &kept {
-                insert.execute(params![model, s.version_id])?;
-            }
-            conn.execute(
-                "UPDATE spans SET last_snapshot = ?1
-                 WHERE last_snapshot IS NULL
-                   AND NOT EXISTS (SELECT 1 FROM kept AS k WHERE k.id = spans.model_id AND k.version_id = spans.version_id)",
-                [prev],
-            )?;
-            conn.execute(
-                "INSERT INTO spans (model_id, version_id, first_snapshot)
-                 SELECT k.id, k.version_id, ?1 FROM kept AS k
-                 WHERE NOT EXISTS (SELECT 1 FROM spans AS s WHERE s.model_id = k.id AND s.last_snapshot IS NULL)
-                 ORDER BY k.version_id",
-                [id],
-            )?;
-            conn.execute_batch("DROP TABLE temp.kept")?;
-        } else {
-            // The first snapshot: every model opens a span. In version order, so the
-            // foreign-key checks read `model_versions` front to back, not at random.
-            let mut by_version = kept.clone();
-            by_version.sort_unstable_by_key(|(_, s)| s.version_id);
-            let mut insert =
-                conn.prepare("INSERT INTO spans (model_id, version_id, first_snapshot) VALUES (?1, ?2, ?3)")?;
-            for (model, s) in by_version {
-                insert.execute(params![model, s.version_id, id])?;
-            }
         }
-        let mut insert = conn.prepare(
+        Ok(())
+    }
+
+    fn store_quarantined(&self, id: i64) -> Result<(), StoreError> {
+        let mut insert = self.tx.prepare(
             "INSERT INTO quarantine (hash, reason, record, first_snapshot, last_snapshot) VALUES (?1, ?2, ?3, ?4, ?4)
              ON CONFLICT (hash) DO UPDATE SET last_snapshot = excluded.last_snapshot",
         )?;
         for (hash, q) in &self.quarantined {
             insert.execute(params![hash, q.reason, q.record, id])?;
         }
-        let (added, removed, changed) = match prev {
-            Some(prev) => {
-                let mut counts = (0, 0, 0);
-                read::each_difference(conn, prev, id, None, |d| match d {
-                    read::Difference::Added(_) => counts.0 += 1,
-                    read::Difference::Removed(_) => counts.1 += 1,
-                    read::Difference::Changed(_) => counts.2 += 1,
-                })?;
-                counts
-            }
-            None => (kept.len(), 0, 0),
-        };
-        conn.execute(
-            "UPDATE snapshots SET added = ?2, removed = ?3, changed = ?4 WHERE id = ?1",
-            params![id, added as i64, removed as i64, changed as i64],
-        )?;
-        let snapshot = read::snapshot(conn, id)?.expect("the snapshot was just written");
-        conn.execute_batch("COMMIT")?;
-        self.committed = true;
-        let unchanged = prev_hash.as_deref() == Some(snapshot.content_hash.as_str());
-        Ok(Committed { snapshot, warnings, duplicates: u64::from(duplicates), unchanged })
+        Ok(())
     }
 
     /// Every message the sync has for the user, in the order the records came:
@@ -442,6 +407,57 @@ impl Ingest<'_> {
     }
 }
 
+/// The first snapshot: every model opens a span. In version order, so the
+/// foreign-key checks read `model_versions` front to back, not at random.
+fn open_spans(conn: &Connection, kept: &[(&String, &Staged)], id: i64) -> Result<(), StoreError> {
+    let mut by_version = kept.to_vec();
+    by_version.sort_unstable_by_key(|(_, s)| s.version_id);
+    let mut insert = conn.prepare("INSERT INTO spans (model_id, version_id, first_snapshot) VALUES (?1, ?2, ?3)")?;
+    for (model, s) in by_version {
+        insert.execute(params![model, s.version_id, id])?;
+    }
+    Ok(())
+}
+
+/// A later snapshot: closes the spans of models that left or changed, and
+/// opens spans for the new versions. Unchanged models are not touched.
+fn move_spans(conn: &Connection, kept: &[(&String, &Staged)], prev: i64, id: i64) -> Result<(), StoreError> {
+    conn.execute_batch(
+        "DROP TABLE IF EXISTS temp.kept;
+         CREATE TEMP TABLE kept (id TEXT PRIMARY KEY, version_id INTEGER NOT NULL) WITHOUT ROWID;",
+    )?;
+    let mut insert = conn.prepare("INSERT INTO kept (id, version_id) VALUES (?1, ?2)")?;
+    for (model, s) in kept {
+        insert.execute(params![model, s.version_id])?;
+    }
+    conn.execute(
+        "UPDATE spans SET last_snapshot = ?1
+         WHERE last_snapshot IS NULL
+           AND NOT EXISTS (SELECT 1 FROM kept AS k WHERE k.id = spans.model_id AND k.version_id = spans.version_id)",
+        [prev],
+    )?;
+    conn.execute(
+        "INSERT INTO spans (model_id, version_id, first_snapshot)
+         SELECT k.id, k.version_id, ?1 FROM kept AS k
+         WHERE NOT EXISTS (SELECT 1 FROM spans AS s WHERE s.model_id = k.id AND s.last_snapshot IS NULL)
+         ORDER BY k.version_id",
+        [id],
+    )?;
+    conn.execute_batch("DROP TABLE temp.kept")?;
+    Ok(())
+}
+
+/// Models added, removed and changed between two snapshots, counted (not kept).
+fn count_changes(conn: &Connection, from: i64, to: i64) -> Result<(usize, usize, usize), StoreError> {
+    let mut counts = (0, 0, 0);
+    each_difference(conn, from, to, None, |d| match d {
+        Difference::Added(_) => counts.0 += 1,
+        Difference::Removed(_) => counts.1 += 1,
+        Difference::Changed(_) => counts.2 += 1,
+    })?;
+    Ok(counts)
+}
+
 /// Writes a new version and its record; returns its id.
 fn insert_version(
     conn: &Connection,
@@ -450,104 +466,68 @@ fn insert_version(
     warnings: &[String],
     record: &str,
 ) -> Result<i64, StoreError> {
+    // The statement's text comes from the same list as the values.
     static INSERT: LazyLock<String> = LazyLock::new(|| {
-        let params = (1..=COLUMN_COUNT).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
-        format!("INSERT INTO model_versions ({COLUMNS}) VALUES ({params})")
+        let names: Vec<&str> = version_row(&Model::default(), String::new(), &[]).iter().map(|(n, _)| *n).collect();
+        let params = (1..=names.len()).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
+        format!("INSERT INTO model_versions ({}) VALUES ({params})", names.join(", "))
     });
-    conn.prepare_cached(&INSERT)?.execute(params_from_iter(version_row(m, hash, warnings)))?;
+    let row = version_row(m, hash, warnings);
+    conn.prepare_cached(&INSERT)?.execute(params_from_iter(row.into_iter().map(|(_, value)| value)))?;
     let version_id = conn.last_insert_rowid();
     conn.prepare_cached("INSERT INTO model_records (version_id, record) VALUES (?1, ?2)")?
         .execute(params![version_id, record])?;
     Ok(version_id)
 }
 
-/// A model as the row `model_versions` stores, in [`COLUMNS`] order; text is
-/// borrowed from the model, not copied.
-fn version_row<'m>(m: &'m Model, hash: String, warnings: &[String]) -> [ToSqlOutput<'m>; COLUMN_COUNT] {
+/// A model as the row `model_versions` stores: each column's name with its
+/// value, the price columns as [`PRICE_COLUMNS`] lists them (effective prices
+/// also as sort keys). Text is borrowed from the model, not copied.
+fn version_row<'m>(m: &'m Model, hash: String, warnings: &[String]) -> Vec<(&'static str, ToSqlOutput<'m>)> {
     let owned = |v: Sql| ToSqlOutput::Owned(v);
     let null = || ToSqlOutput::Owned(Sql::Null);
     fn text(s: &Option<String>) -> ToSqlOutput<'_> {
         s.as_deref().map_or(ToSqlOutput::Owned(Sql::Null), |s| ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())))
     }
-    let money = |p: Option<crate::pricing::Money>| p.map_or_else(null, |p| owned(Sql::Text(p.to_string())));
-    let sort = |p: Option<crate::pricing::Money>| p.map_or_else(null, |p| owned(Sql::Text(p.sort_key())));
     let int = |n: Option<u64>| n.map_or_else(null, |n| owned(Sql::Integer(n.min(i64::MAX as u64) as i64)));
-    let listed = &m.pricing.listed;
+    fn json(v: &impl serde::Serialize) -> ToSqlOutput<'static> {
+        ToSqlOutput::Owned(Sql::Text(serde_json::to_string(v).expect("lists of strings and endpoints serialize")))
+    }
+    let mut row = vec![
+        ("hash", owned(Sql::Text(hash))),
+        ("id", ToSqlOutput::Borrowed(ValueRef::Text(m.id.as_bytes()))),
+        ("code", text(&m.code)),
+        ("name", text(&m.name)),
+        ("provider", text(&m.provider)),
+        ("provider_code", text(&m.provider_code)),
+        ("description", text(&m.description)),
+        ("model_type", text(&m.model_type)),
+        ("features", json(&m.features)),
+        ("endpoints", json(&m.endpoints)),
+        ("currency", text(&m.pricing.currency)),
+    ];
     let effective = m.pricing.effective().unwrap_or_default();
-    [
-        owned(Sql::Text(hash)),
-        ToSqlOutput::Borrowed(ValueRef::Text(m.id.as_bytes())),
-        text(&m.code),
-        text(&m.name),
-        text(&m.provider),
-        text(&m.provider_code),
-        text(&m.description),
-        text(&m.model_type),
-        owned(Sql::Text(serde_json::to_string(&m.features).expect("strings serialize"))),
-        owned(Sql::Text(serde_json::to_string(&m.endpoints).expect("endpoints serialize"))),
-        text(&m.pricing.currency),
-        money(listed.input),
-        money(listed.output),
-        money(listed.per_request),
-        money(listed.per_second),
-        money(m.pricing.ratio),
-        money(effective.input),
-        money(effective.output),
-        money(effective.per_request),
-        money(effective.per_second),
-        sort(effective.input),
-        sort(effective.output),
-        int(m.context_length),
-        int(m.max_completion_tokens),
-        owned(Sql::Integer(m.upcoming.into())),
-        owned(m.created.map_or(Sql::Null, Sql::Integer)),
-        text(&m.api_doc_url),
-        if warnings.is_empty() {
-            null()
-        } else {
-            owned(Sql::Text(serde_json::to_string(warnings).expect("strings serialize")))
-        },
-    ]
+    for column in PRICE_COLUMNS {
+        let value = column.value(&m.pricing, &effective);
+        row.push((column.name(), value.map_or_else(null, |p| owned(Sql::Text(p.to_string())))));
+        if let Some(sort) = column.sort_column() {
+            row.push((sort, value.map_or_else(null, |p| owned(Sql::Text(p.sort_key())))));
+        }
+    }
+    row.extend([
+        ("context_length", int(m.context_length)),
+        ("max_completion_tokens", int(m.max_completion_tokens)),
+        ("upcoming", owned(Sql::Integer(m.upcoming.into()))),
+        ("created", owned(m.created.map_or(Sql::Null, Sql::Integer))),
+        ("api_doc_url", text(&m.api_doc_url)),
+        ("warnings", if warnings.is_empty() { null() } else { json(&warnings) }),
+    ]);
+    row
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_second_writer_is_told_another_sync_is_running() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("catalog.db");
-        let mut store = Store::create(&path).unwrap();
-        let other = Connection::open(&path).unwrap();
-        other.execute_batch("BEGIN IMMEDIATE").unwrap();
-        store.conn.busy_timeout(std::time::Duration::from_millis(20)).unwrap();
-        let err = store.ingest(Feed::Network).err().expect("the catalog is locked");
-        assert!(matches!(err, StoreError::Busy(_)), "{err:?}");
-        assert_eq!(err.hint(), Some("wait for the other sync to finish, then try again"));
-    }
-
-    #[test]
-    fn only_a_first_import_from_a_file_runs_without_the_write_ahead_log() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::create(&dir.path().join("catalog.db")).unwrap();
-        let mode = |conn: &Connection| conn.query_row("PRAGMA journal_mode", [], |r| r.get::<_, String>(0)).unwrap();
-        let record: Box<RawValue> = serde_json::from_str(r#"{"id": "a"}"#).unwrap();
-        for (sync, during) in [(1, "delete"), (2, "wal")] {
-            let mut ingest = store.ingest(Feed::File).unwrap();
-            assert_eq!(mode(ingest.conn), during, "sync {sync}");
-            ingest.add(0, std::slice::from_ref(&record)).unwrap();
-            ingest.commit(&meta()).unwrap();
-            assert_eq!(mode(&store.conn), "wal", "after sync {sync}");
-        }
-        // A first sync that fails also leaves WAL on; one over the network never leaves it.
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::create(&dir.path().join("catalog.db")).unwrap();
-        drop(store.ingest(Feed::File).unwrap());
-        assert_eq!(mode(&store.conn), "wal");
-        let ingest = store.ingest(Feed::Network).unwrap();
-        assert_eq!(mode(ingest.conn), "wal");
-    }
 
     fn meta() -> SnapshotMeta {
         SnapshotMeta {
@@ -561,14 +541,77 @@ mod tests {
         }
     }
 
+    fn record(text: &str) -> Box<RawValue> {
+        serde_json::from_str(text).unwrap()
+    }
+
+    /// Imports `records` as one snapshot.
+    fn import(store: &mut Store, feed: Feed, records: &[Box<RawValue>]) -> Result<Committed, StoreError> {
+        store.write_snapshot(feed, |ingest| {
+            ingest.add(0, records)?;
+            Ok(meta())
+        })
+    }
+
+    #[test]
+    fn the_row_builder_writes_every_column_of_the_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::create(&dir.path().join("catalog.db")).unwrap();
+        let mut stmt = store.conn.prepare("SELECT name FROM pragma_table_info('model_versions')").unwrap();
+        let mut schema: Vec<String> = stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+        schema.retain(|c| c != "version_id");
+        let mut written: Vec<&str> =
+            version_row(&Model::default(), String::new(), &[]).iter().map(|(n, _)| *n).collect();
+        schema.sort();
+        written.sort();
+        assert_eq!(schema, written);
+    }
+
+    #[test]
+    fn a_second_writer_is_told_another_sync_is_running() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("catalog.db");
+        let mut store = Store::create(&path).unwrap();
+        let other = Connection::open(&path).unwrap();
+        other.execute_batch("BEGIN IMMEDIATE").unwrap();
+        store.conn.busy_timeout(std::time::Duration::from_millis(20)).unwrap();
+        let err = import(&mut store, Feed::Network, &[record(r#"{"id": "a"}"#)]).unwrap_err();
+        assert!(matches!(err, StoreError::Busy(_)), "{err:?}");
+    }
+
+    #[test]
+    fn only_a_first_import_from_a_file_runs_without_the_write_ahead_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::create(&dir.path().join("catalog.db")).unwrap();
+        let mode = |conn: &Connection| conn.query_row("PRAGMA journal_mode", [], |r| r.get::<_, String>(0)).unwrap();
+        let records = [record(r#"{"id": "a"}"#)];
+        for (sync, during) in [(1, "delete"), (2, "wal")] {
+            store
+                .write_snapshot(Feed::File, |ingest| {
+                    assert_eq!(mode(&ingest.tx), during, "sync {sync}");
+                    ingest.add(0, &records)?;
+                    Ok::<_, StoreError>(meta())
+                })
+                .unwrap();
+            assert_eq!(mode(&store.conn), "wal", "after sync {sync}");
+        }
+        // A first sync that fails also leaves WAL on; one over the network never leaves it.
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::create(&dir.path().join("catalog.db")).unwrap();
+        assert!(import(&mut store, Feed::File, &[]).is_err());
+        assert_eq!(mode(&store.conn), "wal");
+        let _ = store.write_snapshot(Feed::Network, |ingest| {
+            assert_eq!(mode(&ingest.tx), "wal");
+            Err::<SnapshotMeta, _>(StoreError::NoModels)
+        });
+    }
+
     #[test]
     fn a_catalog_without_models_is_not_committed() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::create(&dir.path().join("catalog.db")).unwrap();
-        let mut ingest = store.ingest(Feed::File).unwrap();
-        let quarantined: Box<RawValue> = serde_json::from_str(r#"{"code": "no-id"}"#).unwrap();
-        ingest.add(0, &[quarantined]).unwrap();
-        assert!(matches!(ingest.commit(&meta()), Err(StoreError::NoModels)));
+        let err = import(&mut store, Feed::File, &[record(r#"{"code": "no-id"}"#)]).unwrap_err();
+        assert!(matches!(err, StoreError::NoModels));
         assert_eq!(store.current_snapshot().unwrap().map(|s| s.id), None);
     }
 }

@@ -1,12 +1,22 @@
 //! The SQLite catalog: opening it (pragmas, migrations), writing a sync as one
-//! snapshot ([`ingest`]), and reading models, snapshots and changes back ([`read`]).
+//! snapshot ([`ingest`]), reading models, snapshots and changes back,
+//! and running a user's read-only SQL ([`sandbox`]).
 //!
-//! Only this module writes SQL against the schema in `migrations/`; the query
-//! layer (`crate::query`) builds filter SQL that this module runs. Money crosses
-//! this boundary as canonical decimal TEXT, never REAL.
+//! A [`Store`] is a door, not a window: its connection is private, and callers
+//! ask for what they need through named methods. Only this module writes SQL
+//! against the schema in `migrations/`; the query layer (`crate::query`) builds
+//! filter SQL that this module runs. Money crosses this boundary as canonical
+//! decimal TEXT, never REAL.
+//!
+//! Threads: a `Store` is one SQLite connection, so it may move between threads
+//! (`Send`) but not be shared (`!Sync`). Several threads read one catalog each
+//! through a `Store` of its own — opened per request, or taken from a small
+//! pool such as [`Pool`] — and WAL lets all of them read while a sync writes.
 
+mod diff;
 pub mod ingest;
-pub mod read;
+mod read;
+pub mod sandbox;
 
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
@@ -15,8 +25,11 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags};
 use rusqlite_migration::{M, Migrations};
 
+pub use diff::{Changed, Diff};
 pub use ingest::{Committed, Feed, Ingest, SnapshotMeta};
-pub use read::{Changed, Diff, Snapshot, StoredModel};
+pub use read::{FacetCount, Snapshot, StoredModel, format_time};
+
+use crate::error::{Diagnostic, Exit};
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =
     LazyLock::new(|| Migrations::new(vec![M::up(include_str!("../../migrations/01-init/up.sql"))]));
@@ -58,9 +71,13 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
 }
 
-impl StoreError {
-    pub fn hint(&self) -> Option<&'static str> {
-        match self {
+impl Diagnostic for StoreError {
+    fn exit(&self) -> Option<Exit> {
+        Some(Exit::Error)
+    }
+
+    fn hint(&self) -> Option<std::borrow::Cow<'_, str>> {
+        let hint = match self {
             StoreError::Missing(_) | StoreError::Empty(_) => {
                 Some("run `cometcat sync` (or `cometcat sync --from FILE` offline) first")
             }
@@ -71,14 +88,15 @@ impl StoreError {
                 Some("a newer cometcat may have written it; upgrade cometcat or use another --db")
             }
             _ => None,
-        }
+        };
+        hint.map(std::borrow::Cow::Borrowed)
     }
 }
 
 /// A connection to the catalog, with its path for messages.
 pub struct Store {
-    pub conn: Connection,
-    pub path: PathBuf,
+    conn: Connection,
+    path: PathBuf,
 }
 
 impl Store {
@@ -100,6 +118,11 @@ impl Store {
             return Err(StoreError::Empty(path.to_owned()));
         }
         Ok(store)
+    }
+
+    /// Where the catalog is.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     fn open_with(path: &Path, flags: OpenFlags) -> Result<Store, StoreError> {
@@ -124,53 +147,37 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// A second connection that can only read: the `sql` command's sandbox. It is
-/// opened read-only, set `query_only`, forbidden to attach, and an authorizer
-/// refuses every action that is not a read, so no statement can change anything.
-pub fn open_read_only(path: &Path) -> Result<Connection, StoreError> {
-    use rusqlite::hooks::{AuthAction, Authorization};
-    use rusqlite::limits::Limit;
-
-    let open_err = |source| StoreError::Open { path: path.to_owned(), source };
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(open_err)?;
-    conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
-    conn.pragma_update(None, "query_only", true).map_err(open_err)?;
-    conn.set_limit(Limit::SQLITE_LIMIT_ATTACHED, 0).map_err(open_err)?;
-    conn.authorizer(Some(|ctx: rusqlite::hooks::AuthContext<'_>| {
-        match ctx.action {
-            AuthAction::Select | AuthAction::Read { .. } | AuthAction::Recursive => Authorization::Allow,
-            AuthAction::Function { function_name } if !function_name.eq_ignore_ascii_case("load_extension") => {
-                Authorization::Allow
-            }
-            // Reading a pragma (`PRAGMA table_info(x)`, `PRAGMA user_version`) is fine;
-            // setting one is not. Table-valued pragma functions come through here too.
-            AuthAction::Pragma { pragma_name, pragma_value } => {
-                if pragma_value.is_none() || READ_PRAGMAS.contains(&pragma_name.to_ascii_lowercase().as_str()) {
-                    Authorization::Allow
-                } else {
-                    Authorization::Deny
-                }
-            }
-            _ => Authorization::Deny,
-        }
-    }))
-    .map_err(open_err)?;
-    Ok(conn)
+/// A small pool of connections for threads that read the catalog (the web
+/// explorer): a thread takes a [`Store`], uses it, and gives it back.
+pub struct Pool {
+    path: PathBuf,
+    idle: std::sync::Mutex<Vec<Store>>,
 }
 
-/// Pragmas whose argument names a thing to read rather than a value to set.
-const READ_PRAGMAS: &[&str] = &[
-    "table_info",
-    "table_xinfo",
-    "table_list",
-    "index_info",
-    "index_xinfo",
-    "index_list",
-    "foreign_key_list",
-    "function_list",
-    "pragma_list",
-];
+impl Pool {
+    pub fn new(path: &Path) -> Pool {
+        Pool { path: path.to_owned(), idle: std::sync::Mutex::new(Vec::new()) }
+    }
+
+    /// Runs `f` with a store from the pool (a new one when none is idle).
+    pub fn with<T>(&self, f: impl FnOnce(&Store) -> T) -> Result<T, StoreError> {
+        let taken = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let store = match taken {
+            Some(store) => store,
+            None => Store::open(&self.path)?,
+        };
+        let out = f(&store);
+        self.idle.lock().unwrap_or_else(|e| e.into_inner()).push(store);
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_migrations_are_valid() {
+        MIGRATIONS.validate().unwrap();
+    }
+}

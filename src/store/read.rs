@@ -1,18 +1,18 @@
-//! Reading the catalog: snapshots, models, lookups by id or code, and the
-//! differences between two snapshots.
+//! Reading the catalog: snapshots, models, lookups by id or code, facets, and
+//! one model's sightings over time. Rows are decoded by column name, found once
+//! per statement, never by a counted offset.
 
-use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
 
 use jiff::Timestamp;
-use rusqlite::types::Value as Sql;
-use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, Row, Statement, params_from_iter};
 use serde::Serialize;
 
 use super::{Store, StoreError};
-use crate::catalog::{Endpoint, Model, Pricing};
-use crate::history::{self, Change};
-use crate::pricing::{Money, Prices};
-use crate::query::{self, Filters, Query, Sort};
+use crate::catalog::{Endpoint, Model, PRICE_COLUMNS, PriceColumn, Pricing};
+use crate::money::Money;
+use crate::pricing::Prices;
+use crate::query::{self, Facet, Filters, Sort};
 
 /// Times are stored and shown as RFC 3339 in UTC, to the second.
 pub fn format_time(ts: Timestamp) -> String {
@@ -40,39 +40,32 @@ pub struct Snapshot {
     pub changed: i64,
 }
 
-const SNAPSHOT_COLUMNS: &str = "id, started_at, finished_at, fetched_at, source, source_kind, pages, total, \
-     models, warnings, quarantined, retries, content_hash, added, removed, changed";
-
-fn snapshot_from_row(r: &Row<'_>) -> rusqlite::Result<Snapshot> {
-    snapshot_at(r, 0)
+impl Snapshot {
+    /// A `SELECT * FROM snapshots` row, by column name.
+    fn from_row(r: &Row<'_>) -> rusqlite::Result<Snapshot> {
+        Ok(Snapshot {
+            id: r.get("id")?,
+            started_at: r.get("started_at")?,
+            finished_at: r.get("finished_at")?,
+            fetched_at: r.get("fetched_at")?,
+            source: r.get("source")?,
+            source_kind: r.get("source_kind")?,
+            pages: r.get("pages")?,
+            total: r.get("total")?,
+            models: r.get("models")?,
+            warnings: r.get("warnings")?,
+            quarantined: r.get("quarantined")?,
+            retries: r.get("retries")?,
+            content_hash: r.get("content_hash")?,
+            added: r.get("added")?,
+            removed: r.get("removed")?,
+            changed: r.get("changed")?,
+        })
+    }
 }
 
-/// Reads [`SNAPSHOT_COLUMNS`] starting at column `o`.
-fn snapshot_at(r: &Row<'_>, o: usize) -> rusqlite::Result<Snapshot> {
-    Ok(Snapshot {
-        id: r.get(o)?,
-        started_at: r.get(o + 1)?,
-        finished_at: r.get(o + 2)?,
-        fetched_at: r.get(o + 3)?,
-        source: r.get(o + 4)?,
-        source_kind: r.get(o + 5)?,
-        pages: r.get(o + 6)?,
-        total: r.get(o + 7)?,
-        models: r.get(o + 8)?,
-        warnings: r.get(o + 9)?,
-        quarantined: r.get(o + 10)?,
-        retries: r.get(o + 11)?,
-        content_hash: r.get(o + 12)?,
-        added: r.get(o + 13)?,
-        removed: r.get(o + 14)?,
-        changed: r.get(o + 15)?,
-    })
-}
-
-pub fn snapshot(conn: &Connection, id: i64) -> Result<Option<Snapshot>, StoreError> {
-    Ok(conn
-        .query_row(&format!("SELECT {SNAPSHOT_COLUMNS} FROM snapshots WHERE id = ?1"), [id], snapshot_from_row)
-        .optional()?)
+pub(super) fn snapshot(conn: &Connection, id: i64) -> Result<Option<Snapshot>, StoreError> {
+    Ok(conn.query_row("SELECT * FROM snapshots WHERE id = ?1", [id], Snapshot::from_row).optional()?)
 }
 
 /// A model as stored, with what the sync had to say about its record.
@@ -83,11 +76,130 @@ pub struct StoredModel {
     pub warnings: Vec<String>,
 }
 
-/// The columns [`model_from_row`] reads, from `model_versions AS v`.
-pub const MODEL_COLUMNS: &str = "v.version_id, v.id, v.code, v.name, v.provider, v.provider_code, \
-    v.description, v.model_type, v.features, v.endpoints, v.currency, v.input_price, v.output_price, \
-    v.per_request, v.per_second, v.ratio, v.context_length, v.max_completion_tokens, v.upcoming, \
-    v.created, v.api_doc_url, v.warnings";
+/// The `model_versions` columns a model is read from (as `v`): the fields,
+/// then the listed prices and the ratio, named by [`PRICE_COLUMNS`].
+pub(super) static MODEL_SELECT: LazyLock<String> = LazyLock::new(|| {
+    let fields = [
+        "version_id",
+        "id",
+        "code",
+        "name",
+        "provider",
+        "provider_code",
+        "description",
+        "model_type",
+        "features",
+        "endpoints",
+        "currency",
+        "context_length",
+        "max_completion_tokens",
+        "upcoming",
+        "created",
+        "api_doc_url",
+        "warnings",
+    ];
+    let prices = PRICE_COLUMNS.iter().filter(|c| !matches!(c, PriceColumn::Effective(_))).map(|c| c.name());
+    fields.into_iter().chain(prices).map(|c| format!("v.{c}")).collect::<Vec<_>>().join(", ")
+});
+
+/// Where each field of a model sits among a statement's columns, looked up by
+/// name once per statement rather than once per row.
+pub(super) struct ModelColumns {
+    version_id: usize,
+    id: usize,
+    code: usize,
+    name: usize,
+    provider: usize,
+    provider_code: usize,
+    description: usize,
+    model_type: usize,
+    features: usize,
+    endpoints: usize,
+    currency: usize,
+    /// The listed prices and the ratio, in [`PRICE_COLUMNS`] order.
+    prices: Vec<(PriceColumn, usize)>,
+    context_length: usize,
+    max_completion_tokens: usize,
+    upcoming: usize,
+    created: usize,
+    api_doc_url: usize,
+    warnings: usize,
+}
+
+impl ModelColumns {
+    pub(super) fn of(stmt: &Statement<'_>) -> rusqlite::Result<ModelColumns> {
+        let at = |name: &str| stmt.column_index(name);
+        let prices = PRICE_COLUMNS
+            .iter()
+            .filter(|c| !matches!(c, PriceColumn::Effective(_)))
+            .map(|&c| Ok((c, at(c.name())?)))
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(ModelColumns {
+            version_id: at("version_id")?,
+            id: at("id")?,
+            code: at("code")?,
+            name: at("name")?,
+            provider: at("provider")?,
+            provider_code: at("provider_code")?,
+            description: at("description")?,
+            model_type: at("model_type")?,
+            features: at("features")?,
+            endpoints: at("endpoints")?,
+            currency: at("currency")?,
+            prices,
+            context_length: at("context_length")?,
+            max_completion_tokens: at("max_completion_tokens")?,
+            upcoming: at("upcoming")?,
+            created: at("created")?,
+            api_doc_url: at("api_doc_url")?,
+            warnings: at("warnings")?,
+        })
+    }
+
+    pub(super) fn read(&self, r: &Row<'_>) -> rusqlite::Result<StoredModel> {
+        let count = |i: usize| -> rusqlite::Result<Option<u64>> { Ok(r.get::<_, Option<i64>>(i)?.map(|n| n as u64)) };
+        let model = Model {
+            id: r.get(self.id)?,
+            code: r.get(self.code)?,
+            name: r.get(self.name)?,
+            provider: r.get(self.provider)?,
+            provider_code: r.get(self.provider_code)?,
+            description: r.get(self.description)?,
+            model_type: r.get(self.model_type)?,
+            features: json(r, self.features)?,
+            endpoints: json::<Vec<Endpoint>>(r, self.endpoints)?,
+            pricing: self.pricing(r)?,
+            context_length: count(self.context_length)?,
+            max_completion_tokens: count(self.max_completion_tokens)?,
+            upcoming: r.get(self.upcoming)?,
+            created: r.get(self.created)?,
+            api_doc_url: r.get(self.api_doc_url)?,
+        };
+        Ok(StoredModel { model, version_id: r.get(self.version_id)?, warnings: json(r, self.warnings)? })
+    }
+
+    fn pricing(&self, r: &Row<'_>) -> rusqlite::Result<Pricing> {
+        let mut pricing = Pricing { currency: r.get(self.currency)?, listed: Prices::default(), ratio: None };
+        for &(column, i) in &self.prices {
+            let value = money(r, i)?;
+            match column {
+                PriceColumn::Listed(c) => pricing.listed.set(c, value),
+                PriceColumn::Ratio => pricing.ratio = value,
+                PriceColumn::Effective(_) => {}
+            }
+        }
+        Ok(pricing)
+    }
+}
+
+/// A JSON column (NULL reads as the default).
+fn json<T: serde::de::DeserializeOwned + Default>(r: &Row<'_>, i: usize) -> rusqlite::Result<T> {
+    let text: Option<String> = r.get(i)?;
+    text.map_or(Ok(T::default()), |t| {
+        serde_json::from_str(&t)
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
+    })
+}
 
 /// A money column (canonical decimal TEXT, or NULL).
 fn money(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<Money>> {
@@ -99,65 +211,40 @@ fn money(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<Money>> {
     }
 }
 
-/// currency, input_price, output_price, per_request, per_second, ratio, from column `o`.
-fn pricing_at(r: &Row<'_>, o: usize) -> rusqlite::Result<Pricing> {
-    Ok(Pricing {
-        currency: r.get(o)?,
-        listed: Prices {
-            input: money(r, o + 1)?,
-            output: money(r, o + 2)?,
-            per_request: money(r, o + 3)?,
-            per_second: money(r, o + 4)?,
-        },
-        ratio: money(r, o + 5)?,
-    })
+/// Runs `sql` and decodes each row as a model.
+pub(super) fn models(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<StoredModel>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let columns = ModelColumns::of(&stmt)?;
+    let rows = stmt.query_map(params, |r| columns.read(r))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
-fn model_from_row(r: &Row<'_>) -> rusqlite::Result<StoredModel> {
-    fn json<T: serde::de::DeserializeOwned + Default>(r: &Row<'_>, i: usize) -> rusqlite::Result<T> {
-        let text: Option<String> = r.get(i)?;
-        text.map_or(Ok(T::default()), |t| {
-            serde_json::from_str(&t)
-                .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
-        })
-    }
-    let count = |i: usize| -> rusqlite::Result<Option<u64>> { Ok(r.get::<_, Option<i64>>(i)?.map(|n| n as u64)) };
-    let model = Model {
-        id: r.get(1)?,
-        code: r.get(2)?,
-        name: r.get(3)?,
-        provider: r.get(4)?,
-        provider_code: r.get(5)?,
-        description: r.get(6)?,
-        model_type: r.get(7)?,
-        features: json(r, 8)?,
-        endpoints: json::<Vec<Endpoint>>(r, 9)?,
-        pricing: pricing_at(r, 10)?,
-        context_length: count(16)?,
-        max_completion_tokens: count(17)?,
-        upcoming: r.get(18)?,
-        created: r.get(19)?,
-        api_doc_url: r.get(20)?,
-    };
-    Ok(StoredModel { model, version_id: r.get(0)?, warnings: json(r, 21)? })
+/// One value of a facet and the number of models that have it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FacetCount {
+    /// The value (for providers, the provider_code); `None` for models without one.
+    pub value: Option<String>,
+    /// The display name, for providers.
+    pub name: Option<String>,
+    pub count: i64,
 }
 
 impl Store {
     pub fn current_snapshot(&self) -> Result<Option<Snapshot>, StoreError> {
         Ok(self
             .conn
-            .query_row(
-                &format!("SELECT {SNAPSHOT_COLUMNS} FROM snapshots ORDER BY id DESC LIMIT 1"),
-                [],
-                snapshot_from_row,
-            )
+            .query_row("SELECT * FROM snapshots ORDER BY id DESC LIMIT 1", [], Snapshot::from_row)
             .optional()?)
     }
 
     /// Every snapshot, newest first.
     pub fn snapshots(&self) -> Result<Vec<Snapshot>, StoreError> {
-        let mut stmt = self.conn.prepare(&format!("SELECT {SNAPSHOT_COLUMNS} FROM snapshots ORDER BY id DESC"))?;
-        let rows = stmt.query_map([], snapshot_from_row)?;
+        let mut stmt = self.conn.prepare("SELECT * FROM snapshots ORDER BY id DESC")?;
+        let rows = stmt.query_map([], Snapshot::from_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -169,11 +256,7 @@ impl Store {
     pub fn previous(&self, id: i64) -> Result<Option<Snapshot>, StoreError> {
         Ok(self
             .conn
-            .query_row(
-                &format!("SELECT {SNAPSHOT_COLUMNS} FROM snapshots WHERE id < ?1 ORDER BY id DESC LIMIT 1"),
-                [id],
-                snapshot_from_row,
-            )
+            .query_row("SELECT * FROM snapshots WHERE id < ?1 ORDER BY id DESC LIMIT 1", [id], Snapshot::from_row)
             .optional()?)
     }
 
@@ -182,38 +265,72 @@ impl Store {
         Ok(self
             .conn
             .query_row(
-                &format!(
-                    "SELECT {SNAPSHOT_COLUMNS} FROM snapshots WHERE fetched_at <= ?1 ORDER BY fetched_at DESC, id DESC LIMIT 1"
-                ),
+                "SELECT * FROM snapshots WHERE fetched_at <= ?1 ORDER BY fetched_at DESC, id DESC LIMIT 1",
                 [format_time(at)],
-                snapshot_from_row,
+                Snapshot::from_row,
             )
             .optional()?)
     }
 
-    /// Calls `each` with every model a query built by `crate::query` selects,
-    /// one at a time (the listing is never held in memory).
+    /// Calls `each` with every current model matching `filters`, in `sort`
+    /// order, one at a time (the listing is never held in memory).
     pub fn each_model<E: From<StoreError>>(
         &self,
-        query: &Query,
+        filters: &Filters,
+        sort: Sort,
+        limit: Option<u64>,
         mut each: impl FnMut(StoredModel) -> Result<(), E>,
     ) -> Result<(), E> {
+        let query = query::current_models(&MODEL_SELECT, filters, sort, limit);
         let mut stmt = self.conn.prepare(&query.sql).map_err(StoreError::from)?;
+        let columns = ModelColumns::of(&stmt).map_err(StoreError::from)?;
         let mut rows = stmt.query(params_from_iter(&query.params)).map_err(StoreError::from)?;
         while let Some(row) = rows.next().map_err(StoreError::from)? {
-            each(model_from_row(row).map_err(StoreError::from)?)?;
+            each(columns.read(row).map_err(StoreError::from)?)?;
         }
         Ok(())
+    }
+
+    /// SQLite's plan for the listing [`Store::each_model`] would run, one line
+    /// a step (for benchmarks and for looking into a slow query).
+    pub fn query_plan(&self, filters: &Filters, sort: Sort) -> Result<Vec<String>, StoreError> {
+        let q = query::current_models(&MODEL_SELECT, filters, sort, None);
+        let mut stmt = self.conn.prepare(&format!("EXPLAIN QUERY PLAN {}", q.sql))?;
+        let rows = stmt.query_map(params_from_iter(&q.params), |r| {
+            let (parent, detail): (i64, String) = (r.get("parent")?, r.get("detail")?);
+            Ok(format!("{}{detail}", if parent == 0 { "" } else { "  " }))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// The current models matching `filters`, in no set order, read for
     /// pricing only: id and prices, nothing else (what `rank` needs, fast).
     pub fn current_prices(&self, filters: &Filters) -> Result<Vec<Model>, StoreError> {
-        let columns = "v.id, v.currency, v.input_price, v.output_price, v.per_request, v.per_second, v.ratio";
-        let q = query::current_unordered(columns, filters);
+        let prices = PRICE_COLUMNS.iter().filter(|c| !matches!(c, PriceColumn::Effective(_)));
+        let select = ["id", "currency"]
+            .into_iter()
+            .chain(prices.map(|c| c.name()))
+            .map(|c| format!("v.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let q = query::current_unordered(&select, filters);
         let mut stmt = self.conn.prepare(&q.sql)?;
+        let (id, currency) = (stmt.column_index("id")?, stmt.column_index("currency")?);
+        let prices: Vec<(PriceColumn, usize)> = PRICE_COLUMNS
+            .iter()
+            .filter(|c| !matches!(c, PriceColumn::Effective(_)))
+            .map(|&c| Ok((c, stmt.column_index(c.name())?)))
+            .collect::<rusqlite::Result<_>>()?;
         let rows = stmt.query_map(params_from_iter(&q.params), |r| {
-            Ok(Model { id: r.get(0)?, pricing: pricing_at(r, 1)?, ..Model::default() })
+            let mut pricing = Pricing { currency: r.get(currency)?, ..Pricing::default() };
+            for &(column, i) in &prices {
+                match column {
+                    PriceColumn::Listed(c) => pricing.listed.set(c, money(r, i)?),
+                    PriceColumn::Ratio => pricing.ratio = money(r, i)?,
+                    PriceColumn::Effective(_) => {}
+                }
+            }
+            Ok(Model { id: r.get(id)?, pricing, ..Model::default() })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -223,18 +340,15 @@ impl Store {
         for column in ["id", "code"] {
             // From the id (or code) index, then one probe of spans_last: the planner,
             // left alone, would walk every current span instead.
-            let found = self
-                .conn
-                .prepare_cached(&format!(
-                    "SELECT {MODEL_COLUMNS} FROM model_versions AS v
-                     WHERE v.{column} = ?1
-                       AND EXISTS (SELECT 1 FROM spans AS s WHERE s.last_snapshot IS NULL AND s.version_id = v.version_id)
-                     ORDER BY v.id LIMIT 1"
-                ))?
-                .query_row([name], model_from_row)
-                .optional()?;
-            if found.is_some() {
-                return Ok(found);
+            let sql = format!(
+                "SELECT {} FROM model_versions AS v
+                 WHERE v.{column} = ?1
+                   AND EXISTS (SELECT 1 FROM spans AS s WHERE s.last_snapshot IS NULL AND s.version_id = v.version_id)
+                 ORDER BY v.id LIMIT 1",
+                *MODEL_SELECT
+            );
+            if let Some(found) = models(&self.conn, &sql, [name])?.pop() {
+                return Ok(Some(found));
             }
         }
         Ok(None)
@@ -255,8 +369,9 @@ impl Store {
             .optional()?)
     }
 
-    /// Ids (and codes) close to `name`, best first: for "did you mean" hints.
-    pub fn suggestions(&self, name: &str, current_only: bool) -> Result<Vec<String>, StoreError> {
+    /// Every (id or code, id) pair a lookup could match, for "did you mean"
+    /// hints: of the current models, or of every model ever seen.
+    pub fn names(&self, current_only: bool) -> Result<Vec<(String, String)>, StoreError> {
         let sql = if current_only {
             format!("SELECT v.id, v.code FROM {} WHERE {}", query::CURRENT_FROM, query::CURRENT)
         } else {
@@ -272,7 +387,7 @@ impl Store {
             }
             names.push((id.clone(), id));
         }
-        Ok(closest(name, names))
+        Ok(names)
     }
 
     /// One version's record exactly as received.
@@ -298,6 +413,17 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// The values of one facet among the current models matching `filters`,
+    /// most common first.
+    pub fn facet(&self, facet: Facet, filters: &Filters) -> Result<Vec<FacetCount>, StoreError> {
+        let q = query::facet(facet, filters);
+        let mut stmt = self.conn.prepare(&q.sql)?;
+        let rows = stmt.query_map(params_from_iter(&q.params), |r| {
+            Ok(FacetCount { value: r.get("value")?, name: r.get("name")?, count: r.get("count")? })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Every snapshot a model was in, each with the version it had there.
     /// With `every` false, only the first snapshot of each span (where a new
     /// version, or a return after an absence, began).
@@ -309,213 +435,22 @@ impl Store {
             "JOIN snapshots AS sn ON sn.id = p.first_snapshot"
         };
         let sql = format!(
-            "SELECT {MODEL_COLUMNS}, {} FROM spans AS p
-             JOIN model_versions AS v ON v.version_id = p.version_id
-             {snapshots}
-             WHERE p.model_id = ?1 ORDER BY sn.id",
-            SNAPSHOT_COLUMNS.split(", ").map(|c| format!("sn.{c}")).collect::<Vec<_>>().join(", ")
+            "SELECT sn.id AS snapshot_id, p.version_id FROM spans AS p {snapshots}
+             WHERE p.model_id = ?1 ORDER BY sn.id"
         );
         let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map([model_id], |r| {
-            let model = model_from_row(r)?;
-            // The snapshot columns follow the 22 model columns.
-            let snapshot = snapshot_at(r, 22)?;
-            Ok((snapshot, model))
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    pub fn diff(&self, from: i64, to: i64, filters: Option<&Filters>) -> Result<Diff, StoreError> {
-        diff(&self.conn, from, to, filters)
-    }
-}
-
-/// What changed between two snapshots.
-#[derive(Debug)]
-pub struct Diff {
-    pub from: Snapshot,
-    pub to: Snapshot,
-    pub added: Vec<StoredModel>,
-    pub removed: Vec<StoredModel>,
-    pub changed: Vec<Changed>,
-}
-
-/// A model in both snapshots whose tracked fields differ.
-#[derive(Debug)]
-pub struct Changed {
-    pub old: StoredModel,
-    pub new: StoredModel,
-    pub changes: Vec<Change>,
-}
-
-/// Compares two snapshots, sorted by id.
-pub fn diff(conn: &Connection, from: i64, to: i64, filters: Option<&Filters>) -> Result<Diff, StoreError> {
-    let from_snapshot = snapshot(conn, from)?.ok_or(StoreError::NoSnapshot(from))?;
-    let to_snapshot = snapshot(conn, to)?.ok_or(StoreError::NoSnapshot(to))?;
-    let mut diff = Diff { from: from_snapshot, to: to_snapshot, added: vec![], removed: vec![], changed: vec![] };
-    each_difference(conn, from, to, filters, |d| match d {
-        Difference::Added(m) => diff.added.push(m),
-        Difference::Removed(m) => diff.removed.push(m),
-        Difference::Changed(c) => diff.changed.push(*c),
-    })?;
-    diff.added.sort_by(|a, b| a.model.id.cmp(&b.model.id));
-    diff.removed.sort_by(|a, b| a.model.id.cmp(&b.model.id));
-    diff.changed.sort_by(|a, b| a.new.model.id.cmp(&b.new.model.id));
-    Ok(diff)
-}
-
-/// One model that differs between two snapshots.
-pub enum Difference {
-    Added(StoredModel),
-    Removed(StoredModel),
-    Changed(Box<Changed>),
-}
-
-/// Versions loaded at a time while comparing: memory stays flat however much changed.
-const DIFF_CHUNK: usize = 1024;
-
-/// Calls `each` with every model that differs between two snapshots, in no
-/// particular order. Only models with a span boundary between them can differ,
-/// so the work grows with the amount of change, not with the catalog. With
-/// `filters`, a model is kept when either of its versions matches them.
-pub fn each_difference(
-    conn: &Connection,
-    from: i64,
-    to: i64,
-    filters: Option<&Filters>,
-    mut each: impl FnMut(Difference),
-) -> Result<(), StoreError> {
-    let (lo, hi) = (from.min(to), from.max(to));
-    let mut stmt = conn.prepare(
-        "WITH candidates AS (
-             SELECT model_id FROM spans WHERE first_snapshot > ?1 AND first_snapshot <= ?2
-             UNION
-             SELECT model_id FROM spans WHERE last_snapshot >= ?1 AND last_snapshot < ?2
-         )
-         SELECT c.model_id,
-             (SELECT version_id FROM spans AS s WHERE s.model_id = c.model_id AND s.first_snapshot <= ?3
-                  AND (s.last_snapshot IS NULL OR s.last_snapshot >= ?3)),
-             (SELECT version_id FROM spans AS s WHERE s.model_id = c.model_id AND s.first_snapshot <= ?4
-                  AND (s.last_snapshot IS NULL OR s.last_snapshot >= ?4))
-         FROM candidates AS c",
-    )?;
-    let pairs: Vec<(Option<i64>, Option<i64>)> = stmt
-        .query_map(params![lo, hi, from, to], |r| Ok((r.get(1)?, r.get(2)?)))?
-        .filter(|p| p.as_ref().map_or(true, |(a, b)| a != b))
-        .collect::<Result<_, _>>()?;
-    for chunk in pairs.chunks(DIFF_CHUNK) {
-        let ids: Vec<i64> = chunk.iter().flat_map(|(a, b)| [*a, *b]).flatten().collect();
-        // A version belongs to one model, so each is taken out once.
-        let mut versions = load_versions(conn, &ids)?;
-        let wanted = filters.map(|f| matching(conn, &ids, f)).transpose()?;
-        for &(a, b) in chunk {
-            let matches = |v: Option<i64>| v.is_some_and(|v| wanted.as_ref().is_none_or(|w| w.contains(&v)));
-            if !matches(a) && !matches(b) {
-                continue;
-            }
-            let mut take = |v: Option<i64>| v.map(|v| versions.remove(&v).expect("a span's version exists"));
-            match (take(a), take(b)) {
-                (None, Some(new)) => each(Difference::Added(new)),
-                (Some(old), None) => each(Difference::Removed(old)),
-                (Some(old), Some(new)) => {
-                    let changes = history::changes(&old.model, &new.model);
-                    if !changes.is_empty() {
-                        each(Difference::Changed(Box::new(Changed { old, new, changes })));
-                    }
-                }
-                (None, None) => {}
-            }
+        let pairs: Vec<(i64, i64)> = stmt
+            .query_map([model_id], |r| Ok((r.get("snapshot_id")?, r.get("version_id")?)))?
+            .collect::<Result<_, _>>()?;
+        let versions: Vec<i64> = pairs.iter().map(|&(_, v)| v).collect();
+        let mut versions = super::diff::load_versions(&self.conn, &versions)?;
+        let mut out = Vec::with_capacity(pairs.len());
+        for (snapshot_id, version_id) in pairs {
+            let snapshot = self.snapshot(snapshot_id)?.expect("a span's snapshot exists");
+            let model = versions.get(&version_id).cloned().expect("a span's version exists");
+            out.push((snapshot, model));
         }
-    }
-    Ok(())
-}
-
-/// Loads model versions by id.
-fn load_versions(conn: &Connection, ids: &[i64]) -> Result<HashMap<i64, StoredModel>, StoreError> {
-    let sql = format!(
-        "SELECT {MODEL_COLUMNS} FROM model_versions AS v WHERE v.version_id IN (SELECT value FROM json_each(?1))"
-    );
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map([serde_json::to_string(ids).expect("integers serialize")], model_from_row)?;
-    rows.map(|r| r.map(|m| (m.version_id, m))).collect::<Result<_, _>>().map_err(Into::into)
-}
-
-/// Which of these versions match `filters` (ids only: the models are loaded once, above).
-fn matching(conn: &Connection, ids: &[i64], filters: &Filters) -> Result<HashSet<i64>, StoreError> {
-    let mut params = vec![Sql::Text(serde_json::to_string(ids).expect("integers serialize"))];
-    let condition = filters.condition(&mut params);
-    let sql = format!(
-        "SELECT v.version_id FROM model_versions AS v
-         WHERE v.version_id IN (SELECT value FROM json_each(?1)) AND {condition}"
-    );
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(params_from_iter(&params), |r| r.get(0))?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
-/// Up to five models whose id or code looks like `wanted` (containing it, or
-/// within a small edit distance), best first, each named by its id once.
-/// `names` holds (id or code, id) pairs.
-pub fn closest(wanted: &str, names: Vec<(String, String)>) -> Vec<String> {
-    let w = wanted.to_lowercase();
-    let mut scored: Vec<(usize, String)> = names
-        .into_iter()
-        .filter_map(|(name, id)| {
-            let n = name.to_lowercase();
-            let distance = edit_distance(&w, &n);
-            let close = distance <= (w.chars().count() / 3).max(2);
-            // Containment ignores punctuation: "gpt5" finds "gpt-5-mini".
-            let (wa, na) = (alphanumeric(&w), alphanumeric(&n));
-            let contains = wa.len() >= 3 && (na.contains(&wa) || wa.contains(&na));
-            (close || contains).then_some((if close { distance } else { 100 + n.len().abs_diff(w.len()) }, id))
-        })
-        .collect();
-    scored.sort();
-    let mut seen = HashSet::new();
-    scored.retain(|(_, id)| seen.insert(id.clone()));
-    scored.into_iter().take(5).map(|(_, id)| id).collect()
-}
-
-fn alphanumeric(s: &str) -> String {
-    s.chars().filter(|c| c.is_alphanumeric()).collect()
-}
-
-/// Levenshtein distance over characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = if ca == *cb { prev } else { 1 + prev.min(row[j]).min(row[j + 1]) };
-            prev = cur;
-        }
-    }
-    row[b.len()]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn suggestions_prefer_close_spellings() {
-        let mut names: Vec<(String, String)> =
-            ["gpt-5", "gpt-5-mini", "gpt-5.4-pro", "claude-sonnet-4-6", "qwen3-coder"]
-                .map(|id| (id.to_owned(), id.to_owned()))
-                .to_vec();
-        names.push(("gpt-5-4-pro".into(), "gpt-5.4-pro".into()));
-        assert_eq!(closest("gpt5", names.clone()), ["gpt-5", "gpt-5-mini", "gpt-5.4-pro"], "each model once, by id");
-        assert_eq!(closest("claude-sonet-4-6", names.clone()), ["claude-sonnet-4-6"]);
-        assert!(closest("zzzzzz", names).is_empty());
-    }
-
-    #[test]
-    fn edit_distance_counts_single_character_edits() {
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("same", "same"), 0);
+        versions.clear();
+        Ok(out)
     }
 }

@@ -1,124 +1,14 @@
-//! The catalog's domain types — [`Model`], [`Pricing`], [`Endpoint`] — and the
-//! one place where a raw `/api/models` record becomes a model ([`parse_record`]).
+//! One raw `/api/models` record becomes a [`Model`] here, and nowhere else.
 //!
 //! Parsing is lenient field by field and strict about money: a field of the wrong
 //! shape is dropped with a warning and the rest of the record is kept; a record
-//! without an id is quarantined. Nothing here touches the network or the disk.
+//! without an id is quarantined.
 
-use serde::Serialize;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::pricing::{Basis, CostError, Money, Prices, Workload};
-
-/// The only currency string the catalog is known to use, whatever the unit.
-pub const USD: &str = "USD / M Tokens";
-
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Model {
-    pub id: String,
-    pub code: Option<String>,
-    pub name: Option<String>,
-    pub provider: Option<String>,
-    pub provider_code: Option<String>,
-    pub description: Option<String>,
-    pub model_type: Option<String>,
-    pub features: Vec<String>,
-    pub endpoints: Vec<Endpoint>,
-    pub pricing: Pricing,
-    pub context_length: Option<u64>,
-    pub max_completion_tokens: Option<u64>,
-    pub upcoming: bool,
-    pub created: Option<i64>,
-    pub api_doc_url: Option<String>,
-}
-
-/// One way to call a model: a label such as `openai-chat`, with its path and
-/// method when the catalog gives them.
-#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
-pub struct Endpoint {
-    pub key: String,
-    pub path: Option<String>,
-    pub method: Option<String>,
-}
-
-/// Prices as listed, with the ratio CometAPI applies to them.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Pricing {
-    pub currency: Option<String>,
-    pub listed: Prices,
-    /// As listed; `None` means 1.
-    pub ratio: Option<Money>,
-}
-
-/// Why a model has no usable prices.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Unpriced {
-    NoPrice,
-    UnsupportedCurrency(String),
-}
-
-impl Pricing {
-    pub fn ratio(&self) -> Money {
-        self.ratio.unwrap_or(Money::ONE)
-    }
-
-    /// The listed prices when they are in a currency cometcat understands.
-    pub fn usable(&self) -> Result<&Prices, Unpriced> {
-        match &self.currency {
-            Some(c) if c != USD => Err(Unpriced::UnsupportedCurrency(c.clone())),
-            _ if self.listed.is_empty() => Err(Unpriced::NoPrice),
-            _ => Ok(&self.listed),
-        }
-    }
-
-    /// Listed × ratio; `None` when unpriced, in another currency, or out of range.
-    pub fn effective(&self) -> Option<Prices> {
-        self.usable().ok()?.scaled(self.ratio()).ok()
-    }
-}
-
-/// What a workload costs on a model.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Cost {
-    /// On the basis asked for.
-    pub cost: Money,
-    /// At listed prices.
-    pub list_cost: Money,
-}
-
-impl Model {
-    /// The cost of `workload` on this model (SPEC §2).
-    pub fn cost(&self, workload: &Workload, basis: Basis) -> Result<Cost, CostError> {
-        let listed = self.pricing.usable().map_err(|why| match why {
-            Unpriced::NoPrice => CostError::Unpriced { model: self.id.clone() },
-            Unpriced::UnsupportedCurrency(currency) => {
-                CostError::UnsupportedCurrency { model: self.id.clone(), currency }
-            }
-        })?;
-        let list_cost = listed.cost(&self.id, workload)?;
-        let cost = match basis {
-            Basis::List => list_cost,
-            Basis::Effective => {
-                let overflow = || CostError::Overflow { model: self.id.clone() };
-                listed.scaled(self.pricing.ratio()).map_err(|_| overflow())?.cost(&self.id, workload)?
-            }
-        };
-        Ok(Cost { cost, list_cost })
-    }
-
-    /// How the model is priced, for tables: token, request, second (or a mix).
-    pub fn priced_by(&self) -> &'static str {
-        let p = &self.pricing.listed;
-        match (p.input.is_some() || p.output.is_some(), p.per_request.is_some(), p.per_second.is_some()) {
-            (_, _, true) => "second",
-            (false, true, false) => "request",
-            (true, true, false) => "token+request",
-            (true, false, false) => "token",
-            (false, false, false) => "-",
-        }
-    }
-}
+use super::{Endpoint, Model, Pricing, USD};
+use crate::pricing::{Component, Money, Prices};
 
 /// What became of one raw record.
 #[derive(Debug)]
@@ -319,16 +209,11 @@ impl Parser<'_> {
             self.warnings
                 .push(format!("{}: pricing.currency {c:?} is not {USD:?}; the model is treated as unpriced", self.id));
         }
-        Pricing {
-            currency,
-            listed: Prices {
-                input: self.price(obj, "input"),
-                output: self.price(obj, "output"),
-                per_request: self.price(obj, "per_request"),
-                per_second: self.price(obj, "per_second"),
-            },
-            ratio: self.price(obj, "ratio"),
+        let mut listed = Prices::default();
+        for c in Component::ALL {
+            listed.set(c, self.price(obj, c.wire()));
         }
+        Pricing { currency, listed, ratio: self.price(obj, "ratio") }
     }
 
     /// A price: a JSON number or a decimal string, exact and not negative.
@@ -464,6 +349,7 @@ pub fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::Unpriced;
     use serde_json::json;
 
     fn parse(v: Value) -> (Model, Vec<String>) {

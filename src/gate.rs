@@ -1,0 +1,197 @@
+//! The CI gate: given what a report found and the limits the user set, which
+//! rules are broken, and the exit code that says so. Pure: the clock is an
+//! argument, so every rule is table-tested.
+//!
+//! Rules, in the order they are reported: an unknown or unpriced model (policy,
+//! 4) unless allowed; a total over `--budget` (threshold, 3); growth over the
+//! baseline beyond `--max-increase` (3); a catalog older than
+//! `--max-catalog-age`, or whose fetch time lies in the future (4). When both 3
+//! and 4 apply, 4 wins.
+
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+use serde::Serialize;
+
+use crate::error::Exit;
+use crate::money::Money;
+use crate::pricing::Threshold;
+
+/// The limits a run was given.
+#[derive(Clone, Debug, Default)]
+pub struct Limits {
+    pub budget: Option<Money>,
+    pub max_increase: Option<Threshold>,
+    pub max_catalog_age: Option<Duration>,
+    pub allow_unpriced: bool,
+}
+
+/// What a report found, as the gate needs it.
+#[derive(Clone, Debug)]
+pub struct Facts<'a> {
+    pub total: Money,
+    /// The baseline's total and the change in percent, when there is a baseline.
+    pub baseline: Option<(Money, Option<Money>)>,
+    /// Each unknown or unpriced model: its kind (`unknown_model`, `unpriced_model`) and message.
+    pub unpriced: Vec<(&'static str, &'a str)>,
+    /// When the catalog's data was fetched, as stored (RFC 3339).
+    pub fetched_at: &'a str,
+}
+
+/// One broken rule.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Violation {
+    pub kind: &'static str,
+    pub message: String,
+    #[serde(skip)]
+    pub exit: Exit,
+}
+
+/// Clock skew forgiven before a fetch time counts as "in the future".
+const SKEW: SignedDuration = SignedDuration::from_mins(5);
+
+/// Every rule `facts` breaks under `limits` at `now`.
+pub fn evaluate(facts: &Facts<'_>, limits: &Limits, now: Timestamp) -> Vec<Violation> {
+    let mut violations = Vec::new();
+    let mut violate = |kind, message: String, exit| violations.push(Violation { kind, message, exit });
+    if !limits.allow_unpriced {
+        for (kind, message) in &facts.unpriced {
+            violate(kind, (*message).to_owned(), Exit::Policy);
+        }
+    }
+    if let Some(limit) = limits.budget.filter(|&limit| facts.total > limit) {
+        violate("budget", format!("the total, ${}, exceeds the budget of ${limit}", facts.total), Exit::Threshold);
+    }
+    if let (Some(limit), Some((old, pct))) = (limits.max_increase, facts.baseline)
+        // An increase too large to compute exactly is over any limit.
+        && limit.exceeded(old, facts.total).unwrap_or(true)
+    {
+        let pct = pct.map(|p| if p.is_negative() { format!(" ({p}%)") } else { format!(" (+{p}%)") });
+        let message = format!(
+            "the total grew from ${old} to ${}{}, more than {limit} allows",
+            facts.total,
+            pct.unwrap_or_default()
+        );
+        violate("max_increase", message, Exit::Threshold);
+    }
+    if let Some(max) = limits.max_catalog_age
+        && let Some(message) = too_old(facts.fetched_at, max, now)
+    {
+        violate("catalog_age", message, Exit::Policy);
+    }
+    violations
+}
+
+/// Why a catalog fetched at `fetched_at` fails `--max-catalog-age max`, if it does.
+fn too_old(fetched_at: &str, max: Duration, now: Timestamp) -> Option<String> {
+    let Ok(fetched) = fetched_at.parse::<Timestamp>() else {
+        return Some(format!("the catalog's fetch time, {fetched_at:?}, cannot be read; its age cannot be checked"));
+    };
+    let age = now.duration_since(fetched);
+    if age < -SKEW {
+        return Some(format!("the catalog's fetch time, {fetched_at}, is in the future; its age cannot be checked"));
+    }
+    (age.as_secs() > max.as_secs() as i64).then(|| {
+        format!(
+            "the catalog was fetched at {fetched_at} ({} ago), longer ago than --max-catalog-age allows",
+            human_age(age.as_secs())
+        )
+    })
+}
+
+/// The exit of a run with these violations: the worst, policy (4) over threshold (3).
+pub fn exit(violations: &[Violation]) -> Exit {
+    violations.iter().fold(Exit::Ok, |exit, v| exit.worst(v.exit))
+}
+
+fn human_age(secs: i64) -> String {
+    match secs {
+        s if s >= 86_400 => format!("{}d {}h", s / 86_400, s % 86_400 / 3_600),
+        s if s >= 3_600 => format!("{}h {}m", s / 3_600, s % 3_600 / 60),
+        s => format!("{}m {}s", s / 60, s % 60),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(s: &str) -> Money {
+        Money::parse(s).unwrap()
+    }
+
+    const NOW: &str = "2026-11-28T12:00:00Z";
+
+    fn facts(total: &str) -> Facts<'static> {
+        Facts { total: m(total), baseline: None, unpriced: Vec::new(), fetched_at: "2026-11-28T11:00:00Z" }
+    }
+
+    /// The kinds of the violations and the exit code.
+    fn gate(facts: &Facts<'_>, limits: &Limits) -> (Vec<&'static str>, Exit) {
+        let v = evaluate(facts, limits, NOW.parse().unwrap());
+        (v.iter().map(|v| v.kind).collect(), exit(&v))
+    }
+
+    #[test]
+    fn every_rule_and_its_exit_code() {
+        let day = Duration::from_secs(86_400);
+        let budget = |b: &str| Limits { budget: Some(m(b)), ..Limits::default() };
+        let increase = |t: &str| Limits { max_increase: Some(t.parse().unwrap()), ..Limits::default() };
+        let age = |d: Duration| Limits { max_catalog_age: Some(d), ..Limits::default() };
+        let with_baseline = |total: &str, old: &str| Facts { baseline: Some((m(old), None)), ..facts(total) };
+        let fetched = |at: &'static str| Facts { fetched_at: at, ..facts("1") };
+        let unpriced = Facts { unpriced: vec![("unknown_model", "item \"a\": no model \"x\"")], ..facts("1") };
+        let cases: &[(&str, Facts<'_>, Limits, &[&str], Exit)] = &[
+            ("no limits", facts("1000"), Limits::default(), &[], Exit::Ok),
+            ("within budget", facts("100"), budget("100"), &[], Exit::Ok),
+            ("over budget", facts("100.01"), budget("100"), &["budget"], Exit::Threshold),
+            ("within 10%", with_baseline("110", "100"), increase("10%"), &[], Exit::Ok),
+            ("over 10%", with_baseline("110.01", "100"), increase("10%"), &["max_increase"], Exit::Threshold),
+            ("within $25", with_baseline("125", "100"), increase("25"), &[], Exit::Ok),
+            ("over $25", with_baseline("125.5", "100"), increase("25"), &["max_increase"], Exit::Threshold),
+            ("any growth from zero", with_baseline("0.01", "0"), increase("10%"), &["max_increase"], Exit::Threshold),
+            ("a fall is fine", with_baseline("50", "100"), increase("0%"), &[], Exit::Ok),
+            ("no baseline, no increase", facts("1000"), increase("1%"), &[], Exit::Ok),
+            ("unknown model", unpriced.clone(), Limits::default(), &["unknown_model"], Exit::Policy),
+            ("unpriced allowed", unpriced.clone(), Limits { allow_unpriced: true, ..Limits::default() }, &[], Exit::Ok),
+            ("fresh catalog", fetched("2026-11-28T11:00:00Z"), age(day), &[], Exit::Ok),
+            ("stale catalog", fetched("2026-11-26T11:00:00Z"), age(day), &["catalog_age"], Exit::Policy),
+            ("a little clock skew", fetched("2026-11-28T12:04:00Z"), age(day), &[], Exit::Ok),
+            ("fetched in the future", fetched("2026-12-01T00:00:00Z"), age(day), &["catalog_age"], Exit::Policy),
+            ("unreadable fetch time", fetched("yesterday"), age(day), &["catalog_age"], Exit::Policy),
+            ("no age limit", fetched("2020-01-01T00:00:00Z"), Limits::default(), &[], Exit::Ok),
+            (
+                "4 over 3",
+                Facts { total: m("500"), ..unpriced.clone() },
+                Limits { budget: Some(m("100")), ..Limits::default() },
+                &["unknown_model", "budget"],
+                Exit::Policy,
+            ),
+        ];
+        for (name, facts, limits, kinds, code) in cases {
+            assert_eq!(gate(facts, limits), (kinds.to_vec(), *code), "{name}");
+        }
+    }
+
+    #[test]
+    fn violations_say_what_broke_in_numbers() {
+        let facts = Facts { baseline: Some((m("714.4"), Some(m("23.23")))), ..facts("880.32") };
+        let limits = Limits {
+            budget: Some(m("800")),
+            max_increase: Some("10%".parse().unwrap()),
+            max_catalog_age: Some(Duration::from_secs(60)),
+            allow_unpriced: false,
+        };
+        let messages: Vec<String> =
+            evaluate(&facts, &limits, NOW.parse().unwrap()).into_iter().map(|v| v.message).collect();
+        assert_eq!(
+            messages,
+            [
+                "the total, $880.32, exceeds the budget of $800",
+                "the total grew from $714.4 to $880.32 (+23.23%), more than 10% allows",
+                "the catalog was fetched at 2026-11-28T11:00:00Z (1h 0m ago), longer ago than --max-catalog-age allows",
+            ]
+        );
+        assert_eq!(human_age(3 * 86_400 + 7_200), "3d 2h");
+    }
+}

@@ -1,0 +1,394 @@
+//! [`Money`]: an exact decimal amount of dollars (also used for ratios and
+//! seconds), parsed from JSON text without a float round trip, and computed
+//! exactly or not at all. Pure.
+//!
+//! rust_decimal holds 28 decimal places in a 96-bit mantissa; its own `checked_*`
+//! operations round a result that needs more. Money's arithmetic works on the
+//! full product or sum first and refuses ([`Overflow`]) whatever cannot be held
+//! exactly, so a price or a cost is never silently rounded or dropped.
+//! Rounding happens only for display, in [`Money::rounded`].
+
+use std::fmt;
+use std::str::FromStr;
+
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{Serialize, Serializer};
+
+/// An exact amount of US dollars (or a ratio, or a count of seconds).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Money(Decimal);
+
+/// Why a text is not a [`Money`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MoneyError {
+    #[error("{0:?} is not a decimal number")]
+    NotANumber(String),
+    #[error("{0:?} cannot be held exactly (more than 28 decimal places or too large)")]
+    OutOfRange(String),
+}
+
+/// Arithmetic whose exact result cannot be held (too large, or more than 28
+/// decimal places).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the amount cannot be computed exactly (too large, or more than 28 decimal places)")]
+pub struct Overflow;
+
+const MAX_SCALE: u32 = 28;
+/// The largest mantissa rust_decimal holds: 2^96 − 1.
+const MAX_MANTISSA: u128 = (1 << 96) - 1;
+
+impl Money {
+    pub const ZERO: Money = Money(Decimal::ZERO);
+    pub const ONE: Money = Money(Decimal::ONE);
+
+    /// Parses a decimal in JSON number syntax (`4`, `0.416`, `1e-7`, `2.77778E-05`),
+    /// optionally signed with `+`, exactly. Surrounding whitespace is not allowed.
+    pub fn parse(text: &str) -> Result<Money, MoneyError> {
+        let bad = || MoneyError::NotANumber(text.to_owned());
+        let (negative, rest) = match text.as_bytes().first() {
+            Some(b'-') => (true, &text[1..]),
+            Some(b'+') => (false, &text[1..]),
+            _ => (false, text),
+        };
+        let (mantissa, exponent) = match rest.find(['e', 'E']) {
+            Some(i) => {
+                let exp = &rest[i + 1..];
+                let digits = exp.strip_prefix(['+', '-']).unwrap_or(exp);
+                if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(bad());
+                }
+                // An exponent this large can only over- or underflow.
+                let exp: i64 = exp.parse().unwrap_or(i64::MAX);
+                (&rest[..i], exp)
+            }
+            None => (rest, 0),
+        };
+        let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        if int.is_empty() && frac.is_empty() || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
+        // value = digits × 10^-scale
+        let digits = format!("{int}{frac}");
+        let digits = digits.trim_start_matches('0');
+        let significant = digits.trim_end_matches('0');
+        if significant.is_empty() {
+            return Ok(Money::ZERO);
+        }
+        let scale =
+            (frac.len() as i64).saturating_sub(exponent).saturating_sub((digits.len() - significant.len()) as i64);
+        let range = || MoneyError::OutOfRange(text.to_owned());
+        if significant.len() > 29 || scale > i64::from(MAX_SCALE) || scale < -29 {
+            return Err(range());
+        }
+        let mut value: i128 = significant.parse().map_err(|_| range())?;
+        if scale < 0 {
+            value = value.checked_mul(10i128.pow((-scale) as u32)).ok_or_else(range)?;
+        }
+        if negative {
+            value = -value;
+        }
+        Decimal::try_from_i128_with_scale(value, scale.max(0) as u32).map(|d| Money(d.normalize())).map_err(|_| range())
+    }
+
+    /// Whole units, for token and request counts.
+    pub fn from_u64(n: u64) -> Money {
+        Money(Decimal::from(n))
+    }
+
+    /// `n` × 10^-`scale`, for constants such as one millionth.
+    pub fn new(n: i64, scale: u32) -> Money {
+        Money(Decimal::new(n, scale))
+    }
+
+    pub fn is_zero(&self) -> bool {
+        self.0.is_zero()
+    }
+
+    pub fn is_negative(&self) -> bool {
+        self.0.is_sign_negative() && !self.0.is_zero()
+    }
+
+    /// The exact sum, or [`Overflow`].
+    pub fn checked_add(self, other: Money) -> Result<Money, Overflow> {
+        let scale = self.0.scale().max(other.0.scale());
+        let align = |d: Decimal| 10i128.checked_pow(scale - d.scale()).and_then(|p| d.mantissa().checked_mul(p));
+        // An operand that does not fit an i128 at the finer scale makes a sum
+        // that needs more than 96 bits there: it cannot be held either way.
+        let (a, b) = (align(self.0).ok_or(Overflow)?, align(other.0).ok_or(Overflow)?);
+        let sum = a.checked_add(b).ok_or(Overflow)?;
+        exact(sum < 0, Wide::from(sum.unsigned_abs()), scale)
+    }
+
+    /// The exact difference, or [`Overflow`].
+    pub fn checked_sub(self, other: Money) -> Result<Money, Overflow> {
+        self.checked_add(Money(-other.0))
+    }
+
+    /// The exact product, or [`Overflow`]: never rounded to fit.
+    pub fn checked_mul(self, other: Money) -> Result<Money, Overflow> {
+        let product = Wide::product(self.0.mantissa().unsigned_abs(), other.0.mantissa().unsigned_abs());
+        let negative = self.0.is_sign_negative() != other.0.is_sign_negative();
+        exact(negative, product, self.0.scale() + other.0.scale())
+    }
+
+    /// `self / other × 100`, rounded half-even to 2 places; `None` when `other` is 0.
+    pub fn percent_of(self, other: Money) -> Option<Money> {
+        if other.is_zero() {
+            return None;
+        }
+        let ratio = self.0.checked_mul(Decimal::ONE_HUNDRED)?.checked_div(other.0)?;
+        Some(Money(ratio.round_dp_with_strategy(2, RoundingStrategy::MidpointNearestEven).normalize()))
+    }
+
+    /// Rounded half-even to 6 decimal places.
+    pub fn rounded(&self) -> String {
+        let r = self.0.round_dp_with_strategy(6, RoundingStrategy::MidpointNearestEven);
+        Money(r.normalize()).to_string()
+    }
+
+    /// Short text whose byte order is the numeric order of non-negative
+    /// amounts, so SQLite can compare and sort prices stored as TEXT exactly:
+    /// a letter for the number of integer digits, then the significant digits
+    /// (`0` → `a`, `0.05` → `a05`, `1.25` → `b125`, `10` → `c10`).
+    pub fn sort_key(&self) -> String {
+        debug_assert!(!self.is_negative(), "sort keys are for prices");
+        let text = Money(self.0.abs()).to_string();
+        let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+        let int = int.trim_start_matches('0');
+        let mut key = String::with_capacity(1 + int.len() + frac.len());
+        key.push(char::from(b'a' + int.len() as u8));
+        key.push_str(int);
+        key.push_str(frac);
+        key
+    }
+}
+
+/// Strips the trailing zeros of `mantissa` × 10^-`scale` and makes it a
+/// decimal, if it fits without losing a digit.
+fn exact(negative: bool, mut mantissa: Wide, mut scale: u32) -> Result<Money, Overflow> {
+    while scale > 0 && mantissa.rem10() == 0 {
+        mantissa = mantissa.div10();
+        scale -= 1;
+    }
+    let m = mantissa.narrow().filter(|&m| m <= MAX_MANTISSA).ok_or(Overflow)?;
+    if scale > MAX_SCALE {
+        return Err(Overflow);
+    }
+    let m = m as i128;
+    Decimal::try_from_i128_with_scale(if negative { -m } else { m }, scale).map(Money).map_err(|_| Overflow)
+}
+
+/// An unsigned 256-bit integer, as four 64-bit limbs (least significant
+/// first): room for the product of two 96-bit mantissas.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Wide([u64; 4]);
+
+impl From<u128> for Wide {
+    fn from(n: u128) -> Wide {
+        Wide([n as u64, (n >> 64) as u64, 0, 0])
+    }
+}
+
+impl Wide {
+    fn product(a: u128, b: u128) -> Wide {
+        let (a, b) = ([a as u64, (a >> 64) as u64], [b as u64, (b >> 64) as u64]);
+        let mut limbs = [0u64; 4];
+        for (i, &x) in a.iter().enumerate() {
+            let mut carry = 0u128;
+            for (j, &y) in b.iter().enumerate() {
+                let t = u128::from(x) * u128::from(y) + u128::from(limbs[i + j]) + carry;
+                limbs[i + j] = t as u64;
+                carry = t >> 64;
+            }
+            limbs[i + 2] = carry as u64;
+        }
+        Wide(limbs)
+    }
+
+    fn divrem10(self) -> (Wide, u64) {
+        let mut out = [0u64; 4];
+        let mut rem = 0u128;
+        for i in (0..4).rev() {
+            let cur = (rem << 64) | u128::from(self.0[i]);
+            out[i] = (cur / 10) as u64;
+            rem = cur % 10;
+        }
+        (Wide(out), rem as u64)
+    }
+
+    fn div10(self) -> Wide {
+        self.divrem10().0
+    }
+
+    fn rem10(self) -> u64 {
+        self.divrem10().1
+    }
+
+    fn narrow(self) -> Option<u128> {
+        (self.0[2] == 0 && self.0[3] == 0).then(|| u128::from(self.0[0]) | (u128::from(self.0[1]) << 64))
+    }
+}
+
+impl fmt::Display for Money {
+    /// The canonical form: plain decimal notation, no trailing zeros.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0.normalize(), f)
+    }
+}
+
+impl FromStr for Money {
+    type Err = MoneyError;
+    /// Like [`Money::parse`], but tolerates surrounding whitespace (command-line and string prices).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Money::parse(s.trim())
+    }
+}
+
+impl Serialize for Money {
+    /// Money is a decimal string in JSON: `"0.416"`, never a float.
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(s: &str) -> Money {
+        Money::parse(s).unwrap()
+    }
+
+    #[test]
+    fn parses_json_numbers_exactly() {
+        let cases = [
+            ("0.416", "0.416"),
+            ("1e-7", "0.0000001"),
+            ("2.77778e-05", "0.0000277778"),
+            ("2.77778E-05", "0.0000277778"),
+            ("4", "4"),
+            ("4.000", "4"),
+            ("1.5e3", "1500"),
+            ("1E+2", "100"),
+            ("0", "0"),
+            ("-0.5", "-0.5"),
+            ("+0.5", "0.5"),
+            (".5", "0.5"),
+            ("5.", "5"),
+            ("0.0000000000000000000000000001", "0.0000000000000000000000000001"),
+            ("79228162514264337593543950335", "79228162514264337593543950335"),
+            ("0e999999999999999999999", "0"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(m(text).to_string(), want, "parsing {text}");
+        }
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_hold_exactly() {
+        for text in [
+            "1e-29",
+            "0.00000000000000000000000000001",
+            "1e30",
+            "79228162514264337593543950336",
+            "1e99999999999999999999",
+        ] {
+            assert!(matches!(Money::parse(text), Err(MoneyError::OutOfRange(_))), "{text}");
+        }
+        for text in ["", "-", ".", "e5", "1e", "1e+", "abc", "1.2.3", "0x10", " 1", "1 ", "$1", "1,5", "NaN", "inf"] {
+            assert!(matches!(Money::parse(text), Err(MoneyError::NotANumber(_))), "{text:?}");
+        }
+        assert_eq!(" 0.5 ".parse::<Money>().unwrap(), m("0.5"));
+    }
+
+    #[test]
+    fn one_tenth_plus_two_tenths_is_exactly_three_tenths() {
+        assert_eq!(m("0.1").checked_add(m("0.2")).unwrap(), m("0.3"));
+        assert_eq!(m("0.1").checked_add(m("0.2")).unwrap().to_string(), "0.3");
+    }
+
+    #[test]
+    fn arithmetic_is_exact_or_refused() {
+        let cases: &[(&str, &str, Option<&str>)] = &[
+            ("1.25", "0.8", Some("1")),
+            ("0.0000277778", "0.8", Some("0.00002222224")),
+            ("1e-20", "1e-8", Some("0.0000000000000000000000000001")),
+            // rust_decimal would round this to 0: exactness refuses it.
+            ("1e-20", "1e-9", None),
+            ("1e28", "1e28", None),
+            ("79228162514264337593543950335", "1", Some("79228162514264337593543950335")),
+            ("79228162514264337593543950335", "2", None),
+            ("-2.5", "4", Some("-10")),
+            // A product whose 256-bit mantissa has trailing zeros to spare.
+            ("0.0000000000000000000000000128", "78125", Some("0.000000000000000000001")),
+        ];
+        for (a, b, want) in cases {
+            assert_eq!(m(a).checked_mul(m(b)).ok().map(|p| p.to_string()).as_deref(), *want, "{a} × {b}");
+        }
+        assert_eq!(m("79228162514264337593543950335").checked_add(m("0.5")), Err(Overflow));
+        assert_eq!(m("79228162514264337593543950335").checked_add(m("-0.5")), Err(Overflow));
+        assert_eq!(
+            m("7922816251426433759354395033.5").checked_add(m("0.5")).unwrap().to_string(),
+            "7922816251426433759354395034"
+        );
+        assert_eq!(
+            m("0.0000000000000000000000000001").checked_add(m("1")).unwrap().to_string(),
+            "1.0000000000000000000000000001"
+        );
+        assert_eq!(m("10").checked_sub(m("0.25")).unwrap().to_string(), "9.75");
+        assert_eq!(m("1").checked_sub(m("1")).unwrap(), Money::ZERO);
+    }
+
+    #[test]
+    fn sort_keys_order_like_numbers() {
+        let mut values = [
+            "10",
+            "9.99",
+            "0.0000001",
+            "0",
+            "1e-28",
+            "2.5",
+            "79228162514264337593543950335",
+            "0.1",
+            "0.05",
+            "0.5",
+            "1",
+            "1.05",
+            "1.25",
+            "1.5",
+            "100",
+            "99.999",
+            "0.10000001",
+        ]
+        .map(m)
+        .to_vec();
+        let mut by_key = values.clone();
+        by_key.sort_by_key(Money::sort_key);
+        values.sort();
+        assert_eq!(by_key, values);
+        assert_eq!(["0", "0.05", "1.25", "10"].map(|t| m(t).sort_key()), ["a", "a05", "b125", "c10"].map(String::from));
+    }
+
+    #[test]
+    fn percentages_round_half_even_to_two_places() {
+        assert_eq!(m("1").percent_of(m("3")).unwrap().to_string(), "33.33");
+        assert_eq!(m("-20").percent_of(m("80")).unwrap().to_string(), "-25");
+        assert_eq!(m("1").percent_of(Money::ZERO), None);
+    }
+
+    #[test]
+    fn rounds_half_even_to_six_places() {
+        let cases = [
+            ("0.0000005", "0"),
+            ("0.0000015", "0.000002"),
+            ("0.0000025", "0.000002"),
+            ("0.00000251", "0.000003"),
+            ("0.0000277778", "0.000028"),
+            ("1.25", "1.25"),
+            ("3", "3"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(m(text).rounded(), want, "{text}");
+        }
+    }
+}

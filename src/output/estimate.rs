@@ -1,0 +1,289 @@
+//! The report of `estimate` as a table, CSV (one row per item) and a
+//! Markdown comment for a pull request (kept under GitHub's size limit). The
+//! JSON is the report itself.
+
+use std::io::{self, Write};
+
+use super::costs::Priced;
+use super::markdown::escape as esc;
+use super::{Format, Grid, cell};
+use crate::estimate::{ItemChange, Report};
+use crate::money::Money;
+use crate::store::Snapshot;
+
+/// GitHub rejects comments longer than 65,536 characters.
+const MARKDOWN_LIMIT: usize = 65_000;
+
+/// One row per item: the JSON item fields, then the baseline columns.
+pub fn items_grid(r: &Report) -> Grid {
+    let headers: Vec<&str> = ["name", "model"]
+        .into_iter()
+        .chain(Priced::COLUMNS)
+        .chain(["baseline_cost", "difference", "change_pct"])
+        .collect();
+    let mut grid = Grid::new(&headers);
+    for i in &r.items {
+        let change = r.change_of(&i.name);
+        let mut row = vec![i.name.clone(), i.model.clone()];
+        row.extend(i.priced.csv());
+        row.extend([
+            cell(change.and_then(|c| c.cost)),
+            cell(change.and_then(|c| c.difference)),
+            cell(change.and_then(|c| c.change_pct)),
+        ]);
+        grid.push(row);
+    }
+    grid
+}
+
+/// The human table: one row per item (and per item removed since the
+/// baseline), the total, then the budget and baseline in words.
+pub fn table(out: &mut dyn Write, r: &Report, terminal: bool) -> io::Result<()> {
+    let with_baseline = r.baseline.is_some();
+    let mut headers = vec!["ITEM", "MODEL", "REQUESTS", "IN", "OUT", "COST $", "LIST COST $"];
+    if with_baseline {
+        headers.push("VS BASELINE $");
+    }
+    let mut grid = Grid::new(&headers).numeric(&[2, 3, 4, 5, 6, 7]);
+    let money = |m: Option<Money>| m.map_or_else(|| "unpriced".to_owned(), |m| m.rounded());
+    for i in &r.items {
+        let mut row = vec![
+            i.name.clone(),
+            i.model.clone(),
+            i.priced.requests.to_string(),
+            i.priced.input_tokens.to_string(),
+            i.priced.output_tokens.to_string(),
+            money(i.priced.cost),
+            money(i.priced.list_cost),
+        ];
+        if r.baseline.is_some() {
+            row.push(r.change_of(&i.name).map_or(String::new(), |c| change_text(c, i.priced.cost)));
+        }
+        grid.push(row);
+    }
+    for gone in r.removed() {
+        let blank = String::new;
+        grid.push(vec![
+            gone.name.clone(),
+            blank(),
+            blank(),
+            blank(),
+            blank(),
+            blank(),
+            blank(),
+            change_text(gone, None),
+        ]);
+    }
+    let mut total = vec![
+        "total".to_owned(),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        r.total.rounded(),
+        r.list_total.rounded(),
+    ];
+    if let Some(b) = &r.baseline {
+        total.push(signed(b.difference));
+    }
+    grid.push(total);
+    grid.write(out, Format::Table, terminal)?;
+    for line in summary(r) {
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
+
+/// The totals in words: budget and baseline status.
+fn summary(r: &Report) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Some(b) = &r.budget {
+        lines.push(if b.exceeded {
+            format!("budget: over — ${} total against ${}", r.total.rounded(), b.limit)
+        } else {
+            format!(
+                "budget: within — ${} total against ${} (${} left)",
+                r.total.rounded(),
+                b.limit,
+                b.remaining.rounded()
+            )
+        });
+    }
+    if let Some(b) = &r.baseline {
+        lines.push(format!(
+            "baseline: ${} → ${}, {}{}",
+            b.total.rounded(),
+            r.total.rounded(),
+            signed(b.difference),
+            percent(b.change_pct)
+        ));
+    }
+    lines
+}
+
+/// A PR comment: a summary line, a per-item table, violations, and the catalog's date.
+pub fn markdown(r: &Report, snapshot: &Snapshot) -> String {
+    let mut out = format!("{}\n\n", markdown_headline(r));
+    out.push_str(if r.baseline.is_some() {
+        "| item | model | requests | tokens in / out | cost | list cost | vs baseline |\n| --- | --- | ---: | ---: | ---: | ---: | ---: |\n"
+    } else {
+        "| item | model | requests | tokens in / out | cost | list cost |\n| --- | --- | ---: | ---: | ---: | ---: |\n"
+    });
+    let mut tail = format!("| **total** | | | | **${}** | ${} |", r.total.rounded(), r.list_total.rounded());
+    if let Some(b) = &r.baseline {
+        tail.push_str(&format!(" {} {}{} |", arrow(b.difference), signed(b.difference), percent(b.change_pct)));
+    }
+    tail.push('\n');
+    let mut rest = String::new();
+    if !r.violations.is_empty() {
+        rest.push_str("\n**Violations**\n\n");
+        for v in &r.violations {
+            rest.push_str(&format!("- ❌ {} (`{}`)\n", esc(&v.message), v.kind));
+        }
+    }
+    rest.push_str(&format!(
+        "\n<sub>Effective prices (listed × ratio) from the cometcat catalog snapshot {}, fetched {} from {}.</sub>\n",
+        snapshot.id,
+        snapshot.fetched_at,
+        esc(&snapshot.source)
+    ));
+    let rows = fit(markdown_rows(r), MARKDOWN_LIMIT.saturating_sub(out.len() + tail.len() + rest.len() + 120));
+    out.extend(rows);
+    out.push_str(&tail);
+    out.push_str(&rest);
+    out
+}
+
+/// `### cometcat estimate: $X ▲ +$Y (+Z%) vs baseline · ✅ within budget ($B)`
+fn markdown_headline(r: &Report) -> String {
+    let mut head = format!("### cometcat estimate: ${}", r.total.rounded());
+    if let Some(b) = &r.baseline {
+        head.push_str(&format!(
+            " {} {}{} vs baseline",
+            arrow(b.difference),
+            signed(b.difference),
+            percent(b.change_pct)
+        ));
+    }
+    if let Some(b) = &r.budget {
+        head.push_str(&if b.exceeded {
+            format!(" · ❌ over budget (${})", b.limit)
+        } else {
+            format!(" · ✅ within budget (${})", b.limit)
+        });
+    }
+    head
+}
+
+/// One table row per item, then one per item removed since the baseline.
+fn markdown_rows(r: &Report) -> Vec<String> {
+    let dollars = |m: Option<Money>| m.map_or_else(|| "unpriced".to_owned(), |m| format!("${}", m.rounded()));
+    let items = r.items.iter().map(|i| {
+        let mut row = format!(
+            "| {} | `{}` | {} | {} / {} | {} | {} |",
+            esc(&i.name),
+            esc(&i.model),
+            i.priced.requests,
+            i.priced.input_tokens,
+            i.priced.output_tokens,
+            dollars(i.priced.cost),
+            dollars(i.priced.list_cost)
+        );
+        if r.baseline.is_some() {
+            row.push_str(&format!(
+                " {} |",
+                r.change_of(&i.name).map_or(String::new(), |c| change_text(c, i.priced.cost))
+            ));
+        }
+        row.push('\n');
+        row
+    });
+    let removed = r.removed().map(|c| format!("| ~~{}~~ | | | | | | {} |\n", esc(&c.name), change_text(c, None)));
+    items.chain(removed).collect()
+}
+
+/// The rows that fit in `room` bytes; when some do not, the last row says how
+/// many were left out.
+fn fit(mut rows: Vec<String>, room: usize) -> Vec<String> {
+    let mut used = 0;
+    let kept = rows.iter().take_while(|row| {
+        used += row.len();
+        used <= room
+    });
+    let kept = kept.count();
+    if kept < rows.len() {
+        let hidden = rows.len() - kept;
+        rows.truncate(kept);
+        rows.push(format!("| … {hidden} more items (see `--format json`) | | | | | |\n"));
+    }
+    rows
+}
+
+/// An item's change against the baseline, in words: `▲ +$150 (+125%)`, `=`,
+/// `▲ +$97.92 new`, `▼ -$100 removed`.
+fn change_text(c: &ItemChange, now: Option<Money>) -> String {
+    let Some(d) = c.difference else { return String::new() };
+    if d.is_zero() {
+        return "=".to_owned();
+    }
+    let status = match (c.cost, now) {
+        (None, Some(_)) => " new".to_owned(),
+        (Some(_), None) => " removed".to_owned(),
+        _ => percent(c.change_pct),
+    };
+    format!("{} {}{status}", arrow(d), signed(d))
+}
+
+fn arrow(d: Money) -> &'static str {
+    if d.is_zero() {
+        "="
+    } else if d.is_negative() {
+        "▼"
+    } else {
+        "▲"
+    }
+}
+
+/// `+$1.5`, `-$0.25`, `$0`.
+fn signed(d: Money) -> String {
+    let text = d.rounded();
+    match text.strip_prefix('-') {
+        Some(abs) => format!("-${abs}"),
+        None if d.is_zero() => "$0".to_owned(),
+        None => format!("+${text}"),
+    }
+}
+
+fn percent(p: Option<Money>) -> String {
+    match p {
+        Some(p) if p.is_negative() => format!(" ({p}%)"),
+        Some(p) => format!(" (+{p}%)"),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn differences_read_naturally() {
+        let m = |s: &str| Money::parse(s).unwrap();
+        assert_eq!(signed(m("1.5")), "+$1.5");
+        assert_eq!(signed(m("-0.25")), "-$0.25");
+        assert_eq!(signed(Money::ZERO), "$0");
+        assert_eq!((arrow(m("1")), arrow(m("-1")), arrow(Money::ZERO)), ("▲", "▼", "="));
+        assert_eq!(percent(Some(m("12.5"))), " (+12.5%)");
+        assert_eq!(percent(Some(m("-3"))), " (-3%)");
+        let change = |old: Option<&str>, diff: &str| ItemChange {
+            name: "x".into(),
+            cost: old.map(m),
+            difference: Some(m(diff)),
+            change_pct: old.and_then(|o| m(diff).percent_of(m(o))),
+        };
+        assert_eq!(change_text(&change(Some("120"), "150"), Some(m("270"))), "▲ +$150 (+125%)");
+        assert_eq!(change_text(&change(Some("24"), "0"), Some(m("24"))), "=");
+        assert_eq!(change_text(&change(None, "97.92"), Some(m("97.92"))), "▲ +$97.92 new");
+        assert_eq!(change_text(&change(Some("100"), "-100"), None), "▼ -$100 removed");
+    }
+}

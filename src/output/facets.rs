@@ -1,0 +1,68 @@
+//! The facets — `providers`, `features`, `types`, `endpoints` — each value
+//! with its number of models.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::{Format, Grid};
+use crate::query::Facet;
+use crate::store::FacetCount;
+
+#[derive(Serialize)]
+struct ProviderCount<'a> {
+    provider_code: &'a Option<String>,
+    provider: &'a Option<String>,
+    count: i64,
+}
+
+#[derive(Serialize)]
+struct ValueCount<'a> {
+    value: &'a Option<String>,
+    count: i64,
+}
+
+/// The command's name, which is also the facet's plural.
+pub fn name(facet: Facet) -> &'static str {
+    match facet {
+        Facet::Providers => "providers",
+        Facet::Features => "features",
+        Facet::Types => "types",
+        Facet::Endpoints => "endpoints",
+    }
+}
+
+pub fn write(out: &mut dyn Write, facet: Facet, rows: &[FacetCount], format: Format, terminal: bool) -> io::Result<()> {
+    if format == Format::Json {
+        return if facet == Facet::Providers {
+            let rows: Vec<_> = rows
+                .iter()
+                .map(|r| ProviderCount { provider_code: &r.value, provider: &r.name, count: r.count })
+                .collect();
+            super::json(out, &rows)
+        } else {
+            let rows: Vec<_> = rows.iter().map(|r| ValueCount { value: &r.value, count: r.count }).collect();
+            super::json(out, &rows)
+        };
+    }
+    let none = || "(none)".to_owned();
+    let grid = if facet == Facet::Providers {
+        let mut grid = Grid::new(&["PROVIDER_CODE", "PROVIDER", "MODELS"]).numeric(&[2]);
+        for r in rows {
+            grid.push(vec![
+                r.value.clone().unwrap_or_else(none),
+                r.name.clone().unwrap_or_default(),
+                r.count.to_string(),
+            ]);
+        }
+        grid
+    } else {
+        let header = name(facet).trim_end_matches('s').to_uppercase();
+        let mut grid = Grid::new(&[header.as_str(), "MODELS"]).numeric(&[1]);
+        for r in rows {
+            grid.push(vec![r.value.clone().unwrap_or_else(none), r.count.to_string()]);
+        }
+        grid
+    };
+    grid.write(out, format, terminal)
+}

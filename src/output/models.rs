@@ -1,0 +1,284 @@
+//! A model's output shapes: the JSON object and the CSV row (the same fields,
+//! in the same order, named once in [`fields`]), and the human table of a
+//! model list.
+
+use std::io::{self, Write};
+
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::value::RawValue;
+
+use super::{Format, Grid, cell};
+use crate::catalog::{Endpoint, Model, PriceColumn, Unpriced, price_values};
+use crate::money::Money;
+use crate::pricing::Component;
+use crate::store::StoredModel;
+
+/// One field of a model's JSON object and CSV row.
+pub enum Field<'a> {
+    Text(Option<&'a str>),
+    /// JSON: a list; CSV: joined with `;`.
+    Labels(&'a [String]),
+    /// JSON: a list of `{key, path, method}`; CSV: the keys joined with `;`.
+    Endpoints(&'a [Endpoint]),
+    Money(Option<Money>),
+    Count(Option<u64>),
+    Integer(Option<i64>),
+    Flag(bool),
+}
+
+impl Field<'_> {
+    /// The CSV cell: empty for an absent value.
+    pub fn csv(&self) -> String {
+        match self {
+            Field::Text(t) => cell(*t),
+            Field::Labels(items) => items.join(";"),
+            Field::Endpoints(items) => items.iter().map(|e| e.key.as_str()).collect::<Vec<_>>().join(";"),
+            Field::Money(m) => cell(*m),
+            Field::Count(n) => cell(*n),
+            Field::Integer(n) => cell(*n),
+            Field::Flag(b) => b.to_string(),
+        }
+    }
+}
+
+impl Serialize for Field<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Field::Text(t) => t.serialize(s),
+            Field::Labels(items) => items.serialize(s),
+            Field::Endpoints(items) => items.serialize(s),
+            Field::Money(m) => m.serialize(s),
+            Field::Count(n) => n.serialize(s),
+            Field::Integer(n) => n.serialize(s),
+            Field::Flag(b) => b.serialize(s),
+        }
+    }
+}
+
+/// A model's fields, named as `models --format csv` and JSON name them, in
+/// their order: the descriptive fields, every price column, then the rest.
+pub fn fields(m: &Model) -> Vec<(&'static str, Field<'_>)> {
+    let mut fields = vec![
+        ("id", Field::Text(Some(&m.id))),
+        ("code", Field::Text(m.code.as_deref())),
+        ("name", Field::Text(m.name.as_deref())),
+        ("provider", Field::Text(m.provider.as_deref())),
+        ("provider_code", Field::Text(m.provider_code.as_deref())),
+        ("model_type", Field::Text(m.model_type.as_deref())),
+        ("features", Field::Labels(&m.features)),
+        ("endpoints", Field::Endpoints(&m.endpoints)),
+    ];
+    fields.extend(price_values(&m.pricing).map(|(column, value)| (column.name(), Field::Money(value))));
+    fields.extend([
+        ("context_length", Field::Count(m.context_length)),
+        ("max_completion_tokens", Field::Count(m.max_completion_tokens)),
+        ("upcoming", Field::Flag(m.upcoming)),
+        ("created", Field::Integer(m.created)),
+    ]);
+    fields
+}
+
+/// The CSV header of `models` and `export`.
+pub fn csv_columns() -> Vec<&'static str> {
+    fields(&Model::default()).into_iter().map(|(name, _)| name).collect()
+}
+
+/// The CSV row of a model, in [`csv_columns`] order.
+pub fn csv_row(m: &Model) -> Vec<String> {
+    fields(m).iter().map(|(_, f)| f.csv()).collect()
+}
+
+/// A model as JSON: an object of [`fields`], money as decimal strings.
+pub struct ModelJson<'a>(pub &'a Model);
+
+impl Serialize for ModelJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let fields = fields(self.0);
+        let mut map = s.serialize_map(Some(fields.len()))?;
+        for (name, field) in &fields {
+            map.serialize_entry(name, field)?;
+        }
+        map.end()
+    }
+}
+
+/// The human table (and Markdown) of a list of models: effective prices,
+/// rounded for reading.
+pub fn model_grid() -> Grid {
+    let prices = Component::ALL.map(|c| PriceColumn::Listed(c).header());
+    let headers: Vec<&str> = ["ID", "PROVIDER", "TYPE"].into_iter().chain(prices).chain(["CONTEXT"]).collect();
+    Grid::new(&headers).numeric(&[3, 4, 5, 6, 7])
+}
+
+/// A model as a row of [`model_grid`].
+pub fn model_row(m: &Model) -> Vec<String> {
+    let effective = m.pricing.effective().unwrap_or_default();
+    let mut row =
+        vec![m.id.clone(), cell(m.provider_code.as_deref().or(m.provider.as_deref())), cell(m.model_type.as_deref())];
+    row.extend(Component::ALL.map(|c| c.of(&effective).map(|v| v.rounded()).unwrap_or_default()));
+    row.push(m.context_length.map(short_count).unwrap_or_default());
+    row
+}
+
+/// `show --format json`: the model's JSON object, then what only `show` gives.
+#[derive(serde::Serialize)]
+struct ShowJson<'a> {
+    #[serde(flatten)]
+    model: ModelJson<'a>,
+    description: Option<&'a str>,
+    currency: Option<&'a str>,
+    api_doc_url: Option<&'a str>,
+    warnings: &'a [String],
+    /// The record exactly as the API sent it.
+    record: &'a RawValue,
+}
+
+/// One model, every field: `record` is the record as received.
+pub fn write_show(
+    out: &mut dyn Write,
+    found: &StoredModel,
+    record: &str,
+    format: Format,
+    terminal: bool,
+) -> io::Result<()> {
+    let m = &found.model;
+    if format == Format::Json {
+        let record: &RawValue = serde_json::from_str(record)?;
+        let show = ShowJson {
+            model: ModelJson(m),
+            description: m.description.as_deref(),
+            currency: m.pricing.currency.as_deref(),
+            api_doc_url: m.api_doc_url.as_deref(),
+            warnings: &found.warnings,
+            record,
+        };
+        return super::json(out, &show);
+    }
+    show_grid(found).write(out, format, terminal)
+}
+
+/// `show` as FIELD / VALUE rows.
+fn show_grid(found: &StoredModel) -> Grid {
+    let m = &found.model;
+    let mut grid = Grid::new(&["FIELD", "VALUE"]);
+    let mut row = |field: &str, value: String| grid.push(vec![field.to_owned(), value]);
+    row("id", m.id.clone());
+    row("code", cell(m.code.as_deref()));
+    row("name", cell(m.name.as_deref()));
+    row("provider", cell(m.provider.as_deref()));
+    row("provider_code", cell(m.provider_code.as_deref()));
+    row("model_type", cell(m.model_type.as_deref()));
+    row("description", cell(m.description.as_deref()));
+    row("features", m.features.join(", "));
+    for (i, e) in m.endpoints.iter().enumerate() {
+        let how = [e.method.as_deref(), e.path.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
+        let text = if how.is_empty() { e.key.clone() } else { format!("{}: {how}", e.key) };
+        row(if i == 0 { "endpoints" } else { "" }, text);
+    }
+    if m.endpoints.is_empty() {
+        row("endpoints", String::new());
+    }
+    row("context_length", cell(m.context_length));
+    row("max_completion_tokens", cell(m.max_completion_tokens));
+    row("upcoming", m.upcoming.to_string());
+    row("created", m.created.map(created).unwrap_or_default());
+    row("currency", cell(m.pricing.currency.as_deref()));
+    row("ratio", m.pricing.ratio.map_or_else(|| "1 (not listed)".to_owned(), |r| r.to_string()));
+    let effective = m.pricing.effective().unwrap_or_default();
+    let money = |p: Option<Money>| p.map(|p| p.rounded()).unwrap_or_default();
+    for c in Component::ALL {
+        let (listed, effective) = (c.of(&m.pricing.listed), c.of(&effective));
+        if listed.is_some() || effective.is_some() {
+            row(c.label(), format!("{} listed, {} effective", money(listed), money(effective)));
+        }
+    }
+    if let Err(why) = m.pricing.usable() {
+        row(
+            "priced",
+            match why {
+                Unpriced::NoPrice => "no: the catalog lists no price".to_owned(),
+                Unpriced::UnsupportedCurrency(c) => format!("no: unsupported currency {c:?}"),
+            },
+        );
+    }
+    row("api_doc_url", cell(m.api_doc_url.as_deref()));
+    for (i, w) in found.warnings.iter().enumerate() {
+        row(if i == 0 { "warnings" } else { "" }, w.clone());
+    }
+    grid
+}
+
+fn created(unix: i64) -> String {
+    match jiff::Timestamp::from_second(unix) {
+        Ok(ts) if unix > 0 => format!("{} ({unix})", crate::store::format_time(ts)),
+        _ => unix.to_string(),
+    }
+}
+
+/// `{"success": true, "page": 0, "page_size": 0, "total": N, "fetched_at": ..., "data": [...]}`
+/// with each record's text written verbatim.
+pub fn envelope(out: &mut dyn Write, fetched_at: &str, records: &[String]) -> io::Result<()> {
+    write!(
+        out,
+        "{{\n  \"success\": true,\n  \"page\": 0,\n  \"page_size\": 0,\n  \"total\": {},\n  \"fetched_at\": {},\n  \"data\": [",
+        records.len(),
+        serde_json::Value::from(fetched_at)
+    )?;
+    for (i, record) in records.iter().enumerate() {
+        write!(out, "{}\n    {record}", if i == 0 { "" } else { "," })?;
+    }
+    writeln!(out, "{}]\n}}", if records.is_empty() { "" } else { "\n  " })
+}
+
+/// 200000 → 200K, 1000000 → 1M, 131072 → 131072: exact, or the plain number.
+pub fn short_count(n: u64) -> String {
+    match n {
+        0 => "0".into(),
+        n if n % 1_000_000 == 0 => format!("{}M", n / 1_000_000),
+        n if n % 1_000 == 0 => format!("{}K", n / 1_000),
+        n => n.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_counts_are_exact() {
+        assert_eq!(short_count(200_000), "200K");
+        assert_eq!(short_count(1_000_000), "1M");
+        assert_eq!(short_count(131_072), "131072");
+        assert_eq!(short_count(1_500_000), "1500K");
+    }
+
+    #[test]
+    fn csv_and_json_name_the_same_fields_in_the_same_order() {
+        let columns = csv_columns();
+        assert_eq!(
+            columns.join(","),
+            "id,code,name,provider,provider_code,model_type,features,endpoints,input_price,output_price,\
+             per_request,per_second,ratio,effective_input_price,effective_output_price,effective_per_request,\
+             effective_per_second,context_length,max_completion_tokens,upcoming,created"
+        );
+        let json = serde_json::to_value(ModelJson(&Model::default())).unwrap();
+        let keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
+        let mut sorted = columns.clone();
+        sorted.sort();
+        assert_eq!(keys, sorted, "serde_json's map sorts keys; the writer keeps the order");
+    }
+
+    #[test]
+    fn the_envelope_keeps_records_verbatim() {
+        let mut out = Vec::new();
+        envelope(&mut out, "2026-11-25T00:00:00Z", &[r#"{"id":"a","x":1e-7}"#.into(), r#"{ "id": "b" }"#.into()])
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{\n  \"success\": true,\n  \"page\": 0,\n  \"page_size\": 0,\n  \"total\": 2,\n  \"fetched_at\": \"2026-11-25T00:00:00Z\",\n  \"data\": [\n    {\"id\":\"a\",\"x\":1e-7},\n    { \"id\": \"b\" }\n  ]\n}\n"
+        );
+        let mut out = Vec::new();
+        envelope(&mut out, "t", &[]).unwrap();
+        assert!(String::from_utf8(out).unwrap().ends_with("\"data\": []\n}\n"));
+    }
+}

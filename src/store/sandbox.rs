@@ -1,0 +1,133 @@
+//! `cometcat sql`: one statement of the user's over a connection that cannot
+//! write. It is opened read-only, set `query_only`, forbidden to attach, and an
+//! authorizer refuses every action that is not a read, so no statement can
+//! change anything. Rows are handed to the caller one at a time.
+
+use std::path::Path;
+
+use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
+use rusqlite::limits::Limit;
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, OpenFlags};
+
+use super::{BUSY_TIMEOUT, Store, StoreError};
+use crate::error::UserError;
+
+/// A value as SQLite returned it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cell {
+    Null,
+    Integer(i64),
+    Real(f64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+impl From<ValueRef<'_>> for Cell {
+    fn from(v: ValueRef<'_>) -> Cell {
+        match v {
+            ValueRef::Null => Cell::Null,
+            ValueRef::Integer(i) => Cell::Integer(i),
+            ValueRef::Real(f) => Cell::Real(f),
+            ValueRef::Text(t) => Cell::Text(String::from_utf8_lossy(t).into_owned()),
+            ValueRef::Blob(b) => Cell::Blob(b.to_vec()),
+        }
+    }
+}
+
+impl Cell {
+    /// The value as text: empty for NULL, `x'..'` for a blob.
+    pub fn text(&self) -> String {
+        match self {
+            Cell::Null => String::new(),
+            Cell::Integer(i) => i.to_string(),
+            Cell::Real(f) => f.to_string(),
+            Cell::Text(t) => t.clone(),
+            Cell::Blob(b) => format!("x'{}'", crate::catalog::hex(b)),
+        }
+    }
+}
+
+/// What the caller does with the result: first the column names, then each row.
+pub trait Rows {
+    fn columns(&mut self, names: &[String]) -> anyhow::Result<()>;
+    fn row(&mut self, cells: Vec<Cell>) -> anyhow::Result<()>;
+}
+
+/// Runs one read-only statement over the catalog at `path`.
+pub fn query(path: &Path, sql: &str, out: &mut dyn Rows) -> anyhow::Result<()> {
+    // Opening it for writing first brings the schema up to date.
+    drop(Store::open(path)?);
+    let conn = open_read_only(path)?;
+    let mut stmt = conn.prepare(sql).map_err(refused)?;
+    let columns: Vec<String> = stmt.column_names().into_iter().map(str::to_owned).collect();
+    out.columns(&columns)?;
+    let mut rows = stmt.query([]).map_err(refused)?;
+    while let Some(row) = rows.next().map_err(refused)? {
+        out.row((0..columns.len()).map(|i| Cell::from(row.get_ref(i).expect("column index in range"))).collect())?;
+    }
+    Ok(())
+}
+
+fn open_read_only(path: &Path) -> Result<Connection, StoreError> {
+    let open_err = |source| StoreError::Open { path: path.to_owned(), source };
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        .map_err(open_err)?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
+    conn.pragma_update(None, "query_only", true).map_err(open_err)?;
+    conn.set_limit(Limit::SQLITE_LIMIT_ATTACHED, 0).map_err(open_err)?;
+    conn.authorizer(Some(authorize)).map_err(open_err)?;
+    Ok(conn)
+}
+
+fn authorize(ctx: AuthContext<'_>) -> Authorization {
+    match ctx.action {
+        AuthAction::Select | AuthAction::Read { .. } | AuthAction::Recursive => Authorization::Allow,
+        AuthAction::Function { function_name } if !function_name.eq_ignore_ascii_case("load_extension") => {
+            Authorization::Allow
+        }
+        // Reading a pragma (`PRAGMA table_info(x)`, `PRAGMA user_version`) is fine;
+        // setting one is not. Table-valued pragma functions come through here too.
+        AuthAction::Pragma { pragma_name, pragma_value } => {
+            if pragma_value.is_none() || READ_PRAGMAS.contains(&pragma_name.to_ascii_lowercase().as_str()) {
+                Authorization::Allow
+            } else {
+                Authorization::Deny
+            }
+        }
+        _ => Authorization::Deny,
+    }
+}
+
+/// Pragmas whose argument names a thing to read rather than a value to set.
+const READ_PRAGMAS: &[&str] = &[
+    "table_info",
+    "table_xinfo",
+    "table_list",
+    "index_info",
+    "index_xinfo",
+    "index_list",
+    "foreign_key_list",
+    "function_list",
+    "pragma_list",
+];
+
+/// Why SQLite would not run the statement, in the user's terms.
+fn refused(e: rusqlite::Error) -> UserError {
+    use rusqlite::ErrorCode::{ApiMisuse, AuthorizationForStatementDenied, ReadOnly};
+    match &e {
+        rusqlite::Error::SqliteFailure(f, msg) if matches!(f.code, AuthorizationForStatementDenied | ReadOnly) => {
+            UserError::new(format!(
+                "`cometcat sql` only reads; the statement was refused ({})",
+                msg.as_deref().unwrap_or("not authorized")
+            ))
+            .hint("change the catalog with `cometcat sync`; query it with SELECT")
+        }
+        rusqlite::Error::MultipleStatement => UserError::new("give one SQL statement at a time"),
+        // What SQLite answers to a query of only blanks or comments.
+        rusqlite::Error::SqliteFailure(f, _) if f.code == ApiMisuse => {
+            UserError::new("the query holds no SQL statement").hint("for example: cometcat sql 'SELECT id FROM models'")
+        }
+        _ => UserError::new(format!("the query failed: {e}")),
+    }
+}
