@@ -120,6 +120,9 @@ pub struct SyncArgs {
     #[arg(long, value_name = "N", default_value_t = 5,
           value_parser = clap::value_parser!(u32).range(0..=100))]
     pub retries: u32,
+    /// The largest answer (or --from input) read: 64M, 512K, 1G, or bytes
+    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = size)]
+    pub max_body: u64,
     /// Import a saved /api/models answer, a cometcat export or a JSON array of
     /// records instead of fetching ("-" reads stdin)
     // Not in conflict with --base-url: COMETCAT_BASE_URL in the environment must
@@ -344,10 +347,10 @@ pub fn snapshot_selector(s: &str) -> Result<SnapshotSelector, String> {
         return Ok(SnapshotSelector::At(at));
     }
     if let Ok(day) = s.parse::<jiff::civil::Date>() {
-        let end = day.tomorrow().and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC)).map(|z| z.timestamp());
-        if let Ok(next_day) = end {
-            return Ok(SnapshotSelector::At(next_day - jiff::SignedDuration::from_secs(1)));
-        }
+        // The last second of that day, UTC; the last days of year 9999 lie
+        // beyond what a timestamp holds, and mean "the latest" all the same.
+        let end = day.at(23, 59, 59, 0).to_zoned(jiff::tz::TimeZone::UTC);
+        return Ok(SnapshotSelector::At(end.map_or(jiff::Timestamp::MAX, |z| z.timestamp())));
     }
     Err(format!("{s:?} is not a snapshot id, a date (2026-10-01) or a time (2026-10-01T08:00:00Z)"))
 }
@@ -356,6 +359,9 @@ pub fn snapshot_selector(s: &str) -> Result<SnapshotSelector, String> {
 pub struct SqlArgs {
     /// One SQL statement; anything that would write is refused
     pub query: String,
+    /// Stop the query after this many seconds
+    #[arg(long, value_name = "SECS", default_value = "5", value_parser = positive_seconds)]
+    pub timeout: f64,
 }
 
 #[derive(Debug, Args)]
@@ -386,6 +392,26 @@ pub fn seconds(s: &str) -> Result<Money, String> {
         return Err("seconds cannot be negative".into());
     }
     Ok(m)
+}
+
+/// A size in bytes: `1048576`, `512K`, `64M`, `1G` (1K = 1024 bytes; `KiB`,
+/// `MiB`, `GiB` and a trailing `B` are accepted too).
+pub fn size(s: &str) -> Result<u64, String> {
+    let bad = || format!("{s:?} is not a size like 64M, 512K, 1G or a number of bytes");
+    let t = s.trim().to_ascii_uppercase();
+    let t = t.strip_suffix("IB").or_else(|| t.strip_suffix('B')).unwrap_or(&t);
+    let (number, factor) = match t.char_indices().last().ok_or_else(bad)? {
+        (i, 'K') => (&t[..i], 1u64 << 10),
+        (i, 'M') => (&t[..i], 1 << 20),
+        (i, 'G') => (&t[..i], 1 << 30),
+        _ => (t, 1),
+    };
+    let n: u64 = number.trim().parse().map_err(|_| bad())?;
+    match n.checked_mul(factor) {
+        Some(0) => Err(format!("{s:?} is too small: give at least 1 byte")),
+        Some(bytes) => Ok(bytes),
+        None => Err(bad()),
+    }
 }
 
 /// A duration with its unit: 45s, 30m, 12h, 7d.
@@ -449,6 +475,12 @@ mod tests {
             Ok(SnapshotSelector::At("2026-10-01T08:00:00Z".parse().unwrap()))
         );
         assert!(snapshot_selector("yesterday").is_err());
+        assert_eq!(snapshot_selector("9999-12-31"), Ok(SnapshotSelector::At(jiff::Timestamp::MAX)), "the last day");
         assert_eq!(seconds("8.5").unwrap().to_string(), "8.5");
+        assert_eq!(size("64M"), Ok(64 << 20));
+        assert_eq!(size("512KiB"), Ok(512 << 10));
+        assert_eq!(size("1g"), Ok(1 << 30));
+        assert_eq!(size("100"), Ok(100));
+        assert!(size("0").is_err() && size("M").is_err() && size("-1M").is_err() && size("99999999999G").is_err());
     }
 }

@@ -145,10 +145,18 @@ pub fn diagnose(err: &anyhow::Error) -> Diagnosis {
     Diagnosis { exit: exit.unwrap_or(Exit::Error), hint }
 }
 
-/// True when the error is stdout closing under us (`cometcat models | head`).
+/// True when the error is stdout closing under us (`cometcat models | head`),
+/// however deep the I/O error is wrapped.
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain()
-        .any(|e| e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+    fn broken(e: &(dyn std::error::Error + 'static)) -> bool {
+        match e.downcast_ref::<std::io::Error>() {
+            Some(io) if io.kind() == std::io::ErrorKind::BrokenPipe => true,
+            // An io::Error's `source` skips the error it wraps: look inside.
+            Some(io) => io.get_ref().is_some_and(|inner| broken(inner)),
+            None => false,
+        }
+    }
+    err.chain().any(broken)
 }
 
 /// The text printed on stderr for an error, with the hint from [`diagnose`].

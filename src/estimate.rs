@@ -99,6 +99,8 @@ pub fn totals(items: &[ItemCost]) -> Result<(Money, Money), Overflow> {
 /// decimal strings (as cometcat writes them) or JSON numbers (hand-written).
 #[derive(Deserialize)]
 pub struct Earlier {
+    #[serde(default)]
+    version: Option<serde_json::Value>,
     total: serde_json::Value,
     #[serde(default)]
     items: Vec<EarlierItem>,
@@ -122,6 +124,12 @@ pub enum BaselineError {
     BadAmount { text: String, reason: crate::money::MoneyError },
     #[error("the baseline has no total")]
     NoTotal,
+    #[error("the baseline is a version {0} report; this cometcat reads version {VERSION}")]
+    UnknownVersion(String),
+    #[error("the baseline's total is negative ({0})")]
+    Negative(Money),
+    #[error("the baseline lists the item {0:?} more than once")]
+    DuplicateItem(String),
     #[error("the difference is too large")]
     TooLarge,
 }
@@ -129,8 +137,24 @@ pub enum BaselineError {
 impl Earlier {
     /// Reads the text of the baseline `file` (named in errors).
     pub fn parse(file: &str, text: &str) -> Result<Earlier, BaselineError> {
-        serde_json::from_str(text)
-            .map_err(|e| BaselineError::NotAReport { file: file.to_owned(), reason: e.to_string() })
+        let earlier: Earlier = serde_json::from_str(text)
+            .map_err(|e| BaselineError::NotAReport { file: file.to_owned(), reason: e.to_string() })?;
+        // A hand-written baseline may leave the version out.
+        match &earlier.version {
+            None => {}
+            Some(v) if v.as_u64() == Some(u64::from(VERSION)) => {}
+            Some(other) => return Err(BaselineError::UnknownVersion(other.to_string())),
+        }
+        match amount(&earlier.total)? {
+            Some(total) if total.is_negative() => return Err(BaselineError::Negative(total)),
+            None => return Err(BaselineError::NoTotal),
+            Some(_) => {}
+        }
+        let mut names = std::collections::HashSet::new();
+        if let Some(twice) = earlier.items.iter().find(|i| !names.insert(i.name.as_str())) {
+            return Err(BaselineError::DuplicateItem(twice.name.clone()));
+        }
+        Ok(earlier)
     }
 }
 
@@ -178,5 +202,29 @@ impl Report {
     /// Baseline items no longer in the workload.
     pub fn removed(&self) -> impl Iterator<Item = &ItemChange> {
         self.baseline.iter().flat_map(|b| &b.items).filter(|c| !self.items.iter().any(|i| i.name == c.name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_baseline_is_refused_unless_it_can_be_trusted() {
+        let cases = [
+            (r#"{"version": 2, "total": "1"}"#, "the baseline is a version 2 report; this cometcat reads version 1"),
+            (r#"{"total": "-5"}"#, "the baseline's total is negative (-5)"),
+            (r#"{"total": null}"#, "the baseline has no total"),
+            (
+                r#"{"total": 3, "items": [{"name": "a", "cost": 1}, {"name": "a", "cost": 2}]}"#,
+                "the baseline lists the item \"a\" more than once",
+            ),
+            (r#"{"total": {"usd": 1}}"#, "the baseline holds {\"usd\":1}, which is not an amount"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(Earlier::parse("b.json", text).err().map(|e| e.to_string()).as_deref(), Some(want), "{text}");
+        }
+        assert!(Earlier::parse("b.json", r#"{"version": 1, "total": "700", "items": []}"#).is_ok());
+        assert!(Earlier::parse("b.json", r#"{"total": 700}"#).is_ok(), "hand-written, without a version");
     }
 }

@@ -391,4 +391,50 @@ mod tests {
             assert_eq!(m(text).rounded(), want, "{text}");
         }
     }
+
+    mod properties {
+        use proptest::prelude::*;
+        use rust_decimal::Decimal;
+
+        use super::super::*;
+
+        fn any_money() -> impl Strategy<Value = Money> {
+            (any::<i128>(), 0u32..=28).prop_map(|(m, scale)| {
+                Money(Decimal::from_i128_with_scale(m % (MAX_MANTISSA as i128 + 1), scale).normalize())
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(5000))]
+
+            /// The text a price is stored and shown as reads back as the same amount.
+            #[test]
+            fn money_round_trips_through_its_text(m in any_money()) {
+                prop_assert_eq!(Money::parse(&m.to_string()), Ok(m));
+            }
+
+            /// Sort keys order prices exactly as the numbers do.
+            #[test]
+            fn sort_keys_order_like_the_amounts(a in any_money(), b in any_money()) {
+                let (a, b) = (Money(a.0.abs()), Money(b.0.abs()));
+                prop_assert_eq!(a.sort_key().cmp(&b.sort_key()), a.cmp(&b), "{} vs {}", a, b);
+            }
+
+            /// A product small enough to fit is exact, and equal to rust_decimal's.
+            #[test]
+            fn small_products_are_exact(a in -(1i64 << 40)..(1i64 << 40), sa in 0u32..=14, b in -(1i64 << 40)..(1i64 << 40), sb in 0u32..=14) {
+                let (x, y) = (Money(Decimal::new(a, sa)), Money(Decimal::new(b, sb)));
+                prop_assert_eq!(x.checked_mul(y), Ok(Money(Decimal::new(a, sa) * Decimal::new(b, sb))));
+                prop_assert_eq!(x.checked_add(y), Ok(Money(Decimal::new(a, sa) + Decimal::new(b, sb))));
+            }
+
+            /// A product that succeeds is exact: dividing it back gives the factor.
+            #[test]
+            fn products_are_exact_or_refused(a in any_money(), b in any_money()) {
+                if let Ok(p) = a.checked_mul(b) && !b.is_zero() && let Some(back) = p.0.checked_div(b.0) {
+                    prop_assert_eq!(back.normalize(), a.0, "{} × {} = {}", a, b, p);
+                }
+            }
+        }
+    }
 }

@@ -119,15 +119,18 @@ pub enum CostError {
     Inexact { model: String, field: &'static str },
     #[error("{model} is priced per second: give --seconds")]
     NeedsSeconds { model: String },
-    #[error("the cost on {model} is too large to compute exactly")]
-    Overflow { model: String },
+    #[error(
+        "{model}: the cost of {part} cannot be held exactly (too large, or more than 28 decimal places); the model is treated as unpriced"
+    )]
+    Overflow { model: String, part: &'static str },
 }
 
 impl CostError {
-    /// The model cannot be priced at all (as opposed to a workload that lacks
-    /// something, or a cost too large to hold): reported as unpriced, never $0.
+    /// The model cannot be priced (as opposed to a workload that lacks the
+    /// seconds it needs): reported as unpriced, never $0. A cost that cannot be
+    /// held exactly is unpriced too, never rounded.
     pub fn is_unpriced(&self) -> bool {
-        matches!(self, CostError::Unpriced { .. } | CostError::UnsupportedCurrency { .. } | CostError::Inexact { .. })
+        !matches!(self, CostError::NeedsSeconds { .. })
     }
 }
 
@@ -135,13 +138,7 @@ impl Diagnostic for CostError {
     /// The one mapping from cost errors to exits: unpriced is policy (4), a
     /// workload without the seconds a model needs is a usage error (2).
     fn exit(&self) -> Option<Exit> {
-        Some(match self {
-            CostError::Unpriced { .. } | CostError::UnsupportedCurrency { .. } | CostError::Inexact { .. } => {
-                Exit::Policy
-            }
-            CostError::NeedsSeconds { .. } => Exit::Usage,
-            CostError::Overflow { .. } => Exit::Error,
-        })
+        Some(if self.is_unpriced() { Exit::Policy } else { Exit::Usage })
     }
 }
 
@@ -182,12 +179,14 @@ impl Prices {
             }
             (_, s) => s.unwrap_or(Money::ZERO),
         };
-        self.per_call(workload, seconds)
-            .and_then(|call| call.checked_mul(Money::from_u64(workload.requests)))
-            .map_err(|Overflow| CostError::Overflow { model: model.to_owned() })
+        let overflow = |part| move |Overflow| CostError::Overflow { model: model.to_owned(), part };
+        let call =
+            self.per_call(workload, seconds).map_err(|part| CostError::Overflow { model: model.to_owned(), part })?;
+        call.checked_mul(Money::from_u64(workload.requests)).map_err(overflow("all calls"))
     }
 
-    fn per_call(&self, w: &Workload, seconds: Money) -> Result<Money, Overflow> {
+    /// The cost of one call; on overflow, the part that overflowed.
+    fn per_call(&self, w: &Workload, seconds: Money) -> Result<Money, &'static str> {
         let per_million = Money::new(1, 6);
         let tokens = |n: u64, price: Option<Money>| -> Result<Money, Overflow> {
             match price {
@@ -195,15 +194,15 @@ impl Prices {
                 None => Ok(Money::ZERO),
             }
         };
-        let mut total = tokens(w.input_tokens, self.input)?;
-        total = total.checked_add(tokens(w.output_tokens, self.output)?)?;
-        if let Some(p) = self.per_request {
-            total = total.checked_add(p)?;
-        }
-        if let Some(p) = self.per_second {
-            total = total.checked_add(seconds.checked_mul(p)?)?;
-        }
-        Ok(total)
+        let parts = [
+            ("input tokens", tokens(w.input_tokens, self.input)),
+            ("output tokens", tokens(w.output_tokens, self.output)),
+            ("the call", Ok(self.per_request.unwrap_or(Money::ZERO))),
+            ("seconds", self.per_second.map_or(Ok(Money::ZERO), |p| seconds.checked_mul(p))),
+        ];
+        parts.into_iter().try_fold(Money::ZERO, |total, (part, cost)| {
+            cost.and_then(|c| total.checked_add(c)).map_err(|Overflow| part)
+        })
     }
 }
 
@@ -320,7 +319,13 @@ mod tests {
     fn cost_overflow_is_an_error_not_a_wrap() {
         let p = prices(Some("1000000"), None, None, None);
         let w = work(u64::MAX, 0, u64::MAX, None);
-        assert_eq!(p.cost("big", &w), Err(CostError::Overflow { model: "big".into() }));
+        assert_eq!(p.cost("big", &w), Err(CostError::Overflow { model: "big".into(), part: "all calls" }));
+        let tiny = prices(Some("0.0000000000000000000000001"), None, None, None);
+        assert_eq!(
+            tiny.cost("tiny", &work(1, 0, 1, None)),
+            Err(CostError::Overflow { model: "tiny".into(), part: "input tokens" }),
+            "1e-25 × 1e-6 needs 31 places: refused, never rounded to 0"
+        );
         // u64::MAX tokens alone still fit.
         let p = prices(Some("1"), None, None, None);
         assert_eq!(p.cost("big", &work(u64::MAX, 0, 1, None)).unwrap(), m("18446744073709.551615"));

@@ -33,6 +33,8 @@ pub struct WalkOptions {
     pub timeout: Duration,
     pub retries: u32,
     pub backoff: Backoff,
+    /// The largest answer read, in bytes; a larger one is an error.
+    pub max_body: u64,
 }
 
 /// What the walk tells its caller while it runs.
@@ -86,8 +88,8 @@ pub struct WalkStats {
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
-    #[error("{failure}{}\n  while fetching {url}", if *.attempts > 1 { format!(" (after {} attempts)", .attempts) } else { String::new() })]
-    Fetch { url: String, failure: Failure, attempts: u32 },
+    #[error("{failure}{}\n  while fetching {url}", tried(*.attempts, *.elapsed))]
+    Fetch { url: String, failure: Failure, attempts: u32, elapsed: Duration },
     #[error(transparent)]
     Paging(#[from] PagingError),
     #[error("the catalog kept changing while it was read ({walks} walks; last: {why})")]
@@ -98,6 +100,11 @@ pub enum SyncError {
     Client(#[source] reqwest::Error),
     #[error(transparent)]
     Sink(anyhow::Error),
+}
+
+/// ` (after 3 attempts in 1.52s)`, when there was more than one.
+fn tried(attempts: u32, elapsed: Duration) -> String {
+    if attempts > 1 { format!(" (after {attempts} attempts in {:.2}s)", elapsed.as_secs_f64()) } else { String::new() }
 }
 
 impl Diagnostic for SyncError {
@@ -297,7 +304,12 @@ async fn fetch_until_short(
 /// One page, retried as the policy allows.
 async fn fetch_page(ctx: &Ctx, number: u64, size: u64) -> Result<Page, SyncError> {
     let mut url = ctx.opts.url.clone();
-    url.query_pairs_mut().append_pair("page", &number.to_string()).append_pair("page_size", &size.to_string());
+    // `p` for the one-api/new-api family CometAPI runs on, `page` for the rest.
+    url.query_pairs_mut()
+        .append_pair("p", &number.to_string())
+        .append_pair("page", &number.to_string())
+        .append_pair("page_size", &size.to_string());
+    let started = std::time::Instant::now();
     let mut attempt = 0;
     loop {
         let result = {
@@ -317,11 +329,12 @@ async fn fetch_page(ctx: &Ctx, number: u64, size: u64) -> Result<Page, SyncError
             Some(delay) => {
                 ctx.retries.fetch_add(1, Ordering::Relaxed);
                 attempt += 1;
-                (ctx.report)(Event::Retry { url: url.to_string(), failure, attempt, delay });
+                (ctx.report)(Event::Retry { url: super::shown(&url), failure, attempt, delay });
                 tokio::time::sleep(delay).await;
             }
             None => {
-                return Err(SyncError::Fetch { url: url.to_string(), failure, attempts: attempt + 1 });
+                let (url, attempts, elapsed) = (super::shown(&url), attempt + 1, started.elapsed());
+                return Err(SyncError::Fetch { url, failure, attempts, elapsed });
             }
         }
     }
@@ -337,7 +350,7 @@ async fn try_once(ctx: &Ctx, url: &Url) -> Result<Page, Failure> {
     }
     let retry_after = header(RETRY_AFTER).and_then(|v| parse_retry_after(&v, Timestamp::now()));
     let html = header(CONTENT_TYPE).is_some_and(|t| t.to_ascii_lowercase().contains("html"));
-    let body = response.bytes().await.map_err(transport)?;
+    let body = read_body(response, ctx.opts.max_body).await?;
     if !status.is_success() {
         let (code, message) = error_body(&body);
         return Err(Failure::Status { status: status.as_u16(), retry_after, code, message });
@@ -367,17 +380,59 @@ async fn try_once(ctx: &Ctx, url: &Url) -> Result<Page, Failure> {
     Ok(Page { meta, records: records.into_iter().map(|r| r.to_owned()).collect(), fingerprint: hasher.finish() })
 }
 
+/// The body, read a chunk at a time so that no answer can take more than
+/// `max` bytes of memory.
+async fn read_body(mut response: reqwest::Response, max: u64) -> Result<Vec<u8>, Failure> {
+    if response.content_length().is_some_and(|n| n > max) {
+        return Err(Failure::TooLarge { max });
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(transport)? {
+        if body.len() as u64 + chunk.len() as u64 > max {
+            return Err(Failure::TooLarge { max });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 /// A transport error as a failure, described by its innermost cause.
 fn transport(e: reqwest::Error) -> Failure {
     if e.is_timeout() {
         return Failure::Timeout;
     }
-    let mut cause: &dyn std::error::Error = &e;
-    while let Some(next) = cause.source() {
-        cause = next;
+    let mut innermost: &dyn std::error::Error = &e;
+    while let Some(next) = innermost.source() {
+        innermost = next;
     }
-    let text = cause.to_string();
-    if e.is_body() || e.is_decode() { Failure::Truncated(text) } else { Failure::Connection(text) }
+    let text = innermost.to_string();
+    if let Some(tls) = find_cause::<rustls::Error>(&e) {
+        Failure::Tls(tls.to_string())
+    } else if e.is_dns() {
+        Failure::Dns(text)
+    } else if e.is_body() || e.is_decode() {
+        Failure::Truncated(text)
+    } else {
+        Failure::Connection(text)
+    }
+}
+
+/// The first error of type `T` among the causes of `e`, looking inside the
+/// `std::io::Error`s that wrap other errors (whose `source` skips them).
+fn find_cause<'e, T: std::error::Error + 'static>(e: &'e (dyn std::error::Error + 'static)) -> Option<&'e T> {
+    let mut next = Some(e);
+    while let Some(cause) = next {
+        if let Some(found) = cause.downcast_ref::<T>() {
+            return Some(found);
+        }
+        if let Some(inner) = cause.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref())
+            && let Some(found) = find_cause::<T>(inner)
+        {
+            return Some(found);
+        }
+        next = cause.source();
+    }
+    None
 }
 
 /// Bounds the requests in flight. A 429 lowers the bound by one for the rest of

@@ -12,6 +12,23 @@ use reqwest::Url;
 
 pub const DEFAULT_BASE_URL: &str = "https://api.cometapi.com";
 
+/// A URL as cometcat stores and shows it: without a user name or password.
+pub fn shown(url: &Url) -> String {
+    let mut url = url.clone();
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    url.to_string()
+}
+
+/// A stored source as it may be shown: a URL loses its credentials (older
+/// catalogs may hold them); anything else is a file path or `stdin`.
+pub fn redact(source: &str) -> String {
+    match Url::parse(source) {
+        Ok(url) if url.has_host() => shown(&url),
+        _ => source.to_owned(),
+    }
+}
+
 /// The `/api/models` URL under `base`. `base` must be https, or http on a
 /// loopback host (local servers, tests).
 pub fn models_url(base: &str) -> Result<Url, String> {
@@ -43,6 +60,16 @@ pub fn models_url(base: &str) -> Result<Url, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_are_never_shown() {
+        let url = models_url("https://alice:s3cret@example.com/proxy").unwrap();
+        assert_eq!(url.password(), Some("s3cret"), "the request still sends them");
+        assert_eq!(shown(&url), "https://example.com/proxy/api/models");
+        assert_eq!(redact("https://bob:pw@host/api/models?page=1"), "https://host/api/models?page=1");
+        assert_eq!(redact("/home/bob/catalog.json"), "/home/bob/catalog.json");
+        assert_eq!(redact("stdin"), "stdin");
+    }
 
     #[test]
     fn base_urls_must_be_https_except_loopback() {

@@ -199,4 +199,43 @@ mod tests {
         assert!(!complete(Some(64), &t, Some(&tally(63, 64, "other"))));
         assert!(!complete(Some(64), &tally(62, 63, "same"), Some(&tally(62, 63, "same"))), "a record is missing");
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::super::*;
+
+        fn count() -> impl Strategy<Value = Option<u64>> {
+            prop_oneof![Just(None), (0u64..500).prop_map(Some), any::<u64>().prop_map(Some)]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(5000))]
+
+            /// The plan always covers `total` with whole pages, never one too many.
+            #[test]
+            fn the_plan_covers_the_catalog_exactly(page in count(), page_size in count(), total in count(), len in 0u64..300, requested in 1u64..=10_000) {
+                let first = PageMeta { page, page_size, total, len };
+                match plan(&first, requested) {
+                    Ok(Plan::Whole) => {}
+                    Ok(Plan::Pages { last, size }) => {
+                        let total = total.expect("pages are planned from a total");
+                        prop_assert!(size >= 1 && last <= MAX_PAGES);
+                        prop_assert!(last.saturating_mul(size) >= total, "{last} pages of {size} < {total}");
+                        prop_assert!((last - 1).saturating_mul(size) < total.max(1), "a page too many");
+                    }
+                    Ok(Plan::UntilShort { size }) => prop_assert!(size >= 1 && total.is_none()),
+                    Err(PagingError::TooManyPages { .. }) => prop_assert!(total.is_some()),
+                    Err(e) => prop_assert!(false, "unexpected {e}"),
+                }
+            }
+
+            /// Checking any later page against any first page never panics.
+            #[test]
+            fn checking_a_page_never_panics(asked in 2u64..100, page in count(), total in count(), len in 0u64..300, repeats in any::<bool>()) {
+                let first = PageMeta { page: Some(1), page_size: Some(20), total: Some(64), len: 20 };
+                let _ = check(asked, &PageMeta { page, page_size: None, total, len }, &first, repeats);
+            }
+        }
+    }
 }

@@ -12,7 +12,7 @@ use jiff::Timestamp;
 /// Why one request did not give a page.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Failure {
-    #[error("the server answered {status}{}", detail(.code, .message))]
+    #[error("the server answered {status}{}", detail(.code, .message, .retry_after))]
     Status { status: u16, retry_after: Option<Duration>, code: Option<String>, message: Option<String> },
     #[error("the request timed out")]
     Timeout,
@@ -30,15 +30,40 @@ pub enum Failure {
     Shape(String),
     #[error("the server refused the request (success: false): {0}")]
     Refused(String),
+    #[error("the answer is larger than --max-body ({}); it was not read further", size(*.max))]
+    TooLarge { max: u64 },
+    #[error("the secure connection failed: {0}")]
+    Tls(String),
+    #[error("the server's name could not be resolved: {0}")]
+    Dns(String),
 }
 
-fn detail(code: &Option<String>, message: &Option<String>) -> String {
-    match (code, message) {
+/// A byte count for people: `64 MiB`, `1.5 KiB`, `512 bytes`.
+pub fn size(bytes: u64) -> String {
+    let units = [("GiB", 1u64 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)];
+    match units.iter().find(|(_, n)| bytes >= *n) {
+        Some((unit, n)) if bytes % n == 0 => format!("{} {unit}", bytes / n),
+        Some((unit, n)) => format!("{:.1} {unit}", bytes as f64 / *n as f64),
+        None => format!("{bytes} bytes"),
+    }
+}
+
+fn detail(code: &Option<String>, message: &Option<String>, retry_after: &Option<Duration>) -> String {
+    let wait = match retry_after {
+        Some(wait) if *wait > MAX_RETRY_AFTER => format!(
+            " and asked to wait {} s, longer than the {} s cometcat waits: not retried",
+            wait.as_secs(),
+            MAX_RETRY_AFTER.as_secs()
+        ),
+        _ => String::new(),
+    };
+    let said = match (code, message) {
         (Some(c), Some(m)) => format!(" ({c}: {m})"),
         (None, Some(m)) => format!(" ({m})"),
         (Some(c), None) => format!(" ({c})"),
         (None, None) => String::new(),
-    }
+    };
+    format!("{said}{wait}")
 }
 
 impl Failure {
@@ -48,7 +73,8 @@ impl Failure {
             Failure::Status { status, .. } => {
                 matches!(status, 408 | 429 | 500 | 502 | 503 | 504 | 524)
             }
-            Failure::Timeout | Failure::Connection(_) | Failure::Truncated(_) => true,
+            Failure::Timeout | Failure::Connection(_) | Failure::Truncated(_) | Failure::Dns(_) => true,
+            Failure::TooLarge { .. } | Failure::Tls(_) => false,
             Failure::Redirect { .. }
             | Failure::Html
             | Failure::NotJson(_)
@@ -73,7 +99,13 @@ impl crate::error::Diagnostic for Failure {
             }
             Failure::Status { status: 429, .. } => Some("wait a while, or sync with a lower --concurrency"),
             Failure::Timeout => Some("raise --timeout, or try again later"),
-            Failure::Connection(_) => Some("check the network and --base-url"),
+            Failure::Connection(_) | Failure::Dns(_) => {
+                Some("check the network and --base-url; offline, import a saved catalog: `cometcat sync --from FILE`")
+            }
+            Failure::TooLarge { .. } => Some("check --base-url; if the catalog really is that large, raise --max-body"),
+            Failure::Tls(_) => {
+                Some("check --base-url; behind a company proxy, its CA certificate must be in the system's trust store")
+            }
             _ => None,
         };
         hint.map(std::borrow::Cow::Borrowed)

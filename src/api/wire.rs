@@ -16,7 +16,7 @@ pub struct Envelope<'a> {
     pub page: Option<u64>,
     #[serde(default, deserialize_with = "count")]
     pub page_size: Option<u64>,
-    #[serde(default, deserialize_with = "count")]
+    #[serde(default, deserialize_with = "total")]
     pub total: Option<u64>,
     #[serde(default, borrow)]
     pub data: Option<Vec<&'a RawValue>>,
@@ -113,6 +113,22 @@ fn count<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
     })
 }
 
+/// `total`, which decides how many models a sync expects: a whole number, 0
+/// or more (or a string holding one), or absent. Anything else is refused.
+fn total<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    let value = Option::<Value>::deserialize(d)?;
+    let parsed = match &value {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Number(n)) => n.as_u64(),
+        Some(Value::String(s)) => s.trim().parse().ok(),
+        Some(_) => None,
+    };
+    parsed.map(Some).ok_or_else(|| {
+        let shown = value.map(|v| v.to_string()).unwrap_or_default();
+        serde::de::Error::custom(format!("`total` is {shown}, not a count of models (a whole number, 0 or more)"))
+    })
+}
+
 fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
     Ok(match Option::<Value>::deserialize(d)? {
         Some(Value::Bool(b)) => Some(b),
@@ -136,6 +152,19 @@ mod tests {
         let answer = Answer::parse(b"\xEF\xBB\xBF  [{\"id\": \"a\"}]").unwrap();
         assert_eq!(answer.meta().len, 1);
         assert_eq!(answer.meta().total, None);
+    }
+
+    #[test]
+    fn a_total_that_is_not_a_count_is_refused() {
+        for total in ["-1", "1e400", "12.5", "true", "\"many\"", "18446744073709551616"] {
+            let body = format!(r#"{{"success": true, "total": {total}, "data": []}}"#);
+            let err = Answer::parse(body.as_bytes()).unwrap_err();
+            assert!(err.to_string().contains("not a count of models"), "{total}: {err}");
+        }
+        for (total, want) in [("64", Some(64)), ("\"64\"", Some(64)), ("null", None)] {
+            let body = format!(r#"{{"total": {total}, "data": []}}"#);
+            assert_eq!(Answer::parse(body.as_bytes()).unwrap().meta().total, want, "{total}");
+        }
     }
 
     #[test]

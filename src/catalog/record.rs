@@ -7,7 +7,7 @@
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use super::{Endpoint, Model, Pricing, USD};
+use super::{Endpoint, Model, PriceColumn, Pricing, USD};
 use crate::pricing::{Component, Money, Prices};
 
 /// What became of one raw record.
@@ -173,16 +173,21 @@ impl Parser<'_> {
         };
         let mut endpoints = match value {
             Value::Object(map) => map.iter().map(|(key, spec)| endpoint(key, spec)).collect::<Vec<_>>(),
-            Value::Array(items) => items
-                .iter()
-                .filter_map(|item| match item {
-                    Value::String(label) => Some(Endpoint { key: label.clone(), ..Endpoint::default() }),
-                    Value::Object(o) => {
-                        o.get("key").or(o.get("name")).and_then(Value::as_str).map(|key| endpoint(key, item))
+            Value::Array(items) => {
+                let mut endpoints = Vec::with_capacity(items.len());
+                for item in items {
+                    let key = match item {
+                        Value::String(label) => Some(label.as_str()),
+                        Value::Object(o) => o.get("key").or(o.get("name")).and_then(Value::as_str),
+                        _ => None,
+                    };
+                    match key {
+                        Some(key) if !key.trim().is_empty() => endpoints.push(endpoint(key, item)),
+                        _ => self.warn("endpoints", format_args!("has an item that is {}", describe(item))),
                     }
-                    _ => None,
-                })
-                .collect(),
+                }
+                endpoints
+            }
             other => {
                 self.warn("endpoints", format_args!("is {}, not an object or a list", kind(other)));
                 return Vec::new();
@@ -213,7 +218,16 @@ impl Parser<'_> {
         for c in Component::ALL {
             listed.set(c, self.price(obj, c.wire()));
         }
-        Pricing { currency, listed, ratio: self.price(obj, "ratio") }
+        let pricing = Pricing { currency, listed, ratio: self.price(obj, "ratio") };
+        if let Some(c) = pricing.inexact() {
+            let (price, ratio) = (c.of(&pricing.listed).unwrap_or_default(), pricing.ratio());
+            self.warnings.push(format!(
+                "{}: {} = {price} × ratio {ratio} cannot be held exactly; the model is treated as unpriced",
+                self.id,
+                PriceColumn::Effective(c).name(),
+            ));
+        }
+        pricing
     }
 
     /// A price: a JSON number or a decimal string, exact and not negative.
@@ -291,6 +305,71 @@ fn describe(v: &Value) -> String {
         Value::Number(n) => n.to_string(),
         other => kind(other).to_owned(),
     }
+}
+
+/// The keys that an object in the JSON `text` holds more than once, as paths
+/// (`id`, `pricing.input`). serde_json keeps the last of them silently; the
+/// sync says so.
+pub fn duplicate_keys(text: &str) -> Vec<String> {
+    use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+
+    struct Keys<'a> {
+        path: String,
+        found: &'a std::cell::RefCell<Vec<String>>,
+    }
+
+    impl<'de> DeserializeSeed<'de> for Keys<'_> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Keys<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let mut seen = std::collections::HashSet::new();
+            while let Some(key) = map.next_key::<String>()? {
+                let path = if self.path.is_empty() { key.clone() } else { format!("{}.{key}", self.path) };
+                if !seen.insert(key) {
+                    self.found.borrow_mut().push(path.clone());
+                }
+                map.next_value_seed(Keys { path, found: self.found })?;
+            }
+            Ok(())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            while seq.next_element_seed(Keys { path: format!("{}[]", self.path), found: self.found })?.is_some() {}
+            Ok(())
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_str<E>(self, _: &str) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E>(self) -> Result<(), E> {
+            Ok(())
+        }
+    }
+
+    let found = std::cell::RefCell::new(Vec::new());
+    let mut de = serde_json::Deserializer::from_str(text);
+    // A text that cannot be read has no keys to speak of: that is reported elsewhere.
+    let _ = Keys { path: String::new(), found: &found }.deserialize(&mut de);
+    found.into_inner()
 }
 
 /// The sha256 of a record's canonical JSON: keys sorted, no whitespace, numbers
@@ -437,6 +516,21 @@ mod tests {
     }
 
     #[test]
+    fn an_effective_price_that_cannot_be_held_exactly_is_unpriced_with_a_warning() {
+        for (input, ratio) in [("1e-20", "1e-9"), ("1e28", "1e28")] {
+            let (m, w) = parse_text(&format!(r#"{{"id": "x", "pricing": {{"input": {input}, "ratio": {ratio}}}}}"#));
+            assert_eq!(m.pricing.effective().unwrap().input, None, "{input} × {ratio} is not rounded");
+            assert_eq!(w.len(), 1, "{w:?}");
+            assert!(w[0].starts_with("x: effective_input_price = "), "{w:?}");
+            let cost = m.cost(
+                &crate::pricing::Workload { input_tokens: 1, requests: 1, ..Default::default() },
+                crate::pricing::Basis::Effective,
+            );
+            assert!(cost.unwrap_err().is_unpriced());
+        }
+    }
+
+    #[test]
     fn missing_pricing_or_only_a_ratio_is_unpriced_not_free() {
         let (m, _) = parse(json!({"id": "none"}));
         assert_eq!(m.pricing.usable(), Err(Unpriced::NoPrice));
@@ -535,7 +629,136 @@ mod tests {
     }
 
     #[test]
+    fn keys_given_twice_are_found_wherever_they_are() {
+        assert_eq!(duplicate_keys(r#"{"id": "a", "id": "b"}"#), ["id"]);
+        assert_eq!(
+            duplicate_keys(r#"{"id": "a", "pricing": {"input": 1, "input": 2.5}, "list": [{"k": 1, "k": 2}]}"#),
+            ["pricing.input", "list[].k"]
+        );
+        assert!(duplicate_keys(r#"{"id": "a", "n": 1e-7, "o": {"id": "b"}}"#).is_empty());
+    }
+
+    #[test]
     fn hex_is_lowercase_and_two_digits_a_byte() {
         assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+        use serde_json::{Map, Value, json};
+
+        use super::super::*;
+
+        /// Any JSON value, a few levels deep: control characters, odd numbers
+        /// (exponents, huge, tiny), and every shape.
+        fn any_value() -> impl Strategy<Value = Value> {
+            let number = prop_oneof![
+                any::<i64>().prop_map(|n| json!(n)),
+                "-?[0-9]{1,30}(\\.[0-9]{1,30})?([eE][+-]?[0-9]{1,3})?"
+                    .prop_map(|t| serde_json::from_str::<Value>(&t).unwrap_or(Value::Null)),
+            ];
+            let leaf = prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::Bool),
+                number,
+                any::<String>().prop_map(Value::String),
+                "[0-9 .,kKmM-]{0,8}".prop_map(Value::String),
+            ];
+            leaf.prop_recursive(3, 24, 4, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                    prop::collection::btree_map("[a-z_]{1,12}", inner, 0..4)
+                        .prop_map(|m| Value::Object(m.into_iter().collect::<Map<_, _>>())),
+                ]
+            })
+        }
+
+        const FIELDS: [&str; 14] = [
+            "code",
+            "name",
+            "provider",
+            "provider_code",
+            "description",
+            "model_type",
+            "features",
+            "endpoints",
+            "context_length",
+            "max_completion_tokens",
+            "upcoming",
+            "created",
+            "api_doc_url",
+            "pricing",
+        ];
+
+        /// Whether the parsed model holds something for `field`.
+        fn kept(m: &Model, field: &str) -> bool {
+            match field {
+                "code" => m.code.is_some(),
+                "name" => m.name.is_some(),
+                "provider" => m.provider.is_some(),
+                "provider_code" => m.provider_code.is_some(),
+                "description" => m.description.is_some(),
+                "model_type" => m.model_type.is_some(),
+                "api_doc_url" => m.api_doc_url.is_some(),
+                "features" => !m.features.is_empty(),
+                "endpoints" => !m.endpoints.is_empty(),
+                "context_length" => m.context_length.is_some(),
+                "max_completion_tokens" => m.max_completion_tokens.is_some(),
+                "created" => m.created.is_some(),
+                "upcoming" => true,
+                _ => unreachable!(),
+            }
+        }
+
+        /// Values that mean "nothing here" and may leave no trace.
+        fn blank(v: &Value) -> bool {
+            match v {
+                Value::Null => true,
+                Value::String(s) => s.trim().is_empty(),
+                Value::Array(a) => a.is_empty(),
+                Value::Object(o) => o.is_empty(),
+                _ => false,
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2000))]
+
+            /// No value in any field makes the parser panic, and none is lost
+            /// silently: it is kept, or a warning names its field.
+            #[test]
+            fn every_field_is_kept_or_warned_about(field in prop::sample::select(&FIELDS[..]), v in any_value()) {
+                let record = json!({"id": "m", field: v.clone()});
+                let Record::Model { model, warnings } = parse_record(&record) else {
+                    panic!("a record with an id is a model");
+                };
+                if field != "pricing" {
+                    let warned = warnings.iter().any(|w| w.contains(field));
+                    prop_assert!(kept(&model, field) || warned || blank(&v), "{field} = {v} lost: {warnings:?}");
+                }
+            }
+
+            /// Each price is kept exactly or dropped with a warning naming it.
+            #[test]
+            fn every_price_is_kept_or_warned_about(key in prop::sample::select(&["input", "output", "per_request", "per_second", "ratio"][..]), v in any_value()) {
+                let record = json!({"id": "m", "pricing": {key: v.clone()}});
+                let Record::Model { model, warnings } = parse_record(&record) else { panic!() };
+                let listed = &model.pricing.listed;
+                let kept = [listed.input, listed.output, listed.per_request, listed.per_second, model.pricing.ratio]
+                    .iter().any(Option::is_some);
+                let warned = warnings.iter().any(|w| w.contains(&format!("pricing.{key}")));
+                prop_assert!(kept || warned || v.is_null(), "pricing.{key} = {v} lost: {warnings:?}");
+            }
+
+            /// Whatever the record, parsing ends in a model or a quarantine.
+            #[test]
+            fn no_record_panics(v in any_value(), id in any_value()) {
+                let mut record = v;
+                if let Value::Object(map) = &mut record {
+                    map.insert("id".into(), id);
+                }
+                let _ = parse_record(&record);
+            }
+        }
     }
 }

@@ -16,15 +16,18 @@ pub fn run(ctx: &mut Ctx<'_>, args: &RankArgs) -> anyhow::Result<Exit> {
         ctx.settings.format("rank", Format::Table, &[Format::Table, Format::Json, Format::Csv, Format::Markdown])?;
     let store = Store::open(&ctx.settings.db)?;
     let (workload, basis) = (args.workload.workload(), args.workload.basis());
-    let (mut unpriced, mut per_second) = (0, 0);
+    let (mut unpriced, mut per_second, mut inexact) = (0, 0, Vec::new());
     let candidates = store.current_prices(&Filters::from(&args.filters))?;
     let mut ranked = Vec::with_capacity(candidates.len());
     for model in &candidates {
         match model.cost(&workload, basis) {
             Ok(cost) => ranked.push((cost.cost, model)),
             Err(CostError::NeedsSeconds { .. }) => per_second += 1,
-            Err(e) if e.is_unpriced() => unpriced += 1,
-            Err(e) => return Err(e.into()),
+            Err(e @ (CostError::Overflow { .. } | CostError::Inexact { .. })) => {
+                unpriced += 1;
+                inexact.push(e);
+            }
+            Err(_) => unpriced += 1,
         }
     }
     // Ties by id (byte order), ascending.
@@ -34,6 +37,9 @@ pub fn run(ctx: &mut Ctx<'_>, args: &RankArgs) -> anyhow::Result<Exit> {
     let rows =
         ranked.into_iter().map(|(_, model)| CostRow::priced(model, &workload, basis)).collect::<Result<Vec<_>, _>>()?;
     write_costs(ctx.out, &rows, format, ctx.terminal)?;
+    for e in &inexact {
+        ctx.warn(e);
+    }
     if unpriced > 0 {
         ctx.note(format_args!("left out {unpriced} unpriced model{}", if unpriced == 1 { "" } else { "s" }));
     }

@@ -4,47 +4,71 @@
 //! its columns.
 
 use std::io::Write;
+use std::time::Duration;
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use super::Ctx;
 use crate::cli::SqlArgs;
-use crate::error::Exit;
+use crate::error::{Exit, UserError};
 use crate::output::{CsvRows, Format, Grid, JsonArray};
+use crate::store::Store;
 use crate::store::sandbox::{self, Cell, Rows};
 
 pub fn run(ctx: &mut Ctx<'_>, args: &SqlArgs) -> anyhow::Result<Exit> {
     let format =
         ctx.settings.format("sql", Format::Table, &[Format::Table, Format::Json, Format::Csv, Format::Markdown])?;
-    let db = &ctx.settings.db;
+    let store = Store::open(&ctx.settings.db)?;
+    let timeout = Duration::from_secs_f64(args.timeout);
     match format {
         Format::Json => {
             let mut rows = JsonRows { out: Some(ctx.out), array: None, columns: Vec::new() };
-            sandbox::query(db, &args.query, &mut rows)?;
+            sandbox::query(store, &args.query, timeout, &mut rows)?;
             rows.array.map(JsonArray::finish).transpose()?;
         }
         Format::Csv => {
             let mut rows = CsvOut { out: Some(ctx.out), csv: None };
-            sandbox::query(db, &args.query, &mut rows)?;
+            sandbox::query(store, &args.query, timeout, &mut rows)?;
             rows.csv.map(CsvRows::finish).transpose()?;
         }
         Format::Table | Format::Markdown => {
-            let mut grid = Grid::default();
-            sandbox::query(db, &args.query, &mut grid)?;
-            grid.write(ctx.out, format, ctx.terminal)?;
+            let mut table = TableRows { grid: Grid::default(), bytes: 0 };
+            sandbox::query(store, &args.query, timeout, &mut table)?;
+            table.grid.write(ctx.out, format, ctx.terminal)?;
         }
     }
     Ok(Exit::Ok)
 }
 
-impl Rows for Grid {
+/// The most a table holds: it must keep every row to size its columns.
+const TABLE_ROWS: usize = 100_000;
+const TABLE_BYTES: usize = 64 << 20;
+
+/// Rows kept for a table, up to [`TABLE_ROWS`] and [`TABLE_BYTES`].
+struct TableRows {
+    grid: Grid,
+    bytes: usize,
+}
+
+impl Rows for TableRows {
     fn columns(&mut self, names: &[String]) -> anyhow::Result<()> {
-        *self = Grid::new(&names.iter().map(String::as_str).collect::<Vec<_>>());
+        self.grid = Grid::new(&names.iter().map(String::as_str).collect::<Vec<_>>());
         Ok(())
     }
 
     fn row(&mut self, cells: Vec<Cell>) -> anyhow::Result<()> {
-        self.push(cells.iter().map(Cell::text).collect());
+        let cells: Vec<String> = cells.iter().map(Cell::text).collect();
+        self.bytes += cells.iter().map(String::len).sum::<usize>();
+        if self.grid.rows.len() >= TABLE_ROWS || self.bytes > TABLE_BYTES {
+            let message = format!(
+                "the result is too large for a table (more than {TABLE_ROWS} rows or {} MiB)",
+                TABLE_BYTES >> 20
+            );
+            return Err(UserError::new(message)
+                .hint("use --format csv or --format json, which stream, or add a LIMIT")
+                .into());
+        }
+        self.grid.push(cells);
         Ok(())
     }
 }

@@ -16,6 +16,7 @@ use serde_json::value::RawValue;
 use super::Ctx;
 use crate::api::client::{self, Event, PageSink, Reporter, WalkOptions};
 use crate::api::paging::Tally;
+use crate::api::retry;
 use crate::api::wire::{Answer, Problem};
 use crate::api::{self};
 use crate::cli::SyncArgs;
@@ -43,7 +44,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &SyncArgs) -> anyhow::Result<Exit> {
     let clock = Instant::now();
     let mut store = Store::create(&ctx.settings.db)?;
     let committed = match source {
-        Source::File(path) => import(&mut store, path, started)?,
+        Source::File(path) => import(&mut store, path, args.max_body, started)?,
         Source::Api(url) => fetch(ctx, &mut store, args, url, started)?,
     };
     let seconds = clock.elapsed().as_secs_f64();
@@ -65,6 +66,7 @@ fn fetch(
         timeout: Duration::from_secs_f64(args.timeout),
         retries: args.retries,
         backoff: ctx.settings.backoff,
+        max_body: args.max_body,
     };
     let bar = if ctx.settings.progress {
         ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
@@ -88,7 +90,7 @@ fn fetch(
         Ok(SnapshotMeta {
             started_at: started,
             fetched_at: started,
-            source: opts.url.to_string(),
+            source: api::shown(&opts.url),
             from_file: false,
             pages: stats.pages,
             total: stats.total,
@@ -147,16 +149,27 @@ impl PageSink for Ingest<'_> {
     }
 }
 
+/// Reads at most `max` bytes of `input`; more is an error naming the cap.
+fn read_capped(input: impl Read, max: u64, shown: &str) -> anyhow::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    input.take(max.saturating_add(1)).read_to_end(&mut bytes).with_context(|| format!("cannot read {shown}"))?;
+    if bytes.len() as u64 > max {
+        return Err(UserError::new(format!("{shown} is larger than --max-body ({})", retry::size(max)))
+            .hint("if the catalog really is that large, raise --max-body")
+            .into());
+    }
+    Ok(bytes)
+}
+
 /// Imports a saved answer, a cometcat export, or a bare array of records.
-fn import(store: &mut Store, path: &Path, started: Timestamp) -> anyhow::Result<Committed> {
+fn import(store: &mut Store, path: &Path, max: u64, started: Timestamp) -> anyhow::Result<Committed> {
     let (bytes, source, shown) = if path == Path::new("-") {
-        let mut bytes = Vec::new();
-        std::io::stdin().read_to_end(&mut bytes).context("cannot read stdin")?;
-        (bytes, "stdin".to_owned(), "stdin".to_owned())
+        (read_capped(std::io::stdin().lock(), max, "stdin")?, "stdin".to_owned(), "stdin".to_owned())
     } else {
-        let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let shown = path.display().to_string();
+        let file = std::fs::File::open(path).with_context(|| format!("cannot read {shown}"))?;
         let source = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
-        (bytes, source.display().to_string(), path.display().to_string())
+        (read_capped(file, max, &shown)?, source.display().to_string(), shown)
     };
     let answer = Answer::parse(&bytes).map_err(|e| {
         UserError::new(format!("{shown} is not a model list: {e}"))

@@ -23,19 +23,31 @@ pub struct Rows<'w> {
 impl<'w> Rows<'w> {
     pub fn new(out: &'w mut dyn Write, headers: &[impl AsRef<str>]) -> io::Result<Rows<'w>> {
         let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(out);
-        writer.write_record(headers.iter().map(|h| h.as_ref()))?;
+        writer.write_record(headers.iter().map(|h| h.as_ref())).map_err(io_error)?;
         Ok(Rows { writer })
     }
 
     pub fn row(&mut self, cells: &[impl AsRef<str>]) -> io::Result<()> {
         for cell in cells {
-            self.writer.write_field(guard(cell.as_ref()).as_bytes())?;
+            self.writer.write_field(guard(cell.as_ref()).as_bytes()).map_err(io_error)?;
         }
-        Ok(self.writer.write_record(None::<&[u8]>)?)
+        self.writer.write_record(None::<&[u8]>).map_err(io_error)
     }
 
     pub fn finish(mut self) -> io::Result<()> {
         self.writer.flush()
+    }
+}
+
+/// The I/O error inside a csv error as itself, so that a closed stdout is
+/// still a broken pipe (csv's own conversion hides its kind).
+fn io_error(e: csv::Error) -> io::Error {
+    if !e.is_io_error() {
+        return io::Error::other(e);
+    }
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => io,
+        other => io::Error::other(format!("{other:?}")),
     }
 }
 

@@ -145,13 +145,24 @@ pub fn markdown(r: &Report, snapshot: &Snapshot) -> String {
         "\n<sub>Effective prices (listed × ratio) from the cometcat catalog snapshot {}, fetched {} from {}.</sub>\n",
         snapshot.id,
         snapshot.fetched_at,
-        esc(&snapshot.source)
+        esc(&source_name(snapshot))
     ));
     let rows = fit(markdown_rows(r), MARKDOWN_LIMIT.saturating_sub(out.len() + tail.len() + rest.len() + 120));
     out.extend(rows);
     out.push_str(&tail);
     out.push_str(&rest);
     out
+}
+
+/// Where the snapshot came from, for a comment others read: a URL, `stdin`,
+/// or a file by its name alone (never the runner's folders).
+fn source_name(snapshot: &Snapshot) -> String {
+    match snapshot.source_kind.as_str() {
+        "file" => std::path::Path::new(&snapshot.source)
+            .file_name()
+            .map_or_else(|| snapshot.source.clone(), |name| name.to_string_lossy().into_owned()),
+        _ => snapshot.source.clone(),
+    }
 }
 
 /// `### cometcat estimate: $X ▲ +$Y (+Z%) vs baseline · ✅ within budget ($B)`

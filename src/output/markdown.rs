@@ -15,10 +15,11 @@ pub fn write(out: &mut dyn Write, grid: &Grid) -> io::Result<()> {
     Ok(())
 }
 
-/// A cell's text with the characters that would break the table escaped.
+/// A cell's text with the characters that would break the table escaped:
+/// backslashes and pipes, then every control and bidi character ([`super::one_line`]).
 pub fn escape(text: &str) -> String {
-    let text = text.replace('\\', "\\\\").replace('|', "\\|").replace("\r\n", "<br>").replace('\n', "<br>");
-    super::visible(&text).into_owned()
+    let text = text.replace('\\', "\\\\").replace('|', "\\|");
+    super::one_line(&text).into_owned()
 }
 
 #[cfg(test)]
@@ -34,7 +35,7 @@ mod tests {
         write(&mut out, &grid).unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
-            "| model | cost |\n| --- | ---: |\n| a\\|b | 1.5 |\n| two<br>lines |  |\n"
+            "| model | cost |\n| --- | ---: |\n| a\\|b | 1.5 |\n| two\\nlines |  |\n"
         );
     }
 }

@@ -16,6 +16,7 @@ pub mod models;
 pub mod syncs;
 mod table;
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use serde::Serialize;
@@ -121,20 +122,39 @@ impl<'w> JsonArray<'w> {
     }
 }
 
-/// Text safe to show on a terminal: control characters other than newline
-/// (tabs, CR, escape sequences) appear as `\t`, `\r`, `\u{1b}`.
-pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(|c| c.is_control() && c != '\n') {
+/// Text safe to show on a terminal, for messages: control characters other
+/// than newline (tabs, CR, escape sequences) and bidi controls (which reorder
+/// what follows them) appear escaped: `\t`, `\r`, `\u{1b}`, `\u{202e}`.
+pub fn visible(text: &str) -> Cow<'_, str> {
+    escaped(text, |c| c == '\n')
+}
+
+/// Text for one cell of a table or Markdown table: every control character,
+/// newline included, and every bidi control appears escaped, so that no cell
+/// can start a row of its own or reorder its neighbours.
+pub fn one_line(text: &str) -> Cow<'_, str> {
+    escaped(text, |_| false)
+}
+
+fn escaped(text: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
+    let hidden = |c: char| (c.is_control() || is_bidi_control(c)) && !keep(c);
+    if !text.chars().any(hidden) {
         return text.into();
     }
-    text.chars()
-        .map(|c| match c {
-            '\n' => "\n".to_owned(),
-            c if c.is_control() => c.escape_default().to_string(),
-            c => c.to_string(),
-        })
-        .collect::<String>()
-        .into()
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if hidden(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out.into()
+}
+
+/// Unicode's bidirectional formatting characters.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// An optional cell: empty when absent.
@@ -147,6 +167,15 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn cells_cannot_forge_rows_or_reorder_text() {
+        assert_eq!(one_line("a\nb\r\tc\u{1b}[31m"), "a\\nb\\r\\tc\\u{1b}[31m");
+        assert_eq!(one_line("evil\u{202E}txt.exe"), "evil\\u{202e}txt.exe");
+        assert_eq!(one_line("\u{2066}x\u{2069}\u{200F}"), "\\u{2066}x\\u{2069}\\u{200f}");
+        assert_eq!(one_line("plain 日本語 ✓"), "plain 日本語 ✓");
+        assert_eq!(visible("two\nlines\u{202e}"), "two\nlines\\u{202e}");
+    }
 
     #[test]
     fn a_streamed_array_is_laid_out_as_a_whole_one() {

@@ -24,7 +24,7 @@ use sha2::{Digest, Sha256};
 use super::diff::{Difference, each_difference};
 use super::read::{Snapshot, format_time, snapshot};
 use super::{Store, StoreError};
-use crate::catalog::{Model, PRICE_COLUMNS, Record, hex, parse_record, record_hash};
+use crate::catalog::{Model, PRICE_COLUMNS, Record, duplicate_keys, hex, parse_record, record_hash};
 
 /// Page cache while a sync writes (KiB): enough to keep the indexes of a
 /// 100,000-model catalog in memory without holding the catalog itself.
@@ -99,9 +99,16 @@ struct Prepared<'r> {
 }
 
 fn prepare(raw: &RawValue) -> Prepared<'_> {
-    // A RawValue is valid JSON by construction, so this cannot fail.
-    let value: serde_json::Value = serde_json::from_str(raw.get()).unwrap_or_default();
-    Prepared { raw, hash: record_hash(&value), record: parse_record(&value) }
+    match serde_json::from_str::<serde_json::Value>(raw.get()) {
+        Ok(value) => Prepared { raw, hash: record_hash(&value), record: parse_record(&value) },
+        // Well-formed as a whole answer, but not as a value of its own: nested
+        // deeper than serde_json reads (128 levels), or a lone surrogate in a string.
+        Err(e) => Prepared {
+            raw,
+            hash: Sha256::digest(raw.get().as_bytes()).into(),
+            record: Record::Quarantined { reason: format!("the record cannot be read: {e}") },
+        },
+    }
 }
 
 /// Where a record came from: page in the high half, position in the low half.
@@ -225,7 +232,11 @@ impl Ingest<'_> {
                 let warnings = warnings.map(|w| serde_json::from_str(&w).unwrap_or_default()).unwrap_or_default();
                 (id, version_id, warnings)
             }
-            (None, Record::Model { model, warnings }) => {
+            (None, Record::Model { model, mut warnings }) => {
+                // Checked only for records not seen before: the warnings are kept with the version.
+                warnings.extend(duplicate_keys(p.raw.get()).into_iter().map(|key| {
+                    format!("{}: the record holds the key {key:?} more than once; the last one is used", model.id)
+                }));
                 let version_id = insert_version(&self.tx, &model, hex_hash, &warnings, p.raw.get())?;
                 self.written.insert(p.hash, version_id);
                 (model.id, version_id, warnings)

@@ -15,6 +15,7 @@
 
 mod diff;
 pub mod ingest;
+mod open;
 mod read;
 pub mod sandbox;
 
@@ -22,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::Connection;
 use rusqlite_migration::{M, Migrations};
 
 pub use diff::{Changed, Diff};
@@ -49,6 +50,18 @@ pub enum StoreError {
     NoModels,
     #[error("another cometcat is writing to the catalog at {0}")]
     Busy(PathBuf),
+    #[error("the catalog at {0} cannot be written: the file or its folder is read-only")]
+    ReadOnly(PathBuf),
+    #[error("{0} is not a SQLite database")]
+    NotADatabase(PathBuf),
+    #[error("{0} is a SQLite database, but not a cometcat catalog")]
+    NotACatalog(PathBuf),
+    #[error("the catalog at {path} was written by a newer cometcat (schema {found}; this one knows {known})")]
+    Newer { path: PathBuf, found: i64, known: i64 },
+    #[error(
+        "the catalog at {0} was written by an older cometcat and is read-only here, so it cannot be brought up to date"
+    )]
+    Outdated(PathBuf),
     #[error("cannot open the catalog at {path}")]
     Open {
         path: PathBuf,
@@ -84,8 +97,13 @@ impl Diagnostic for StoreError {
             StoreError::NoSnapshot(_) => Some("`cometcat syncs` lists the snapshots"),
             StoreError::NoModels => Some("check --base-url, or the file given to --from"),
             StoreError::Busy(_) => Some("wait for the other sync to finish, then try again"),
-            StoreError::Migrate { .. } => {
-                Some("a newer cometcat may have written it; upgrade cometcat or use another --db")
+            StoreError::NotADatabase(_) | StoreError::NotACatalog(_) => {
+                Some("check --db (or COMETCAT_DB): it should name a catalog cometcat made, or a new file")
+            }
+            StoreError::Newer { .. } | StoreError::Migrate { .. } => Some("upgrade cometcat, or use another --db"),
+            StoreError::Outdated(_) => Some("run any cometcat command once where the catalog can be written"),
+            StoreError::ReadOnly(_) => {
+                Some("only `sync` writes; give it a writable --db, or copy the catalog somewhere writable")
             }
             _ => None,
         };
@@ -97,54 +115,6 @@ impl Diagnostic for StoreError {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
-}
-
-impl Store {
-    /// Opens the catalog for writing, creating it (and its folder) if needed.
-    pub fn create(path: &Path) -> Result<Store, StoreError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir { path: dir.to_owned(), source })?;
-        }
-        Store::open_with(path, OpenFlags::default())
-    }
-
-    /// Opens an existing catalog that holds at least one snapshot.
-    pub fn open(path: &Path) -> Result<Store, StoreError> {
-        if !path.exists() {
-            return Err(StoreError::Missing(path.to_owned()));
-        }
-        let store = Store::open_with(path, OpenFlags::default() - OpenFlags::SQLITE_OPEN_CREATE)?;
-        if store.current_snapshot()?.is_none() {
-            return Err(StoreError::Empty(path.to_owned()));
-        }
-        Ok(store)
-    }
-
-    /// Where the catalog is.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    fn open_with(path: &Path, flags: OpenFlags) -> Result<Store, StoreError> {
-        let open_err = |source| StoreError::Open { path: path.to_owned(), source };
-        let mut conn = Connection::open_with_flags(path, flags).map_err(open_err)?;
-        configure(&conn).map_err(open_err)?;
-        MIGRATIONS.to_latest(&mut conn).map_err(|source| StoreError::Migrate { path: path.to_owned(), source })?;
-        Ok(Store { conn, path: path.to_owned() })
-    }
-}
-
-/// Per-connection settings: WAL so readers never block the sync, foreign keys
-/// enforced, and a busy timeout so two cometcat processes queue instead of failing.
-fn configure(conn: &Connection) -> rusqlite::Result<()> {
-    conn.busy_timeout(BUSY_TIMEOUT)?;
-    // Only a new, empty catalog takes this: big pages mean fewer B-tree pages
-    // and WAL frames for the records, which are large rows.
-    conn.pragma_update(None, "page_size", 16384)?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
-    conn.pragma_update(None, "foreign_keys", true)?;
-    Ok(())
 }
 
 /// A small pool of connections for threads that read the catalog (the web

@@ -48,7 +48,8 @@ impl Snapshot {
             started_at: r.get("started_at")?,
             finished_at: r.get("finished_at")?,
             fetched_at: r.get("fetched_at")?,
-            source: r.get("source")?,
+            // Catalogs written before credentials were stripped may hold them.
+            source: crate::api::redact(&r.get::<_, String>("source")?),
             source_kind: r.get("source_kind")?,
             pages: r.get("pages")?,
             total: r.get("total")?,

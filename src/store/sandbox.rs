@@ -3,14 +3,14 @@
 //! authorizer refuses every action that is not a read, so no statement can
 //! change anything. Rows are handed to the caller one at a time.
 
-use std::path::Path;
+use std::time::{Duration, Instant};
 
+use rusqlite::Connection;
 use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
 use rusqlite::limits::Limit;
 use rusqlite::types::ValueRef;
-use rusqlite::{Connection, OpenFlags};
 
-use super::{BUSY_TIMEOUT, Store, StoreError};
+use super::{Store, StoreError};
 use crate::error::UserError;
 
 /// A value as SQLite returned it.
@@ -54,11 +54,12 @@ pub trait Rows {
     fn row(&mut self, cells: Vec<Cell>) -> anyhow::Result<()>;
 }
 
-/// Runs one read-only statement over the catalog at `path`.
-pub fn query(path: &Path, sql: &str, out: &mut dyn Rows) -> anyhow::Result<()> {
-    // Opening it for writing first brings the schema up to date.
-    drop(Store::open(path)?);
-    let conn = open_read_only(path)?;
+/// Runs one read-only statement over the catalog, stopping it after `timeout`.
+pub fn query(store: Store, sql: &str, timeout: Duration, out: &mut dyn Rows) -> anyhow::Result<()> {
+    let conn = sandbox(store)?;
+    let deadline = Instant::now() + timeout;
+    conn.progress_handler(10_000, Some(move || Instant::now() > deadline)).map_err(StoreError::from)?;
+    let refused = |e| refused(e, timeout);
     let mut stmt = conn.prepare(sql).map_err(refused)?;
     let columns: Vec<String> = stmt.column_names().into_iter().map(str::to_owned).collect();
     out.columns(&columns)?;
@@ -69,11 +70,11 @@ pub fn query(path: &Path, sql: &str, out: &mut dyn Rows) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn open_read_only(path: &Path) -> Result<Connection, StoreError> {
-    let open_err = |source| StoreError::Open { path: path.to_owned(), source };
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-        .map_err(open_err)?;
-    conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
+/// The store's read-only connection, locked down further: `query_only`, no
+/// ATTACH, and an authorizer that allows reads only.
+fn sandbox(store: Store) -> Result<Connection, StoreError> {
+    let Store { conn, path } = store;
+    let open_err = |source| StoreError::Open { path: path.clone(), source };
     conn.pragma_update(None, "query_only", true).map_err(open_err)?;
     conn.set_limit(Limit::SQLITE_LIMIT_ATTACHED, 0).map_err(open_err)?;
     conn.authorizer(Some(authorize)).map_err(open_err)?;
@@ -113,9 +114,13 @@ const READ_PRAGMAS: &[&str] = &[
 ];
 
 /// Why SQLite would not run the statement, in the user's terms.
-fn refused(e: rusqlite::Error) -> UserError {
-    use rusqlite::ErrorCode::{ApiMisuse, AuthorizationForStatementDenied, ReadOnly};
+fn refused(e: rusqlite::Error, timeout: Duration) -> UserError {
+    use rusqlite::ErrorCode::{ApiMisuse, AuthorizationForStatementDenied, OperationInterrupted, ReadOnly};
     match &e {
+        rusqlite::Error::SqliteFailure(f, _) if f.code == OperationInterrupted => {
+            UserError::new(format!("the query ran longer than --timeout ({} s) and was stopped", timeout.as_secs_f64()))
+                .hint("narrow it (a WHERE clause, a LIMIT), or give it more time with --timeout")
+        }
         rusqlite::Error::SqliteFailure(f, msg) if matches!(f.code, AuthorizationForStatementDenied | ReadOnly) => {
             UserError::new(format!(
                 "`cometcat sql` only reads; the statement was refused ({})",

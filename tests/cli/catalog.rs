@@ -114,17 +114,116 @@ fn a_format_a_command_cannot_write_is_a_usage_error() {
 #[test]
 fn a_closed_stdout_is_not_an_error() {
     let env = catalog();
-    // The reading end is closed before cometcat writes: every write fails with EPIPE.
-    let mut proc = std::process::Command::new(assert_cmd::cargo::cargo_bin("cometcat"))
-        .env_clear()
-        .env("COMETCAT_DB", env.db())
-        .args(["models", "--format", "json", "--include-upcoming"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    drop(proc.stdout.take());
-    let out = proc.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    let catalog = fixture("catalog.json");
+    let commands: &[&[&str]] = &[
+        &["models", "--format", "json", "--include-upcoming"],
+        &["models", "--format", "csv"],
+        &["models", "--format", "markdown"],
+        &["models"],
+        &["export"],
+        &["export", "--format", "json"],
+        &["sql", "--format", "csv", "SELECT * FROM models"],
+        &["sql", "--format", "json", "SELECT * FROM models"],
+        &["sync", "--from", catalog.to_str().unwrap(), "--format", "json"],
+    ];
+    for args in commands {
+        // The reading end is closed before cometcat writes: every write fails with EPIPE.
+        let mut proc = env
+            .std_cmd(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(proc.stdout.take());
+        let out = proc.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(!stderr.contains("Broken pipe") && !stderr.contains("error"), "{args:?}: {stderr}");
+    }
+}
+
+/// Runs cometcat as a user who cannot write `env`'s folder: as `nobody` when
+/// the tests run as root (root may write anything), else as ourselves.
+#[cfg(unix)]
+fn run_without_write_access(env: &Env, args: &[&str]) -> crate::common::Run {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = env.std_cmd(args);
+    if unsafe { libc::geteuid() } == 0 {
+        cmd.uid(65534).gid(65534);
+    }
+    crate::common::Run::from(cmd.output().unwrap())
+}
+
+#[cfg(unix)]
+#[test]
+fn a_read_only_catalog_can_be_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = catalog();
+    env.import("catalog-v2.json");
+    let mode = |path: &std::path::Path, mode| std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode));
+    mode(&env.db(), 0o444).unwrap();
+    mode(env.dir.path(), 0o555).unwrap();
+    let workload = fixture("workloads/app.toml");
+    let reads: &[&[&str]] = &[
+        &["models", "--limit", "3"],
+        &["show", "gpt-5"],
+        &["providers"],
+        &["cost", "gpt-5", "--input-tokens", "1000"],
+        &["rank", "--input-tokens", "1000", "--top", "3"],
+        &["estimate", workload.to_str().unwrap(), "--allow-unpriced"],
+        &["syncs"],
+        &["diff"],
+        &["history", "gpt-5"],
+        &["sql", "SELECT count(*) FROM models"],
+        &["export", "--format", "json"],
+    ];
+    for args in reads {
+        let run = run_without_write_access(&env, args);
+        assert_eq!(run.code, 0, "{args:?}: {run}");
+    }
+    // Only sync needs to write, and says why it cannot.
+    let run = run_without_write_access(&env, &["sync", "--from", fixture("catalog.json").to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{run}");
+    mode(env.dir.path(), 0o755).unwrap();
+    assert!(run.stderr.contains("cannot be written: the file or its folder is read-only"), "{run}");
+}
+
+#[test]
+fn db_is_a_file_name_never_a_sqlite_uri() {
+    let env = Env::new();
+    let catalog = fixture("catalog.json");
+    for name in ["file:u.db?mode=memory", "file:plain.db"] {
+        let run = env.run(&["--db", name, "sync", "--from", catalog.to_str().unwrap()]);
+        run.success();
+        assert!(env.dir.path().join(name).exists(), "{name} is a file of that name");
+        let run = env.run(&["--db", name, "models", "--format", "json"]);
+        assert_eq!(run.success().json().as_array().unwrap().len(), 62, "{name} is found by readers");
+    }
+    assert!(!env.dir.path().join("plain.db").exists() && !env.dir.path().join("u.db").exists());
+}
+
+#[test]
+fn catalog_text_cannot_forge_rows_or_reorder_a_table() {
+    let env = Env::new();
+    let records = r#"[{"id": "evil\nforged-row  openai  text", "pricing": {"input": 1}},
+                      {"id": "report\u202egpj.exe", "name": "a\u2066b", "pricing": {"input": 2}}]"#;
+    env.run_stdin(&["sync", "--from", "-"], records.as_bytes().to_vec()).success();
+    for args in [
+        &["models"][..],
+        &["models", "--format", "markdown"],
+        &["sql", "SELECT id, name FROM models"],
+        &["sql", "--format", "markdown", "SELECT id, name FROM models"],
+    ] {
+        let run = env.run(args);
+        let lines: Vec<&str> = run.success().stdout.lines().collect();
+        let header = usize::from(args.contains(&"markdown")) + 1;
+        assert_eq!(lines.len(), header + 2, "{args:?}: one line per model:\n{run}");
+        assert!(run.stdout.contains(r"evil\nforged-row"), "{run}");
+        assert!(run.stdout.contains(r"report\u{202e}gpj.exe"), "{run}");
+        assert!(!run.stdout.contains('\u{202e}') && !run.stdout.contains('\u{2066}'), "{run}");
+    }
+    // JSON and CSV carry the text as it is.
+    let json = env.run(&["models", "--format", "json"]).json();
+    assert_eq!(json[0]["id"], "evil\nforged-row  openai  text");
+    assert!(env.run(&["models", "--format", "csv"]).stdout.contains("report\u{202e}gpj.exe"));
 }

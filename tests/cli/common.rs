@@ -26,7 +26,13 @@ impl Env {
     }
 
     pub fn cmd(&self, args: &[&str]) -> assert_cmd::Command {
-        let mut cmd = assert_cmd::Command::cargo_bin("cometcat").unwrap();
+        assert_cmd::Command::from_std(self.std_cmd(args))
+    }
+
+    /// The same command as a `std::process::Command`, for tests that manage
+    /// the child's pipes themselves.
+    pub fn std_cmd(&self, args: &[&str]) -> std::process::Command {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_cometcat"));
         cmd.env_clear()
             .env("HOME", self.dir.path())
             .env("COMETCAT_DB", self.db())
@@ -153,8 +159,18 @@ pub fn param(req: &Request, name: &str) -> Option<u64> {
 
 /// A server that pages `records` as asked, answering with at most `clamp` per page.
 pub fn pager(records: Vec<String>, clamp: u64) -> impl Fn(&Request) -> ResponseTemplate + Send + Sync {
+    pager_by("page", records, clamp)
+}
+
+/// A server that reads the page number from the query parameter `name` only
+/// (`p` in the one-api/new-api family, `page` elsewhere).
+pub fn pager_by(
+    name: &'static str,
+    records: Vec<String>,
+    clamp: u64,
+) -> impl Fn(&Request) -> ResponseTemplate + Send + Sync {
     move |req| {
-        let n = param(req, "page").unwrap_or(1);
+        let n = param(req, name).unwrap_or(1);
         let size = param(req, "page_size").unwrap_or(20).min(clamp);
         let start = ((n - 1) * size) as usize;
         let slice = records.get(start.min(records.len())..(start + size as usize).min(records.len())).unwrap();

@@ -474,3 +474,28 @@ fn completions_for_each_shell() {
     }
     assert_eq!(env.run(&["completions", "tcsh"]).code, 2);
 }
+
+#[test]
+fn sql_is_bounded_in_time_and_in_what_a_table_holds() {
+    let env = catalog();
+    let endless = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c";
+    let run = env.run(&["sql", "--timeout", "0.5", endless]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(run.stderr.starts_with("error: the query ran longer than --timeout (0.5 s) and was stopped"), "{run}");
+    let rows = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT x FROM c";
+    let run = env.run(&["sql", rows]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(run.stderr.starts_with("error: the result is too large for a table"), "{run}");
+    assert!(run.stdout.is_empty(), "{run}");
+    // Streamed, the same rows go out until the time limit.
+    let run = env.run(&["sql", "--format", "csv", "--timeout", "0.3", rows]);
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.lines().count() > 1000, "rows streamed before the stop");
+}
+
+#[test]
+fn snapshot_dates_reach_the_end_of_the_calendar() {
+    let env = catalog();
+    let run = env.run(&["diff", "1", "9999-12-31", "--format", "json"]);
+    assert_eq!(run.success().json()["to"]["id"], 1);
+}

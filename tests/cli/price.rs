@@ -138,11 +138,13 @@ fn a_per_second_model_without_seconds_is_a_usage_error() {
 }
 
 #[test]
-fn cost_overflow_is_an_error_not_a_wrap() {
+fn a_cost_too_large_to_hold_is_unpriced_never_wrapped() {
     let env = catalog();
     let max = u64::MAX.to_string();
+    // A cost that cannot be held exactly is unpriced, with a warning naming the
+    // model and the part: never wrapped or rounded.
     let run = env.run(&["cost", "gpt-5.4-pro", "--input-tokens", &max, "--requests", &max]);
-    assert_eq!(run.code, 1);
+    assert_eq!(run.code, 4);
     snap!(run);
     let run = env.run(&["cost", "gpt-5", "--input-tokens", "18446744073709551616"]);
     assert_eq!(run.code, 2, "a token count beyond u64 is refused: {run}");

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-use crate::common::{Env, fixture, json, page, pager, param, records};
+use crate::common::{Env, fixture, json, page, pager, pager_by, param, records};
 use crate::snap;
 
 const PAGE_SIZE: u64 = 25;
@@ -83,6 +83,32 @@ async fn uses_the_page_size_the_server_answers_with() {
     let mut rest = asked[1..].to_vec();
     rest.sort();
     assert_eq!(rest, [(2, 20), (3, 20), (4, 20)], "later pages ask for the size the server uses");
+}
+
+#[tokio::test]
+async fn pages_the_way_each_server_family_reads_paging() {
+    let recs = records("catalog.json");
+    let whole = std::fs::read_to_string(fixture("catalog.json")).unwrap();
+    type Responder = Box<dyn Fn(&Request) -> ResponseTemplate + Send + Sync>;
+    let servers: Vec<(&str, Responder, u64)> = vec![
+        // CometAPI's backend family (one-api/new-api): `p`, 1-based, page_size clamped to 100.
+        ("reads only p", Box::new(pager_by("p", recs.clone(), 100)), 3),
+        ("reads only page", Box::new(pager_by("page", recs.clone(), 100)), 3),
+        ("reads neither, answers the whole catalog as page 0", Box::new(move |_: &Request| json(whole.clone())), 1),
+        ("ignores page_size, answers 20 a page", Box::new(pager_by("p", recs.clone(), 20)), 4),
+    ];
+    for (name, server_fn, requests) in servers {
+        let server = MockServer::start().await;
+        Mock::given(path("/api/models")).respond_with(server_fn).expect(requests).mount(&server).await;
+        let env = Env::new();
+        let run = sync(&env, &server, &["--page-size", "25"]);
+        assert_eq!(run.code, 0, "{name}: {run}");
+        assert_eq!(model_count(&env), "64\n", "{name}");
+        for req in server.received_requests().await.unwrap() {
+            assert_eq!(param(&req, "p"), param(&req, "page"), "{name}: p and page agree");
+            assert!(param(&req, "page_size").is_some(), "{name}");
+        }
+    }
 }
 
 #[tokio::test]
@@ -632,4 +658,196 @@ fn a_byte_order_mark_is_tolerated() {
     body.extend(std::fs::read(fixture("catalog.json")).unwrap());
     env.run_stdin(&["sync", "--from", "-"], body).success();
     assert_eq!(model_count(&env), "64\n");
+}
+
+#[tokio::test]
+async fn credentials_in_the_base_url_are_sent_but_never_stored_or_shown() {
+    let server = MockServer::start().await;
+    Mock::given(path("/api/models")).respond_with(pager(records("catalog.json"), 100)).mount(&server).await;
+    let env = Env::new();
+    let base = server.uri().replace("http://", "http://alice:s3cret@");
+    let run = env.run(&["sync", "--base-url", &base, "--format", "json", "-v"]);
+    run.success();
+    let sent = server.received_requests().await.unwrap();
+    assert!(sent[0].headers.get("authorization").is_some(), "basic auth is sent");
+    let workload = fixture("workloads/app.toml");
+    let mut shown = vec![run];
+    for args in [
+        &["syncs"][..],
+        &["syncs", "--format", "json"],
+        &["estimate", workload.to_str().unwrap(), "--format", "json", "--allow-unpriced"],
+        &["estimate", workload.to_str().unwrap(), "--format", "markdown", "--allow-unpriced"],
+        &["diff", "--format", "json"],
+    ] {
+        shown.push(env.run(args));
+    }
+    // A failing server: the error names the URL without the credentials.
+    let broken = MockServer::start().await;
+    Mock::given(path("/api/models")).respond_with(ResponseTemplate::new(404)).mount(&broken).await;
+    let failed = env.run(&["sync", "--base-url", &broken.uri().replace("http://", "http://alice:s3cret@")]);
+    assert_eq!(failed.code, 1);
+    assert!(failed.stderr.contains("while fetching http://127.0.0.1:"), "{failed}");
+    shown.push(failed);
+    for run in &shown {
+        assert!(!run.to_string().contains("s3cret") && !run.to_string().contains("alice"), "{run}");
+    }
+    let db = std::fs::read(env.db()).unwrap();
+    assert!(!db.windows(6).any(|w| w == b"s3cret"), "the catalog holds no password");
+}
+
+/// A loopback server that answers every request with 200 and a body that never ends.
+fn endless_server() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                let _ = stream.read(&mut buf);
+                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n";
+                if stream.write_all(head.as_bytes()).is_err() {
+                    return;
+                }
+                let chunk = format!("{:x}\r\n{}\r\n", 65536, "[".repeat(65536));
+                while stream.write_all(chunk.as_bytes()).is_ok() {}
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[test]
+fn an_endless_answer_stops_at_the_body_cap_and_is_not_retried() {
+    let env = Env::new();
+    let url = endless_server();
+    let run = env.run(&["sync", "--base-url", &url, "--max-body", "2M"]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(run.stderr.contains("the answer is larger than --max-body (2 MiB)"), "{run}");
+    assert!(!run.stderr.contains("attempts"), "not retried: {run}");
+    // An endless stdin ends the same way, with a clear error, not an abort.
+    let mut child = env
+        .std_cmd(&["sync", "--from", "-", "--max-body", "1M"])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let feeder = std::thread::spawn(move || while stdin.write_all(&[b' '; 65536]).is_ok() {});
+    let out = child.wait_with_output().unwrap();
+    feeder.join().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("stdin is larger than --max-body (1 MiB)"), "{stderr}");
+}
+
+#[test]
+fn a_server_that_does_not_speak_tls_is_not_retried() {
+    // Plain text on an https:// address: a permanent TLS failure.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let count = Arc::clone(&accepted);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            count.fetch_add(1, Ordering::SeqCst);
+            let _ = stream.write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n");
+        }
+    });
+    let env = Env::new();
+    let run = env.run(&["sync", "--base-url", &format!("https://{addr}")]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(run.stderr.contains("the secure connection failed"), "{run}");
+    assert_eq!(accepted.load(Ordering::SeqCst), 1, "tried once: {run}");
+}
+
+#[test]
+fn readers_wait_for_a_writer_and_a_second_sync_is_told_at_once() {
+    let env = Env::new();
+    env.import("catalog.json");
+    // A writer holding the lock in rollback-journal mode, as a first import does.
+    let writer = rusqlite::Connection::open(env.db()).unwrap();
+    writer.pragma_update(None, "journal_mode", "DELETE").unwrap();
+    writer.execute_batch("BEGIN EXCLUSIVE; INSERT INTO quarantine VALUES ('h', 'r', '{}', 1, 1);").unwrap();
+    let reader = {
+        let cmd = env.std_cmd(&["models", "--format", "json"]);
+        std::thread::spawn(move || crate::common::Run::from({ cmd }.output().unwrap()))
+    };
+    let started = Instant::now();
+    let second = env.run(&["sync", "--from", fixture("catalog.json").to_str().unwrap()]);
+    let waited = started.elapsed();
+    std::thread::sleep(Duration::from_millis(300));
+    writer.execute_batch("ROLLBACK").unwrap();
+    drop(writer);
+    let read = reader.join().unwrap();
+    assert_eq!(read.code, 0, "the reader waited for the lock: {read}");
+    assert_eq!(read.json().as_array().unwrap().len(), 62);
+    assert_eq!(second.code, 1, "{second}");
+    assert!(second.stderr.starts_with("error: another cometcat is writing to the catalog at"), "{second}");
+    // Not a timing target: the busy timeout is 10 s, and the answer must not wait for it.
+    assert!(waited < Duration::from_secs(5), "the second sync waited {waited:?}");
+}
+
+#[test]
+fn odd_input_is_refused_or_kept_with_the_true_reason() {
+    let env = Env::new();
+    env.import("catalog.json");
+    for total in ["-1", "1e400", "2.5"] {
+        let body = format!(r#"{{"success": true, "page": 0, "total": {total}, "data": [{{"id": "a"}}]}}"#);
+        let run = env.run_stdin(&["sync", "--from", "-"], body.into_bytes());
+        assert_eq!(run.code, 1, "total {total}: {run}");
+        assert!(run.stderr.contains("`total` is ") && run.stderr.contains(", not a count of models"), "{run}");
+    }
+    let deep = format!(r#"{{"id": "deep", "x": {}1{}}}"#, "[".repeat(200), "]".repeat(200));
+    let records = format!(
+        r#"[{{"id": "a", "id": "twice", "pricing": {{"input": 1, "input": 2}}}},
+            {deep},
+            {{"id": "surrogate", "name": "\ud800"}},
+            {{"id": "fine"}}]"#
+    );
+    let run = env.run_stdin(&["sync", "--from", "-", "--format", "json"], records.into_bytes());
+    run.success();
+    let messages = run.json()["messages"].clone();
+    let messages: Vec<&str> = messages.as_array().unwrap().iter().map(|m| m.as_str().unwrap()).collect();
+    assert_eq!(messages.len(), 4, "{messages:?}");
+    assert!(messages[0].starts_with("twice: the record holds the key \"id\" more than once"), "{messages:?}");
+    assert!(
+        messages[1].starts_with("twice: the record holds the key \"pricing.input\" more than once"),
+        "{messages:?}"
+    );
+    assert!(messages[2].starts_with("record 2: the record cannot be read: recursion limit exceeded"), "{messages:?}");
+    // A lone surrogate: serde_json stops at the escape that should have paired it.
+    assert!(
+        messages[3].starts_with("record 3: the record cannot be read: unexpected end of hex escape"),
+        "{messages:?}"
+    );
+    assert_eq!(env.sql("SELECT id, input_price FROM models ORDER BY id"), "fine,\ntwice,2\n", "the last value is kept");
+}
+
+#[tokio::test]
+async fn a_retry_after_beyond_the_cap_is_not_waited_for_and_says_why() {
+    let server = MockServer::start().await;
+    Mock::given(path("/api/models"))
+        .respond_with(ResponseTemplate::new(503).insert_header("retry-after", "600"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let env = Env::new();
+    let run = sync(&env, &server, &[]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(
+        run.stderr.contains(
+            "the server answered 503 and asked to wait 600 s, longer than the 120 s cometcat waits: not retried"
+        ),
+        "{run}"
+    );
+}
+
+#[test]
+fn a_name_that_does_not_resolve_points_to_offline_use() {
+    let env = Env::new();
+    let run = env.run(&["sync", "--base-url", "https://cometcat-test.invalid", "--retries", "1"]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(run.stderr.contains("`cometcat sync --from FILE`"), "{run}");
 }

@@ -1,0 +1,208 @@
+//! Opening the catalog. A writer (`sync`) creates it, sets its pragmas and
+//! brings its schema up to date, and is told at once when another sync holds
+//! the write lock. A reader opens it read-only — so a catalog in a read-only
+//! file or folder (a container image, a CI cache) can be read — and waits up
+//! to the busy timeout while a sync commits. The path is always a file name,
+//! never a SQLite URI: `file:x.db?mode=memory` is a file of that name.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, ErrorCode, OpenFlags};
+
+use super::{BUSY_TIMEOUT, MIGRATIONS, Store, StoreError};
+
+/// The state of a database's schema.
+#[derive(Debug, PartialEq, Eq)]
+enum Schema {
+    Current,
+    /// Made by an older cometcat: migrations are due.
+    Behind,
+    /// A new, empty database.
+    Blank,
+}
+
+impl Store {
+    /// Opens the catalog for writing, creating it (and its folder) if needed.
+    pub fn create(path: &Path) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir { path: dir.to_owned(), source })?;
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut conn = connect(path, flags)?;
+        // A second writer is told at once rather than after the busy timeout.
+        conn.busy_timeout(Duration::ZERO).map_err(|e| failed(path, e))?;
+        configure(&conn).map_err(|e| failed(path, e))?;
+        schema(&conn, path)?;
+        MIGRATIONS.to_latest(&mut conn).map_err(|source| match &source {
+            rusqlite_migration::Error::RusqliteError { err, .. } if is_busy(err) => StoreError::Busy(path.to_owned()),
+            _ => StoreError::Migrate { path: path.to_owned(), source },
+        })?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| failed(path, e))?;
+        Ok(Store { conn, path: path.to_owned() })
+    }
+
+    /// Opens an existing catalog that holds at least one snapshot, read-only.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if !path.exists() {
+            return Err(StoreError::Missing(path.to_owned()));
+        }
+        let store = Store::read_only(path)?;
+        if store.current_snapshot()?.is_none() {
+            return Err(StoreError::Empty(path.to_owned()));
+        }
+        Ok(store)
+    }
+
+    /// A read-only connection, the schema brought up to date first if it is
+    /// behind (which needs write access once).
+    fn read_only(path: &Path) -> Result<Store, StoreError> {
+        let conn = connect_read_only(path)?;
+        match schema(&conn, path)? {
+            Schema::Current => Ok(Store { conn, path: path.to_owned() }),
+            Schema::Blank => Err(StoreError::Empty(path.to_owned())),
+            Schema::Behind => {
+                drop(conn);
+                drop(Store::create(path).map_err(|e| match e {
+                    StoreError::Open { .. } | StoreError::Migrate { .. } => StoreError::Outdated(path.to_owned()),
+                    other => other,
+                })?);
+                Ok(Store { conn: connect_read_only(path)?, path: path.to_owned() })
+            }
+        }
+    }
+}
+
+/// `path` made absolute, so that SQLite never reads it as a `file:` URI.
+fn file_name(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| Path::new(".").join(path))
+}
+
+fn connect(path: &Path, flags: OpenFlags) -> Result<Connection, StoreError> {
+    Connection::open_with_flags(file_name(path), flags).map_err(|e| failed(path, e))
+}
+
+/// Read-only, waiting for a writer up to the busy timeout. A catalog in WAL
+/// mode whose folder cannot be written (no `-shm` file can be made) is opened
+/// as immutable: nothing can change it there anyway.
+fn connect_read_only(path: &Path) -> Result<Connection, StoreError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = connect(path, flags)?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| failed(path, e))?;
+    match conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get::<_, i64>(0)) {
+        Ok(_) => Ok(conn),
+        // SQLite cannot make the WAL's shared-memory file in a read-only folder.
+        Err(e) if matches!(e.sqlite_error_code(), Some(ErrorCode::CannotOpen | ErrorCode::ReadOnly)) => {
+            let conn = Connection::open_with_flags(immutable_uri(path), flags | OpenFlags::SQLITE_OPEN_URI)
+                .map_err(|e| failed(path, e))?;
+            Ok(conn)
+        }
+        Err(e) => Err(failed(path, e)),
+    }
+}
+
+/// `file:/abs/path?immutable=1`, the path percent-encoded.
+fn immutable_uri(path: &Path) -> String {
+    let name = file_name(path).to_string_lossy().replace('\\', "/");
+    let mut uri = String::from("file:");
+    if !name.starts_with('/') {
+        uri.push('/');
+    }
+    for b in name.bytes() {
+        match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' | b':' => uri.push(b as char),
+            _ => uri.push_str(&format!("%{b:02X}")),
+        }
+    }
+    uri.push_str("?immutable=1");
+    uri
+}
+
+/// Per-connection settings of a writer: WAL so readers never wait on a sync,
+/// foreign keys enforced.
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    // Only a new, empty catalog takes this: big pages mean fewer B-tree pages
+    // and WAL frames for the records, which are large rows.
+    conn.pragma_update(None, "page_size", 16384)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    Ok(())
+}
+
+/// What the database at `path` is: a cometcat catalog (current or older), a
+/// blank file, or an error saying what else it is.
+fn schema(conn: &Connection, path: &Path) -> Result<Schema, StoreError> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(|e| failed(path, e))?;
+    let known = MIGRATIONS_KNOWN;
+    match version {
+        0 => {
+            let tables: i64 =
+                conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0)).map_err(|e| failed(path, e))?;
+            if tables == 0 { Ok(Schema::Blank) } else { Err(StoreError::NotACatalog(path.to_owned())) }
+        }
+        v if v == known => Ok(Schema::Current),
+        v if v < known => Ok(Schema::Behind),
+        found => Err(StoreError::Newer { path: path.to_owned(), found, known }),
+    }
+}
+
+/// The schema version the migrations bring a catalog to.
+const MIGRATIONS_KNOWN: i64 = 1;
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(e.sqlite_error_code(), Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked))
+}
+
+/// An error opening `path`, in the words of what it means.
+fn failed(path: &Path, e: rusqlite::Error) -> StoreError {
+    match e.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase) => StoreError::NotADatabase(path.to_owned()),
+        Some(ErrorCode::ReadOnly) => StoreError::ReadOnly(path.to_owned()),
+        _ if is_busy(&e) => StoreError::Busy(path.to_owned()),
+        _ => StoreError::Open { path: path.to_owned(), source: e },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_known_schema_version_is_the_number_of_migrations() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        MIGRATIONS.to_latest(&mut conn).unwrap();
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        assert_eq!(version, MIGRATIONS_KNOWN);
+    }
+
+    #[test]
+    fn paths_are_never_uris() {
+        let dir = tempfile::tempdir().unwrap();
+        let odd = dir.path().join("file:u.db?mode=memory");
+        let store = Store::create(&odd).unwrap();
+        drop(store);
+        assert!(odd.exists(), "a file of that very name");
+        assert_eq!(immutable_uri(Path::new("/a b/c?d#e%f.db")), "file:/a%20b/c%3Fd%23e%25f.db?immutable=1");
+    }
+
+    #[test]
+    fn other_files_are_named_for_what_they_are() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = dir.path().join("notes.txt");
+        std::fs::write(&text, "not a database, just words long enough to fill a header page .....").unwrap();
+        assert!(matches!(Store::open(&text), Err(StoreError::NotADatabase(_))));
+        assert!(matches!(Store::create(&text), Err(StoreError::NotADatabase(_))));
+        let other = dir.path().join("other.db");
+        Connection::open(&other).unwrap().execute_batch("CREATE TABLE t (x)").unwrap();
+        assert!(matches!(Store::open(&other), Err(StoreError::NotACatalog(_))));
+        assert!(matches!(Store::create(&other), Err(StoreError::NotACatalog(_))));
+        let blank = dir.path().join("blank.db");
+        drop(Connection::open(&blank).unwrap());
+        assert!(matches!(Store::open(&blank), Err(StoreError::Empty(_))));
+        let newer = dir.path().join("newer.db");
+        drop(Store::create(&newer).unwrap());
+        Connection::open(&newer).unwrap().pragma_update(None, "user_version", 99).unwrap();
+        assert!(matches!(Store::open(&newer), Err(StoreError::Newer { found: 99, .. })));
+    }
+}
