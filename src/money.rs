@@ -405,7 +405,7 @@ mod tests {
         }
 
         proptest! {
-            #![proptest_config(ProptestConfig::with_cases(5000))]
+            #![proptest_config(ProptestConfig { cases: 5000, failure_persistence: None, ..ProptestConfig::default() })]
 
             /// The text a price is stored and shown as reads back as the same amount.
             #[test]

@@ -210,7 +210,7 @@ mod tests {
         }
 
         proptest! {
-            #![proptest_config(ProptestConfig::with_cases(5000))]
+            #![proptest_config(ProptestConfig { cases: 5000, failure_persistence: None, ..ProptestConfig::default() })]
 
             /// The plan always covers `total` with whole pages, never one too many.
             #[test]

@@ -629,6 +629,21 @@ mod tests {
     }
 
     #[test]
+    fn endpoint_items_that_are_not_labels_are_warned_about() {
+        // Found by the property test below: these were dropped silently.
+        let (m, w) = parse(json!({"id": "e", "endpoints": [null, "openai", {"path": "/v1"}, 3]}));
+        assert_eq!(m.endpoints.len(), 1);
+        assert_eq!(
+            w,
+            [
+                "e: endpoints has an item that is null; dropped",
+                "e: endpoints has an item that is an object; dropped",
+                "e: endpoints has an item that is 3; dropped",
+            ]
+        );
+    }
+
+    #[test]
     fn keys_given_twice_are_found_wherever_they_are() {
         assert_eq!(duplicate_keys(r#"{"id": "a", "id": "b"}"#), ["id"]);
         assert_eq!(
@@ -722,7 +737,7 @@ mod tests {
         }
 
         proptest! {
-            #![proptest_config(ProptestConfig::with_cases(2000))]
+            #![proptest_config(ProptestConfig { cases: 2000, failure_persistence: None, ..ProptestConfig::default() })]
 
             /// No value in any field makes the parser panic, and none is lost
             /// silently: it is kept, or a warning names its field.
