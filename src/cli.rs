@@ -4,13 +4,13 @@
 
 use std::path::PathBuf;
 
-use clap::builder::FalseyValueParser;
-use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use clap::builder::{FalseyValueParser, PossibleValuesParser, TypedValueParser};
+use clap::{ArgAction, Args, ColorChoice, Parser, Subcommand, ValueEnum};
 
-use crate::catalog::parse_token_count;
+use crate::catalog::{CountError, parse_count};
 use crate::output::Format;
 use crate::pricing::{Basis, Money, Threshold, Workload};
-use crate::query::{Filters, PricingKind, Sort, SortKey};
+use crate::query::{Facet, Filters, PricingKind, Sort, SortKey};
 
 /// clap's view of a domain enum: its values and their names on the command
 /// line. The domain types themselves know nothing of clap.
@@ -28,7 +28,6 @@ macro_rules! value_enum {
     };
 }
 
-value_enum!(Format, Format::ALL, name);
 value_enum!(SortKey, SortKey::ALL, name);
 value_enum!(PricingKind, PricingKind::ALL, name);
 
@@ -43,15 +42,28 @@ pub struct Cli {
     pub command: Command,
 }
 
+impl Cli {
+    /// The clap command, with each subcommand's usage line fixed to its
+    /// general form: clap would otherwise show the flags just given (as if
+    /// they were required) in the usage line of an error.
+    pub fn command_with_usage() -> clap::Command {
+        let mut cmd = <Cli as clap::CommandFactory>::command();
+        cmd.build();
+        for sub in cmd.get_subcommands_mut() {
+            let usage = sub.render_usage().to_string();
+            let usage = usage.trim_start_matches("Usage: ").to_owned();
+            *sub = std::mem::take(sub).override_usage(usage);
+        }
+        cmd
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// The catalog database [default: $XDG_DATA_HOME/cometcat/catalog.db,
     /// else ~/.local/share/cometcat/catalog.db]
     #[arg(long, global = true, env = "COMETCAT_DB", value_name = "PATH")]
     pub db: Option<PathBuf>,
-    /// Output format [default: table]
-    #[arg(long, global = true, value_enum, value_name = "FORMAT")]
-    pub format: Option<Format>,
     /// Print nothing on stderr except errors
     #[arg(short, long, global = true)]
     pub quiet: bool,
@@ -62,6 +74,46 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "COMETCAT_NO_PROGRESS", action = ArgAction::SetTrue,
           value_parser = FalseyValueParser::new())]
     pub no_progress: bool,
+    /// Colour on a terminal: auto (unless NO_COLOR is set), always, never
+    #[arg(long, global = true, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Show every table cell in full, however wide the terminal
+    #[arg(long, global = true)]
+    pub wide: bool,
+}
+
+/// Defines a `--format` argument group: the formats a command writes, its
+/// default, and `--json` as a short form where JSON is one of them.
+macro_rules! output_args {
+    ($name:ident, $default:literal, [$($format:ident),*]) => {
+        #[derive(Debug, Args, Clone, Copy)]
+        pub struct $name {
+            /// Output format
+            #[arg(long, value_name = "FORMAT", default_value = $default,
+                  value_parser = formats(&[$(Format::$format),*]))]
+            format: Format,
+            /// Short for --format json
+            #[arg(long, conflicts_with = "format")]
+            json: bool,
+        }
+
+        impl $name {
+            pub fn format(&self) -> Format {
+                if self.json { Format::Json } else { self.format }
+            }
+        }
+    };
+}
+
+output_args!(Output, "table", [Table, Json, Csv, Markdown]);
+output_args!(TableOrJson, "table", [Table, Json]);
+output_args!(CsvOrJson, "csv", [Csv, Json]);
+
+/// A parser that takes exactly these formats by name.
+fn formats(allowed: &[Format]) -> impl TypedValueParser<Value = Format> {
+    let names: Vec<&'static str> = allowed.iter().map(|f| f.name()).collect();
+    PossibleValuesParser::new(names)
+        .map(|name| Format::ALL.into_iter().find(|f| f.name() == name).expect("a listed format"))
 }
 
 #[derive(Debug, Subcommand)]
@@ -89,14 +141,14 @@ pub enum Command {
     /// CI cost gate: price a workload file, against a budget and a baseline
     Estimate(EstimateArgs),
     /// List the snapshots, newest first
-    Syncs,
+    Syncs(SyncsArgs),
     /// What changed between two snapshots (default: the previous one and the current one)
     Diff(DiffArgs),
     /// One model's prices over time
     History(HistoryArgs),
-    /// Run one read-only SQL query over the catalog (see the README for the schema)
+    /// Run one read-only SQL query over the catalog (the README documents the schema)
     Sql(SqlArgs),
-    /// Print a shell completion script
+    /// Print the shell completion script (completes commands, flags and the catalog's models)
     Completions(CompletionsArgs),
 }
 
@@ -106,20 +158,17 @@ pub struct SyncArgs {
     #[arg(long, value_name = "URL", env = "COMETCAT_BASE_URL", default_value = crate::api::DEFAULT_BASE_URL)]
     pub base_url: String,
     /// Records to ask for per page (the server may answer with fewer)
-    #[arg(long, value_name = "N", default_value_t = 100,
-          value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    #[arg(long, value_name = "N", default_value = "100", value_parser = whole(1, 10_000))]
     pub page_size: u64,
     /// Pages fetched at once after the first
-    #[arg(long, value_name = "N", default_value_t = 4,
-          value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub concurrency: u16,
+    #[arg(long, value_name = "N", default_value = "4", value_parser = whole(1, 64))]
+    pub concurrency: u64,
     /// Seconds allowed for each request
     #[arg(long, value_name = "SECS", default_value = "30", value_parser = positive_seconds)]
     pub timeout: f64,
     /// Retries for each request after a transient failure
-    #[arg(long, value_name = "N", default_value_t = 5,
-          value_parser = clap::value_parser!(u32).range(0..=100))]
-    pub retries: u32,
+    #[arg(long, value_name = "N", default_value = "5", value_parser = whole(0, 100))]
+    pub retries: u64,
     /// The largest answer (or --from input) read: 64M, 512K, 1G, or bytes
     #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = size)]
     pub max_body: u64,
@@ -129,34 +178,36 @@ pub struct SyncArgs {
     // not stop an import.
     #[arg(long, value_name = "PATH", conflicts_with_all = ["page_size", "concurrency", "timeout", "retries"])]
     pub from: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: TableOrJson,
 }
 
 /// FILTERS, shared by every command that lists models. Text matches ignore case.
 #[derive(Debug, Args, Default, Clone)]
 pub struct FilterArgs {
     /// Only models with feature F (repeat: must have all)
-    #[arg(long = "feature", value_name = "F", help_heading = "Filters")]
+    #[arg(long = "feature", value_name = "F", help_heading = "Filters", add = crate::complete::facet(Facet::Features))]
     pub features: Vec<String>,
     /// Only models from provider P, by name or provider_code (repeat: any)
-    #[arg(long = "provider", value_name = "P", help_heading = "Filters")]
+    #[arg(long = "provider", value_name = "P", help_heading = "Filters", add = crate::complete::facet(Facet::Providers))]
     pub providers: Vec<String>,
     /// Only models of type T: text, image, audio, video, ... (repeat: any)
-    #[arg(long = "type", value_name = "T", help_heading = "Filters")]
+    #[arg(long = "type", value_name = "T", help_heading = "Filters", add = crate::complete::facet(Facet::Types))]
     pub types: Vec<String>,
     /// Only models with endpoint E, by key or path (repeat: any)
-    #[arg(long = "endpoint", value_name = "E", help_heading = "Filters")]
+    #[arg(long = "endpoint", value_name = "E", help_heading = "Filters", add = crate::complete::facet(Facet::Endpoints))]
     pub endpoints: Vec<String>,
     /// Only models whose id, code, name, description or provider contains TEXT
     #[arg(long, value_name = "TEXT", help_heading = "Filters")]
     pub search: Option<String>,
     /// Only models whose effective input price (USD per 1M tokens) is at most this
-    #[arg(long, value_name = "USD", value_parser = price, help_heading = "Filters")]
+    #[arg(long, value_name = "USD", value_parser = price, allow_negative_numbers = true, help_heading = "Filters")]
     pub max_input_price: Option<Money>,
     /// Only models whose effective output price (USD per 1M tokens) is at most this
-    #[arg(long, value_name = "USD", value_parser = price, help_heading = "Filters")]
+    #[arg(long, value_name = "USD", value_parser = price, allow_negative_numbers = true, help_heading = "Filters")]
     pub max_output_price: Option<Money>,
     /// Only models with at least this context (200000, 200K, 1M)
-    #[arg(long, value_name = "TOKENS", value_parser = tokens, help_heading = "Filters")]
+    #[arg(long, value_name = "TOKENS", value_parser = tokens, allow_negative_numbers = true, help_heading = "Filters")]
     pub min_context: Option<u64>,
     /// Only models priced this way
     #[arg(long, value_enum, value_name = "KIND", help_heading = "Filters")]
@@ -192,7 +243,7 @@ pub struct SortArgs {
     #[arg(long)]
     pub desc: bool,
     /// Show at most N models
-    #[arg(long, value_name = "N")]
+    #[arg(short = 'n', long, value_name = "N", value_parser = whole(0, u64::MAX), allow_negative_numbers = true)]
     pub limit: Option<u64>,
 }
 
@@ -204,47 +255,70 @@ impl From<SortArgs> for Sort {
 
 #[derive(Debug, Args)]
 pub struct ModelsArgs {
+    /// Only models whose id, code, name, description or provider contains TEXT (as --search)
+    #[arg(value_name = "TEXT", conflicts_with = "search")]
+    pub term: Option<String>,
     #[command(flatten)]
     pub filters: FilterArgs,
     #[command(flatten)]
     pub sort: SortArgs,
+    #[command(flatten)]
+    pub output: Output,
+}
+
+impl ModelsArgs {
+    /// The filters, with the positional search term folded in.
+    pub fn filters(&self) -> Filters {
+        let mut filters = Filters::from(&self.filters);
+        if let Some(term) = self.term.clone().filter(|t| !t.is_empty()) {
+            filters.search = Some(term);
+        }
+        filters
+    }
 }
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
     /// Model id (tried first) or code
+    #[arg(add = crate::complete::models())]
     pub model: String,
+    #[command(flatten)]
+    pub output: TableOrJson,
 }
 
 #[derive(Debug, Args)]
 pub struct FacetArgs {
     #[command(flatten)]
     pub filters: FilterArgs,
+    #[command(flatten)]
+    pub output: Output,
 }
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     #[command(flatten)]
     pub filters: FilterArgs,
-    /// Write to FILE (atomically) instead of stdout
+    /// Write to FILE instead of stdout (a regular file is replaced atomically)
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub format: CsvOrJson,
 }
 
 /// A workload: tokens and seconds per call, and the number of calls.
 #[derive(Debug, Args, Clone, Copy)]
 pub struct WorkloadArgs {
-    /// Input tokens per call (1200, 1.2K, 1M)
-    #[arg(long, value_name = "N", default_value = "0", value_parser = tokens, help_heading = "Workload")]
-    pub input_tokens: u64,
-    /// Output tokens per call
-    #[arg(long, value_name = "N", default_value = "0", value_parser = tokens, help_heading = "Workload")]
-    pub output_tokens: u64,
-    /// Number of calls
-    #[arg(long, value_name = "N", default_value = "1", value_parser = tokens, help_heading = "Workload")]
-    pub requests: u64,
+    /// Input tokens per call (1200, 1.2K, 1M) [default: 0]
+    #[arg(long, value_name = "N", value_parser = tokens, allow_negative_numbers = true, help_heading = "Workload")]
+    pub input_tokens: Option<u64>,
+    /// Output tokens per call [default: 0]
+    #[arg(long, value_name = "N", value_parser = tokens, allow_negative_numbers = true, help_heading = "Workload")]
+    pub output_tokens: Option<u64>,
+    /// Number of calls [default: 1]
+    #[arg(long, value_name = "N", value_parser = calls, allow_negative_numbers = true, help_heading = "Workload")]
+    pub requests: Option<u64>,
     /// Seconds of generated media per call, for models priced per second
-    #[arg(long, value_name = "S", value_parser = seconds, help_heading = "Workload")]
+    #[arg(long, value_name = "S", value_parser = seconds, allow_negative_numbers = true, help_heading = "Workload")]
     pub seconds: Option<Money>,
     /// Use the prices as listed, not the effective ones (listed × ratio)
     #[arg(long, help_heading = "Workload")]
@@ -252,13 +326,18 @@ pub struct WorkloadArgs {
 }
 
 impl WorkloadArgs {
-    pub fn workload(&self) -> Workload {
-        Workload {
-            input_tokens: self.input_tokens,
-            output_tokens: self.output_tokens,
+    /// The workload, or `None` when no workload flag was given at all.
+    pub fn workload(&self) -> Option<Workload> {
+        let given = self.input_tokens.is_some()
+            || self.output_tokens.is_some()
+            || self.requests.is_some()
+            || self.seconds.is_some();
+        given.then(|| Workload {
+            input_tokens: self.input_tokens.unwrap_or(0),
+            output_tokens: self.output_tokens.unwrap_or(0),
             seconds: self.seconds,
-            requests: self.requests,
-        }
+            requests: self.requests.unwrap_or(1),
+        })
     }
 
     pub fn basis(&self) -> Basis {
@@ -269,10 +348,12 @@ impl WorkloadArgs {
 #[derive(Debug, Args)]
 pub struct CostArgs {
     /// Models by id (tried first) or code
-    #[arg(required = true, value_name = "MODEL")]
+    #[arg(required = true, value_name = "MODEL", add = crate::complete::models())]
     pub models: Vec<String>,
     #[command(flatten)]
     pub workload: WorkloadArgs,
+    #[command(flatten)]
+    pub output: Output,
 }
 
 #[derive(Debug, Args)]
@@ -282,29 +363,66 @@ pub struct RankArgs {
     #[command(flatten)]
     pub workload: WorkloadArgs,
     /// Show the N cheapest
-    #[arg(long, value_name = "N")]
-    pub top: Option<usize>,
+    #[arg(long, value_name = "N", value_parser = whole(0, u64::MAX), allow_negative_numbers = true)]
+    pub top: Option<u64>,
+    #[command(flatten)]
+    pub output: Output,
 }
 
 #[derive(Debug, Args)]
+#[command(after_long_help = WORKLOAD_FORMAT)]
 pub struct EstimateArgs {
-    #[arg(value_name = "WORKLOAD.toml", help = "The workload file (TOML: [[item]] tables, see the README)")]
+    /// The workload file ("-" reads stdin); `estimate --help` describes it
+    #[arg(value_name = "WORKLOAD.toml")]
     pub file: PathBuf,
     /// Exit 3 when the total exceeds this many USD
-    #[arg(long, value_name = "USD", value_parser = price)]
+    #[arg(long, value_name = "USD", value_parser = price, allow_negative_numbers = true)]
     pub budget: Option<Money>,
     /// An earlier `estimate --format json` to compare with
     #[arg(long, value_name = "FILE.json")]
     pub baseline: Option<PathBuf>,
     /// Exit 3 when the total grows by more than this over the baseline: 10% or 25 (USD)
-    #[arg(long, value_name = "PCT%|USD", requires = "baseline")]
+    #[arg(long, value_name = "PCT%|USD", requires = "baseline", allow_hyphen_values = true)]
     pub max_increase: Option<Threshold>,
     /// Report unknown or unpriced models instead of failing on them (exit 4)
     #[arg(long)]
     pub allow_unpriced: bool,
     /// Exit 4 when the catalog's data is older than this: 45s, 30m, 12h, 7d
-    #[arg(long, value_name = "DURATION", value_parser = duration)]
+    #[arg(long, value_name = "DURATION", value_parser = duration, allow_hyphen_values = true)]
     pub max_catalog_age: Option<std::time::Duration>,
+    #[command(flatten)]
+    pub output: Output,
+}
+
+/// The workload file's format, for `estimate --help` (installed binaries have no README).
+const WORKLOAD_FORMAT: &str = "\
+The workload file (TOML) lists what an application runs in a period, one [[item]] per use:
+
+    [[item]]
+    name = \"summarize-tickets\"   # unique in the file
+    model = \"gpt-5-mini\"         # model id or code
+    requests = 30000               # calls in the period (default 1)
+    input_tokens = 1200            # per call (default 0)
+    output_tokens = 350            # per call (default 0)
+
+    [[item]]
+    name = \"product-videos\"
+    model = \"veo3-fast\"          # priced per second
+    requests = 40
+    seconds = 8                    # per call; required for models priced per second
+
+Counts are whole numbers, 0 or more; seconds may have decimals. Any other key, a duplicate
+name or an empty model is an error naming the file, line and field (exit 1). A field the model
+does not price (seconds on a model priced per token) is reported and not used.
+
+Exit codes: 0 within budget and policy; 1 a malformed file or another error; 3 over --budget or
+--max-increase; 4 an unknown or unpriced model (unless --allow-unpriced), or a catalog older than
+--max-catalog-age. When both 3 and 4 apply, the exit is 4.";
+
+#[derive(Debug, Args)]
+pub struct SyncsArgs {
+    #[command(flatten)]
+    pub output: Output,
 }
 
 #[derive(Debug, Args)]
@@ -318,15 +436,20 @@ pub struct DiffArgs {
     pub to: Option<SnapshotSelector>,
     #[command(flatten)]
     pub filters: FilterArgs,
+    #[command(flatten)]
+    pub output: Output,
 }
 
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
     /// Model id (tried first) or code; models no longer listed are found too
+    #[arg(add = crate::complete::models())]
     pub model: String,
-    /// Every snapshot the model is in, not only those where its prices changed
+    /// Every snapshot from the model's first to its last, absences included
     #[arg(long)]
     pub all: bool,
+    #[command(flatten)]
+    pub output: Output,
 }
 
 /// How a snapshot is named on the command line.
@@ -362,13 +485,14 @@ pub struct SqlArgs {
     /// Stop the query after this many seconds
     #[arg(long, value_name = "SECS", default_value = "5", value_parser = positive_seconds)]
     pub timeout: f64,
+    #[command(flatten)]
+    pub output: Output,
 }
 
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
-    /// The shell to complete for
-    #[arg(value_enum)]
-    pub shell: clap_complete::Shell,
+    /// The shell to complete for: bash, zsh, fish, elvish or powershell
+    pub shell: String,
 }
 
 /// A non-negative price in USD.
@@ -382,7 +506,33 @@ pub fn price(s: &str) -> Result<Money, String> {
 
 /// A token count: 1200, 200K, 1.5M.
 pub fn tokens(s: &str) -> Result<u64, String> {
-    parse_token_count(s).ok_or_else(|| format!("{s:?} is not a token count (a whole number like 1200, 200K or 1M)"))
+    parse_count(s).map_err(|e| count_error("tokens", e))
+}
+
+/// A number of calls: 30000, 30K.
+pub fn calls(s: &str) -> Result<u64, String> {
+    parse_count(s).map_err(|e| count_error("calls", e))
+}
+
+/// What is wrong with a count of `what`, in those words.
+fn count_error(what: &str, e: CountError) -> String {
+    match e {
+        CountError::NotANumber => format!("not a number of {what}: give a whole number such as 1200, 1.2K or 1M"),
+        CountError::Negative => format!("a number of {what} cannot be negative"),
+        CountError::Fraction => format!("a number of {what} is a whole number"),
+        CountError::TooLarge => format!("more {what} than cometcat can count (at most {})", u64::MAX),
+    }
+}
+
+/// A whole number from `min` to `max`, for limits and settings.
+fn whole(min: u64, max: u64) -> impl TypedValueParser<Value = u64> {
+    move |s: &str| -> Result<u64, String> {
+        let range = if max == u64::MAX { format!("{min} or more") } else { format!("from {min} to {max}") };
+        match s.trim().parse::<u64>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(n),
+            _ => Err(format!("not a whole number {range}")),
+        }
+    }
 }
 
 /// Seconds of media per call: a decimal, 0 or more.
@@ -446,6 +596,47 @@ mod tests {
     #[test]
     fn the_command_line_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn value_parsers_say_what_is_wrong_in_the_flags_terms() {
+        let cases: &[(&[&str], &str)] = &[
+            (
+                &["models", "--max-input-price", "-1"],
+                "invalid value '-1' for '--max-input-price <USD>': a price cannot be negative",
+            ),
+            (&["models", "--limit", "-1"], "invalid value '-1' for '--limit <N>': not a whole number 0 or more"),
+            (&["models", "-n", "abc"], "invalid value 'abc' for '--limit <N>': not a whole number 0 or more"),
+            (
+                &["estimate", "w.toml", "--budget", "-5"],
+                "invalid value '-5' for '--budget <USD>': a price cannot be negative",
+            ),
+            (
+                &["cost", "m", "--requests", "1.5"],
+                "invalid value '1.5' for '--requests <N>': a number of calls is a whole number",
+            ),
+            (
+                &["cost", "m", "--input-tokens", "18446744073709551616"],
+                "invalid value '18446744073709551616' for '--input-tokens <N>': more tokens than cometcat can count (at most 18446744073709551615)",
+            ),
+            (
+                &["cost", "m", "--output-tokens", "-5"],
+                "invalid value '-5' for '--output-tokens <N>': a number of tokens cannot be negative",
+            ),
+            (
+                &["sync", "--concurrency", "0"],
+                "invalid value '0' for '--concurrency <N>': not a whole number from 1 to 64",
+            ),
+            (&["export", "--format", "table"], "invalid value 'table' for '--format <FORMAT>'"),
+        ];
+        for (args, want) in cases {
+            let err = Cli::command_with_usage()
+                .try_get_matches_from([&["cometcat"], *args].concat())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(want), "{args:?}:\n{err}");
+            assert!(!err.contains("--format <FORMAT>\n") || args.contains(&"--format"), "usage is general: {err}");
+        }
     }
 
     #[test]

@@ -43,6 +43,8 @@
 //! - [`gate`]: the CI gate's rules as a pure function of the report, the limits and the clock.
 //! - [`history`]: what changed between two versions of a model; no I/O.
 //! - [`suggest`]: "did you mean", bounded.
+//! - [`sample`]: the sample catalog bundled in the binary, for a fresh machine.
+//! - [`complete`]: shell completion that knows the catalog's models and facets.
 //! - [`store`]: SQLite: pragmas, migrations, snapshot writes, reads, the read-only SQL sandbox.
 //! - [`output`]: table, JSON, CSV and Markdown renderers over `Write`.
 //! - [`commands`]: one file per subcommand, gluing the above together.
@@ -52,6 +54,7 @@ pub mod api;
 pub mod catalog;
 pub mod cli;
 pub mod commands;
+pub mod complete;
 pub mod error;
 pub mod estimate;
 pub mod gate;
@@ -60,6 +63,7 @@ pub mod money;
 pub mod output;
 pub mod pricing;
 pub mod query;
+pub mod sample;
 pub mod settings;
 pub mod store;
 pub mod suggest;

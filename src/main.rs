@@ -2,11 +2,18 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::FromArgMatches;
+use cometcat::cli::Cli;
 use cometcat::error::{self, Exit};
 
 fn main() -> ExitCode {
-    let cli = cometcat::cli::Cli::parse();
+    // At a shell's Tab (COMPLETE=bash ...), answer and exit; otherwise go on.
+    clap_complete::CompleteEnv::with_factory(Cli::command_with_usage).complete();
+    let matches = Cli::command_with_usage().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     match cometcat::commands::run(cli) {
         Ok(exit) => exit.into(),
         Err(err) if error::is_broken_pipe(&err) => Exit::Ok.into(),

@@ -6,7 +6,7 @@
 //! operations round a result that needs more. Money's arithmetic works on the
 //! full product or sum first and refuses ([`Overflow`]) whatever cannot be held
 //! exactly, so a price or a cost is never silently rounded or dropped.
-//! Rounding happens only for display, in [`Money::rounded`].
+//! Rounding happens only for display, in [`Money::display`].
 
 use std::fmt;
 use std::str::FromStr;
@@ -140,10 +140,24 @@ impl Money {
         Some(Money(ratio.round_dp_with_strategy(2, RoundingStrategy::MidpointNearestEven).normalize()))
     }
 
-    /// Rounded half-even to 6 decimal places.
-    pub fn rounded(&self) -> String {
-        let r = self.0.round_dp_with_strategy(6, RoundingStrategy::MidpointNearestEven);
-        Money(r.normalize()).to_string()
+    /// As tables and Markdown show it: exact when it has at most 6 decimal
+    /// places, else rounded half-even to 6 significant digits (never fewer than
+    /// its whole units). A non-zero amount never shows as `0`:
+    /// `0.0000001` stays, `0.0000277778` stays, `1.23456789` shows `1.23457`.
+    pub fn display(&self) -> String {
+        let d = self.0.normalize();
+        if d.scale() <= 6 {
+            return Money(d).to_string();
+        }
+        let whole = d.abs().trunc();
+        let places = if whole.is_zero() {
+            // Leading zeros after the point, then 6 significant digits.
+            let digits = d.mantissa().unsigned_abs().to_string().len() as u32;
+            d.scale().saturating_sub(digits) + 6
+        } else {
+            6u32.saturating_sub(whole.to_string().len() as u32)
+        };
+        Money(d.round_dp_with_strategy(places, RoundingStrategy::MidpointNearestEven).normalize()).to_string()
     }
 
     /// Short text whose byte order is the numeric order of non-negative
@@ -377,18 +391,26 @@ mod tests {
     }
 
     #[test]
-    fn rounds_half_even_to_six_places() {
+    fn tables_show_six_places_exactly_else_six_significant_digits() {
         let cases = [
-            ("0.0000005", "0"),
-            ("0.0000015", "0.000002"),
-            ("0.0000025", "0.000002"),
-            ("0.00000251", "0.000003"),
-            ("0.0000277778", "0.000028"),
+            ("0.0000001", "0.0000001"),
+            ("0.0000277778", "0.0000277778"),
+            ("0.00002222224", "0.0000222222"),
+            ("0.0000005", "0.0000005"),
+            ("0.00000000000000000000000005", "0.00000000000000000000000005"),
+            ("1.23456789", "1.23457"),
+            ("0.1234565", "0.123456"),
+            ("0.1234575", "0.123458"),
+            ("123456.1234567", "123456"),
+            ("1234567.1234567", "1234567"),
+            ("-0.00002222224", "-0.0000222222"),
+            ("0.123456", "0.123456"),
             ("1.25", "1.25"),
             ("3", "3"),
+            ("0", "0"),
         ];
         for (text, want) in cases {
-            assert_eq!(m(text).rounded(), want, "{text}");
+            assert_eq!(m(text).display(), want, "{text}");
         }
     }
 

@@ -62,13 +62,23 @@ pub enum SortKey {
     Provider,
     InputPrice,
     OutputPrice,
+    RequestPrice,
+    SecondPrice,
     Context,
     Created,
 }
 
 impl SortKey {
-    pub const ALL: [SortKey; 6] =
-        [SortKey::Id, SortKey::Provider, SortKey::InputPrice, SortKey::OutputPrice, SortKey::Context, SortKey::Created];
+    pub const ALL: [SortKey; 8] = [
+        SortKey::Id,
+        SortKey::Provider,
+        SortKey::InputPrice,
+        SortKey::OutputPrice,
+        SortKey::RequestPrice,
+        SortKey::SecondPrice,
+        SortKey::Context,
+        SortKey::Created,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -76,6 +86,8 @@ impl SortKey {
             SortKey::Provider => "provider",
             SortKey::InputPrice => "input-price",
             SortKey::OutputPrice => "output-price",
+            SortKey::RequestPrice => "request-price",
+            SortKey::SecondPrice => "second-price",
             SortKey::Context => "context",
             SortKey::Created => "created",
         }
@@ -89,6 +101,8 @@ impl SortKey {
             SortKey::Provider => "lower(coalesce(v.provider, v.provider_code))".into(),
             SortKey::InputPrice => sort_column(Component::Input),
             SortKey::OutputPrice => sort_column(Component::Output),
+            SortKey::RequestPrice => sort_column(Component::Request),
+            SortKey::SecondPrice => sort_column(Component::Second),
             SortKey::Context => "v.context_length".into(),
             SortKey::Created => "v.created".into(),
         }

@@ -8,12 +8,13 @@ use std::time::Duration;
 use crate::api::retry::Backoff;
 use crate::cli::GlobalArgs;
 use crate::error::UserError;
-use crate::output::Format;
+use crate::output::Look;
 
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub db: PathBuf,
-    pub format: Option<Format>,
+    /// How tables may use stdout.
+    pub look: Look,
     pub quiet: bool,
     pub verbose: bool,
     /// Whether a progress bar may be drawn (and stderr is a terminal).
@@ -26,7 +27,7 @@ impl Settings {
     pub fn resolve(global: &GlobalArgs, env: impl Fn(&str) -> Option<OsString>) -> Result<Settings, UserError> {
         let db = match &global.db {
             Some(path) => path.clone(),
-            None => default_db(&env)?,
+            None => catalog_path(&env)?,
         };
         let mut backoff = Backoff::default();
         if let Some(ms) = env("COMETCAT_BACKOFF_MS") {
@@ -38,27 +39,42 @@ impl Settings {
         }
         Ok(Settings {
             db,
-            format: global.format,
+            look: look(global, &env),
             quiet: global.quiet,
             verbose: global.verbose,
             progress: !global.no_progress && !global.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
             backoff,
         })
     }
-
-    /// The format asked for, or `default`; exit 2 when `command` cannot write it.
-    pub fn format(&self, command: &str, default: Format, allowed: &[Format]) -> Result<Format, UserError> {
-        let format = self.format.unwrap_or(default);
-        if allowed.contains(&format) {
-            return Ok(format);
-        }
-        let names = allowed.iter().map(|f| f.name()).collect::<Vec<_>>().join(", ");
-        Err(UserError::usage(format!("`{command}` cannot write {}; it writes {names}", format.name())))
-    }
 }
 
-/// `$XDG_DATA_HOME/cometcat/catalog.db`, else `~/.local/share/cometcat/catalog.db`.
-fn default_db(env: &impl Fn(&str) -> Option<OsString>) -> Result<PathBuf, UserError> {
+/// Whether stdout is a terminal, how wide, and whether it wants colour:
+/// `--color`, then `NO_COLOR` and `CLICOLOR_FORCE` as anstream reads them. A
+/// terminal that reports a width of 0 is of unknown width: nothing is cut.
+fn look(global: &GlobalArgs, env: &impl Fn(&str) -> Option<OsString>) -> Look {
+    use std::io::IsTerminal;
+    let stdout = std::io::stdout();
+    let choice = match global.color {
+        clap::ColorChoice::Always => anstream::ColorChoice::Always,
+        clap::ColorChoice::Never => anstream::ColorChoice::Never,
+        clap::ColorChoice::Auto => anstream::ColorChoice::Auto,
+    };
+    choice.write_global();
+    let color = anstream::AutoStream::choice(&stdout) != anstream::ColorChoice::Never;
+    let columns = env("COLUMNS").and_then(|c| c.to_str()?.trim().parse::<usize>().ok());
+    let width = (stdout.is_terminal() && !global.wide)
+        .then(|| columns.or_else(|| terminal_size::terminal_size_of(&stdout).map(|(w, _)| usize::from(w.0))))
+        .flatten()
+        .filter(|&w| w > 0);
+    Look { width, color }
+}
+
+/// `COMETCAT_DB`, else `$XDG_DATA_HOME/cometcat/catalog.db`, else
+/// `~/.local/share/cometcat/catalog.db`.
+pub fn catalog_path(env: impl Fn(&str) -> Option<OsString>) -> Result<PathBuf, UserError> {
+    if let Some(db) = env("COMETCAT_DB").filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(db));
+    }
     let absolute = |v: OsString| Some(PathBuf::from(v)).filter(|p| p.is_absolute());
     let data = env("XDG_DATA_HOME")
         .and_then(absolute)
@@ -94,12 +110,5 @@ mod tests {
         let s = resolve(&["--db", "x"], &[("COMETCAT_BACKOFF_MS", "1")]).unwrap();
         assert_eq!(s.backoff.base, Duration::from_millis(1));
         assert!(resolve(&["--db", "x"], &[("COMETCAT_BACKOFF_MS", "soon")]).is_err());
-    }
-
-    #[test]
-    fn a_format_a_command_cannot_write_is_a_usage_error() {
-        let s = resolve(&["--db", "x", "--format", "markdown"], &[]).unwrap();
-        let err = s.format("show", Format::Table, &[Format::Table, Format::Json]).unwrap_err();
-        assert_eq!(err.to_string(), "`show` cannot write markdown; it writes table, json");
     }
 }

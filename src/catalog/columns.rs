@@ -66,6 +66,8 @@ impl PriceColumn {
         match self {
             PriceColumn::Effective(Component::Input) => Some("input_sort"),
             PriceColumn::Effective(Component::Output) => Some("output_sort"),
+            PriceColumn::Effective(Component::Request) => Some("request_sort"),
+            PriceColumn::Effective(Component::Second) => Some("second_sort"),
             _ => None,
         }
     }

@@ -8,7 +8,7 @@ mod columns;
 mod record;
 
 pub use columns::{PRICE_COLUMNS, PriceColumn, price_values};
-pub use record::{Record, duplicate_keys, hex, parse_record, parse_token_count, record_hash};
+pub use record::{CountError, Record, duplicate_keys, hex, parse_count, parse_record, parse_token_count, record_hash};
 
 use serde::Serialize;
 

@@ -263,19 +263,46 @@ fn endpoint(key: &str, spec: &Value) -> Endpoint {
 
 /// A token count: `200000`, `"200000"`, `"200K"`, `"1M"`, `"1.5M"` (K = 1,000; M = 1,000,000).
 pub fn parse_token_count(text: &str) -> Option<u64> {
+    parse_count(text).ok()
+}
+
+/// Why a text is not a count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CountError {
+    #[error("not a number; give a whole number like 1200, 1.2K or 1M")]
+    NotANumber,
+    #[error("cannot be negative")]
+    Negative,
+    #[error("must be a whole number")]
+    Fraction,
+    #[error("is larger than the largest count, {}", u64::MAX)]
+    TooLarge,
+}
+
+/// A count with an optional unit (K = 1,000; M = 1,000,000; B = 1,000,000,000),
+/// saying what is wrong when it is not one.
+pub fn parse_count(text: &str) -> Result<u64, CountError> {
     let t = text.trim().replace(['_', ','], "");
-    let (number, unit) = match t.char_indices().last()? {
+    let (number, unit) = match t.char_indices().last().ok_or(CountError::NotANumber)? {
         (i, 'k' | 'K') => (&t[..i], 1_000u64),
         (i, 'm' | 'M') => (&t[..i], 1_000_000),
         (i, 'b' | 'B') => (&t[..i], 1_000_000_000),
         _ => (t.as_str(), 1),
     };
-    let amount = Money::parse(number.trim()).ok()?;
-    let total = amount.checked_mul(Money::from_u64(unit)).ok()?;
-    if total.is_negative() {
-        return None;
+    let amount = match Money::parse(number.trim()) {
+        Ok(amount) => amount,
+        Err(crate::money::MoneyError::OutOfRange(_)) => return Err(CountError::TooLarge),
+        Err(_) => return Err(CountError::NotANumber),
+    };
+    if amount.is_negative() {
+        return Err(CountError::Negative);
     }
-    total.to_string().parse().ok()
+    let total = amount.checked_mul(Money::from_u64(unit)).map_err(|_| CountError::TooLarge)?;
+    let text = total.to_string();
+    if text.contains('.') {
+        return Err(CountError::Fraction);
+    }
+    text.parse().map_err(|_| CountError::TooLarge)
 }
 
 fn kind(v: &Value) -> &'static str {

@@ -10,10 +10,8 @@ use crate::query::{Facet, Filters};
 use crate::store::{Store, StoredModel};
 use crate::suggest::{self, UnknownModel};
 
-const ALL: &[Format] = &[Format::Table, Format::Json, Format::Csv, Format::Markdown];
-
 pub fn models(ctx: &mut Ctx<'_>, args: &ModelsArgs) -> anyhow::Result<Exit> {
-    let format = ctx.settings.format("models", Format::Table, ALL)?;
+    let format = args.output.format();
     let store = Store::open(&ctx.settings.db)?;
     let (filters, sort, limit) = (Filters::from(&args.filters), args.sort.into(), args.sort.limit);
     // CSV and JSON go out model by model: a listing of any size never sits in memory.
@@ -36,7 +34,7 @@ pub fn models(ctx: &mut Ctx<'_>, args: &ModelsArgs) -> anyhow::Result<Exit> {
                 grid.push(model_row(&m.model));
                 Ok(())
             })?;
-            grid.write(ctx.out, format, ctx.terminal)?;
+            grid.write(ctx.out, format, ctx.look)?;
         }
     }
     Ok(Exit::Ok)
@@ -57,18 +55,18 @@ pub fn unknown(store: &Store, name: &str, current_only: bool) -> anyhow::Result<
 }
 
 pub fn show(ctx: &mut Ctx<'_>, args: &ShowArgs) -> anyhow::Result<Exit> {
-    let format = ctx.settings.format("show", Format::Table, &[Format::Table, Format::Json])?;
+    let format = args.output.format();
     let store = Store::open(&ctx.settings.db)?;
     let found = lookup(&store, &args.model)?;
     let record = store.record(found.version_id)?;
-    write_show(ctx.out, &found, &record, format, ctx.terminal)?;
+    write_show(ctx.out, &found, &record, format, ctx.look)?;
     Ok(Exit::Ok)
 }
 
 pub fn facet(ctx: &mut Ctx<'_>, facet: Facet, args: &FacetArgs) -> anyhow::Result<Exit> {
-    let format = ctx.settings.format(facets::name(facet), Format::Table, ALL)?;
+    let format = args.output.format();
     let store = Store::open(&ctx.settings.db)?;
     let rows = store.facet(facet, &Filters::from(&args.filters))?;
-    facets::write(ctx.out, facet, &rows, format, ctx.terminal)?;
+    facets::write(ctx.out, facet, &rows, format, ctx.look)?;
     Ok(Exit::Ok)
 }

@@ -6,15 +6,13 @@ use super::Ctx;
 use super::catalog::unknown;
 use crate::cli::CostArgs;
 use crate::error::{Diagnostic, Exit};
-use crate::output::Format;
 use crate::output::costs::{CostRow, write_costs};
 use crate::store::Store;
 
 pub fn run(ctx: &mut Ctx<'_>, args: &CostArgs) -> anyhow::Result<Exit> {
-    let format =
-        ctx.settings.format("cost", Format::Table, &[Format::Table, Format::Json, Format::Csv, Format::Markdown])?;
+    let format = args.output.format();
     let store = Store::open(&ctx.settings.db)?;
-    let (workload, basis) = (args.workload.workload(), args.workload.basis());
+    let (workload, basis) = (super::workload(&args.workload)?, args.workload.basis());
     let mut rows = Vec::with_capacity(args.models.len());
     // Each model that cannot be priced: what to say, and the exit it calls for.
     let mut problems: Vec<(String, Exit)> = Vec::new();
@@ -38,7 +36,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &CostArgs) -> anyhow::Result<Exit> {
             Err(e) => return Err(e.into()),
         }
     }
-    write_costs(ctx.out, &rows, format, ctx.terminal)?;
+    write_costs(ctx.out, &rows, format, ctx.look)?;
     for (problem, _) in &problems {
         ctx.warn(problem);
     }

@@ -5,13 +5,12 @@
 use super::Ctx;
 use crate::cli::{DiffArgs, SnapshotSelector};
 use crate::error::{Exit, UserError};
-use crate::output::{self, Format};
+use crate::output;
 use crate::query::Filters;
 use crate::store::{Snapshot, Store, StoreError, format_time};
 
 pub fn run(ctx: &mut Ctx<'_>, args: &DiffArgs) -> anyhow::Result<Exit> {
-    let format =
-        ctx.settings.format("diff", Format::Table, &[Format::Table, Format::Json, Format::Csv, Format::Markdown])?;
+    let format = args.output.format();
     let store = Store::open(&ctx.settings.db)?;
     let to = match args.to {
         Some(sel) => select(&store, sel)?,
@@ -31,7 +30,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &DiffArgs) -> anyhow::Result<Exit> {
         },
     };
     let diff = store.diff(from.id, to.id, Some(&Filters::from(&args.filters)))?;
-    output::diff::write(ctx.out, &diff, format, ctx.terminal)?;
+    output::diff::write(ctx.out, &diff, format, ctx.look)?;
     Ok(Exit::Ok)
 }
 

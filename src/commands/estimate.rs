@@ -21,11 +21,7 @@ use crate::store::Store;
 use crate::workload::{self, Item};
 
 pub fn run(ctx: &mut Ctx<'_>, args: &EstimateArgs) -> anyhow::Result<Exit> {
-    let format = ctx.settings.format(
-        "estimate",
-        Format::Table,
-        &[Format::Table, Format::Json, Format::Csv, Format::Markdown],
-    )?;
+    let format = args.output.format();
     let shown = args.file.display().to_string();
     let text = std::fs::read_to_string(&args.file).with_context(|| format!("cannot read {shown}"))?;
     let items = workload::parse(&text).map_err(|e| UserError::new(format!("{shown}:{}: {}", e.line, e.message)))?;
@@ -67,9 +63,9 @@ pub fn run(ctx: &mut Ctx<'_>, args: &EstimateArgs) -> anyhow::Result<Exit> {
     };
     match format {
         Format::Json => output::json(ctx.out, &report)?,
-        Format::Csv => output::estimate::items_grid(&report).write(ctx.out, format, ctx.terminal)?,
+        Format::Csv => output::estimate::items_grid(&report).write(ctx.out, format, ctx.look)?,
         Format::Markdown => ctx.out.write_all(output::estimate::markdown(&report, &snapshot).as_bytes())?,
-        Format::Table => output::estimate::table(ctx.out, &report, ctx.terminal)?,
+        Format::Table => output::estimate::table(ctx.out, &report, ctx.look)?,
     }
     for v in &report.violations {
         ctx.warn(format_args!("{} ({})", v.message, v.kind));

@@ -16,7 +16,7 @@ use crate::query::{Filters, Sort};
 use crate::store::Store;
 
 pub fn run(ctx: &mut Ctx<'_>, args: &ExportArgs) -> anyhow::Result<Exit> {
-    let format = ctx.settings.format("export", Format::Csv, &[Format::Csv, Format::Json])?;
+    let format = args.format.format();
     let store = Store::open(&ctx.settings.db)?;
     let filters = Filters { include_upcoming: true, ..Filters::from(&args.filters) };
     let unfiltered = filters == Filters { include_upcoming: true, ..Filters::default() };

@@ -8,13 +8,11 @@ use super::catalog::unknown;
 use crate::cli::HistoryArgs;
 use crate::error::Exit;
 use crate::history::{PriceState, price_changes};
-use crate::output::Format;
 use crate::output::history::{Entry, write};
 use crate::store::Store;
 
 pub fn run(ctx: &mut Ctx<'_>, args: &HistoryArgs) -> anyhow::Result<Exit> {
-    let format =
-        ctx.settings.format("history", Format::Table, &[Format::Table, Format::Json, Format::Csv, Format::Markdown])?;
+    let format = args.output.format();
     let store = Store::open(&ctx.settings.db)?;
     let Some(id) = store.find_any(&args.model)? else {
         return Err(unknown(&store, &args.model, false)?.into());
@@ -30,6 +28,6 @@ pub fn run(ctx: &mut Ctx<'_>, args: &HistoryArgs) -> anyhow::Result<Exit> {
     if store.find(&id)?.is_none() {
         ctx.note(format_args!("{id} is not in the current catalog"));
     }
-    write(ctx.out, &entries, format, ctx.terminal)?;
+    write(ctx.out, &entries, format, ctx.look)?;
     Ok(Exit::Ok)
 }

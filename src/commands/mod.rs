@@ -14,20 +14,19 @@ mod sync;
 mod syncs;
 
 use std::fmt::Display;
-use std::io::{self, BufWriter, IsTerminal, Write};
-
-use clap::CommandFactory;
+use std::io::{self, BufWriter, Write};
 
 use crate::cli::{Cli, Command};
 use crate::error::Exit;
+use crate::output::Look;
 use crate::query::Facet;
 use crate::settings::Settings;
 
-/// What every command gets: settings, stdout, and whether stdout is a terminal.
+/// What every command gets: settings, stdout, and how tables may use it.
 pub struct Ctx<'a> {
     pub settings: Settings,
     pub out: &'a mut dyn Write,
-    pub terminal: bool,
+    pub look: Look,
 }
 
 impl Ctx<'_> {
@@ -45,13 +44,23 @@ impl Ctx<'_> {
     }
 }
 
+/// The workload the flags describe; none at all is a usage error (a cost of
+/// nothing would print $0 for every model).
+fn workload(args: &crate::cli::WorkloadArgs) -> Result<crate::pricing::Workload, crate::error::UserError> {
+    args.workload().ok_or_else(|| {
+        crate::error::UserError::usage("no workload was given, so there is nothing to price").hint(
+            "give --input-tokens N and --output-tokens N (per call), --requests N (calls), or --seconds S \
+             for models priced per second",
+        )
+    })
+}
+
 /// Runs the parsed command line; errors carry their exit code (see [`crate::error`]).
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     let settings = Settings::resolve(&cli.global, |name| std::env::var_os(name))?;
-    let stdout = io::stdout();
-    let terminal = stdout.is_terminal();
-    let mut out = BufWriter::new(stdout.lock());
-    let mut ctx = Ctx { settings, out: &mut out, terminal };
+    let look = settings.look;
+    let mut out = BufWriter::new(io::stdout().lock());
+    let mut ctx = Ctx { settings, out: &mut out, look };
     let exit = match &cli.command {
         Command::Sync(args) => sync::run(&mut ctx, args),
         Command::Models(args) => catalog::models(&mut ctx, args),
@@ -64,14 +73,11 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Cost(args) => cost::run(&mut ctx, args),
         Command::Rank(args) => rank::run(&mut ctx, args),
         Command::Estimate(args) => estimate::run(&mut ctx, args),
-        Command::Syncs => syncs::run(&mut ctx),
+        Command::Syncs(args) => syncs::run(&mut ctx, args),
         Command::Diff(args) => diff::run(&mut ctx, args),
         Command::History(args) => history::run(&mut ctx, args),
         Command::Sql(args) => sql::run(&mut ctx, args),
-        Command::Completions(args) => {
-            clap_complete::generate(args.shell, &mut Cli::command(), "cometcat", ctx.out);
-            Ok(Exit::Ok)
-        }
+        Command::Completions(args) => crate::complete::registration(&args.shell, ctx.out).map(|()| Exit::Ok),
     }?;
     out.flush()?;
     Ok(exit)

@@ -5,17 +5,15 @@
 use super::Ctx;
 use crate::cli::RankArgs;
 use crate::error::Exit;
-use crate::output::Format;
 use crate::output::costs::{CostRow, write_costs};
 use crate::pricing::CostError;
 use crate::query::Filters;
 use crate::store::Store;
 
 pub fn run(ctx: &mut Ctx<'_>, args: &RankArgs) -> anyhow::Result<Exit> {
-    let format =
-        ctx.settings.format("rank", Format::Table, &[Format::Table, Format::Json, Format::Csv, Format::Markdown])?;
+    let format = args.output.format();
     let store = Store::open(&ctx.settings.db)?;
-    let (workload, basis) = (args.workload.workload(), args.workload.basis());
+    let (workload, basis) = (super::workload(&args.workload)?, args.workload.basis());
     let (mut unpriced, mut per_second, mut inexact) = (0, 0, Vec::new());
     let candidates = store.current_prices(&Filters::from(&args.filters))?;
     let mut ranked = Vec::with_capacity(candidates.len());
@@ -32,11 +30,11 @@ pub fn run(ctx: &mut Ctx<'_>, args: &RankArgs) -> anyhow::Result<Exit> {
     }
     // Ties by id (byte order), ascending.
     ranked.sort_unstable_by(|(a, x), (b, y)| a.cmp(b).then_with(|| x.id.cmp(&y.id)));
-    ranked.truncate(args.top.unwrap_or(usize::MAX));
+    ranked.truncate(args.top.map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX)));
     // The full rows (with the cost of one call) only for what is shown.
     let rows =
         ranked.into_iter().map(|(_, model)| CostRow::priced(model, &workload, basis)).collect::<Result<Vec<_>, _>>()?;
-    write_costs(ctx.out, &rows, format, ctx.terminal)?;
+    write_costs(ctx.out, &rows, format, ctx.look)?;
     for e in &inexact {
         ctx.warn(e);
     }

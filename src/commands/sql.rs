@@ -16,8 +16,7 @@ use crate::store::Store;
 use crate::store::sandbox::{self, Cell, Rows};
 
 pub fn run(ctx: &mut Ctx<'_>, args: &SqlArgs) -> anyhow::Result<Exit> {
-    let format =
-        ctx.settings.format("sql", Format::Table, &[Format::Table, Format::Json, Format::Csv, Format::Markdown])?;
+    let format = args.output.format();
     let store = Store::open(&ctx.settings.db)?;
     let timeout = Duration::from_secs_f64(args.timeout);
     match format {
@@ -34,7 +33,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &SqlArgs) -> anyhow::Result<Exit> {
         Format::Table | Format::Markdown => {
             let mut table = TableRows { grid: Grid::default(), bytes: 0 };
             sandbox::query(store, &args.query, timeout, &mut table)?;
-            table.grid.write(ctx.out, format, ctx.terminal)?;
+            table.grid.write(ctx.out, format, ctx.look)?;
         }
     }
     Ok(Exit::Ok)

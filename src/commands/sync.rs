@@ -34,7 +34,7 @@ enum Source<'a> {
 const SHOWN_WARNINGS: usize = 20;
 
 pub fn run(ctx: &mut Ctx<'_>, args: &SyncArgs) -> anyhow::Result<Exit> {
-    let format = ctx.settings.format("sync", Format::Table, &[Format::Table, Format::Json])?;
+    let format = args.output.format();
     // A bad --base-url is a usage error before anything touches the disk.
     let source = match &args.from {
         Some(path) => Source::File(path),
@@ -62,9 +62,9 @@ fn fetch(
     let opts = WalkOptions {
         url,
         page_size: args.page_size,
-        concurrency: args.concurrency.into(),
+        concurrency: args.concurrency as usize,
         timeout: Duration::from_secs_f64(args.timeout),
-        retries: args.retries,
+        retries: args.retries as u32,
         backoff: ctx.settings.backoff,
         max_body: args.max_body,
     };

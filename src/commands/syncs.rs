@@ -1,14 +1,14 @@
 //! `cometcat syncs`: every snapshot, newest first, with what it changed.
 
 use super::Ctx;
+use crate::cli::SyncsArgs;
 use crate::error::Exit;
-use crate::output::{Format, syncs};
+use crate::output::syncs;
 use crate::store::Store;
 
-pub fn run(ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
-    let format =
-        ctx.settings.format("syncs", Format::Table, &[Format::Table, Format::Json, Format::Csv, Format::Markdown])?;
+pub fn run(ctx: &mut Ctx<'_>, args: &SyncsArgs) -> anyhow::Result<Exit> {
+    let format = args.output.format();
     let store = Store::open(&ctx.settings.db)?;
-    syncs::write(ctx.out, &store.snapshots()?, format, ctx.terminal)?;
+    syncs::write(ctx.out, &store.snapshots()?, format, ctx.look)?;
     Ok(Exit::Ok)
 }

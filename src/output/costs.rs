@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{Format, Grid, cell};
+use super::{Format, Grid, Look, cell};
 use crate::catalog::{Cost, Model};
 use crate::money::Money;
 use crate::pricing::{Basis, CostError, Workload};
@@ -96,12 +96,7 @@ impl CostRow {
 
 /// `cost` and `rank` in a format: tables show the cost of one call and of all,
 /// rounded; JSON and CSV carry every digit.
-pub fn write_costs(
-    out: &mut dyn std::io::Write,
-    rows: &[CostRow],
-    format: Format,
-    terminal: bool,
-) -> std::io::Result<()> {
+pub fn write_costs(out: &mut dyn std::io::Write, rows: &[CostRow], format: Format, look: Look) -> std::io::Result<()> {
     let basis = rows.first().map_or(Basis::Effective, |r| r.price_basis);
     match format {
         Format::Json => crate::output::json(out, &rows),
@@ -114,7 +109,7 @@ pub fn write_costs(
                 cells.push(row.price_basis.as_str().to_owned());
                 grid.push(cells);
             }
-            grid.write(out, format, terminal)
+            grid.write(out, format, look)
         }
         Format::Table | Format::Markdown => {
             let total = format!("TOTAL $ ({})", basis.as_str());
@@ -124,7 +119,7 @@ pub fn write_costs(
             }
             let mut grid = Grid::new(&headers).numeric(&[2, 3, 4, 5]);
             for r in rows {
-                let money = |m: Option<Money>| m.map_or_else(|| "unpriced".to_owned(), |m| m.rounded());
+                let money = |m: Option<Money>| m.map_or_else(|| "unpriced".to_owned(), |m| m.display());
                 let mut row = vec![
                     r.id.clone(),
                     r.priced_by.to_owned(),
@@ -137,7 +132,7 @@ pub fn write_costs(
                 }
                 grid.push(row);
             }
-            grid.write(out, format, terminal)
+            grid.write(out, format, look)
         }
     }
 }

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::markdown::escape as esc;
 use super::models::ModelJson;
-use super::{Format, Grid, cell};
+use super::{Format, Grid, Look, cell};
 use crate::history::Change;
 use crate::store::{Diff, Snapshot};
 
@@ -54,15 +54,15 @@ impl<'a> DiffJson<'a> {
 }
 
 /// A diff in `format`.
-pub fn write(out: &mut dyn Write, diff: &Diff, format: Format, terminal: bool) -> io::Result<()> {
+pub fn write(out: &mut dyn Write, diff: &Diff, format: Format, look: Look) -> io::Result<()> {
     match format {
         Format::Json => super::json(out, &DiffJson::new(diff)),
         Format::Markdown => out.write_all(markdown(diff).as_bytes()),
         Format::Table => {
             writeln!(out, "{}", headline(diff))?;
-            grid(diff, format).write(out, format, terminal)
+            grid(diff, format).write(out, format, look)
         }
-        Format::Csv => grid(diff, format).write(out, format, terminal),
+        Format::Csv => grid(diff, format).write(out, format, look),
     }
 }
 

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use super::costs::Priced;
 use super::markdown::escape as esc;
-use super::{Format, Grid, cell};
+use super::{Format, Grid, Look, cell};
 use crate::estimate::{ItemChange, Report};
 use crate::money::Money;
 use crate::store::Snapshot;
@@ -38,14 +38,14 @@ pub fn items_grid(r: &Report) -> Grid {
 
 /// The human table: one row per item (and per item removed since the
 /// baseline), the total, then the budget and baseline in words.
-pub fn table(out: &mut dyn Write, r: &Report, terminal: bool) -> io::Result<()> {
+pub fn table(out: &mut dyn Write, r: &Report, look: Look) -> io::Result<()> {
     let with_baseline = r.baseline.is_some();
     let mut headers = vec!["ITEM", "MODEL", "REQUESTS", "IN", "OUT", "COST $", "LIST COST $"];
     if with_baseline {
         headers.push("VS BASELINE $");
     }
     let mut grid = Grid::new(&headers).numeric(&[2, 3, 4, 5, 6, 7]);
-    let money = |m: Option<Money>| m.map_or_else(|| "unpriced".to_owned(), |m| m.rounded());
+    let money = |m: Option<Money>| m.map_or_else(|| "unpriced".to_owned(), |m| m.display());
     for i in &r.items {
         let mut row = vec![
             i.name.clone(),
@@ -80,14 +80,14 @@ pub fn table(out: &mut dyn Write, r: &Report, terminal: bool) -> io::Result<()> 
         String::new(),
         String::new(),
         String::new(),
-        r.total.rounded(),
-        r.list_total.rounded(),
+        r.total.display(),
+        r.list_total.display(),
     ];
     if let Some(b) = &r.baseline {
         total.push(signed(b.difference));
     }
     grid.push(total);
-    grid.write(out, Format::Table, terminal)?;
+    grid.write(out, Format::Table, look)?;
     for line in summary(r) {
         writeln!(out, "{line}")?;
     }
@@ -99,21 +99,21 @@ fn summary(r: &Report) -> Vec<String> {
     let mut lines = Vec::new();
     if let Some(b) = &r.budget {
         lines.push(if b.exceeded {
-            format!("budget: over — ${} total against ${}", r.total.rounded(), b.limit)
+            format!("budget: over — ${} total against ${}", r.total.display(), b.limit)
         } else {
             format!(
                 "budget: within — ${} total against ${} (${} left)",
-                r.total.rounded(),
+                r.total.display(),
                 b.limit,
-                b.remaining.rounded()
+                b.remaining.display()
             )
         });
     }
     if let Some(b) = &r.baseline {
         lines.push(format!(
             "baseline: ${} → ${}, {}{}",
-            b.total.rounded(),
-            r.total.rounded(),
+            b.total.display(),
+            r.total.display(),
             signed(b.difference),
             percent(b.change_pct)
         ));
@@ -129,7 +129,7 @@ pub fn markdown(r: &Report, snapshot: &Snapshot) -> String {
     } else {
         "| item | model | requests | tokens in / out | cost | list cost |\n| --- | --- | ---: | ---: | ---: | ---: |\n"
     });
-    let mut tail = format!("| **total** | | | | **${}** | ${} |", r.total.rounded(), r.list_total.rounded());
+    let mut tail = format!("| **total** | | | | **${}** | ${} |", r.total.display(), r.list_total.display());
     if let Some(b) = &r.baseline {
         tail.push_str(&format!(" {} {}{} |", arrow(b.difference), signed(b.difference), percent(b.change_pct)));
     }
@@ -167,7 +167,7 @@ fn source_name(snapshot: &Snapshot) -> String {
 
 /// `### cometcat estimate: $X ▲ +$Y (+Z%) vs baseline · ✅ within budget ($B)`
 fn markdown_headline(r: &Report) -> String {
-    let mut head = format!("### cometcat estimate: ${}", r.total.rounded());
+    let mut head = format!("### cometcat estimate: ${}", r.total.display());
     if let Some(b) = &r.baseline {
         head.push_str(&format!(
             " {} {}{} vs baseline",
@@ -188,7 +188,7 @@ fn markdown_headline(r: &Report) -> String {
 
 /// One table row per item, then one per item removed since the baseline.
 fn markdown_rows(r: &Report) -> Vec<String> {
-    let dollars = |m: Option<Money>| m.map_or_else(|| "unpriced".to_owned(), |m| format!("${}", m.rounded()));
+    let dollars = |m: Option<Money>| m.map_or_else(|| "unpriced".to_owned(), |m| format!("${}", m.display()));
     let items = r.items.iter().map(|i| {
         let mut row = format!(
             "| {} | `{}` | {} | {} / {} | {} | {} |",
@@ -257,7 +257,7 @@ fn arrow(d: Money) -> &'static str {
 
 /// `+$1.5`, `-$0.25`, `$0`.
 fn signed(d: Money) -> String {
-    let text = d.rounded();
+    let text = d.display();
     match text.strip_prefix('-') {
         Some(abs) => format!("-${abs}"),
         None if d.is_zero() => "$0".to_owned(),

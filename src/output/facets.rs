@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{Format, Grid};
+use super::{Format, Grid, Look};
 use crate::query::Facet;
 use crate::store::FacetCount;
 
@@ -32,7 +32,7 @@ pub fn name(facet: Facet) -> &'static str {
     }
 }
 
-pub fn write(out: &mut dyn Write, facet: Facet, rows: &[FacetCount], format: Format, terminal: bool) -> io::Result<()> {
+pub fn write(out: &mut dyn Write, facet: Facet, rows: &[FacetCount], format: Format, look: Look) -> io::Result<()> {
     if format == Format::Json {
         return if facet == Facet::Providers {
             let rows: Vec<_> = rows
@@ -64,5 +64,5 @@ pub fn write(out: &mut dyn Write, facet: Facet, rows: &[FacetCount], format: For
         }
         grid
     };
-    grid.write(out, format, terminal)
+    grid.write(out, format, look)
 }

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
-use super::{Format, Grid, cell};
+use super::{Format, Grid, Look, cell};
 use crate::catalog::{PRICE_COLUMNS, price_values};
 use crate::store::{Snapshot, StoredModel};
 
@@ -30,7 +30,7 @@ impl Serialize for Entry<'_> {
     }
 }
 
-pub fn write(out: &mut dyn Write, entries: &[Entry<'_>], format: Format, terminal: bool) -> io::Result<()> {
+pub fn write(out: &mut dyn Write, entries: &[Entry<'_>], format: Format, look: Look) -> io::Result<()> {
     if format == Format::Json {
         return super::json(out, &entries);
     }
@@ -42,9 +42,9 @@ pub fn write(out: &mut dyn Write, entries: &[Entry<'_>], format: Format, termina
         let mut row = vec![e.snapshot.id.to_string(), e.snapshot.fetched_at.clone()];
         row.extend(
             price_values(&e.model.model.pricing)
-                .map(|(_, v)| if csv { cell(v) } else { v.map(|m| m.rounded()).unwrap_or_default() }),
+                .map(|(_, v)| if csv { cell(v) } else { v.map(|m| m.display()).unwrap_or_default() }),
         );
         grid.push(row);
     }
-    grid.write(out, format, terminal)
+    grid.write(out, format, look)
 }

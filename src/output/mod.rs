@@ -46,6 +46,15 @@ impl Format {
     }
 }
 
+/// How tables may use the terminal they are written to. The default — no
+/// width, no colour — is what a pipe or a file gets: the same bytes every time.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Look {
+    /// The terminal's width in columns, when tables should fit it.
+    pub width: Option<usize>,
+    pub color: bool,
+}
+
 /// Rows of text cells under a header; some columns hold numbers (right-aligned).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Grid {
@@ -70,10 +79,10 @@ impl Grid {
         self.rows.push(row);
     }
 
-    /// Writes the grid; `terminal` lets a table fit the terminal's width.
-    pub fn write(&self, out: &mut dyn Write, format: Format, terminal: bool) -> io::Result<()> {
+    /// Writes the grid; `look` says how a table may use the terminal.
+    pub fn write(&self, out: &mut dyn Write, format: Format, look: Look) -> io::Result<()> {
         match format {
-            Format::Table => table::write(out, self, terminal),
+            Format::Table => table::write(out, self, look),
             Format::Csv => csv::write(out, self),
             Format::Markdown => markdown::write(out, self),
             Format::Json => unreachable!("JSON is written from typed values, not grids"),

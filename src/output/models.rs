@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::value::RawValue;
 
-use super::{Format, Grid, cell};
+use super::{Format, Grid, Look, cell};
 use crate::catalog::{Endpoint, Model, PriceColumn, Unpriced, price_values};
 use crate::money::Money;
 use crate::pricing::Component;
@@ -115,7 +115,7 @@ pub fn model_row(m: &Model) -> Vec<String> {
     let effective = m.pricing.effective().unwrap_or_default();
     let mut row =
         vec![m.id.clone(), cell(m.provider_code.as_deref().or(m.provider.as_deref())), cell(m.model_type.as_deref())];
-    row.extend(Component::ALL.map(|c| c.of(&effective).map(|v| v.rounded()).unwrap_or_default()));
+    row.extend(Component::ALL.map(|c| c.of(&effective).map(|v| v.display()).unwrap_or_default()));
     row.push(m.context_length.map(short_count).unwrap_or_default());
     row
 }
@@ -139,7 +139,7 @@ pub fn write_show(
     found: &StoredModel,
     record: &str,
     format: Format,
-    terminal: bool,
+    look: Look,
 ) -> io::Result<()> {
     let m = &found.model;
     if format == Format::Json {
@@ -154,7 +154,7 @@ pub fn write_show(
         };
         return super::json(out, &show);
     }
-    show_grid(found).write(out, format, terminal)
+    show_grid(found).write(out, format, look)
 }
 
 /// `show` as FIELD / VALUE rows.
@@ -185,7 +185,8 @@ fn show_grid(found: &StoredModel) -> Grid {
     row("currency", cell(m.pricing.currency.as_deref()));
     row("ratio", m.pricing.ratio.map_or_else(|| "1 (not listed)".to_owned(), |r| r.to_string()));
     let effective = m.pricing.effective().unwrap_or_default();
-    let money = |p: Option<Money>| p.map(|p| p.rounded()).unwrap_or_default();
+    // `show` prints every digit.
+    let money = |p: Option<Money>| p.map(|p| p.to_string()).unwrap_or_default();
     for c in Component::ALL {
         let (listed, effective) = (c.of(&m.pricing.listed), c.of(&effective));
         if listed.is_some() || effective.is_some() {

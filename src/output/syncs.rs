@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{Format, Grid};
+use super::{Format, Grid, Look};
 use crate::store::Snapshot;
 
 #[derive(Serialize)]
@@ -16,7 +16,7 @@ struct SnapshotJson<'a> {
 }
 
 /// `snapshots` newest first, as `store.snapshots()` gives them.
-pub fn write(out: &mut dyn Write, snapshots: &[Snapshot], format: Format, terminal: bool) -> io::Result<()> {
+pub fn write(out: &mut dyn Write, snapshots: &[Snapshot], format: Format, look: Look) -> io::Result<()> {
     // Newest first: the one before each is the next in the list.
     let changed = |i: usize| snapshots.get(i + 1).is_none_or(|prev| prev.content_hash != snapshots[i].content_hash);
     if format == Format::Json {
@@ -42,5 +42,5 @@ pub fn write(out: &mut dyn Write, snapshots: &[Snapshot], format: Format, termin
             changes,
         ]);
     }
-    grid.write(out, format, terminal)
+    grid.write(out, format, look)
 }

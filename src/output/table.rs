@@ -1,109 +1,135 @@
-//! Aligned text tables. Off a terminal the width is fixed by the content alone,
-//! so the same data always renders the same way; on one, comfy-table fits the
-//! columns to the terminal's width.
+//! Aligned text tables. Off a terminal the width is set by the content alone,
+//! so the same data always renders the same way. On a terminal the table fits
+//! its width: the widest text columns are cut short with `…` (numbers never
+//! are), unless `--wide`; and headers and numbers may be coloured.
 
 use std::io::{self, Write};
 
-use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
-use unicode_width::UnicodeWidthStr;
+use anstyle::{AnsiColor, Style};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-use super::{Grid, one_line};
+use super::{Grid, Look, one_line};
 
-pub fn write(out: &mut dyn Write, grid: &Grid, terminal: bool) -> io::Result<()> {
-    if terminal { fit(out, grid) } else { plain(out, grid) }
-}
+const GAP: usize = 2;
+/// A text column is never cut below this many characters.
+const NARROWEST: usize = 6;
 
-/// Columns as wide as their widest cell, two spaces apart, numbers on the
-/// right. Written a row at a time, so a listing of any length costs its text
-/// and no more.
-fn plain(out: &mut dyn Write, grid: &Grid) -> io::Result<()> {
+const HEADER: Style = Style::new().bold();
+const NUMBER: Style = AnsiColor::Cyan.on_default();
+
+pub fn write(out: &mut dyn Write, grid: &Grid, look: Look) -> io::Result<()> {
     let rows = || std::iter::once(&grid.headers).chain(&grid.rows);
+    // Measured first, then written: escaping allocates only for cells that need it.
     let mut widths = vec![0; grid.headers.len()];
     for row in rows() {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(one_line(cell).width());
         }
     }
-    let mut line = String::new();
-    for row in rows() {
-        line.clear();
-        for (i, cell) in row.iter().enumerate() {
-            let text = one_line(cell);
-            let pad = " ".repeat(widths[i] - text.width());
-            if i > 0 {
-                line.push_str("  ");
-            }
-            if grid.numeric.contains(&i) {
-                line.push_str(&pad);
-                line.push_str(&text);
-            } else {
-                line.push_str(&text);
-                line.push_str(&pad);
-            }
-        }
-        writeln!(out, "{}", line.trim_end())?;
+    if let Some(total) = look.width {
+        fit(&mut widths, &grid.numeric, total);
+    }
+    for (i, row) in rows().enumerate() {
+        let paint = |column: usize, text: &str| match look.color {
+            true if i == 0 => Some(HEADER),
+            true if grid.numeric.contains(&column) && !text.is_empty() => Some(NUMBER),
+            _ => None,
+        };
+        write_row(out, row, &widths, &grid.numeric, paint)?;
     }
     Ok(())
 }
 
-fn fit(out: &mut dyn Write, grid: &Grid) -> io::Result<()> {
-    let mut table = Table::new();
-    table.load_preset(presets::NOTHING).set_content_arrangement(ContentArrangement::Dynamic);
-    table.set_header(&grid.headers);
-    for row in &grid.rows {
-        table.add_row(row.iter().map(|cell| one_line(cell)));
-    }
-    for &i in &grid.numeric {
-        if let Some(column) = table.column_mut(i) {
-            column.set_cell_alignment(CellAlignment::Right);
+/// Narrows the widest text columns, one character at a time, until the table
+/// fits in `total` columns or every text column is as narrow as it may be.
+fn fit(widths: &mut [usize], numeric: &[usize], total: usize) {
+    let used = |w: &[usize]| w.iter().sum::<usize>() + GAP * w.len().saturating_sub(1);
+    while used(widths) > total {
+        let widest = (0..widths.len())
+            .filter(|i| !numeric.contains(i) && widths[*i] > NARROWEST)
+            .max_by_key(|&i| (widths[i], std::cmp::Reverse(i)));
+        match widest {
+            Some(i) => widths[i] -= 1,
+            None => return,
         }
     }
-    for line in table.lines() {
-        // The first column's left padding and the last column's filler are noise.
-        let line = line.strip_prefix(' ').unwrap_or(&line).trim_end();
-        writeln!(out, "{line}")?;
+}
+
+fn write_row(
+    out: &mut dyn Write,
+    cells: &[String],
+    widths: &[usize],
+    numeric: &[usize],
+    paint: impl Fn(usize, &str) -> Option<Style>,
+) -> io::Result<()> {
+    let mut line = String::new();
+    for (i, (cell, &width)) in cells.iter().zip(widths).enumerate() {
+        let text = cut(&one_line(cell), width);
+        let pad = " ".repeat(width.saturating_sub(text.width()));
+        if i > 0 {
+            line.push_str(&" ".repeat(GAP));
+        }
+        let painted = match paint(i, &text) {
+            Some(s) => format!("{}{text}{}", s.render(), s.render_reset()),
+            None => text,
+        };
+        if numeric.contains(&i) {
+            line.push_str(&pad);
+            line.push_str(&painted);
+        } else {
+            line.push_str(&painted);
+            line.push_str(&pad);
+        }
     }
-    Ok(())
+    writeln!(out, "{}", line.trim_end())
+}
+
+/// `text` in at most `width` columns: cut short with `…` when longer.
+fn cut(text: &str, width: usize) -> String {
+    if text.width() <= width {
+        return text.to_owned();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn render(grid: &Grid, look: Look) -> String {
+        let mut out = Vec::new();
+        write(&mut out, grid, look).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
     #[test]
     fn renders_aligned_columns_without_trailing_space() {
         let mut grid = Grid::new(&["ID", "PRICE"]).numeric(&[1]);
         grid.push(vec!["gpt-5".into(), "1.25".into()]);
         grid.push(vec!["claude-sonnet-4-6".into(), "3".into()]);
-        let mut out = Vec::new();
-        write(&mut out, &grid, false).unwrap();
         assert_eq!(
-            String::from_utf8(out).unwrap(),
+            render(&grid, Look::default()),
             "ID                 PRICE\ngpt-5               1.25\nclaude-sonnet-4-6      3\n"
         );
     }
 
     #[test]
-    fn the_plain_table_is_what_comfy_table_draws_off_a_terminal() {
-        let mut grid = Grid::new(&["ID", "NAME", "PRICE", "NOTE"]).numeric(&[0, 2]);
-        grid.push(vec!["1".into(), "two\nlines".into(), "0.5".into(), String::new()]);
-        grid.push(vec!["22".into(), "日本語 🚀".into(), "".into(), "x".into()]);
-        grid.push(vec!["333".into(), "".into(), "12.345".into(), "tab\there\u{202e}and \u{1b}".into()]);
-        let mut table = Table::new();
-        table.load_preset(presets::NOTHING).force_no_tty().set_content_arrangement(ContentArrangement::Disabled);
-        table.set_header(&grid.headers);
-        for row in &grid.rows {
-            table.add_row(row.iter().map(|cell| one_line(cell)));
-        }
-        for i in [0, 2] {
-            table.column_mut(i).unwrap().set_cell_alignment(CellAlignment::Right);
-        }
-        let comfy: String =
-            table.lines().map(|l| format!("{}\n", l.strip_prefix(' ').unwrap_or(&l).trim_end())).collect();
-        let mut out = Vec::new();
-        plain(&mut out, &grid).unwrap();
-        assert_eq!(String::from_utf8(out).unwrap(), comfy);
-        assert!(comfy.contains("日本語 🚀"), "{comfy}");
+    fn wide_characters_are_measured_by_their_width() {
+        let mut grid = Grid::new(&["NAME", "N"]).numeric(&[1]);
+        grid.push(vec!["日本語 🚀".into(), "1".into()]);
+        grid.push(vec!["x".into(), "22".into()]);
+        assert_eq!(render(&grid, Look::default()), "NAME        N\n日本語 🚀   1\nx          22\n");
     }
 
     #[test]
@@ -111,11 +137,38 @@ mod tests {
         let mut grid = Grid::new(&["ID", "N"]);
         grid.push(vec!["\x1b[31mred\ttab\rcr".into(), "1".into()]);
         grid.push(vec!["forged\nfake-row  0".into(), "2".into()]);
-        let mut out = Vec::new();
-        write(&mut out, &grid, false).unwrap();
         assert_eq!(
-            String::from_utf8(out).unwrap(),
+            render(&grid, Look::default()),
             "ID                      N\n\\u{1b}[31mred\\ttab\\rcr  1\nforged\\nfake-row  0     2\n"
         );
+    }
+
+    #[test]
+    fn a_narrow_terminal_cuts_the_widest_text_columns_never_the_numbers() {
+        let mut grid = Grid::new(&["ID", "DESCRIPTION", "PRICE"]).numeric(&[2]);
+        grid.push(vec!["black-forest-labs/flux-kontext-pro".into(), "an image model".into(), "0.048".into()]);
+        grid.push(vec!["gpt-5".into(), "a text model from OpenAI".into(), "1.25".into()]);
+        let out = render(&grid, Look { width: Some(40), color: false });
+        assert_eq!(
+            out,
+            "ID               DESCRIPTION       PRICE\n\
+             black-forest-l…  an image model    0.048\n\
+             gpt-5            a text model fr…   1.25\n"
+        );
+        assert!(out.lines().all(|l| l.width() <= 40), "{out}");
+        // Wide enough, or a terminal of unknown width: nothing is cut.
+        assert!(!render(&grid, Look { width: Some(200), color: false }).contains('…'));
+        assert!(!render(&grid, Look::default()).contains('…'));
+    }
+
+    #[test]
+    fn colour_is_only_for_terminals_that_want_it() {
+        let mut grid = Grid::new(&["ID", "PRICE"]).numeric(&[1]);
+        grid.push(vec!["gpt-5".into(), "1.25".into()]);
+        let plain = render(&grid, Look { width: Some(80), color: false });
+        assert!(!plain.contains('\x1b'));
+        let coloured = render(&grid, Look { width: Some(80), color: true });
+        assert!(coloured.starts_with("\x1b[1mID\x1b[0m"), "{coloured:?}");
+        assert!(coloured.contains("\x1b[36m1.25\x1b[0m"), "{coloured:?}");
     }
 }

@@ -32,8 +32,29 @@ pub use read::{FacetCount, Snapshot, StoredModel, format_time};
 
 use crate::error::{Diagnostic, Exit};
 
-static MIGRATIONS: LazyLock<Migrations<'static>> =
-    LazyLock::new(|| Migrations::new(vec![M::up(include_str!("../../migrations/01-init/up.sql"))]));
+static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
+    Migrations::new(vec![
+        M::up(include_str!("../../migrations/01-init/up.sql")),
+        M::up_with_hook(include_str!("../../migrations/02-sort-keys/up.sql"), fill_sort_keys),
+    ])
+});
+
+/// Migration 2's hook: the sort keys of the effective prices already stored.
+fn fill_sort_keys(tx: &rusqlite::Transaction<'_>) -> rusqlite_migration::HookResult {
+    for (price, key) in [("effective_per_request", "request_sort"), ("effective_per_second", "second_sort")] {
+        let mut read =
+            tx.prepare(&format!("SELECT version_id, {price} FROM model_versions WHERE {price} IS NOT NULL"))?;
+        let mut write = tx.prepare(&format!("UPDATE model_versions SET {key} = ?2 WHERE version_id = ?1"))?;
+        let rows = read.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+        for row in rows {
+            let (version, text) = row?;
+            let money = crate::money::Money::parse(&text)
+                .map_err(|e| rusqlite_migration::HookError::Hook(format!("version {version}: {e}")))?;
+            write.execute(rusqlite::params![version, money.sort_key()])?;
+        }
+    }
+    Ok(())
+}
 
 /// How long a connection waits for another writer before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);

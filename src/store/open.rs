@@ -42,6 +42,14 @@ impl Store {
         Ok(Store { conn, path: path.to_owned() })
     }
 
+    /// A new, empty catalog in memory (for the bundled sample).
+    pub fn in_memory() -> Result<Store, StoreError> {
+        let path = PathBuf::from(":memory:");
+        let mut conn = Connection::open_in_memory().map_err(|e| failed(&path, e))?;
+        MIGRATIONS.to_latest(&mut conn).map_err(|source| StoreError::Migrate { path: path.clone(), source })?;
+        Ok(Store { conn, path })
+    }
+
     /// Opens an existing catalog that holds at least one snapshot, read-only.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         if !path.exists() {
@@ -148,7 +156,7 @@ fn schema(conn: &Connection, path: &Path) -> Result<Schema, StoreError> {
 }
 
 /// The schema version the migrations bring a catalog to.
-const MIGRATIONS_KNOWN: i64 = 1;
+const MIGRATIONS_KNOWN: i64 = 2;
 
 fn is_busy(e: &rusqlite::Error) -> bool {
     matches!(e.sqlite_error_code(), Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked))
@@ -174,6 +182,38 @@ mod tests {
         MIGRATIONS.to_latest(&mut conn).unwrap();
         let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
         assert_eq!(version, MIGRATIONS_KNOWN);
+    }
+
+    #[test]
+    fn an_older_catalog_gains_the_new_sort_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        // A catalog as schema 1 left it, with one priced version.
+        let mut conn = Connection::open(&path).unwrap();
+        rusqlite_migration::Migrations::new(vec![rusqlite_migration::M::up(include_str!(
+            "../../migrations/01-init/up.sql"
+        ))])
+        .to_latest(&mut conn)
+        .unwrap();
+        conn.execute_batch(
+            "INSERT INTO snapshots VALUES (1, 't', 't', '2026-01-01T00:00:00Z', 's', 'file', 1, 1, 1, 0, 0, 0, 'h', 1, 0, 0);
+             INSERT INTO model_versions (version_id, hash, id, features, endpoints, effective_per_request, effective_per_second, upcoming)
+                 VALUES (1, 'h1', 'img', '[]', '[]', '0.04', NULL, 0), (2, 'h2', 'vid', '[]', '[]', NULL, '0.1', 0);
+             INSERT INTO spans VALUES ('img', 1, 1, NULL), ('vid', 2, 1, NULL);",
+        )
+        .unwrap();
+        drop(conn);
+        let store = Store::open(&path).unwrap();
+        drop(store);
+        let conn = Connection::open(&path).unwrap();
+        let keys: Vec<(Option<String>, Option<String>)> = conn
+            .prepare("SELECT request_sort, second_sort FROM model_versions ORDER BY version_id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(keys, [(Some("a04".into()), None), (None, Some("a1".into()))]);
     }
 
     #[test]

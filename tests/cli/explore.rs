@@ -400,7 +400,7 @@ fn sql_reads_the_documented_schema() {
         env.sql("SELECT features, endpoints FROM models WHERE id = 'claude-sonnet-4-6'"),
         "text-to-text;image-to-text;pdf-to-text,anthropic\n"
     );
-    assert_eq!(env.sql("PRAGMA user_version"), "1\n");
+    assert_eq!(env.sql("PRAGMA user_version"), "2\n");
     snap!(env.run(&["sql", "SELECT id, models, added, removed, changed FROM snapshots ORDER BY id"]));
 }
 
@@ -463,16 +463,31 @@ fn sql_reports_bad_queries() {
 }
 
 #[test]
-fn completions_for_each_shell() {
-    let env = Env::new();
+fn completions_know_the_commands_and_the_catalog() {
+    let env = catalog();
     for shell in ["bash", "zsh", "fish"] {
         let run = env.run(&["completions", shell]);
-        run.success();
-        for word in ["cometcat", "sync", "export", "max-input-price", "include-upcoming"] {
-            assert!(run.stdout.contains(word), "{shell} completion lacks {word}");
-        }
+        assert!(
+            run.success().stdout.contains(&format!("COMPLETE=\"{shell}\""))
+                || run.stdout.contains(&format!("COMPLETE={shell}")),
+            "{run}"
+        );
     }
     assert_eq!(env.run(&["completions", "tcsh"]).code, 2);
+    // What the shell runs at each Tab (fish's protocol: one candidate a line, help after a tab).
+    let complete = |env: &Env, words: &[&str]| -> Vec<String> {
+        let out = env.cmd(&[&["--", "cometcat"], words].concat()).env("COMPLETE", "fish").output().unwrap();
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| l.split('\t').next().unwrap().to_owned()).collect()
+    };
+    assert!(complete(&env, &["mo"]).contains(&"models".to_owned()));
+    assert!(complete(&env, &["models", "--max-in"]).contains(&"--max-input-price".to_owned()));
+    assert_eq!(complete(&env, &["show", "gpt-5"]), ["gpt-5", "gpt-5-4-pro", "gpt-5-mini", "gpt-5-nano", "gpt-5.4-pro"]);
+    assert_eq!(complete(&env, &["cost", "CLAUDE-HAIKU"]), ["claude-haiku-4-5", "claude-haiku-4-5-20251001"]);
+    assert_eq!(complete(&env, &["models", "--provider", "anth"]), ["anthropic"]);
+    assert_eq!(complete(&env, &["rank", "--type", "vid"]), ["video"]);
+    assert!(complete(&env, &["models", "--feature", "text-to-"]).contains(&"text-to-image".to_owned()));
+    // Before any sync, the bundled sample answers.
+    assert!(complete(&Env::new(), &["history", "veo"]).contains(&"veo3-fast".to_owned()));
 }
 
 #[test]

@@ -122,7 +122,7 @@ fn unknown_and_unpriced_models_are_listed_and_exit_4() {
     let run = env.run(&["cost", "gpt-5", "mystery-model", "gpt5-mini", "gpt-oss-120b", "--input-tokens", "1000"]);
     assert_eq!(run.code, 4);
     snap!(run);
-    let json = env.run(&["cost", "gpt5-mini", "--format", "json"]);
+    let json = env.run(&["cost", "gpt5-mini", "--requests", "1", "--format", "json"]);
     assert_eq!(json.code, 4);
     assert_eq!(json.json()[0]["cost"], serde_json::Value::Null);
     assert_eq!(json.json()[0]["unpriced"], true);
@@ -170,7 +170,7 @@ fn rank_orders_by_cost_then_id_and_counts_what_it_left_out() {
         ["gpt-4o-mini-transcribe", "whisper-1", "hailuo-02"]
     );
     assert_eq!(
-        ids(&["--provider", "replicate"]),
+        ids(&["--provider", "replicate", "--requests", "1"]),
         ["black-forest-labs/flux-schnell", "flux-2-pro", "black-forest-labs/flux-kontext-pro"]
     );
 }
