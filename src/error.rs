@@ -79,6 +79,12 @@ impl UserError {
         self.hint = Some(hint.into());
         self
     }
+
+    /// The same error with another exit code.
+    pub fn exit(mut self, exit: Exit) -> UserError {
+        self.exit = exit;
+        self
+    }
 }
 
 /// What an error can say about itself beyond its message.

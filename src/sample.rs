@@ -13,12 +13,17 @@ const CATALOG: &str = include_str!("../fixtures/catalog-v1-dated.json");
 
 /// What a command says on stderr when it answers from the sample.
 pub fn note() -> String {
-    let (models, date) = label();
-    format!("using the bundled sample catalog ({models} models, from {date}); run `cometcat sync` for the live catalog")
+    format!("using {}; run `cometcat sync` for the live catalog", label())
+}
+
+/// `the bundled sample catalog (64 models, from 2026-09-01)`.
+pub fn label() -> String {
+    let (models, date) = count_and_date();
+    format!("the bundled sample catalog ({models} models, from {date})")
 }
 
 /// The sample's model count and date.
-fn label() -> (usize, String) {
+fn count_and_date() -> (usize, String) {
     let answer = Answer::parse(CATALOG.as_bytes()).expect("the bundled sample is a valid export");
     let date = match &answer {
         Answer::Envelope(e) => e.fetched_at.clone().unwrap_or_default(),

@@ -12,8 +12,9 @@ use crate::suggest::{self, UnknownModel};
 
 pub fn models(ctx: &mut Ctx<'_>, args: &ModelsArgs) -> anyhow::Result<Exit> {
     let format = args.output.format();
-    let store = Store::open(&ctx.settings.db)?;
-    let (filters, sort, limit) = (Filters::from(&args.filters), args.sort.into(), args.sort.limit);
+    let store = super::catalog_or_sample(ctx)?;
+    let (filters, sort, limit) = (args.filters(), args.sort.into(), args.sort.limit);
+    check_filter_values(ctx, &store, &filters)?;
     // CSV and JSON go out model by model: a listing of any size never sits in memory.
     match format {
         Format::Csv => {
@@ -29,15 +30,49 @@ pub fn models(ctx: &mut Ctx<'_>, args: &ModelsArgs) -> anyhow::Result<Exit> {
             array.finish()?;
         }
         Format::Table | Format::Markdown => {
-            let mut grid = model_grid();
+            let upcoming = filters.include_upcoming;
+            let mut grid = model_grid(upcoming);
             store.each_model(&filters, sort, limit, |m| -> anyhow::Result<()> {
-                grid.push(model_row(&m.model));
+                grid.push(model_row(&m.model, upcoming));
                 Ok(())
             })?;
             grid.write(ctx.out, format, ctx.look)?;
         }
     }
     Ok(Exit::Ok)
+}
+
+/// For each filter value that matches no value of its facet anywhere in the
+/// catalog, says so on stderr with the values there are and the closest one:
+/// an empty listing then explains itself.
+pub fn check_filter_values(ctx: &Ctx<'_>, store: &Store, filters: &Filters) -> anyhow::Result<()> {
+    let everything = Filters { include_upcoming: true, ..Filters::default() };
+    let facets = [
+        (Facet::Types, &filters.types, "type"),
+        (Facet::Features, &filters.features, "feature"),
+        (Facet::Providers, &filters.providers, "provider"),
+        (Facet::Endpoints, &filters.endpoints, "endpoint"),
+    ];
+    for (facet, given, word) in facets {
+        // An endpoint may be given by its path, which the facet does not list.
+        let given: Vec<&String> = given.iter().filter(|v| !v.starts_with('/')).collect();
+        if given.is_empty() {
+            continue;
+        }
+        let counts = store.facet(facet, &everything)?;
+        let names: Vec<&str> = counts.iter().flat_map(|c| [c.value.as_deref(), c.name.as_deref()]).flatten().collect();
+        for value in given.into_iter().filter(|v| !names.iter().any(|n| n.eq_ignore_ascii_case(v))) {
+            let values: Vec<&str> = counts.iter().filter_map(|c| c.value.as_deref()).collect();
+            let mut list = values.iter().take(10).copied().collect::<Vec<_>>().join(", ");
+            if values.len() > 10 {
+                list.push_str(", …");
+            }
+            let close = suggest::closest(value, names.iter().map(|n| (n.to_string(), n.to_string())).collect());
+            let close = close.first().map(|c| format!("; did you mean {c}?")).unwrap_or_default();
+            ctx.note(format_args!("no {word} {value:?}; {}s are: {list}{close}", facets::singular(facet)));
+        }
+    }
+    Ok(())
 }
 
 /// A current model by id or code, or exit 1 with the closest ids.
@@ -56,7 +91,7 @@ pub fn unknown(store: &Store, name: &str, current_only: bool) -> anyhow::Result<
 
 pub fn show(ctx: &mut Ctx<'_>, args: &ShowArgs) -> anyhow::Result<Exit> {
     let format = args.output.format();
-    let store = Store::open(&ctx.settings.db)?;
+    let store = super::catalog_or_sample(ctx)?;
     let found = lookup(&store, &args.model)?;
     let record = store.record(found.version_id)?;
     write_show(ctx.out, &found, &record, format, ctx.look)?;
@@ -65,8 +100,10 @@ pub fn show(ctx: &mut Ctx<'_>, args: &ShowArgs) -> anyhow::Result<Exit> {
 
 pub fn facet(ctx: &mut Ctx<'_>, facet: Facet, args: &FacetArgs) -> anyhow::Result<Exit> {
     let format = args.output.format();
-    let store = Store::open(&ctx.settings.db)?;
-    let rows = store.facet(facet, &Filters::from(&args.filters))?;
+    let store = super::catalog_or_sample(ctx)?;
+    let filters = Filters::from(&args.filters);
+    check_filter_values(ctx, &store, &filters)?;
+    let rows = store.facet(facet, &filters)?;
     facets::write(ctx.out, facet, &rows, format, ctx.look)?;
     Ok(Exit::Ok)
 }

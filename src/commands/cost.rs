@@ -7,11 +7,10 @@ use super::catalog::unknown;
 use crate::cli::CostArgs;
 use crate::error::{Diagnostic, Exit};
 use crate::output::costs::{CostRow, write_costs};
-use crate::store::Store;
 
 pub fn run(ctx: &mut Ctx<'_>, args: &CostArgs) -> anyhow::Result<Exit> {
     let format = args.output.format();
-    let store = Store::open(&ctx.settings.db)?;
+    let store = super::catalog_or_sample(ctx)?;
     let (workload, basis) = (super::workload(&args.workload)?, args.workload.basis());
     let mut rows = Vec::with_capacity(args.models.len());
     // Each model that cannot be priced: what to say, and the exit it calls for.
@@ -27,6 +26,9 @@ pub fn run(ctx: &mut Ctx<'_>, args: &CostArgs) -> anyhow::Result<Exit> {
             rows.push(CostRow::unpriced(name, &workload, basis));
             continue;
         };
+        if found.model.upcoming {
+            ctx.note(format_args!("{} is upcoming: listed, not yet callable", found.model.id));
+        }
         match CostRow::priced(&found.model, &workload, basis) {
             Ok(row) => rows.push(row),
             Err(e) if e.is_unpriced() => {

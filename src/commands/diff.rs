@@ -29,7 +29,9 @@ pub fn run(ctx: &mut Ctx<'_>, args: &DiffArgs) -> anyhow::Result<Exit> {
             }
         },
     };
-    let diff = store.diff(from.id, to.id, Some(&Filters::from(&args.filters)))?;
+    let filters = Filters::from(&args.filters);
+    super::catalog::check_filter_values(ctx, &store, &filters)?;
+    let diff = store.diff(from.id, to.id, Some(&filters))?;
     output::diff::write(ctx.out, &diff, format, ctx.look)?;
     Ok(Exit::Ok)
 }

@@ -3,6 +3,7 @@
 //! ([`crate::estimate`]), asks the gate ([`crate::gate`]) what fails, and
 //! prints the report whatever the outcome, so CI can post it.
 
+use std::io::Read;
 use std::path::Path;
 
 use anyhow::Context as _;
@@ -22,14 +23,28 @@ use crate::workload::{self, Item};
 
 pub fn run(ctx: &mut Ctx<'_>, args: &EstimateArgs) -> anyhow::Result<Exit> {
     let format = args.output.format();
-    let shown = args.file.display().to_string();
-    let text = std::fs::read_to_string(&args.file).with_context(|| format!("cannot read {shown}"))?;
+    let (shown, text) = if args.file == Path::new("-") {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text).context("cannot read the workload from stdin")?;
+        ("stdin".to_owned(), text)
+    } else {
+        let shown = args.file.display().to_string();
+        let text = std::fs::read_to_string(&args.file).with_context(|| format!("cannot read {shown}"))?;
+        (shown, text)
+    };
     let items = workload::parse(&text).map_err(|e| UserError::new(format!("{shown}:{}: {}", e.line, e.message)))?;
     let earlier = args.baseline.as_deref().map(read_baseline).transpose()?;
-    let store = Store::open(&ctx.settings.db)?;
+    let store = super::catalog_for_gate(ctx, "estimate")?;
     let snapshot = store.current_snapshot()?.expect("Store::open checked there is one");
 
-    let priced = items.iter().map(|item| price(&store, item, &shown)).collect::<anyhow::Result<Vec<_>>>()?;
+    let mut priced = Vec::with_capacity(items.len());
+    for item in &items {
+        let (cost, notes) = price(&store, item, &shown)?;
+        for note in notes {
+            ctx.warn(note);
+        }
+        priced.push(cost);
+    }
     let (total, list_total) =
         estimate::totals(&priced).map_err(|_| UserError::new("the total is too large to compute exactly"))?;
     let baseline = earlier.map(|old| estimate::compare(&old, &priced, total)).transpose()?;
@@ -67,15 +82,22 @@ pub fn run(ctx: &mut Ctx<'_>, args: &EstimateArgs) -> anyhow::Result<Exit> {
         Format::Markdown => ctx.out.write_all(output::estimate::markdown(&report, &snapshot).as_bytes())?,
         Format::Table => output::estimate::table(ctx.out, &report, ctx.look)?,
     }
+    // Tables, Markdown and JSON carry the violations; CSV (one row per item)
+    // cannot, so they go to stderr whatever -q says: they are why the run fails.
     for v in &report.violations {
-        ctx.warn(format_args!("{} ({})", v.message, v.kind));
+        match format {
+            Format::Csv => eprintln!("violation: {}", output::visible(&format!("{} ({})", v.message, v.kind))),
+            Format::Json | Format::Markdown => ctx.warn(format_args!("{} ({})", v.message, v.kind)),
+            Format::Table => {}
+        }
     }
     Ok(gate::exit(&report.violations))
 }
 
 /// Prices one item; an unknown or unpriced model is reported with the item
-/// (the gate decides whether that fails the run).
-fn price(store: &Store, item: &Item, file: &str) -> anyhow::Result<ItemCost> {
+/// (the gate decides whether that fails the run). The notes say what the item
+/// gives that its model does not price, and whether the model is upcoming.
+fn price(store: &Store, item: &Item, file: &str) -> anyhow::Result<(ItemCost, Vec<String>)> {
     let w = &item.workload;
     let mut cost =
         ItemCost { name: item.name.clone(), model: item.model.clone(), priced: Priced::unpriced(w), problem: None };
@@ -84,11 +106,12 @@ fn price(store: &Store, item: &Item, file: &str) -> anyhow::Result<ItemCost> {
         let hint = err.hint().map(|h| format!("; {h}")).unwrap_or_default();
         let message = format!("item {:?}: {err}{hint}", item.name);
         cost.problem = Some(Problem { kind: "unknown_model", message });
-        return Ok(cost);
+        return Ok((cost, Vec::new()));
     };
     cost.model = found.model.id.clone();
+    let notes = notes(item, &found.model);
     match found.model.cost(w, Basis::Effective) {
-        Ok(c) => cost.priced = Priced::at(w, c),
+        Ok(c) => cost.priced = Priced::at(w, c, &found.model),
         Err(e) if e.is_unpriced() => {
             cost.problem = Some(Problem { kind: "unpriced_model", message: format!("item {:?}: {e}", item.name) });
         }
@@ -101,7 +124,28 @@ fn price(store: &Store, item: &Item, file: &str) -> anyhow::Result<ItemCost> {
         }
         Err(e) => return Err(UserError::new(format!("item {:?}: {e}", item.name)).into()),
     }
-    Ok(cost)
+    cost.priced.upcoming = found.model.upcoming;
+    Ok((cost, notes))
+}
+
+/// What an item says that its model cannot use, and an upcoming model.
+fn notes(item: &Item, model: &crate::catalog::Model) -> Vec<String> {
+    let listed = &model.pricing.listed;
+    let mut notes = Vec::new();
+    let unused =
+        |field: &str, how: &str| format!("item {:?}: {} is not priced {how}; {field} is not used", item.name, model.id);
+    if item.given.seconds && listed.per_second.is_none() && !listed.is_empty() {
+        notes.push(unused("seconds", "per second"));
+    }
+    let tokens = (item.given.input_tokens && item.workload.input_tokens > 0)
+        || (item.given.output_tokens && item.workload.output_tokens > 0);
+    if tokens && listed.input.is_none() && listed.output.is_none() && !listed.is_empty() {
+        notes.push(unused("input_tokens/output_tokens", "per token"));
+    }
+    if model.upcoming {
+        notes.push(format!("item {:?}: {} is upcoming: listed, not yet callable", item.name, model.id));
+    }
+    notes
 }
 
 fn read_baseline(path: &Path) -> anyhow::Result<Earlier> {

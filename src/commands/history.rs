@@ -18,13 +18,24 @@ pub fn run(ctx: &mut Ctx<'_>, args: &HistoryArgs) -> anyhow::Result<Exit> {
         return Err(unknown(&store, &args.model, false)?.into());
     };
     let sightings = store.sightings(&id, args.all)?;
-    let keep: Vec<usize> = if args.all {
-        (0..sightings.len()).collect()
+    let snapshots = if args.all { store.snapshots()? } else { Vec::new() };
+    let entries: Vec<Entry<'_>> = if args.all {
+        // Every snapshot from the first sighting to the last, absences included.
+        let range = sightings.first().map(|s| s.0.id)..=sightings.last().map(|s| s.0.id);
+        snapshots
+            .iter()
+            .rev()
+            .filter(|s| range.contains(&Some(s.id)))
+            .map(|snapshot| {
+                let model = sightings.iter().find(|(seen, _)| seen.id == snapshot.id).map(|(_, m)| m);
+                Entry { snapshot, model, gaps: true }
+            })
+            .collect()
     } else {
-        price_changes(&sightings.iter().map(|(_, m)| PriceState::of(&m.model)).collect::<Vec<_>>())
+        let states: Vec<PriceState> = sightings.iter().map(|(_, m)| PriceState::of(&m.model)).collect();
+        let changes = price_changes(&states).into_iter();
+        changes.map(|i| Entry { snapshot: &sightings[i].0, model: Some(&sightings[i].1), gaps: false }).collect()
     };
-    let entries: Vec<Entry<'_>> =
-        keep.into_iter().map(|i| Entry { snapshot: &sightings[i].0, model: &sightings[i].1 }).collect();
     if store.find(&id)?.is_none() {
         ctx.note(format_args!("{id} is not in the current catalog"));
     }

@@ -44,6 +44,34 @@ impl Ctx<'_> {
     }
 }
 
+/// The catalog, or before any sync the bundled sample catalog, said so on
+/// stderr: what `models`, `show`, the facets, `cost` and `rank` answer from.
+fn catalog_or_sample(ctx: &Ctx<'_>) -> anyhow::Result<crate::store::Store> {
+    use crate::store::{Store, StoreError};
+    match Store::open(&ctx.settings.db) {
+        Err(StoreError::Missing(_) | StoreError::Empty(_)) => {
+            ctx.note(crate::sample::note());
+            Ok(crate::sample::open()?)
+        }
+        other => Ok(other?),
+    }
+}
+
+/// The catalog for a gate (`estimate`, `usage`): never the bundled sample. No
+/// catalog is a policy failure (exit 4), as a stale one is.
+fn catalog_for_gate(ctx: &Ctx<'_>, command: &str) -> anyhow::Result<crate::store::Store> {
+    use crate::store::{Store, StoreError};
+    match Store::open(&ctx.settings.db) {
+        Err(StoreError::Missing(_) | StoreError::Empty(_)) => Err(crate::error::UserError::new(format!(
+            "no catalog synced: `{command}` never prices against the bundled sample catalog"
+        ))
+        .exit(Exit::Policy)
+        .hint("run `cometcat sync` (or `cometcat sync --from FILE` offline) first")
+        .into()),
+        other => Ok(other?),
+    }
+}
+
 /// The workload the flags describe; none at all is a usage error (a cost of
 /// nothing would print $0 for every model).
 fn workload(args: &crate::cli::WorkloadArgs) -> Result<crate::pricing::Workload, crate::error::UserError> {

@@ -8,14 +8,15 @@ use crate::error::Exit;
 use crate::output::costs::{CostRow, write_costs};
 use crate::pricing::CostError;
 use crate::query::Filters;
-use crate::store::Store;
 
 pub fn run(ctx: &mut Ctx<'_>, args: &RankArgs) -> anyhow::Result<Exit> {
     let format = args.output.format();
-    let store = Store::open(&ctx.settings.db)?;
+    let store = super::catalog_or_sample(ctx)?;
     let (workload, basis) = (super::workload(&args.workload)?, args.workload.basis());
     let (mut unpriced, mut per_second, mut inexact) = (0, 0, Vec::new());
-    let candidates = store.current_prices(&Filters::from(&args.filters))?;
+    let filters = Filters::from(&args.filters);
+    super::catalog::check_filter_values(ctx, &store, &filters)?;
+    let candidates = store.current_prices(&filters)?;
     let mut ranked = Vec::with_capacity(candidates.len());
     for model in &candidates {
         match model.cost(&workload, basis) {
@@ -35,6 +36,10 @@ pub fn run(ctx: &mut Ctx<'_>, args: &RankArgs) -> anyhow::Result<Exit> {
     let rows =
         ranked.into_iter().map(|(_, model)| CostRow::priced(model, &workload, basis)).collect::<Result<Vec<_>, _>>()?;
     write_costs(ctx.out, &rows, format, ctx.look)?;
+    let upcoming: Vec<&str> = rows.iter().filter(|r| r.priced.upcoming).map(|r| r.id.as_str()).collect();
+    if !upcoming.is_empty() {
+        ctx.note(format_args!("upcoming (listed, not yet callable): {}", upcoming.join(", ")));
+    }
     for e in &inexact {
         ctx.warn(e);
     }

@@ -43,12 +43,36 @@ pub fn run(ctx: &mut Ctx<'_>, args: &SyncArgs) -> anyhow::Result<Exit> {
     let started = Timestamp::now();
     let clock = Instant::now();
     let mut store = Store::create(&ctx.settings.db)?;
+    let previous = store.current_snapshot()?;
     let committed = match source {
-        Source::File(path) => import(&mut store, path, args.max_body, started)?,
-        Source::Api(url) => fetch(ctx, &mut store, args, url, started)?,
+        Source::File(path) => import(&mut store, path, args.max_body, started),
+        Source::Api(url) => fetch(ctx, &mut store, args, url, started),
     };
+    let mut committed = match committed {
+        Ok(committed) => committed,
+        Err(e) => {
+            if previous.is_none() {
+                ctx.note(format_args!(
+                    "until a sync succeeds, `models`, `show`, `cost` and `rank` answer from {}",
+                    crate::sample::label()
+                ));
+            }
+            return Err(e);
+        }
+    };
+    // An older catalog over a newer one: allowed (rolling back is a use), but said.
+    let older = previous.filter(|p| committed.snapshot.fetched_at < p.fetched_at);
+    if let Some(p) = &older {
+        committed.warnings.insert(
+            0,
+            format!(
+                "this catalog was fetched at {}, before the snapshot it replaces ({}, fetched {}); it is current now",
+                committed.snapshot.fetched_at, p.id, p.fetched_at
+            ),
+        );
+    }
     let seconds = clock.elapsed().as_secs_f64();
-    report(ctx, &committed, seconds, format)?;
+    report(ctx, &committed, older.is_some(), seconds, format)?;
     Ok(Exit::Ok)
 }
 
@@ -250,11 +274,13 @@ struct Summary<'a> {
     removed: i64,
     changed: i64,
     unchanged: bool,
+    /// The catalog's data is older than the snapshot's it replaced.
+    older_than_previous: bool,
     seconds: f64,
     messages: &'a [String],
 }
 
-fn report(ctx: &mut Ctx<'_>, c: &Committed, seconds: f64, format: Format) -> anyhow::Result<()> {
+fn report(ctx: &mut Ctx<'_>, c: &Committed, older: bool, seconds: f64, format: Format) -> anyhow::Result<()> {
     let s = &c.snapshot;
     let shown = if ctx.settings.verbose { c.warnings.len() } else { SHOWN_WARNINGS };
     for warning in c.warnings.iter().take(shown) {
@@ -267,7 +293,11 @@ fn report(ctx: &mut Ctx<'_>, c: &Committed, seconds: f64, format: Format) -> any
         ctx.note(format_args!("collapsed {} records listed twice", c.duplicates));
     }
     let plural = |n: i64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-    let change = if c.unchanged { " (unchanged)" } else { "" };
+    let change = match (c.unchanged, older) {
+        (_, true) => " (older than the snapshot it replaces)",
+        (true, false) => " (unchanged)",
+        (false, false) => "",
+    };
     ctx.note(format_args!(
         "{} {} from {} in {seconds:.2}s: {}, {}, {} quarantined; snapshot {}: +{} −{} ~{}{change}",
         if s.source_kind == "file" { "imported" } else { "synced" },
@@ -296,6 +326,7 @@ fn report(ctx: &mut Ctx<'_>, c: &Committed, seconds: f64, format: Format) -> any
             removed: s.removed,
             changed: s.changed,
             unchanged: c.unchanged,
+            older_than_previous: older,
             seconds: (seconds * 1000.0).round() / 1000.0,
             messages: &c.warnings,
         };

@@ -21,12 +21,14 @@ pub struct Priced {
     pub cost: Option<Money>,
     pub list_cost: Option<Money>,
     pub unpriced: bool,
+    /// The model is listed but not yet callable.
+    pub upcoming: bool,
 }
 
 impl Priced {
     /// The CSV columns, in the JSON keys' order.
-    pub const COLUMNS: [&str; 7] =
-        ["requests", "input_tokens", "output_tokens", "seconds", "cost", "list_cost", "unpriced"];
+    pub const COLUMNS: [&str; 8] =
+        ["requests", "input_tokens", "output_tokens", "seconds", "cost", "list_cost", "unpriced", "upcoming"];
 
     /// The workload with no cost.
     pub fn unpriced(w: &Workload) -> Priced {
@@ -38,16 +40,23 @@ impl Priced {
             cost: None,
             list_cost: None,
             unpriced: true,
+            upcoming: false,
         }
     }
 
-    /// The workload at this cost.
-    pub fn at(w: &Workload, cost: Cost) -> Priced {
-        Priced { cost: Some(cost.cost), list_cost: Some(cost.list_cost), unpriced: false, ..Priced::unpriced(w) }
+    /// The workload at this cost, on `model`.
+    pub fn at(w: &Workload, cost: Cost, model: &Model) -> Priced {
+        Priced {
+            cost: Some(cost.cost),
+            list_cost: Some(cost.list_cost),
+            unpriced: false,
+            upcoming: model.upcoming,
+            ..Priced::unpriced(w)
+        }
     }
 
     /// The cells of [`Priced::COLUMNS`].
-    pub fn csv(&self) -> [String; 7] {
+    pub fn csv(&self) -> [String; 8] {
         [
             self.requests.to_string(),
             self.input_tokens.to_string(),
@@ -56,6 +65,7 @@ impl Priced {
             cell(self.cost),
             cell(self.list_cost),
             self.unpriced.to_string(),
+            self.upcoming.to_string(),
         ]
     }
 }
@@ -81,7 +91,7 @@ impl CostRow {
         let one = model.cost(&Workload { requests: 1, ..*w }, basis)?;
         Ok(CostRow {
             id: model.id.clone(),
-            priced: Priced::at(w, total),
+            priced: Priced::at(w, total, model),
             price_basis: basis,
             per_call: Some(one.cost),
             priced_by: model.priced_by(),
@@ -120,8 +130,9 @@ pub fn write_costs(out: &mut dyn std::io::Write, rows: &[CostRow], format: Forma
             let mut grid = Grid::new(&headers).numeric(&[2, 3, 4, 5]);
             for r in rows {
                 let money = |m: Option<Money>| m.map_or_else(|| "unpriced".to_owned(), |m| m.display());
+                let id = if r.priced.upcoming { format!("{} (upcoming)", r.id) } else { r.id.clone() };
                 let mut row = vec![
-                    r.id.clone(),
+                    id,
                     r.priced_by.to_owned(),
                     r.priced.requests.to_string(),
                     money(r.per_call),

@@ -37,86 +37,98 @@ pub fn items_grid(r: &Report) -> Grid {
 }
 
 /// The human table: one row per item (and per item removed since the
-/// baseline), the total, then the budget and baseline in words.
+/// baseline), the total, then the budget, the baseline and every violation in
+/// words. The seconds column is there when an item has seconds.
 pub fn table(out: &mut dyn Write, r: &Report, look: Look) -> io::Result<()> {
-    let with_baseline = r.baseline.is_some();
-    let mut headers = vec!["ITEM", "MODEL", "REQUESTS", "IN", "OUT", "COST $", "LIST COST $"];
-    if with_baseline {
+    let seconds = has_seconds(r);
+    let mut headers = vec!["ITEM", "MODEL", "REQUESTS", "IN", "OUT"];
+    if seconds {
+        headers.push("SECONDS");
+    }
+    headers.extend(["COST $", "LIST COST $"]);
+    if r.baseline.is_some() {
         headers.push("VS BASELINE $");
     }
-    let mut grid = Grid::new(&headers).numeric(&[2, 3, 4, 5, 6, 7]);
+    let mut grid = Grid::new(&headers).numeric(&(2..headers.len()).collect::<Vec<_>>());
     let money = |m: Option<Money>| m.map_or_else(|| "unpriced".to_owned(), |m| m.display());
     for i in &r.items {
-        let mut row = vec![
-            i.name.clone(),
-            i.model.clone(),
-            i.priced.requests.to_string(),
-            i.priced.input_tokens.to_string(),
-            i.priced.output_tokens.to_string(),
-            money(i.priced.cost),
-            money(i.priced.list_cost),
-        ];
+        let p = &i.priced;
+        let mut row = vec![model_name(&i.name, p.upcoming), i.model.clone()];
+        row.extend([p.requests.to_string(), p.input_tokens.to_string(), p.output_tokens.to_string()]);
+        if seconds {
+            row.push(cell(p.seconds));
+        }
+        row.extend([money(p.cost), money(p.list_cost)]);
         if r.baseline.is_some() {
-            row.push(r.change_of(&i.name).map_or(String::new(), |c| change_text(c, i.priced.cost)));
+            row.push(r.change_of(&i.name).map_or(String::new(), |c| change_text(c, p.cost)));
         }
         grid.push(row);
     }
+    let blanks = headers.len() - 3;
     for gone in r.removed() {
-        let blank = String::new;
-        grid.push(vec![
-            gone.name.clone(),
-            blank(),
-            blank(),
-            blank(),
-            blank(),
-            blank(),
-            blank(),
-            change_text(gone, None),
-        ]);
+        let mut row = vec![gone.name.clone()];
+        row.extend(std::iter::repeat_n(String::new(), blanks + 1));
+        row.push(change_text(gone, None));
+        grid.push(row);
     }
-    let mut total = vec![
-        "total".to_owned(),
-        String::new(),
-        String::new(),
-        String::new(),
-        String::new(),
-        r.total.display(),
-        r.list_total.display(),
-    ];
+    let mut total = vec!["total".to_owned()];
+    total.extend(std::iter::repeat_n(String::new(), if seconds { 5 } else { 4 }));
+    total.extend([r.total.display(), r.list_total.display()]);
     if let Some(b) = &r.baseline {
         total.push(signed(b.difference));
     }
     grid.push(total);
     grid.write(out, Format::Table, look)?;
-    for line in summary(r) {
-        writeln!(out, "{line}")?;
+    for (line, good) in summary(r) {
+        writeln!(out, "{}", paint(&line, Some(good), look))?;
+    }
+    for v in &r.violations {
+        writeln!(out, "{}", paint(&format!("violation: {} ({})", v.message, v.kind), Some(false), look))?;
     }
     Ok(())
 }
 
-/// The totals in words: budget and baseline status.
-fn summary(r: &Report) -> Vec<String> {
+/// Whether any item has a number of seconds (a per-second model).
+fn has_seconds(r: &Report) -> bool {
+    r.items.iter().any(|i| i.priced.seconds.is_some())
+}
+
+/// An item's name, marked when its model is upcoming (listed, not yet callable).
+fn model_name(name: &str, upcoming: bool) -> String {
+    if upcoming { format!("{name} (upcoming model)") } else { name.to_owned() }
+}
+
+/// A verdict in green (good) or red (bad) on a colour terminal; the words say
+/// it either way.
+fn paint(text: &str, good: Option<bool>, look: Look) -> String {
+    let style = match good {
+        Some(true) if look.color => anstyle::AnsiColor::Green.on_default(),
+        Some(false) if look.color => anstyle::AnsiColor::Red.on_default(),
+        _ => return text.to_owned(),
+    };
+    format!("{}{text}{}", style.render(), style.render_reset())
+}
+
+/// The totals in words: budget and baseline status, each with whether it is good news.
+fn summary(r: &Report) -> Vec<(String, bool)> {
     let mut lines = Vec::new();
     if let Some(b) = &r.budget {
         lines.push(if b.exceeded {
-            format!("budget: over — ${} total against ${}", r.total.display(), b.limit)
+            (format!("budget: over — ${} total against ${}", r.total.display(), b.limit), false)
         } else {
-            format!(
-                "budget: within — ${} total against ${} (${} left)",
-                r.total.display(),
-                b.limit,
-                b.remaining.display()
-            )
+            let left = b.remaining.display();
+            (format!("budget: within — ${} total against ${} (${left} left)", r.total.display(), b.limit), true)
         });
     }
     if let Some(b) = &r.baseline {
-        lines.push(format!(
+        let line = format!(
             "baseline: ${} → ${}, {}{}",
             b.total.display(),
             r.total.display(),
             signed(b.difference),
             percent(b.change_pct)
-        ));
+        );
+        lines.push((line, !b.difference.is_negative() || b.difference.is_zero()));
     }
     lines
 }
@@ -124,12 +136,19 @@ fn summary(r: &Report) -> Vec<String> {
 /// A PR comment: a summary line, a per-item table, violations, and the catalog's date.
 pub fn markdown(r: &Report, snapshot: &Snapshot) -> String {
     let mut out = format!("{}\n\n", markdown_headline(r));
-    out.push_str(if r.baseline.is_some() {
-        "| item | model | requests | tokens in / out | cost | list cost | vs baseline |\n| --- | --- | ---: | ---: | ---: | ---: | ---: |\n"
-    } else {
-        "| item | model | requests | tokens in / out | cost | list cost |\n| --- | --- | ---: | ---: | ---: | ---: |\n"
-    });
-    let mut tail = format!("| **total** | | | | **${}** | ${} |", r.total.display(), r.list_total.display());
+    let seconds = has_seconds(r);
+    let mut headers = vec!["item", "model", "requests", "tokens in / out"];
+    if seconds {
+        headers.push("seconds");
+    }
+    headers.extend(["cost", "list cost"]);
+    if r.baseline.is_some() {
+        headers.push("vs baseline");
+    }
+    let rule: Vec<&str> = (0..headers.len()).map(|i| if i < 2 { "---" } else { "---:" }).collect();
+    out.push_str(&format!("| {} |\n| {} |\n", headers.join(" | "), rule.join(" | ")));
+    let skip = if seconds { "| | | | |" } else { "| | | |" };
+    let mut tail = format!("| **total** {skip} **${}** | ${} |", r.total.display(), r.list_total.display());
     if let Some(b) = &r.baseline {
         tail.push_str(&format!(" {} {}{} |", arrow(b.difference), signed(b.difference), percent(b.change_pct)));
     }
@@ -189,16 +208,19 @@ fn markdown_headline(r: &Report) -> String {
 /// One table row per item, then one per item removed since the baseline.
 fn markdown_rows(r: &Report) -> Vec<String> {
     let dollars = |m: Option<Money>| m.map_or_else(|| "unpriced".to_owned(), |m| format!("${}", m.display()));
+    let seconds = has_seconds(r);
     let items = r.items.iter().map(|i| {
+        let p = &i.priced;
+        let seconds = if seconds { format!(" {} |", cell(p.seconds)) } else { String::new() };
         let mut row = format!(
-            "| {} | `{}` | {} | {} / {} | {} | {} |",
-            esc(&i.name),
+            "| {} | `{}` | {} | {} / {} |{seconds} {} | {} |",
+            esc(&model_name(&i.name, p.upcoming)),
             esc(&i.model),
-            i.priced.requests,
-            i.priced.input_tokens,
-            i.priced.output_tokens,
-            dollars(i.priced.cost),
-            dollars(i.priced.list_cost)
+            p.requests,
+            p.input_tokens,
+            p.output_tokens,
+            dollars(p.cost),
+            dollars(p.list_cost)
         );
         if r.baseline.is_some() {
             row.push_str(&format!(
@@ -209,7 +231,8 @@ fn markdown_rows(r: &Report) -> Vec<String> {
         row.push('\n');
         row
     });
-    let removed = r.removed().map(|c| format!("| ~~{}~~ | | | | | | {} |\n", esc(&c.name), change_text(c, None)));
+    let blank = if seconds { "| | | | | | |" } else { "| | | | | |" };
+    let removed = r.removed().map(|c| format!("| ~~{}~~ {blank} {} |\n", esc(&c.name), change_text(c, None)));
     items.chain(removed).collect()
 }
 

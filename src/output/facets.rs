@@ -32,6 +32,11 @@ pub fn name(facet: Facet) -> &'static str {
     }
 }
 
+/// One value of the facet, in words: `type`, `feature`, `provider`, `endpoint`.
+pub fn singular(facet: Facet) -> &'static str {
+    name(facet).trim_end_matches('s')
+}
+
 pub fn write(out: &mut dyn Write, facet: Facet, rows: &[FacetCount], format: Format, look: Look) -> io::Result<()> {
     if format == Format::Json {
         return if facet == Facet::Providers {
@@ -46,8 +51,12 @@ pub fn write(out: &mut dyn Write, facet: Facet, rows: &[FacetCount], format: For
         };
     }
     let none = || "(none)".to_owned();
+    // CSV names its columns as JSON names its keys.
+    let csv = format == Format::Csv;
     let grid = if facet == Facet::Providers {
-        let mut grid = Grid::new(&["PROVIDER_CODE", "PROVIDER", "MODELS"]).numeric(&[2]);
+        let headers =
+            if csv { ["provider_code", "provider", "count"] } else { ["PROVIDER_CODE", "PROVIDER", "MODELS"] };
+        let mut grid = Grid::new(&headers).numeric(&[2]);
         for r in rows {
             grid.push(vec![
                 r.value.clone().unwrap_or_else(none),
@@ -57,10 +66,12 @@ pub fn write(out: &mut dyn Write, facet: Facet, rows: &[FacetCount], format: For
         }
         grid
     } else {
-        let header = name(facet).trim_end_matches('s').to_uppercase();
-        let mut grid = Grid::new(&[header.as_str(), "MODELS"]).numeric(&[1]);
+        let header = singular(facet).to_uppercase();
+        let headers = if csv { ["value", "count"] } else { [header.as_str(), "MODELS"] };
+        let mut grid = Grid::new(&headers).numeric(&[1]);
         for r in rows {
-            grid.push(vec![r.value.clone().unwrap_or_else(none), r.count.to_string()]);
+            let value = if csv { r.value.clone().unwrap_or_default() } else { r.value.clone().unwrap_or_else(none) };
+            grid.push(vec![value, r.count.to_string()]);
         }
         grid
     };

@@ -102,21 +102,28 @@ impl Serialize for ModelJson<'_> {
     }
 }
 
-/// The human table (and Markdown) of a list of models: effective prices,
-/// rounded for reading.
-pub fn model_grid() -> Grid {
+/// The human table (and Markdown) of a list of models: effective prices, as
+/// tables show them. With `upcoming`, a last column marks the models that
+/// are listed but not yet callable.
+pub fn model_grid(upcoming: bool) -> Grid {
     let prices = Component::ALL.map(|c| PriceColumn::Listed(c).header());
-    let headers: Vec<&str> = ["ID", "PROVIDER", "TYPE"].into_iter().chain(prices).chain(["CONTEXT"]).collect();
+    let mut headers: Vec<&str> = ["ID", "PROVIDER", "TYPE"].into_iter().chain(prices).chain(["CONTEXT"]).collect();
+    if upcoming {
+        headers.push("UPCOMING");
+    }
     Grid::new(&headers).numeric(&[3, 4, 5, 6, 7])
 }
 
 /// A model as a row of [`model_grid`].
-pub fn model_row(m: &Model) -> Vec<String> {
+pub fn model_row(m: &Model, upcoming: bool) -> Vec<String> {
     let effective = m.pricing.effective().unwrap_or_default();
     let mut row =
         vec![m.id.clone(), cell(m.provider_code.as_deref().or(m.provider.as_deref())), cell(m.model_type.as_deref())];
     row.extend(Component::ALL.map(|c| c.of(&effective).map(|v| v.display()).unwrap_or_default()));
     row.push(m.context_length.map(short_count).unwrap_or_default());
+    if upcoming {
+        row.push(if m.upcoming { "yes".into() } else { String::new() });
+    }
     row
 }
 

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{Format, Grid, Look};
+use super::{Format, Grid, Look, cell};
 use crate::store::Snapshot;
 
 #[derive(Serialize)]
@@ -27,6 +27,9 @@ pub fn write(out: &mut dyn Write, snapshots: &[Snapshot], format: Format, look: 
             .collect();
         return super::json(out, &rows);
     }
+    if format == Format::Csv {
+        return csv(out, snapshots, changed, look);
+    }
     let mut grid =
         Grid::new(&["ID", "FETCHED", "SOURCE", "MODELS", "WARNINGS", "QUARANTINED", "CHANGES"]).numeric(&[0, 3, 4, 5]);
     for (i, s) in snapshots.iter().enumerate() {
@@ -43,4 +46,49 @@ pub fn write(out: &mut dyn Write, snapshots: &[Snapshot], format: Format, look: 
         ]);
     }
     grid.write(out, format, look)
+}
+
+/// CSV: the JSON keys as columns, counts in their own cells.
+fn csv(out: &mut dyn Write, snapshots: &[Snapshot], changed: impl Fn(usize) -> bool, look: Look) -> io::Result<()> {
+    let mut grid = Grid::new(&[
+        "id",
+        "started_at",
+        "finished_at",
+        "fetched_at",
+        "source",
+        "source_kind",
+        "pages",
+        "total",
+        "models",
+        "warnings",
+        "quarantined",
+        "retries",
+        "content_hash",
+        "added",
+        "removed",
+        "changed",
+        "catalog_changed",
+    ]);
+    for (i, s) in snapshots.iter().enumerate() {
+        grid.push(vec![
+            s.id.to_string(),
+            s.started_at.clone(),
+            s.finished_at.clone(),
+            s.fetched_at.clone(),
+            s.source.clone(),
+            s.source_kind.clone(),
+            s.pages.to_string(),
+            cell(s.total),
+            s.models.to_string(),
+            s.warnings.to_string(),
+            s.quarantined.to_string(),
+            s.retries.to_string(),
+            s.content_hash.clone(),
+            s.added.to_string(),
+            s.removed.to_string(),
+            s.changed.to_string(),
+            changed(i).to_string(),
+        ]);
+    }
+    grid.write(out, Format::Csv, look)
 }

@@ -304,7 +304,8 @@ impl Ingest<'_> {
     /// empty snapshot would make every model look unknown.
     fn commit(self, meta: &SnapshotMeta) -> Result<Committed, StoreError> {
         if self.kept.is_empty() {
-            return Err(StoreError::NoModels);
+            let previous = self.tx.query_row("SELECT EXISTS (SELECT 1 FROM snapshots)", [], |r| r.get(0))?;
+            return Err(StoreError::NoModels { previous });
         }
         let warnings = self.warnings();
         let duplicates: u32 = self.duplicates.values().map(|(n, _)| n - 1).sum();
@@ -613,7 +614,7 @@ mod tests {
         assert_eq!(mode(&store.conn), "wal");
         let _ = store.write_snapshot(Feed::Network, |ingest| {
             assert_eq!(mode(&ingest.tx), "wal");
-            Err::<SnapshotMeta, _>(StoreError::NoModels)
+            Err::<SnapshotMeta, _>(StoreError::NoModels { previous: false })
         });
     }
 
@@ -622,7 +623,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::create(&dir.path().join("catalog.db")).unwrap();
         let err = import(&mut store, Feed::File, &[record(r#"{"code": "no-id"}"#)]).unwrap_err();
-        assert!(matches!(err, StoreError::NoModels));
+        assert!(matches!(err, StoreError::NoModels { previous: false }));
+        assert_eq!(err.to_string(), "the catalog received holds no models; nothing was stored");
         assert_eq!(store.current_snapshot().unwrap().map(|s| s.id), None);
     }
 }

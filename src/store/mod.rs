@@ -67,8 +67,10 @@ pub enum StoreError {
     Empty(PathBuf),
     #[error("there is no snapshot {0}")]
     NoSnapshot(i64),
-    #[error("the catalog received holds no models; the previous snapshot stays current")]
-    NoModels,
+    #[error("the catalog received holds no models; {}", if *.previous { "the previous snapshot stays current" } else { "nothing was stored" })]
+    NoModels { previous: bool },
+    #[error("{name:?} matches more than one model when case is ignored: {}", .ids.join(", "))]
+    Ambiguous { name: String, ids: Vec<String> },
     #[error("another cometcat is writing to the catalog at {0}")]
     Busy(PathBuf),
     #[error("the catalog at {0} cannot be written: the file or its folder is read-only")]
@@ -116,7 +118,8 @@ impl Diagnostic for StoreError {
                 Some("run `cometcat sync` (or `cometcat sync --from FILE` offline) first")
             }
             StoreError::NoSnapshot(_) => Some("`cometcat syncs` lists the snapshots"),
-            StoreError::NoModels => Some("check --base-url, or the file given to --from"),
+            StoreError::NoModels { .. } => Some("check --base-url, or the file given to --from"),
+            StoreError::Ambiguous { .. } => Some("give the id exactly as the catalog writes it"),
             StoreError::Busy(_) => Some("wait for the other sync to finish, then try again"),
             StoreError::NotADatabase(_) | StoreError::NotACatalog(_) => {
                 Some("check --db (or COMETCAT_DB): it should name a catalog cometcat made, or a new file")

@@ -305,10 +305,11 @@ impl Store {
     }
 
     /// The current models matching `filters`, in no set order, read for
-    /// pricing only: id and prices, nothing else (what `rank` needs, fast).
+    /// pricing only: id, prices and `upcoming`, nothing else (what `rank`
+    /// needs, fast).
     pub fn current_prices(&self, filters: &Filters) -> Result<Vec<Model>, StoreError> {
         let prices = PRICE_COLUMNS.iter().filter(|c| !matches!(c, PriceColumn::Effective(_)));
-        let select = ["id", "currency"]
+        let select = ["id", "currency", "upcoming"]
             .into_iter()
             .chain(prices.map(|c| c.name()))
             .map(|c| format!("v.{c}"))
@@ -316,7 +317,8 @@ impl Store {
             .join(", ");
         let q = query::current_unordered(&select, filters);
         let mut stmt = self.conn.prepare(&q.sql)?;
-        let (id, currency) = (stmt.column_index("id")?, stmt.column_index("currency")?);
+        let (id, currency, upcoming) =
+            (stmt.column_index("id")?, stmt.column_index("currency")?, stmt.column_index("upcoming")?);
         let prices: Vec<(PriceColumn, usize)> = PRICE_COLUMNS
             .iter()
             .filter(|c| !matches!(c, PriceColumn::Effective(_)))
@@ -331,12 +333,14 @@ impl Store {
                     PriceColumn::Effective(_) => {}
                 }
             }
-            Ok(Model { id: r.get(id)?, pricing, ..Model::default() })
+            Ok(Model { id: r.get(id)?, pricing, upcoming: r.get(upcoming)?, ..Model::default() })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// A current model by exact id, else by code (upcoming ones included).
+    /// A current model (upcoming ones included) by exact id, else exact code,
+    /// else id or code ignoring ASCII case. Two models matching only when case
+    /// is ignored is an error that lists them.
     pub fn find(&self, name: &str) -> Result<Option<StoredModel>, StoreError> {
         for column in ["id", "code"] {
             // From the id (or code) index, then one probe of spans_last: the planner,
@@ -352,10 +356,28 @@ impl Store {
                 return Ok(Some(found));
             }
         }
+        for column in ["id", "code"] {
+            let sql = format!(
+                "SELECT {} FROM {} WHERE {} AND v.{column} = ?1 COLLATE NOCASE ORDER BY v.id",
+                *MODEL_SELECT,
+                query::CURRENT_FROM,
+                query::CURRENT
+            );
+            let mut found = models(&self.conn, &sql, [name])?;
+            match found.len() {
+                0 => continue,
+                1 => return Ok(found.pop()),
+                _ => {
+                    let ids = found.into_iter().map(|m| m.model.id).collect();
+                    return Err(StoreError::Ambiguous { name: name.to_owned(), ids });
+                }
+            }
+        }
         Ok(None)
     }
 
-    /// The id of a model seen in any snapshot, by exact id, else by code.
+    /// The id of a model seen in any snapshot: by exact id, else exact code,
+    /// else ignoring ASCII case (the newest version's model).
     pub fn find_any(&self, name: &str) -> Result<Option<String>, StoreError> {
         Ok(self
             .conn
@@ -363,6 +385,10 @@ impl Store {
                 "SELECT id FROM model_versions WHERE id = ?1
                  UNION ALL
                  SELECT * FROM (SELECT id FROM model_versions WHERE code = ?1 ORDER BY version_id DESC)
+                 UNION ALL
+                 SELECT * FROM (SELECT id FROM model_versions WHERE id = ?1 COLLATE NOCASE ORDER BY version_id DESC)
+                 UNION ALL
+                 SELECT * FROM (SELECT id FROM model_versions WHERE code = ?1 COLLATE NOCASE ORDER BY version_id DESC)
                  LIMIT 1",
                 [name],
                 |r| r.get(0),

@@ -84,7 +84,32 @@ fn an_unknown_model_exits_1_with_close_ids() {
 #[test]
 fn commands_before_any_sync_say_what_to_do() {
     let env = Env::new();
-    snap!(env.run(&["models"]));
+    // The main job works on a fresh machine, offline: from the bundled sample, said so.
+    for args in [
+        &["models", "--limit", "3"][..],
+        &["show", "gpt-5"],
+        &["providers"],
+        &["cost", "gpt-5", "--input-tokens", "1000"],
+        &["rank", "--input-tokens", "1000", "--top", "3"],
+    ] {
+        let run = env.run(args);
+        assert_eq!(run.code, 0, "{args:?}: {run}");
+        assert_eq!(
+            run.stderr.lines().next(),
+            Some(
+                "using the bundled sample catalog (64 models, from 2026-09-01); run `cometcat sync` for the live catalog"
+            ),
+            "{args:?}: {run}"
+        );
+    }
+    snap!(env.run(&["models", "--limit", "3"]));
+    // A gate never prices against the sample; what reads history needs a real catalog.
+    let workload = fixture("workloads/app.toml");
+    let run = env.run(&["estimate", workload.to_str().unwrap()]);
+    assert_eq!(run.code, 4, "{run}");
+    assert!(run.stderr.starts_with("error: no catalog synced"), "{run}");
+    snap!("before_any_sync_syncs", env.run(&["syncs"]));
+    assert!(!env.db().exists(), "reading creates no catalog");
 }
 
 #[test]

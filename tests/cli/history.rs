@@ -166,7 +166,12 @@ fn history_of_a_model_that_disappears_and_comes_back() {
         h.as_array().unwrap().iter().map(|e| e["snapshot"].as_i64().unwrap()).collect()
     };
     assert_eq!(snapshots(&[]), [1], "same prices when it came back");
-    assert_eq!(snapshots(&["--all"]), [1, 3], "absent from snapshot 2");
+    assert_eq!(snapshots(&["--all"]), [1, 2, 3], "the gap is an entry");
+    let all = env.run(&["history", "gpt-4o-audio-preview", "--all", "--format", "json"]).json();
+    let absent: Vec<bool> = all.as_array().unwrap().iter().map(|e| e["absent"].as_bool().unwrap()).collect();
+    assert_eq!(absent, [false, true, false], "absent from snapshot 2");
+    assert_eq!(all[1]["input_price"], serde_json::Value::Null);
+    snap!("history_gap_table", env.run(&["history", "gpt-4o-audio-preview", "--all"]));
     // A model that is gone now is still found, with a note.
     let gone = Env::new();
     gone.import("catalog-v1-dated.json").import("catalog-v2.json");
