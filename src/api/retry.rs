@@ -1,6 +1,6 @@
 //! Which failures are worth another try, and how long to wait first. Pure.
 //!
-//! Retried (SPEC §4): 429, 500, 502, 503, 504, 524 (and 408), timeouts, broken
+//! Retried: 429, 500, 502, 503, 504, 524 (and 408), timeouts, broken
 //! connections and cut-off bodies. Never retried: any other status (400, 401,
 //! 403, 404, ...), a 500 whose `error.code` is `invalid_request`, redirects,
 //! HTML or non-JSON answers, and `success: false`.

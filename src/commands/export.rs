@@ -1,4 +1,4 @@
-//! `cometcat export`: the current catalog as CSV (SPEC columns), or as an
+//! `cometcat export`: the current catalog as CSV (the `models` columns), or as an
 //! `/api/models` envelope holding every record exactly as received, which
 //! `sync --from` re-imports with nothing lost. An export is the catalog, not a
 //! listing: upcoming models are always in it, and an unfiltered JSON export

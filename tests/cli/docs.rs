@@ -87,3 +87,135 @@ async fn the_ci_guide_works_as_written() {
     let catalog: serde_json::Value = serde_json::from_str(&read("ai/catalog.json")).unwrap();
     assert_eq!(catalog["total"], 65, "the refreshed export holds the new catalog");
 }
+
+/// One step of a document: a command to run, or a command whose output is shown.
+#[derive(Debug)]
+enum Step {
+    /// A `cometcat ...` line of a `sh` block, with the exit code its comment gives (`# exit 3`).
+    Run { command: String, exit: i32, block: usize },
+    /// `<!-- output of: COMMAND -->` and the block that follows it.
+    Output { command: String, shown: String },
+}
+
+/// The steps of a Markdown document, in order.
+fn steps(doc: &str) -> Vec<Step> {
+    let mut steps = Vec::new();
+    let (mut in_sh, mut block, mut pending, mut shown) = (false, 0, None::<String>, None::<String>);
+    for line in doc.lines() {
+        if let Some(text) = shown.as_mut() {
+            if line == "```" && !text.is_empty() {
+                let command = pending.take().expect("an output block follows its marker");
+                steps.push(Step::Output { command, shown: shown.take().unwrap() });
+            } else if !line.starts_with("```") {
+                text.push_str(line);
+                text.push('\n');
+            }
+            continue;
+        }
+        if let Some(command) = line.strip_prefix("<!-- output of: ").and_then(|l| l.strip_suffix(" -->")) {
+            pending = Some(command.to_owned());
+            shown = Some(String::new());
+        } else if line == "```sh" {
+            in_sh = true;
+            block += 1;
+        } else if line == "```" {
+            in_sh = false;
+        } else if in_sh {
+            let line = line.replace("cargo run --release -- ", "cometcat ");
+            let (command, comment) = line.split_once(" #").unwrap_or((&line, ""));
+            // A comment that starts `exit N` says the command exits N.
+            let exit = comment.trim().strip_prefix("exit ").and_then(|n| n.get(..1)?.parse().ok()).unwrap_or(0);
+            if command.starts_with("cometcat ") {
+                steps.push(Step::Run { command: command.trim().to_owned(), exit, block });
+            }
+        }
+    }
+    steps
+}
+
+/// Runs `command` through `sh` in `env`'s folder, as a user would type it.
+fn shell(env: &Env, command: &str, base_url: &str) -> crate::common::Run {
+    let bin = Path::new(env!("CARGO_BIN_EXE_cometcat")).parent().unwrap();
+    crate::common::Run::from(
+        std::process::Command::new("sh")
+            .args(["-c", command])
+            .current_dir(env.dir.path())
+            .env_clear()
+            .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+            .env("HOME", env.dir.path())
+            .env("COMETCAT_DB", env.db())
+            .env("COMETCAT_NO_PROGRESS", "1")
+            .env("COMETCAT_BACKOFF_MS", "1")
+            .env("NO_COLOR", "1")
+            .env("COMETCAT_BASE_URL", base_url)
+            .output()
+            .unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn the_readme_works_as_written() {
+    // The API serves the latest catalog; the catalog holds three months of it.
+    let server = MockServer::start().await;
+    Mock::given(path("/api/models")).respond_with(pager(records("catalog-v3.json"), 100)).mount(&server).await;
+    let env = Env::new();
+    env.import("catalog-v1-dated.json").import("catalog-v2.json").import("catalog-v3.json");
+    std::fs::create_dir(env.dir.path().join("ai")).unwrap();
+    std::fs::copy(fixture("catalog-v3.json"), env.dir.path().join("saved.json")).unwrap();
+    std::fs::copy(fixture("workloads/app.toml"), env.dir.path().join("ai/workload.toml")).unwrap();
+    std::fs::copy(fixture("workloads/app.toml"), env.dir.path().join("base-workload.toml")).unwrap();
+    let fresh = Env::new();
+
+    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let steps = steps(&doc);
+    assert!(steps.len() > 50, "the README's commands were found: {steps:?}");
+    let outputs = steps.iter().filter(|s| matches!(s, Step::Output { .. })).count();
+    assert!(outputs >= 8, "the README's outputs were found: {outputs}");
+    let times = regex_lite(r"in \d+\.\d+s");
+    for step in &steps {
+        match step {
+            // The quick start runs on a fresh machine: no catalog, no network.
+            Step::Run { command, exit, block: 1 } => {
+                let run = shell(&fresh, command, "http://127.0.0.1:9");
+                assert_eq!(run.code, *exit, "{command}\n{run}");
+                assert!(run.stderr.contains("using the bundled sample catalog"), "{command}\n{run}");
+            }
+            Step::Run { command, exit, .. } => {
+                let run = shell(&env, command, &server.uri());
+                assert_eq!(run.code, *exit, "{command}\n{run}");
+            }
+            Step::Output { command, shown } => {
+                let run = shell(&env, command, &server.uri());
+                let got: String = format!("{}{}", run.stdout, run.stderr)
+                    .lines()
+                    .map(|l| format!("{}\n", l.trim_end()))
+                    .collect();
+                assert_eq!(times(&got), times(shown), "the README shows another output for {command}");
+            }
+        }
+    }
+    assert!(!fresh.db().exists(), "the quick start made no catalog");
+}
+
+/// Replaces what `pattern` (a literal prefix, digits, a dot, digits and a literal
+/// suffix, as in `in \d+\.\d+s`) matches with `[...]`: a tiny stand-in for a regex.
+fn regex_lite(pattern: &'static str) -> impl Fn(&str) -> String {
+    let (prefix, rest) = pattern.split_once(r"\d+\.\d+").unwrap();
+    move |text: &str| {
+        let mut out = String::new();
+        let mut rest_text = text;
+        while let Some(i) = rest_text.find(prefix) {
+            out.push_str(&rest_text[..i + prefix.len()]);
+            let after = &rest_text[i + prefix.len()..];
+            let digits = after.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(after.len());
+            if digits > 0 && after[digits..].starts_with(rest) {
+                out.push_str("[...]");
+                rest_text = &after[digits..];
+            } else {
+                rest_text = after;
+            }
+        }
+        out.push_str(rest_text);
+        out
+    }
+}

@@ -20,7 +20,7 @@ fn ids(env: &Env, args: &[&str]) -> Vec<String> {
 fn filters_answer_what_spec_section_3_says() {
     let env = catalog();
     // Expected ids computed from fixtures/catalog.json by an independent model of
-    // SPEC §3 (effective prices, inclusive ceilings, "200K" contexts, ASCII case).
+    // the filter rules (effective prices, inclusive ceilings, "200K" contexts, ASCII case).
     let cases: &[(&[&str], &[&str])] = &[
         (
             &["--feature", "TEXT-TO-IMAGE"],

@@ -5,6 +5,7 @@ mod catalog;
 mod common;
 mod docs;
 mod explore;
+mod first_hour;
 mod history;
 mod price;
 mod sync;

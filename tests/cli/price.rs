@@ -1,5 +1,5 @@
 //! Pricing a workload: `cost`, `rank`, and the `estimate` CI gate. Expected
-//! figures are worked out by hand from SPEC §2 and the fixture's prices.
+//! figures are worked out by hand from docs/money.md and the fixture's prices.
 
 use serde_json::json;
 

@@ -1,4 +1,4 @@
-//! `sync`: one test per rule of SPEC §4 and per server fault.
+//! `sync`: one test per rule of docs/sync.md and per server fault.
 
 use std::io::{Read, Write};
 use std::net::TcpListener;

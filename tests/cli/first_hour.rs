@@ -1,0 +1,176 @@
+//! What a new user meets in the first hour: words that say what is wrong,
+//! silence broken where it hid something, and the habits of the best CLIs.
+
+use crate::common::{Env, fixture};
+use crate::snap;
+
+fn catalog() -> Env {
+    let env = Env::new();
+    env.import("catalog.json");
+    env
+}
+
+fn ids(run: &crate::common::Run) -> Vec<String> {
+    run.json().as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap().to_owned()).collect()
+}
+
+#[test]
+fn per_request_and_per_second_prices_sort() {
+    let env = catalog();
+    let run = env.run(&["models", "--pricing", "second", "--sort", "second-price", "--desc", "--limit", "3", "--json"]);
+    // veo3 0.4, sora-2-pro 0.3, then sora-2 and veo3-fast tie at 0.1: by id.
+    assert_eq!(ids(&run), ["veo3", "sora-2-pro", "sora-2"]);
+    let run = env.run(&["models", "--pricing", "request", "--sort", "request-price", "-n", "3", "--json"]);
+    assert_eq!(ids(&run), ["black-forest-labs/flux-schnell", "doubao-seedream-5", "dall-e-3"]);
+}
+
+#[test]
+fn a_workload_of_nothing_is_a_usage_error() {
+    let env = catalog();
+    for args in [&["rank"][..], &["cost", "gpt-5"]] {
+        let run = env.run(args);
+        assert_eq!(run.code, 2, "{run}");
+        assert!(run.stdout.is_empty());
+        assert!(run.stderr.contains("--input-tokens N and --output-tokens N"), "{run}");
+    }
+    snap!(env.run(&["rank"]));
+}
+
+#[test]
+fn a_filter_value_that_matches_nothing_says_what_there_is() {
+    let env = catalog();
+    let run = env.run(&["models", "--type", "txt"]);
+    assert_eq!(run.code, 0);
+    snap!(run);
+    let run = env.run(&["models", "--feature", "text-to-imag", "--json"]);
+    assert_eq!(run.stdout, "[]\n");
+    assert!(run.stderr.contains("did you mean text-to-image?"), "{run}");
+    // A value that exists, even if nothing else matches with it, is not questioned.
+    let run = env.run(&["models", "--type", "video", "--provider", "anthropic"]);
+    assert!(run.stderr.is_empty(), "{run}");
+    // Display names and paths count as values too.
+    assert!(env.run(&["models", "--provider", "moonshot ai"]).stderr.is_empty());
+    assert!(env.run(&["models", "--endpoint", "/v1/messages"]).stderr.is_empty());
+}
+
+#[test]
+fn violations_are_in_the_output_even_when_quiet() {
+    let env = Env::new();
+    env.import("catalog-v1-dated.json");
+    let workload = fixture("workloads/app.toml");
+    let run = env.run(&["-q", "estimate", workload.to_str().unwrap(), "--max-catalog-age", "1s", "--budget", "10"]);
+    assert_eq!(run.code, 4);
+    assert!(run.stdout.contains("violation: the total, $714.4, exceeds the budget of $10 (budget)"), "{run}");
+    assert!(run.stdout.contains("longer ago than --max-catalog-age allows (catalog_age)"), "{run}");
+    assert!(run.stderr.is_empty(), "{run}");
+    let csv = env.run(&["-q", "estimate", workload.to_str().unwrap(), "--budget", "10", "--format", "csv"]);
+    assert_eq!(csv.code, 3);
+    assert!(csv.stderr.starts_with("violation: the total, $714.4, exceeds the budget of $10"), "{csv}");
+}
+
+#[test]
+fn an_older_catalog_over_a_newer_one_is_said() {
+    let env = Env::new();
+    env.import("catalog-v2.json");
+    let older = fixture("catalog-v1-dated.json");
+    let run = env.run(&["sync", "--from", older.to_str().unwrap(), "--json"]);
+    run.success();
+    assert_eq!(run.json()["older_than_previous"], true);
+    assert!(
+        run.stderr.starts_with(
+            "warning: this catalog was fetched at 2026-09-01T08:00:00Z, before the snapshot it replaces (1, fetched 2026-10-01T08:00:00Z)"
+        ),
+        "{run}"
+    );
+    assert!(run.stderr.contains("(older than the snapshot it replaces)"), "{run}");
+    let empty = Env::new().run_stdin(&["sync", "--from", "-"], b"[]".to_vec());
+    assert!(empty.stderr.contains("error: the catalog received holds no models; nothing was stored\n"), "{empty}");
+}
+
+#[test]
+fn help_lists_exactly_the_formats_a_command_writes() {
+    let env = Env::new();
+    let help = |command: &str| env.run(&[command, "--help"]).stdout;
+    assert!(help("export").contains("[default: csv] [possible values: csv, json]"), "{}", help("export"));
+    assert!(help("sync").contains("[default: table] [possible values: table, json]"), "{}", help("sync"));
+    assert!(help("show").contains("[possible values: table, json]"));
+    let models = help("models").split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(models.contains("[default: table] [possible values: table, json, csv, markdown]"), "{models}");
+    // The workload format is in estimate's own help: installed binaries have no README.
+    assert!(help("estimate").contains("[[item]]\n    name = \"summarize-tickets\""), "{}", help("estimate"));
+    let run = env.run(&["features", "--format", "json", "extra"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("Usage: cometcat features [OPTIONS]\n"), "optional flags stay optional: {run}");
+}
+
+#[test]
+fn lookups_ignore_case_and_ambiguity_is_listed() {
+    let env = catalog();
+    assert_eq!(env.run(&["show", "GPT-5", "--json"]).json()["id"], "gpt-5");
+    assert_eq!(env.run(&["show", "CLAUDE-HAIKU-4-5", "--json"]).json()["id"], "claude-haiku-4-5-20251001");
+    assert_eq!(env.run(&["cost", "Gpt-5", "--requests", "1", "--json"]).json()[0]["id"], "gpt-5");
+    let twins = Env::new();
+    twins.run_stdin(&["sync", "--from", "-"], br#"[{"id": "Model-A"}, {"id": "model-a"}]"#.to_vec()).success();
+    let run = twins.run(&["show", "MODEL-A"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.starts_with("error: \"MODEL-A\" matches more than one model when case is ignored: Model-A, model-a"), "{run}");
+    assert_eq!(twins.run(&["show", "model-a", "--json"]).json()["id"], "model-a", "an exact id wins");
+}
+
+#[test]
+fn a_workload_can_come_from_stdin() {
+    let env = catalog();
+    let toml = std::fs::read(fixture("workloads/app.toml")).unwrap();
+    let run = env.run_stdin(&["estimate", "-", "--json"], toml);
+    assert_eq!(run.success().json()["total"], "714.4");
+    let run = env.run_stdin(&["estimate", "-"], b"[[item]]\nname = \"a\"\n".to_vec());
+    assert_eq!(run.stderr, "error: stdin:1: item 1: missing field `model`\n");
+}
+
+#[test]
+fn upcoming_models_are_marked_where_they_are_used() {
+    let env = catalog();
+    let run = env.run(&["models", "--include-upcoming", "--search", "gpt-6"]);
+    assert!(run.stdout.lines().next().unwrap().ends_with("UPCOMING"), "{run}");
+    assert!(run.stdout.contains("yes"), "{run}");
+    let run = env.run(&["cost", "gpt-6-preview", "--input-tokens", "1000"]);
+    assert!(run.stdout.contains("gpt-6-preview (upcoming)"), "{run}");
+    assert!(run.stderr.contains("gpt-6-preview is upcoming: listed, not yet callable"), "{run}");
+    assert_eq!(env.run(&["cost", "gpt-6-preview", "--requests", "1", "--json"]).json()[0]["upcoming"], true);
+}
+
+#[test]
+fn the_shortcuts_people_bring() {
+    let env = catalog();
+    // A search term as the argument, -n for --limit, --json for --format json.
+    let run = env.run(&["models", "claude", "-n", "2", "--json"]);
+    assert_eq!(ids(&run), ["claude-haiku-4-5-20251001", "claude-opus-4-1"]);
+    assert_eq!(env.run(&["models", "claude", "--search", "gpt"]).code, 2, "one search at a time");
+    assert_eq!(env.run(&["providers", "--json", "--format", "csv"]).code, 2, "--json is --format json");
+}
+
+#[test]
+fn colour_follows_the_flag_and_the_environment() {
+    let env = catalog();
+    let plain = env.run(&["models", "-n", "1"]);
+    assert!(!plain.stdout.contains('\x1b'), "off a terminal, NO_COLOR: none");
+    let forced = env.run(&["--color", "always", "models", "-n", "1"]);
+    assert!(forced.stdout.contains("\x1b[1mID"), "{forced}");
+    let run = crate::common::Run::from(
+        env.cmd(&["models", "-n", "1"]).env_remove("NO_COLOR").env("CLICOLOR_FORCE", "1").output().unwrap(),
+    );
+    assert!(run.stdout.contains('\x1b'), "CLICOLOR_FORCE: {run}");
+    let run = crate::common::Run::from(env.cmd(&["--color", "never", "models", "-n", "1"]).env("CLICOLOR_FORCE", "1").output().unwrap());
+    assert!(!run.stdout.contains('\x1b'), "--color never wins");
+}
+
+#[test]
+fn csv_headers_are_the_json_keys() {
+    let env = catalog();
+    let header = |args: &[&str]| env.run(args).stdout.lines().next().unwrap_or_default().to_owned();
+    assert_eq!(header(&["providers", "--format", "csv"]), "provider_code,provider,count");
+    assert_eq!(header(&["features", "--format", "csv"]), "value,count");
+    assert!(header(&["syncs", "--format", "csv"]).ends_with(",added,removed,changed,catalog_changed"));
+    let syncs = env.run(&["syncs", "--format", "csv"]).stdout;
+    assert!(syncs.lines().nth(1).unwrap().ends_with(",64,0,0,true"), "raw counts, no formula guard: {syncs}");
+}
