@@ -186,10 +186,8 @@ async fn the_readme_works_as_written() {
             }
             Step::Output { command, shown } => {
                 let run = shell(&env, command, &server.uri());
-                let got: String = format!("{}{}", run.stdout, run.stderr)
-                    .lines()
-                    .map(|l| format!("{}\n", l.trim_end()))
-                    .collect();
+                let got: String =
+                    format!("{}{}", run.stdout, run.stderr).lines().map(|l| format!("{}\n", l.trim_end())).collect();
                 assert_eq!(times(&got), times(shown), "the README shows another output for {command}");
             }
         }

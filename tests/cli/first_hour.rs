@@ -113,7 +113,10 @@ fn lookups_ignore_case_and_ambiguity_is_listed() {
     twins.run_stdin(&["sync", "--from", "-"], br#"[{"id": "Model-A"}, {"id": "model-a"}]"#.to_vec()).success();
     let run = twins.run(&["show", "MODEL-A"]);
     assert_eq!(run.code, 1);
-    assert!(run.stderr.starts_with("error: \"MODEL-A\" matches more than one model when case is ignored: Model-A, model-a"), "{run}");
+    assert!(
+        run.stderr.starts_with("error: \"MODEL-A\" matches more than one model when case is ignored: Model-A, model-a"),
+        "{run}"
+    );
     assert_eq!(twins.run(&["show", "model-a", "--json"]).json()["id"], "model-a", "an exact id wins");
 }
 
@@ -160,7 +163,9 @@ fn colour_follows_the_flag_and_the_environment() {
         env.cmd(&["models", "-n", "1"]).env_remove("NO_COLOR").env("CLICOLOR_FORCE", "1").output().unwrap(),
     );
     assert!(run.stdout.contains('\x1b'), "CLICOLOR_FORCE: {run}");
-    let run = crate::common::Run::from(env.cmd(&["--color", "never", "models", "-n", "1"]).env("CLICOLOR_FORCE", "1").output().unwrap());
+    let run = crate::common::Run::from(
+        env.cmd(&["--color", "never", "models", "-n", "1"]).env("CLICOLOR_FORCE", "1").output().unwrap(),
+    );
     assert!(!run.stdout.contains('\x1b'), "--color never wins");
 }
 
