@@ -11,6 +11,7 @@ use crate::catalog::{CountError, parse_count};
 use crate::output::Format;
 use crate::pricing::{Basis, Money, Threshold, Workload};
 use crate::query::{Facet, Filters, PricingKind, Sort, SortKey};
+use crate::usage::{At, GroupBy};
 
 /// clap's view of a domain enum: its values and their names on the command
 /// line. The domain types themselves know nothing of clap.
@@ -140,6 +141,8 @@ pub enum Command {
     Rank(RankArgs),
     /// CI cost gate: price a workload file, against a budget and a baseline
     Estimate(EstimateArgs),
+    /// Price real usage: the API responses or logs of the calls an application made
+    Usage(UsageArgs),
     /// List the snapshots, newest first
     Syncs(SyncsArgs),
     /// What changed between two snapshots (default: the previous one and the current one)
@@ -375,10 +378,22 @@ pub struct EstimateArgs {
     /// The workload file ("-" reads stdin); `estimate --help` describes it
     #[arg(value_name = "WORKLOAD.toml")]
     pub file: PathBuf,
+    #[command(flatten)]
+    pub gate: GateArgs,
+    /// Exit 4 when the catalog's data is older than this: 45s, 30m, 12h, 7d
+    #[arg(long, value_name = "DURATION", value_parser = duration, allow_hyphen_values = true)]
+    pub max_catalog_age: Option<std::time::Duration>,
+    #[command(flatten)]
+    pub output: Output,
+}
+
+/// The limits of a CI gate (`estimate`, `usage`).
+#[derive(Debug, Args)]
+pub struct GateArgs {
     /// Exit 3 when the total exceeds this many USD
     #[arg(long, value_name = "USD", value_parser = price, allow_negative_numbers = true)]
     pub budget: Option<Money>,
-    /// An earlier `estimate --format json` to compare with
+    /// An earlier report of this command (--format json) to compare with
     #[arg(long, value_name = "FILE.json")]
     pub baseline: Option<PathBuf>,
     /// Exit 3 when the total grows by more than this over the baseline: 10% or 25 (USD)
@@ -387,11 +402,6 @@ pub struct EstimateArgs {
     /// Report unknown or unpriced models instead of failing on them (exit 4)
     #[arg(long)]
     pub allow_unpriced: bool,
-    /// Exit 4 when the catalog's data is older than this: 45s, 30m, 12h, 7d
-    #[arg(long, value_name = "DURATION", value_parser = duration, allow_hyphen_values = true)]
-    pub max_catalog_age: Option<std::time::Duration>,
-    #[command(flatten)]
-    pub output: Output,
 }
 
 /// The workload file's format, for `estimate --help` (installed binaries have no README).
@@ -418,6 +428,98 @@ does not price (seconds on a model priced per token) is reported and not used.
 Exit codes: 0 within budget and policy; 1 a malformed file or another error; 3 over --budget or
 --max-increase; 4 an unknown or unpriced model (unless --allow-unpriced), or a catalog older than
 --max-catalog-age. When both 3 and 4 apply, the exit is 4.";
+
+#[derive(Debug, Args)]
+#[command(after_long_help = USAGE_INPUT)]
+pub struct UsageArgs {
+    /// Responses or logs: JSON, JSON Lines or event streams, told apart per
+    /// file ("-" or none reads stdin)
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Group by model, provider, day (UTC) or tag:KEY (an envelope's tag)
+    #[arg(long, value_name = "GROUP", default_value = "model", value_parser = group_by)]
+    pub by: GroupBy,
+    /// Prices of now (the current snapshot), or of each record's time
+    #[arg(long, value_name = "WHEN", default_value = "now",
+          value_parser = PossibleValuesParser::new(["now", "record"]).map(|s| if s == "now" { At::Now } else { At::Record }))]
+    pub at: At,
+    /// Also price the same traffic on MODEL, by id or code (repeat for more)
+    #[arg(long = "what-if", value_name = "MODEL", add = crate::complete::models())]
+    pub what_if: Vec<String>,
+    /// Price records naming NAME as MODEL (repeat for more)
+    #[arg(long = "alias", value_name = "NAME=MODEL", value_parser = alias)]
+    pub aliases: Vec<(String, String)>,
+    #[command(flatten)]
+    pub gate: GateArgs,
+    /// Report unreadable lines instead of failing on them (exit 1)
+    #[arg(long)]
+    pub skip_unreadable: bool,
+    /// Print one JSON line per record (file, line, model, counts, cost) instead of the report
+    #[arg(long, conflicts_with_all = ["format", "json"])]
+    pub per_record: bool,
+    #[command(flatten)]
+    pub output: Output,
+}
+
+/// `--by`: model, provider, day or tag:KEY.
+pub fn group_by(s: &str) -> Result<GroupBy, String> {
+    match s.trim() {
+        "model" => Ok(GroupBy::Model),
+        "provider" => Ok(GroupBy::Provider),
+        "day" => Ok(GroupBy::Day),
+        other => match other.strip_prefix("tag:") {
+            Some(key) if !key.is_empty() => Ok(GroupBy::Tag(key.to_owned())),
+            Some(_) => Err("tag: needs the tag's name, as in tag:team".into()),
+            None => Err(format!("{other:?} is not model, provider, day or tag:KEY")),
+        },
+    }
+}
+
+/// `--alias NAME=MODEL`.
+pub fn alias(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((name, model)) if !name.is_empty() && !model.trim().is_empty() => {
+            Ok((name.to_owned(), model.trim().to_owned()))
+        }
+        _ => Err(format!("{s:?} is not NAME=MODEL, as in gpt4o=gpt-4o")),
+    }
+}
+
+/// What `usage` reads, for `usage --help` (installed binaries have no README).
+const USAGE_INPUT: &str = "\
+Each file may be a JSON document (one response, or an array of them), JSON Lines (one response
+or log line per line) or an event stream (data: lines); the kind is told from the content. One
+record is one call:
+
+    OpenAI chat          {\"object\":\"chat.completion\",\"model\":\"gpt-5-mini\",\"created\":1757839279,
+                          \"choices\":[...],\"usage\":{\"prompt_tokens\":1843,\"completion_tokens\":880}}
+    OpenAI chat stream   data: {\"object\":\"chat.completion.chunk\",...,\"usage\":{...}}  ...  data: [DONE]
+    OpenAI Responses     {\"object\":\"response\",\"model\":\"gpt-5\",\"usage\":{\"input_tokens\":..,\"output_tokens\":..}}
+    Responses stream     event: response.completed / data: {\"type\":\"response.completed\",\"response\":{...}}
+    embeddings           {\"object\":\"list\",\"model\":\"text-embedding-3-small\",\"usage\":{\"prompt_tokens\":..}}
+    Anthropic            {\"type\":\"message\",\"model\":\"claude-sonnet-4-5\",\"usage\":{\"input_tokens\":..,...}}
+    Anthropic stream     event: message_start ... event: message_delta (usage) ... event: message_stop
+    Gemini (and stream)  {\"candidates\":[...],\"usageMetadata\":{...},\"modelVersion\":\"gemini-2.5-flash\"}
+    image generation     {\"created\":1757839279,\"data\":[...],\"model\":\"dall-e-3\"}
+    video task           {\"object\":\"video\",\"model\":\"sora-2\",\"seconds\":\"8\"}
+    transcription        {\"text\":\"...\",\"usage\":{\"type\":\"duration\",\"seconds\":42},\"model\":\"whisper-1\"}
+    log line             {\"model\":\"gpt-5\",\"input_tokens\":1200,\"output_tokens\":300,\"requests\":10}
+    envelope             {\"time\":\"2026-09-14T08:41:19Z\",\"model\":\"dall-e-3\",\"tags\":{\"team\":\"search\"},
+                          \"response\":<any of the above>}
+
+Billing: input and output tokens at the model's effective prices. OpenAI's and Gemini's cached
+and reasoning tokens are already inside their counts and are not added again; Anthropic's cache
+tokens are outside input_tokens and are added to it; Gemini's thoughts are billed as output.
+Cached tokens are billed at the input price (the catalog lists no cache price).
+
+A record's model is matched to the catalog by exact id, exact code, id or code ignoring case,
+without a models/ prefix, without a trailing date (-2024-08-06, -20250929), or by --alias;
+never by likeness. A model not in the catalog is unknown, one without the price a record needs
+is unpriced: neither is ever counted as $0.
+
+Exit codes: 0 ok; 1 an unreadable line (unless --skip-unreadable), or another error; 3 over
+--budget or --max-increase; 4 an unknown or unpriced record (unless --allow-unpriced). 4 wins over 3, and both
+over 1.";
 
 #[derive(Debug, Args)]
 pub struct SyncsArgs {

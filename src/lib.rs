@@ -41,6 +41,7 @@
 //! - [`workload`]: the `estimate` workload file, parsed and validated; no I/O.
 //! - [`estimate`]: the `estimate` report and its baseline comparison; no I/O.
 //! - [`gate`]: the CI gate's rules as a pure function of the report, the limits and the clock.
+//! - [`usage`]: pricing real usage: API responses and logs read, matched and priced.
 //! - [`history`]: what changed between two versions of a model; no I/O.
 //! - [`suggest`]: "did you mean", bounded.
 //! - [`sample`]: the sample catalog bundled in the binary, for a fresh machine.
@@ -67,6 +68,7 @@ pub mod sample;
 pub mod settings;
 pub mod store;
 pub mod suggest;
+pub mod usage;
 pub mod workload;
 
 pub use catalog::Model;

@@ -177,19 +177,25 @@ impl Money {
     }
 }
 
-/// Strips the trailing zeros of `mantissa` × 10^-`scale` and makes it a
-/// decimal, if it fits without losing a digit.
+/// `mantissa` × 10^-`scale` as a decimal, trailing zeros stripped only as far
+/// as needed to fit, if it fits without losing a digit.
 fn exact(negative: bool, mut mantissa: Wide, mut scale: u32) -> Result<Money, Overflow> {
-    while scale > 0 && mantissa.rem10() == 0 {
-        mantissa = mantissa.div10();
+    loop {
+        if scale <= MAX_SCALE
+            && let Some(m) = mantissa.narrow().filter(|&m| m <= MAX_MANTISSA)
+        {
+            let m = m as i128;
+            return Decimal::try_from_i128_with_scale(if negative { -m } else { m }, scale)
+                .map(Money)
+                .map_err(|_| Overflow);
+        }
+        let (quotient, digit) = mantissa.divrem10();
+        if scale == 0 || digit != 0 {
+            return Err(Overflow);
+        }
+        mantissa = quotient;
         scale -= 1;
     }
-    let m = mantissa.narrow().filter(|&m| m <= MAX_MANTISSA).ok_or(Overflow)?;
-    if scale > MAX_SCALE {
-        return Err(Overflow);
-    }
-    let m = m as i128;
-    Decimal::try_from_i128_with_scale(if negative { -m } else { m }, scale).map(Money).map_err(|_| Overflow)
 }
 
 /// An unsigned 256-bit integer, as four 64-bit limbs (least significant
@@ -228,14 +234,6 @@ impl Wide {
             rem = cur % 10;
         }
         (Wide(out), rem as u64)
-    }
-
-    fn div10(self) -> Wide {
-        self.divrem10().0
-    }
-
-    fn rem10(self) -> u64 {
-        self.divrem10().1
     }
 
     fn narrow(self) -> Option<u128> {

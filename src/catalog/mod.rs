@@ -87,6 +87,26 @@ impl Pricing {
     }
 }
 
+/// A model's listed and effective prices, each computed once (or why it has none).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rates {
+    pub listed: Result<Prices, CostError>,
+    pub effective: Result<Prices, CostError>,
+}
+
+impl Rates {
+    /// The cost of `workload` on the model `id`: listed, then effective (the
+    /// first error found, in that order).
+    pub fn cost(&self, id: &str, workload: &Workload, basis: Basis) -> Result<Cost, CostError> {
+        let list_cost = self.listed.as_ref().map_err(Clone::clone)?.cost(id, workload)?;
+        let cost = match basis {
+            Basis::List => list_cost,
+            Basis::Effective => self.effective.as_ref().map_err(Clone::clone)?.cost(id, workload)?,
+        };
+        Ok(Cost { cost, list_cost })
+    }
+}
+
 /// What a workload costs on a model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Cost {
@@ -99,24 +119,26 @@ pub struct Cost {
 impl Model {
     /// The cost of `workload` on this model.
     pub fn cost(&self, workload: &Workload, basis: Basis) -> Result<Cost, CostError> {
-        let listed = self.pricing.usable().map_err(|why| match why {
+        self.rates().cost(&self.id, workload, basis)
+    }
+
+    /// The model's prices made ready to price many workloads: the listed and
+    /// effective prices, or why there are none.
+    pub fn rates(&self) -> Rates {
+        let listed = self.pricing.usable().cloned().map_err(|why| match why {
             Unpriced::NoPrice => CostError::Unpriced { model: self.id.clone() },
             Unpriced::UnsupportedCurrency(currency) => {
                 CostError::UnsupportedCurrency { model: self.id.clone(), currency }
             }
-        })?;
-        let list_cost = listed.cost(&self.id, workload)?;
-        let cost = match basis {
-            Basis::List => list_cost,
-            Basis::Effective => {
-                if let Some(c) = self.pricing.inexact() {
-                    let field = PriceColumn::Effective(c).name();
-                    return Err(CostError::Inexact { model: self.id.clone(), field });
-                }
-                listed.scaled(self.pricing.ratio()).cost(&self.id, workload)?
+        });
+        let effective = match (&listed, self.pricing.inexact()) {
+            (Err(e), _) => Err(e.clone()),
+            (Ok(_), Some(c)) => {
+                Err(CostError::Inexact { model: self.id.clone(), field: PriceColumn::Effective(c).name() })
             }
+            (Ok(l), None) => Ok(l.scaled(self.pricing.ratio())),
         };
-        Ok(Cost { cost, list_cost })
+        Rates { listed, effective }
     }
 
     /// How the model is priced, for tables: token, request, second (or a mix).

@@ -33,7 +33,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &EstimateArgs) -> anyhow::Result<Exit> {
         (shown, text)
     };
     let items = workload::parse(&text).map_err(|e| UserError::new(format!("{shown}:{}: {}", e.line, e.message)))?;
-    let earlier = args.baseline.as_deref().map(read_baseline).transpose()?;
+    let earlier = args.gate.baseline.as_deref().map(read_baseline).transpose()?;
     let store = super::catalog_for_gate(ctx, "estimate")?;
     let snapshot = store.current_snapshot()?.expect("Store::open checked there is one");
 
@@ -49,10 +49,10 @@ pub fn run(ctx: &mut Ctx<'_>, args: &EstimateArgs) -> anyhow::Result<Exit> {
         estimate::totals(&priced).map_err(|_| UserError::new("the total is too large to compute exactly"))?;
     let baseline = earlier.map(|old| estimate::compare(&old, &priced, total)).transpose()?;
     let limits = Limits {
-        budget: args.budget,
-        max_increase: args.max_increase,
+        budget: args.gate.budget,
+        max_increase: args.gate.max_increase,
         max_catalog_age: args.max_catalog_age,
-        allow_unpriced: args.allow_unpriced,
+        allow_unpriced: args.gate.allow_unpriced,
     };
     let facts = Facts {
         total,
@@ -73,7 +73,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &EstimateArgs) -> anyhow::Result<Exit> {
         total,
         list_total,
         baseline,
-        budget: args.budget.map(|limit| Budget::new(limit, total)),
+        budget: args.gate.budget.map(|limit| Budget::new(limit, total)),
         violations,
     };
     match format {

@@ -12,6 +12,7 @@ mod rank;
 mod sql;
 mod sync;
 mod syncs;
+mod usage;
 
 use std::fmt::Display;
 use std::io::{self, BufWriter, Write};
@@ -101,6 +102,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Cost(args) => cost::run(&mut ctx, args),
         Command::Rank(args) => rank::run(&mut ctx, args),
         Command::Estimate(args) => estimate::run(&mut ctx, args),
+        Command::Usage(args) => usage::run(&mut ctx, args),
         Command::Syncs(args) => syncs::run(&mut ctx, args),
         Command::Diff(args) => diff::run(&mut ctx, args),
         Command::History(args) => history::run(&mut ctx, args),

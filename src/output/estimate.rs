@@ -100,7 +100,7 @@ fn model_name(name: &str, upcoming: bool) -> String {
 
 /// A verdict in green (good) or red (bad) on a colour terminal; the words say
 /// it either way.
-fn paint(text: &str, good: Option<bool>, look: Look) -> String {
+pub(super) fn paint(text: &str, good: Option<bool>, look: Look) -> String {
     let style = match good {
         Some(true) if look.color => anstyle::AnsiColor::Green.on_default(),
         Some(false) if look.color => anstyle::AnsiColor::Red.on_default(),
@@ -268,7 +268,7 @@ fn change_text(c: &ItemChange, now: Option<Money>) -> String {
     format!("{} {}{status}", arrow(d), signed(d))
 }
 
-fn arrow(d: Money) -> &'static str {
+pub(super) fn arrow(d: Money) -> &'static str {
     if d.is_zero() {
         "="
     } else if d.is_negative() {
@@ -279,7 +279,7 @@ fn arrow(d: Money) -> &'static str {
 }
 
 /// `+$1.5`, `-$0.25`, `$0`.
-fn signed(d: Money) -> String {
+pub(super) fn signed(d: Money) -> String {
     let text = d.display();
     match text.strip_prefix('-') {
         Some(abs) => format!("-${abs}"),
@@ -288,7 +288,7 @@ fn signed(d: Money) -> String {
     }
 }
 
-fn percent(p: Option<Money>) -> String {
+pub(super) fn percent(p: Option<Money>) -> String {
     match p {
         Some(p) if p.is_negative() => format!(" ({p}%)"),
         Some(p) => format!(" (+{p}%)"),

@@ -15,6 +15,7 @@ mod markdown;
 pub mod models;
 pub mod syncs;
 mod table;
+pub mod usage;
 
 use std::borrow::Cow;
 use std::io::{self, Write};

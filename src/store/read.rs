@@ -292,6 +292,16 @@ impl Store {
         Ok(())
     }
 
+    /// Every model of snapshot `id` (upcoming ones included), as it was then.
+    pub fn models_at(&self, id: i64) -> Result<Vec<Model>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM spans AS s JOIN model_versions AS v ON v.version_id = s.version_id
+             WHERE s.first_snapshot <= ?1 AND (s.last_snapshot IS NULL OR s.last_snapshot >= ?1)",
+            *MODEL_SELECT
+        );
+        Ok(models(&self.conn, &sql, [id])?.into_iter().map(|m| m.model).collect())
+    }
+
     /// SQLite's plan for the listing [`Store::each_model`] would run, one line
     /// a step (for benchmarks and for looking into a slow query).
     pub fn query_plan(&self, filters: &Filters, sort: Sort) -> Result<Vec<String>, StoreError> {

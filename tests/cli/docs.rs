@@ -164,6 +164,9 @@ async fn the_readme_works_as_written() {
     std::fs::copy(fixture("catalog-v3.json"), env.dir.path().join("saved.json")).unwrap();
     std::fs::copy(fixture("workloads/app.toml"), env.dir.path().join("ai/workload.toml")).unwrap();
     std::fs::copy(fixture("workloads/app.toml"), env.dir.path().join("base-workload.toml")).unwrap();
+    std::fs::create_dir(env.dir.path().join("logs")).unwrap();
+    std::fs::copy(fixture("usage/envelopes.jsonl"), env.dir.path().join("logs/app.jsonl")).unwrap();
+    std::fs::copy(fixture("usage/anthropic-stream.sse"), env.dir.path().join("logs/stream.sse")).unwrap();
     let fresh = Env::new();
 
     let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
@@ -188,11 +191,38 @@ async fn the_readme_works_as_written() {
                 let run = shell(&env, command, &server.uri());
                 let got: String =
                     format!("{}{}", run.stdout, run.stderr).lines().map(|l| format!("{}\n", l.trim_end())).collect();
-                assert_eq!(times(&got), times(shown), "the README shows another output for {command}");
+                assert_eq!(
+                    times(&mask_times(&got)),
+                    times(&mask_times(shown)),
+                    "the README shows another output for {command}"
+                );
             }
         }
     }
     assert!(!fresh.db().exists(), "the quick start made no catalog");
+}
+
+/// Replaces each RFC 3339 UTC time (`2026-11-01T08:00:00Z`) with `[TIME]`:
+/// a sync's fetch time is the time it ran.
+fn mask_times(text: &str) -> String {
+    let shape = "dddd-dd-ddTdd:dd:ddZ";
+    let bytes = text.as_bytes();
+    let fits = |at: usize| {
+        bytes.len() >= at + shape.len()
+            && shape.bytes().zip(&bytes[at..]).all(|(s, &b)| if s == b'd' { b.is_ascii_digit() } else { s == b })
+    };
+    let (mut out, mut i) = (String::new(), 0);
+    while i < text.len() {
+        if fits(i) {
+            out.push_str("[TIME]");
+            i += shape.len();
+        } else {
+            let c = text[i..].chars().next().unwrap();
+            out.push(c);
+            i += c.len_utf8();
+        }
+    }
+    out
 }
 
 /// Replaces what `pattern` (a literal prefix, digits, a dot, digits and a literal
@@ -215,5 +245,76 @@ fn regex_lite(pattern: &'static str) -> impl Fn(&str) -> String {
         }
         out.push_str(rest_text);
         out
+    }
+}
+
+#[test]
+fn the_usage_guide_works_as_written() {
+    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/usage.md")).unwrap();
+    let (_, ci) = doc.split_once("\n## In CI").expect("docs/usage.md has its CI section");
+    let (ci, example) = ci.split_once("\n## A worked example").expect("and its worked example");
+
+    // The repository the CI recipe assumes: a committed catalog export, and the
+    // responses the test run recorded (the main branch's first, then a pull
+    // request's, which adds calls).
+    let env = Env::new();
+    let scratch = Env::new();
+    scratch.import("catalog.json");
+    for dir in ["ai", "recorded"] {
+        std::fs::create_dir(env.dir.path().join(dir)).unwrap();
+    }
+    let export = scratch.run(&["export", "--format", "json"]).success().stdout.clone();
+    std::fs::write(env.dir.path().join("ai/catalog.json"), export).unwrap();
+    std::fs::copy(fixture("usage/envelopes.jsonl"), env.dir.path().join("recorded/responses.jsonl")).unwrap();
+    let commands = commands(ci);
+    assert_eq!(
+        commands,
+        [
+            "cometcat sync --from ai/catalog.json",
+            "cometcat usage recorded/*.jsonl --baseline ai/usage-baseline.json --max-increase 10% --by tag:test --format markdown > usage-comment.md",
+            "cometcat usage recorded/*.jsonl --format json > ai/usage-baseline.json",
+        ],
+        "docs/usage.md changed: update this test to run what it says now"
+    );
+    let [sync, gate, refresh] = [&commands[0], &commands[1], &commands[2]];
+    let run = |command: &str| shell(&env, command, "http://127.0.0.1:9");
+    assert_eq!(run(sync).code, 0);
+    // On main: the baseline. Then a pull request adds the calls of generic.jsonl.
+    let refreshed = run(refresh);
+    assert_eq!(refreshed.code, 0, "{refreshed}");
+    std::fs::copy(fixture("usage/generic.jsonl"), env.dir.path().join("recorded/more.jsonl")).unwrap();
+    let gated = run(gate);
+    assert_eq!(gated.code, 3, "the spend grew from 1.339 to 4.393 USD: {gated}");
+    let comment = std::fs::read_to_string(env.dir.path().join("usage-comment.md")).unwrap();
+    assert!(
+        comment.starts_with("### cometcat usage: $4.39319 for 19 records ▲ +$3.05411 (+228.08%) vs baseline"),
+        "{comment}"
+    );
+    assert!(comment.contains("more than 10% allows (`max_increase`)"), "{comment}");
+
+    // The worked example, run in a folder holding the two files it names.
+    let env = Env::new();
+    std::fs::create_dir_all(env.dir.path().join("fixtures/usage")).unwrap();
+    std::fs::copy(fixture("catalog.json"), env.dir.path().join("fixtures/catalog.json")).unwrap();
+    std::fs::copy(fixture("usage/mixed.jsonl"), env.dir.path().join("fixtures/usage/mixed.jsonl")).unwrap();
+    let steps = steps(example);
+    assert_eq!(steps.len(), 3, "{steps:?}");
+    // The fetch time is the time of the sync: it differs from run to run.
+    let timeless = |text: &str| -> String { text.lines().map(|l| format!("{}\n", mask_times(l.trim_end()))).collect() };
+    for step in &steps {
+        match step {
+            Step::Run { command, exit, .. } => {
+                let run = shell(&env, command, "http://127.0.0.1:9");
+                assert_eq!(run.code, *exit, "{command}\n{run}");
+            }
+            Step::Output { command, shown } => {
+                let run = shell(&env, command, "http://127.0.0.1:9");
+                assert_eq!(
+                    timeless(&format!("{}{}", run.stdout, run.stderr)),
+                    timeless(shown),
+                    "docs/usage.md shows another output for {command}"
+                );
+            }
+        }
     }
 }

@@ -9,3 +9,4 @@ mod first_hour;
 mod history;
 mod price;
 mod sync;
+mod usage;

@@ -1,0 +1,194 @@
+//! `cometcat usage [FILE...]`: prices the calls in API responses and logs, as
+//! glue. Reads each file as it streams ([`crate::usage::read`]), hands every
+//! call to the aggregator ([`crate::usage::Usage`]), prints the report (or one
+//! JSON line per record), and asks the gate ([`crate::gate`]) how to exit.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use jiff::Timestamp;
+
+use super::Ctx;
+use super::catalog::unknown;
+use crate::catalog::Model;
+use crate::cli::UsageArgs;
+use crate::error::{Diagnostic, Exit, UserError};
+use crate::estimate::CatalogRef;
+use crate::gate::{self, Facts, Limits};
+use crate::money::Money;
+use crate::output::{self, Format};
+use crate::store::Store;
+use crate::usage::{At, Baseline, Catalogs, GroupBy, Options, Report, Usage, read};
+
+/// Read buffer per file: large enough that reading costs little per record.
+const BUFFER: usize = 256 << 10;
+
+pub fn run(ctx: &mut Ctx<'_>, args: &UsageArgs) -> anyhow::Result<Exit> {
+    let earlier = args.gate.baseline.as_deref().map(earlier_cost).transpose()?;
+    let store = super::catalog_for_gate(ctx, "usage")?;
+    let snapshot = store.current_snapshot()?.expect("Store::open checked there is one");
+    let options = Options {
+        by: args.by.clone(),
+        at: args.at,
+        aliases: aliases(&store, &args.aliases)?,
+        what_if: args.what_if.iter().map(|name| current(&store, name, "--what-if")).collect::<anyhow::Result<_>>()?,
+    };
+    let history = match args.at {
+        At::Now => Vec::new(),
+        At::Record => store
+            .snapshots()?
+            .into_iter()
+            .filter_map(|s| Some((s.fetched_at.parse::<Timestamp>().ok()?, s.id)))
+            .collect(),
+    };
+    let catalogs = Catalogs::new((snapshot.id, store.models_at(snapshot.id)?), history, |id| Ok(store.models_at(id)?));
+    let mut usage = Usage::new(options, catalogs);
+    let tag = match &args.by {
+        GroupBy::Tag(key) => Some(key.as_str()),
+        _ => None,
+    };
+    let files = if args.files.is_empty() { vec![PathBuf::from("-")] } else { args.files.clone() };
+    for path in &files {
+        read_file(ctx.out, &mut usage, path, tag, args.per_record)?;
+    }
+    let catalog =
+        CatalogRef { sync_id: snapshot.id, synced_at: snapshot.fetched_at.clone(), source: snapshot.source.clone() };
+    let mut report = usage.report(catalog);
+    report.baseline = earlier
+        .map(|cost| Baseline::new(cost, report.totals.cost))
+        .transpose()
+        .map_err(|_| UserError::new("the change against the baseline is too large to compute exactly"))?;
+    report.violations = gate::evaluate(&facts(&report, &snapshot.fetched_at), &limits(args), Timestamp::now());
+    if !args.per_record {
+        write(ctx, &report, args)?;
+    }
+    Ok(finish(ctx, &report, args))
+}
+
+/// Reads one file (or stdin) into the report, writing each record's line
+/// when `per_record`.
+fn read_file(
+    out: &mut dyn Write,
+    usage: &mut Usage<'_>,
+    path: &Path,
+    tag: Option<&str>,
+    per_record: bool,
+) -> anyhow::Result<()> {
+    let (shown, input): (String, Box<dyn BufRead>) = if path == Path::new("-") {
+        ("stdin".into(), Box::new(BufReader::with_capacity(BUFFER, io::stdin().lock())))
+    } else {
+        let shown = path.display().to_string();
+        let file = File::open(path).with_context(|| format!("cannot read {shown}"))?;
+        (shown, Box::new(BufReader::with_capacity(BUFFER, file)))
+    };
+    // The reader cannot stop early: the first failure is kept, the rest skipped.
+    let mut failed: Option<anyhow::Error> = None;
+    read::read(input, tag, &mut |item| {
+        if failed.is_some() {
+            return;
+        }
+        let mut written = Ok(());
+        let added = usage.add(&shown, item, |priced| {
+            if per_record {
+                written = serde_json::to_writer(&mut *out, priced)
+                    .map_err(io::Error::from)
+                    .and_then(|()| out.write_all(b"\n"));
+            }
+        });
+        failed = added.err().or_else(|| written.err().map(anyhow::Error::from));
+    })
+    .with_context(|| format!("cannot read {shown}"))?;
+    failed.map_or(Ok(()), Err)
+}
+
+/// `--alias NAME=MODEL`, each MODEL a current model (by id, code or case).
+fn aliases(store: &Store, given: &[(String, String)]) -> anyhow::Result<HashMap<String, String>> {
+    given.iter().map(|(name, target)| Ok((name.clone(), current(store, target, "--alias")?.id))).collect()
+}
+
+/// A model of the current catalog named on the command line; an unknown one
+/// is an error (exit 4, as for any unknown model priced), with suggestions.
+fn current(store: &Store, name: &str, flag: &str) -> anyhow::Result<Model> {
+    if let Some(found) = store.find(name)? {
+        return Ok(found.model);
+    }
+    let err = unknown(store, name, true)?;
+    let error = UserError::new(format!("{flag}: {err}")).exit(Exit::Policy);
+    Err(match err.hint() {
+        Some(hint) => error.hint(hint),
+        None => error,
+    }
+    .into())
+}
+
+fn limits(args: &UsageArgs) -> Limits {
+    Limits {
+        budget: args.gate.budget,
+        max_increase: args.gate.max_increase,
+        allow_unpriced: args.gate.allow_unpriced,
+        ..Limits::default()
+    }
+}
+
+/// The cost of the earlier report `--baseline` names.
+fn earlier_cost(path: &Path) -> anyhow::Result<Money> {
+    let shown = path.display();
+    let mut text = String::new();
+    File::open(path)
+        .and_then(|f| f.take(MAX_BASELINE).read_to_string(&mut text))
+        .with_context(|| format!("cannot read the baseline {shown}"))?;
+    Ok(Baseline::earlier_cost(&text).map_err(|why| UserError::new(format!("the baseline {shown}: {why}")))?)
+}
+
+/// A baseline is a report: far smaller than this.
+const MAX_BASELINE: u64 = 64 << 20;
+
+/// What the gate needs to know of the report: the total, and each unknown or
+/// unpriced model with its records.
+fn facts<'a>(report: &'a Report, fetched_at: &'a str) -> Facts<'a> {
+    let baseline = report.baseline.as_ref().map(|b| (b.cost, b.change_pct));
+    Facts { total: report.totals.cost, baseline, unpriced: report.problems(), fetched_at }
+}
+
+fn write(ctx: &mut Ctx<'_>, report: &Report, args: &UsageArgs) -> anyhow::Result<()> {
+    let format = args.output.format();
+    match format {
+        Format::Json => output::json(ctx.out, report)?,
+        Format::Csv => output::usage::groups_grid(report).write(ctx.out, format, ctx.look)?,
+        Format::Markdown => ctx.out.write_all(output::usage::markdown(report, &args.by).as_bytes())?,
+        Format::Table => output::usage::table(ctx.out, report, &args.by, ctx.look)?,
+    }
+    Ok(())
+}
+
+/// Says on stderr what fails the run (whatever `-q` says: it is why) or what
+/// was let pass, and gives the exit: the gate's (4 over 3), else 1 for
+/// unreadable lines unless skipped.
+fn finish(ctx: &Ctx<'_>, report: &Report, args: &UsageArgs) -> Exit {
+    let unreadable_fails = report.totals.unreadable > 0 && !args.skip_unreadable;
+    for u in &report.unreadable {
+        let line = format!("{}:{}: {}", u.file, u.line, u.reason);
+        if unreadable_fails {
+            eprintln!("unreadable: {}", output::visible(&line));
+        } else {
+            ctx.note(format_args!("skipped: {line}"));
+        }
+    }
+    let more = report.totals.unreadable.saturating_sub(report.unreadable.len() as u64);
+    if more > 0 {
+        ctx.note(format_args!("... and {more} more unreadable lines"));
+    }
+    // A table shows the violations itself; the other formats keep stdout clean.
+    if args.per_record || !matches!(args.output.format(), Format::Table) {
+        for v in &report.violations {
+            eprintln!("violation: {}", output::visible(&format!("{} ({})", v.message, v.kind)));
+        }
+    }
+    match gate::exit(&report.violations) {
+        Exit::Ok if unreadable_fails => Exit::Error,
+        exit => exit,
+    }
+}

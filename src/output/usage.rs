@@ -1,0 +1,292 @@
+//! The report of `usage` as a table, CSV (one row per group) and a Markdown
+//! summary for a pull request or a monthly report. The JSON is the report itself.
+
+use std::io::{self, Write};
+
+use super::estimate::{arrow, paint, percent, signed};
+use super::markdown::escape as esc;
+use super::{Format, Grid, Look, cell};
+use crate::money::Money;
+use crate::usage::{Group, GroupBy, Report};
+
+/// GitHub rejects comments longer than 65,536 characters.
+const MARKDOWN_LIMIT: usize = 65_000;
+
+/// The CSV columns, named as the JSON's group fields.
+const COLUMNS: [&str; 9] = [
+    "key",
+    "records",
+    "input_tokens",
+    "output_tokens",
+    "cached_tokens",
+    "reasoning_tokens",
+    "requests",
+    "seconds",
+    "cost",
+];
+
+/// One row per group, in the report's order.
+pub fn groups_grid(r: &Report) -> Grid {
+    let mut grid = Grid::new(&COLUMNS);
+    for g in &r.groups {
+        let mut row = vec![g.key.clone()];
+        row.extend(counts(g));
+        row.push(cell(g.cost));
+        grid.push(row);
+    }
+    grid
+}
+
+/// records, in, out, cached, reasoning, requests, seconds.
+fn counts(g: &Group) -> [String; 7] {
+    let c = &g.counts;
+    [
+        g.records.to_string(),
+        c.input_tokens.to_string(),
+        c.output_tokens.to_string(),
+        c.cached_tokens.to_string(),
+        c.reasoning_tokens.to_string(),
+        c.requests.to_string(),
+        c.seconds.to_string(),
+    ]
+}
+
+/// What the groups are, for a heading.
+fn group_name(by: &GroupBy) -> String {
+    match by {
+        GroupBy::Model => "MODEL".into(),
+        GroupBy::Provider => "PROVIDER".into(),
+        GroupBy::Day => "DAY (UTC)".into(),
+        GroupBy::Tag(key) => key.to_uppercase(),
+    }
+}
+
+/// The human report: the groups and their total, then in words what was
+/// priced and how, what could not be, the alternatives, and the violations.
+pub fn table(out: &mut dyn Write, r: &Report, by: &GroupBy, look: Look) -> io::Result<()> {
+    let name = group_name(by);
+    let t = &r.totals;
+    let c = &t.counts;
+    // The seconds column only when some record has seconds.
+    let keep = |row: Vec<String>| -> Vec<String> {
+        row.into_iter().enumerate().filter(|&(i, _)| i != 7 || !c.seconds.is_zero()).map(|(_, v)| v).collect()
+    };
+    let headers = keep(
+        [name.as_str(), "RECORDS", "REQUESTS", "IN", "OUT", "CACHED", "REASONING", "SECONDS", "COST $"]
+            .map(str::to_owned)
+            .to_vec(),
+    );
+    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let mut grid = Grid::new(&headers).numeric(&(1..headers.len()).collect::<Vec<_>>());
+    let money = |m: Option<Money>| m.map_or_else(|| "unpriced".to_owned(), |m| m.display());
+    for g in &r.groups {
+        let [records, input, output, cached, reasoning, requests, seconds] = counts(g);
+        grid.push(keep(vec![
+            g.key.clone(),
+            records,
+            requests,
+            input,
+            output,
+            cached,
+            reasoning,
+            seconds,
+            money(g.cost),
+        ]));
+    }
+    grid.push(keep(vec![
+        "total".into(),
+        t.records.to_string(),
+        c.requests.to_string(),
+        c.input_tokens.to_string(),
+        c.output_tokens.to_string(),
+        c.cached_tokens.to_string(),
+        c.reasoning_tokens.to_string(),
+        c.seconds.to_string(),
+        t.cost.display(),
+    ]));
+    grid.write(out, Format::Table, look)?;
+    writeln!(out)?;
+    for line in summary(r) {
+        writeln!(out, "{line}")?;
+    }
+    if !r.what_if.is_empty() {
+        writeln!(out)?;
+        what_if_grid(r).write(out, Format::Table, look)?;
+    }
+    for v in &r.violations {
+        writeln!(out, "{}", paint(&format!("violation: {} ({})", v.message, v.kind), Some(false), look))?;
+    }
+    Ok(())
+}
+
+/// The report in words, a line each: counts, list cost, catalog, matches,
+/// what could not be priced, timing and notes.
+fn summary(r: &Report) -> Vec<String> {
+    let t = &r.totals;
+    let mut lines = vec![format!(
+        "records: {} priced, {} unknown, {} unpriced; {} unreadable lines",
+        t.priced, t.unknown, t.unpriced, t.unreadable
+    )];
+    lines.push(format!(
+        "cost: ${} at effective prices (${} at listed prices)",
+        t.cost.display(),
+        t.list_cost.display()
+    ));
+    lines.push(format!(
+        "prices: {} (current snapshot {}, fetched {})",
+        if r.at == "record" { "of each record's time" } else { "of now" },
+        r.catalog.sync_id,
+        r.catalog.synced_at
+    ));
+    for m in &r.resolved {
+        lines.push(format!("matched: {:?} as {} ({}, {})", m.name, m.model, how(m.how), records(m.records)));
+    }
+    for u in &r.unknown {
+        lines.push(format!("unknown: {:?}, not in the catalog ({})", u.model, records(u.records)));
+    }
+    for u in &r.unpriced {
+        lines.push(format!("unpriced: {}: {} ({})", u.model, u.reason, records(u.records)));
+    }
+    if let Some(b) = &r.baseline {
+        lines.push(format!(
+            "baseline: ${} → ${}, {}{}",
+            b.cost.display(),
+            t.cost.display(),
+            signed(b.change),
+            percent(b.change_pct)
+        ));
+    }
+    if let Some(timing) = &r.timing {
+        let used: Vec<String> =
+            timing.snapshots.iter().map(|s| format!("#{} {}", s.sync_id, records(s.records))).collect();
+        lines.push(format!("snapshots used: {}", used.join(", ")));
+        if timing.untimed > 0 {
+            lines.push(format!("no time: {} priced on the current snapshot", records(timing.untimed)));
+        }
+        if timing.before_first > 0 {
+            lines.push(format!("before the first snapshot: {} priced on it", records(timing.before_first)));
+        }
+    }
+    lines.extend(r.notes.iter().map(|n| format!("note: {n}")));
+    lines
+}
+
+/// Each alternative: what the priced records would have cost on it.
+fn what_if_grid(r: &Report) -> Grid {
+    let headers = ["WHAT IF", "RECORDS", "CANNOT PRICE", "COST $", "ACTUAL $", "CHANGE $", "CHANGE %"];
+    let mut grid = Grid::new(&headers).numeric(&(1..headers.len()).collect::<Vec<_>>());
+    for w in &r.what_if {
+        grid.push(vec![
+            w.model.clone(),
+            w.records.to_string(),
+            w.unpriced.to_string(),
+            w.cost.display(),
+            w.actual.display(),
+            w.change.map_or_else(String::new, |c| plus(c.display())),
+            w.change_pct.map_or_else(String::new, |p| plus(format!("{p}%"))),
+        ]);
+    }
+    grid
+}
+
+fn how(how: crate::usage::How) -> &'static str {
+    use crate::usage::How;
+    match how {
+        How::Exact => "exact id",
+        How::Code => "by code",
+        How::Case => "ignoring case",
+        How::Prefix => "without models/",
+        How::Date => "without the date",
+        How::Alias => "by --alias",
+    }
+}
+
+/// A change with its sign: `+1.5`, `-0.25`, `0`.
+fn plus(text: String) -> String {
+    if text.starts_with('-') || text.starts_with('0') { text } else { format!("+{text}") }
+}
+
+/// "1 record", "2 records".
+fn records(n: u64) -> String {
+    if n == 1 { "1 record".into() } else { format!("{n} records") }
+}
+
+/// A summary for a pull request or a monthly report: headline, groups,
+/// what could not be priced, alternatives, violations, the catalog.
+pub fn markdown(r: &Report, by: &GroupBy) -> String {
+    let t = &r.totals;
+    let mut out = format!("### cometcat usage: ${} for {}", t.cost.display(), records(t.records));
+    if let Some(b) = &r.baseline {
+        out.push_str(&format!(" {} {}{} vs baseline", arrow(b.change), signed(b.change), percent(b.change_pct)));
+    }
+    if t.unknown + t.unpriced > 0 {
+        out.push_str(&format!(" · ⚠️ {} not priced", records(t.unknown + t.unpriced)));
+    }
+    if let Some(v) = r.violations.iter().find(|v| v.kind == "budget") {
+        out.push_str(&format!(" · ❌ {}", esc(&v.message)));
+    }
+    out.push_str("\n\n");
+    let name = group_name(by).to_lowercase();
+    out.push_str(&format!(
+        "| {} | records | requests | tokens in / out | seconds | cost |\n| --- | ---: | ---: | ---: | ---: | ---: |\n",
+        esc(&name)
+    ));
+    let tail = format!(
+        "| **total** | {} | {} | {} / {} | {} | **${}** |\n",
+        t.records,
+        t.counts.requests,
+        t.counts.input_tokens,
+        t.counts.output_tokens,
+        t.counts.seconds,
+        t.cost.display()
+    );
+    let mut rest = String::new();
+    for line in summary(r).iter().skip(1) {
+        rest.push_str(&format!("- {}\n", esc(line)));
+    }
+    for w in &r.what_if {
+        let change = w.change.map(|c| format!(", {}{}", signed(c), percent(w.change_pct))).unwrap_or_default();
+        rest.push_str(&format!(
+            "- what if {}: ${} instead of ${}{change} ({})\n",
+            esc(&w.model),
+            w.cost.display(),
+            w.actual.display(),
+            records(w.records)
+        ));
+    }
+    for v in &r.violations {
+        rest.push_str(&format!("- ❌ {} (`{}`)\n", esc(&v.message), v.kind));
+    }
+    let rows: Vec<String> = r
+        .groups
+        .iter()
+        .map(|g| {
+            let c = &g.counts;
+            let cost = g.cost.map_or_else(|| "unpriced".to_owned(), |m| format!("${}", m.display()));
+            format!(
+                "| {} | {} | {} | {} / {} | {} | {cost} |\n",
+                esc(&g.key),
+                g.records,
+                c.requests,
+                c.input_tokens,
+                c.output_tokens,
+                c.seconds
+            )
+        })
+        .collect();
+    let room = MARKDOWN_LIMIT.saturating_sub(out.len() + tail.len() + rest.len() + 100);
+    let mut used = 0;
+    let kept = rows.iter().take_while(|row| {
+        used += row.len();
+        used <= room
+    });
+    let kept = kept.count();
+    out.extend(rows[..kept].iter().cloned());
+    if kept < rows.len() {
+        out.push_str(&format!("| … {} more groups (see `--format json`) | | | | | |\n", rows.len() - kept));
+    }
+    out.push_str(&tail);
+    out.push('\n');
+    out.push_str(&rest);
+    out
+}

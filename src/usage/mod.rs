@@ -1,0 +1,761 @@
+//! Pricing real usage: the calls an application made, read from the responses
+//! it received or a log of them ([`read`]), matched to the catalog's models
+//! ([`resolve`]) and priced at the effective prices — of now, or of the
+//! snapshot current at each call's time — into one [`Report`]: totals, groups,
+//! what could not be priced and why, and what the same traffic would cost on
+//! other models. Pure: the command hands in the calls and the catalogs.
+
+pub mod read;
+pub mod resolve;
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::catalog::Model;
+use crate::estimate::CatalogRef;
+use crate::gate::Violation;
+use crate::money::{Money, Overflow};
+use crate::pricing::{Basis, CostError, Workload};
+pub use read::{Call, Item, Kind};
+pub use resolve::{How, PriceBook};
+
+/// How the report groups the calls.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GroupBy {
+    Model,
+    Provider,
+    /// The UTC day of the call's time.
+    Day,
+    /// The value of one tag.
+    Tag(String),
+}
+
+/// Which prices a call is charged at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum At {
+    /// The current snapshot's.
+    Now,
+    /// The snapshot's that was current at the call's time.
+    Record,
+}
+
+/// The snapshots a report may price on: the current one, and for `At::Record`
+/// every snapshot by the time its data was fetched, loaded when first needed.
+pub struct Catalogs<'l> {
+    current: (i64, PriceBook),
+    /// (fetched at, snapshot id), oldest first.
+    history: Vec<(Timestamp, i64)>,
+    loaded: HashMap<i64, PriceBook>,
+    load: Box<dyn FnMut(i64) -> anyhow::Result<Vec<Model>> + 'l>,
+}
+
+impl<'l> Catalogs<'l> {
+    /// `current` is the current snapshot's id and models; `history` every
+    /// snapshot's fetch time and id; `load` gives a snapshot's models.
+    pub fn new(
+        current: (i64, Vec<Model>),
+        mut history: Vec<(Timestamp, i64)>,
+        load: impl FnMut(i64) -> anyhow::Result<Vec<Model>> + 'l,
+    ) -> Catalogs<'l> {
+        history.sort();
+        Catalogs {
+            current: (current.0, PriceBook::new(current.1)),
+            history,
+            loaded: HashMap::new(),
+            load: Box::new(load),
+        }
+    }
+
+    /// The snapshot a call at `time` is priced on, and whether that was its
+    /// time, the current snapshot for want of one, or the first for a call older than any.
+    fn pick(&self, at: At, time: Option<Timestamp>) -> (i64, Timing) {
+        match (at, time) {
+            (At::Now, _) => (self.current.0, Timing::AtTime),
+            (At::Record, None) => (self.current.0, Timing::Untimed),
+            (At::Record, Some(t)) => match self.history.partition_point(|(fetched, _)| *fetched <= t) {
+                0 => (self.history.first().map_or(self.current.0, |s| s.1), Timing::BeforeFirst),
+                n => (self.history[n - 1].1, Timing::AtTime),
+            },
+        }
+    }
+
+    fn book(&mut self, snapshot: i64) -> anyhow::Result<&PriceBook> {
+        if snapshot == self.current.0 {
+            return Ok(&self.current.1);
+        }
+        if !self.loaded.contains_key(&snapshot) {
+            let models = (self.load)(snapshot)?;
+            self.loaded.insert(snapshot, PriceBook::new(models));
+        }
+        Ok(&self.loaded[&snapshot])
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Timing {
+    AtTime,
+    Untimed,
+    BeforeFirst,
+}
+
+/// What the command asked for.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub by: GroupBy,
+    pub at: At,
+    /// `--alias NAME=MODEL`.
+    pub aliases: HashMap<String, String>,
+    /// `--what-if MODEL`: each alternative, as the current catalog has it.
+    pub what_if: Vec<Model>,
+}
+
+/// What one call came to: what `--per-record` prints for it.
+#[derive(Debug, Serialize)]
+pub struct Priced<'a> {
+    pub file: &'a str,
+    pub line: u64,
+    pub kind: Kind,
+    /// The model as the record names it.
+    pub model: Option<&'a str>,
+    /// The catalog's model it was matched to.
+    pub resolved: Option<&'a str>,
+    pub how: Option<How>,
+    /// `priced`, `unknown` or `unpriced`.
+    pub status: &'static str,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cached_tokens: u64,
+    pub reasoning_tokens: u64,
+    pub requests: u64,
+    #[serde(serialize_with = "crate::output::costs::number")]
+    pub seconds: Option<Money>,
+    pub cost: Option<Money>,
+    pub list_cost: Option<Money>,
+    pub snapshot: i64,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "time")]
+    pub time: Option<Timestamp>,
+}
+
+fn time<S: serde::Serializer>(value: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(t) => s.collect_str(&crate::store::format_time(*t)),
+        None => s.serialize_none(),
+    }
+}
+
+/// The unreadable lines kept to be listed; the rest are only counted.
+const LISTED_UNREADABLE: usize = 1000;
+
+/// Everything the calls added up to so far.
+pub struct Usage<'l> {
+    options: Options,
+    catalogs: Catalogs<'l>,
+    tally: Tally,
+    unreadable: Vec<Unreadable>,
+    what_if: Vec<WhatIf>,
+    untimed: u64,
+    before_first: u64,
+    snapshots: BTreeMap<i64, u64>,
+    /// Names already resolved, per snapshot.
+    names: HashMap<i64, HashMap<String, Option<(usize, How)>>>,
+    /// Each `--what-if` model's prices, made ready once.
+    what_if_rates: Vec<crate::catalog::Rates>,
+}
+
+impl<'l> Usage<'l> {
+    pub fn new(options: Options, catalogs: Catalogs<'l>) -> Usage<'l> {
+        let what_if = options
+            .what_if
+            .iter()
+            .map(|m| WhatIf {
+                model: m.id.clone(),
+                cost: Money::ZERO,
+                actual: Money::ZERO,
+                change: None,
+                change_pct: None,
+                records: 0,
+                unpriced: 0,
+            })
+            .collect();
+        let what_if_rates = options.what_if.iter().map(Model::rates).collect();
+        Usage {
+            what_if_rates,
+            options,
+            catalogs,
+            tally: Tally::default(),
+            unreadable: Vec::new(),
+            what_if,
+            untimed: 0,
+            before_first: 0,
+            snapshots: BTreeMap::new(),
+            names: HashMap::new(),
+        }
+    }
+
+    /// Adds what was read at `file:line`; for a call, hands what it came to
+    /// to `each` (for `--per-record`).
+    pub fn add(&mut self, file: &str, item: Item, each: impl FnOnce(&Priced<'_>)) -> anyhow::Result<()> {
+        let (line, call) = match item {
+            Item::Unreadable { line, reason } => {
+                self.tally.totals.unreadable += 1;
+                if self.unreadable.len() < LISTED_UNREADABLE {
+                    self.unreadable.push(Unreadable { file: file.to_owned(), line, reason });
+                }
+                return Ok(());
+            }
+            Item::Call { line, call } => (line, call),
+        };
+        let (snapshot, timing) = self.catalogs.pick(self.options.at, call.time);
+        self.count_timing(snapshot, timing);
+        let found = self.find(snapshot, call.model.as_deref())?;
+        let book = self.catalogs.book(snapshot)?;
+        let model = found.map(|(i, how)| (book.model(i), how));
+        let rates = found.map(|(i, _)| book.rates(i));
+        let work = Workload {
+            input_tokens: call.input_tokens,
+            output_tokens: call.output_tokens,
+            seconds: call.seconds,
+            requests: call.requests,
+        };
+        let cost = model.zip(rates).map(|((m, _), r)| r.cost(&m.id, &work, Basis::Effective));
+        let priced = Priced {
+            file,
+            line,
+            kind: call.kind,
+            model: call.model.as_deref(),
+            resolved: model.map(|(m, _)| m.id.as_str()),
+            how: model.map(|(_, how)| how),
+            status: match &cost {
+                None => "unknown",
+                Some(Ok(_)) => "priced",
+                Some(Err(_)) => "unpriced",
+            },
+            input_tokens: call.input_tokens,
+            output_tokens: call.output_tokens,
+            cached_tokens: call.cached_tokens,
+            reasoning_tokens: call.reasoning_tokens,
+            requests: call.requests,
+            seconds: call.seconds,
+            cost: cost.as_ref().and_then(|c| c.as_ref().ok()).map(|c| c.cost),
+            list_cost: cost.as_ref().and_then(|c| c.as_ref().ok()).map(|c| c.list_cost),
+            snapshot,
+            time: call.time,
+        };
+        each(&priced);
+        let key = group_key(&self.options.by, &call, model.map(|(m, _)| m));
+        let unpriced = cost.and_then(Result::err);
+        let (cost, list_cost) = (priced.cost, priced.list_cost);
+        self.tally.count(&call, cost, list_cost, key)?;
+        self.tally.note_model(priced.model, priced.resolved.zip(priced.how), unpriced);
+        self.price_alternatives(&work, cost)?;
+        Ok(())
+    }
+
+    fn count_timing(&mut self, snapshot: i64, timing: Timing) {
+        *self.snapshots.entry(snapshot).or_default() += 1;
+        match timing {
+            Timing::AtTime => {}
+            Timing::Untimed => self.untimed += 1,
+            Timing::BeforeFirst => self.before_first += 1,
+        }
+    }
+
+    /// The model `name` means on `snapshot`, resolved once per name.
+    fn find(&mut self, snapshot: i64, name: Option<&str>) -> anyhow::Result<Option<(usize, How)>> {
+        let Some(name) = name else { return Ok(None) };
+        if let Some(found) = self.names.get(&snapshot).and_then(|names| names.get(name)) {
+            return Ok(*found);
+        }
+        let found = self.catalogs.book(snapshot)?.resolve(name, &self.options.aliases);
+        self.names.entry(snapshot).or_default().insert(name.to_owned(), found);
+        Ok(found)
+    }
+}
+
+/// The group a call counts in.
+fn group_key<'a>(by: &GroupBy, call: &'a Call, model: Option<&'a Model>) -> Cow<'a, str> {
+    match by {
+        GroupBy::Model => match (model, &call.model) {
+            (Some(m), _) => Cow::Borrowed(&m.id),
+            (None, Some(name)) => Cow::Borrowed(name),
+            (None, None) => Cow::Borrowed("(no model)"),
+        },
+        GroupBy::Provider => {
+            model.and_then(|m| m.provider_code.as_deref().or(m.provider.as_deref())).unwrap_or("(unknown)").into()
+        }
+        GroupBy::Day => call.time.map_or(Cow::Borrowed("(no time)"), |t| t.strftime("%Y-%m-%d").to_string().into()),
+        GroupBy::Tag(_) => call.tag.as_deref().unwrap_or("(none)").into(),
+    }
+}
+
+/// What the records added up to so far.
+#[derive(Default)]
+struct Tally {
+    totals: Totals,
+    groups: HashMap<String, Group>,
+    resolved: HashMap<(String, String, How), u64>,
+    unknown: HashMap<String, u64>,
+    unpriced: HashMap<(String, String), u64>,
+}
+
+impl Tally {
+    /// Adds a call's consumption to the totals and its group. Tokens and
+    /// seconds are per call: a generic line of N requests counts N times.
+    fn count(
+        &mut self,
+        call: &Call,
+        cost: Option<Money>,
+        list_cost: Option<Money>,
+        key: Cow<'_, str>,
+    ) -> anyhow::Result<()> {
+        let n = call.requests;
+        let times = |count: u64| count.checked_mul(n).ok_or(Overflow);
+        let seconds = call.seconds.map(|s| s.checked_mul(Money::from_u64(n))).transpose()?;
+        let counts = Counts {
+            input_tokens: times(call.input_tokens)?,
+            output_tokens: times(call.output_tokens)?,
+            cached_tokens: times(call.cached_tokens)?,
+            reasoning_tokens: times(call.reasoning_tokens)?,
+            requests: n,
+            seconds: seconds.unwrap_or(Money::ZERO),
+        };
+        self.totals.records += 1;
+        if let (Some(cost), Some(list)) = (cost, list_cost) {
+            self.totals.priced += 1;
+            self.totals.cost = self.totals.cost.checked_add(cost)?;
+            self.totals.list_cost = self.totals.list_cost.checked_add(list)?;
+        }
+        self.totals.counts.add(&counts)?;
+        let group = match self.groups.get_mut(key.as_ref()) {
+            Some(group) => group,
+            None => self
+                .groups
+                .entry(key.to_string())
+                .or_insert_with(|| Group { key: key.into_owned(), ..Group::default() }),
+        };
+        group.records += 1;
+        group.counts.add(&counts)?;
+        if let Some(cost) = cost {
+            group.cost = Some(group.cost.unwrap_or(Money::ZERO).checked_add(cost)?);
+        }
+        Ok(())
+    }
+
+    /// Counts how the record's model (`name`) was matched, or why it could not be priced.
+    fn note_model(&mut self, name: Option<&str>, resolved: Option<(&str, How)>, unpriced: Option<CostError>) {
+        match (name, resolved) {
+            (Some(name), Some((model, how))) => {
+                if how != How::Exact {
+                    *self.resolved.entry((name.to_owned(), model.to_owned(), how)).or_default() += 1;
+                }
+                if let Some(e) = unpriced {
+                    self.totals.unpriced += 1;
+                    *self.unpriced.entry((model.to_owned(), unpriced_reason(&e))).or_default() += 1;
+                }
+            }
+            (name, _) => {
+                self.totals.unknown += 1;
+                *self.unknown.entry(name.unwrap_or("(no model)").to_owned()).or_default() += 1;
+            }
+        }
+    }
+}
+
+impl Usage<'_> {
+    /// The same call on each `--what-if` model, when it had a cost to compare with.
+    fn price_alternatives(&mut self, work: &Workload, actual: Option<Money>) -> anyhow::Result<()> {
+        let Some(actual) = actual else { return Ok(()) };
+        for ((alt, model), rates) in self.what_if.iter_mut().zip(&self.options.what_if).zip(&self.what_if_rates) {
+            match rates.cost(&model.id, work, Basis::Effective) {
+                Ok(c) if charges_for(model, work) => {
+                    alt.cost = alt.cost.checked_add(c.cost)?;
+                    alt.actual = alt.actual.checked_add(actual)?;
+                    alt.records += 1;
+                }
+                _ => alt.unpriced += 1,
+            }
+        }
+        Ok(())
+    }
+
+    /// The report, with `catalog` the current snapshot's reference.
+    pub fn report(mut self, catalog: CatalogRef) -> Report {
+        for alt in &mut self.what_if {
+            alt.change = alt.cost.checked_sub(alt.actual).ok();
+            alt.change_pct = alt.change.and_then(|c| c.percent_of(alt.actual));
+        }
+        let mut groups: Vec<Group> = self.tally.groups.into_values().collect();
+        match self.options.by {
+            GroupBy::Day => groups.sort_by(|a, b| a.key.cmp(&b.key)),
+            _ => groups.sort_by(|a, b| b.cost.cmp(&a.cost).then_with(|| a.key.cmp(&b.key))),
+        }
+        let mut resolved: Vec<Resolved> = self
+            .tally
+            .resolved
+            .into_iter()
+            .map(|((name, model, how), records)| Resolved { name, model, how, records })
+            .collect();
+        resolved.sort_by(|a, b| b.records.cmp(&a.records).then_with(|| a.name.cmp(&b.name)));
+        let mut unknown: Vec<Unknown> = self
+            .tally
+            .unknown
+            .into_iter()
+            .map(|(model, records)| {
+                let message = format!("{model:?} is not in the catalog ({})", self::records(records));
+                Unknown { model, records, message }
+            })
+            .collect();
+        unknown.sort_by(|a, b| b.records.cmp(&a.records).then_with(|| a.model.cmp(&b.model)));
+        let mut unpriced: Vec<UnpricedModel> = self
+            .tally
+            .unpriced
+            .into_iter()
+            .map(|((model, reason), records)| {
+                let message = format!("{model} cannot be priced: {reason} ({})", self::records(records));
+                UnpricedModel { model, records, reason, message }
+            })
+            .collect();
+        unpriced.sort_by(|a, b| b.records.cmp(&a.records).then_with(|| a.model.cmp(&b.model)));
+        let timing = (self.options.at == At::Record).then(|| TimingReport {
+            untimed: self.untimed,
+            before_first: self.before_first,
+            snapshots: self.snapshots.into_iter().map(|(sync_id, records)| SnapshotUse { sync_id, records }).collect(),
+        });
+        Report {
+            catalog,
+            at: match self.options.at {
+                At::Now => "now",
+                At::Record => "record",
+            },
+            totals: self.tally.totals,
+            resolved,
+            groups,
+            unknown,
+            unpriced,
+            unreadable: self.unreadable,
+            what_if: self.what_if,
+            timing,
+            notes: vec![CACHE_NOTE],
+            baseline: None,
+            violations: Vec::new(),
+        }
+    }
+}
+
+/// "1 record", "2 records".
+fn records(n: u64) -> String {
+    if n == 1 { "1 record".into() } else { format!("{n} records") }
+}
+
+/// Said in every report: the catalog has no cache price.
+pub const CACHE_NOTE: &str = "cached tokens are billed at the input price: the catalog lists no cache price";
+
+fn unpriced_reason(e: &CostError) -> String {
+    match e {
+        CostError::Unpriced { .. } => "the catalog lists no price".into(),
+        CostError::UnsupportedCurrency { currency, .. } => format!("priced in {currency:?}"),
+        CostError::NeedsSeconds { .. } => "priced per second, and the record gives no seconds".into(),
+        CostError::Inexact { field, .. } => format!("{field} cannot be held exactly"),
+        CostError::Overflow { part, .. } => format!("the cost of {part} cannot be held exactly"),
+    }
+}
+
+/// Tokens, calls and seconds.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cached_tokens: u64,
+    pub reasoning_tokens: u64,
+    pub requests: u64,
+    #[serde(serialize_with = "seconds")]
+    pub seconds: Money,
+}
+
+impl Counts {
+    fn add(&mut self, other: &Counts) -> Result<(), Overflow> {
+        let sum = |a: u64, b: u64| a.checked_add(b).ok_or(Overflow);
+        self.input_tokens = sum(self.input_tokens, other.input_tokens)?;
+        self.output_tokens = sum(self.output_tokens, other.output_tokens)?;
+        self.cached_tokens = sum(self.cached_tokens, other.cached_tokens)?;
+        self.reasoning_tokens = sum(self.reasoning_tokens, other.reasoning_tokens)?;
+        self.requests = sum(self.requests, other.requests)?;
+        self.seconds = self.seconds.checked_add(other.seconds)?;
+        Ok(())
+    }
+}
+
+fn seconds<S: serde::Serializer>(value: &Money, s: S) -> Result<S::Ok, S::Error> {
+    crate::output::costs::number(&Some(*value), s)
+}
+
+/// The totals of every record read.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Totals {
+    pub records: u64,
+    pub priced: u64,
+    pub unknown: u64,
+    pub unpriced: u64,
+    pub unreadable: u64,
+    #[serde(flatten)]
+    pub counts: Counts,
+    /// Of the priced records only.
+    pub cost: Money,
+    pub list_cost: Money,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Group {
+    pub key: String,
+    pub records: u64,
+    #[serde(flatten)]
+    pub counts: Counts,
+    /// Of the priced records; `None` when none of the group's was priced.
+    pub cost: Option<Money>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Resolved {
+    pub name: String,
+    pub model: String,
+    pub how: How,
+    pub records: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Unknown {
+    pub model: String,
+    pub records: u64,
+    /// In words, for the gate.
+    #[serde(skip)]
+    pub message: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct UnpricedModel {
+    pub model: String,
+    pub records: u64,
+    pub reason: String,
+    /// In words, for the gate.
+    #[serde(skip)]
+    pub message: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Unreadable {
+    pub file: String,
+    pub line: u64,
+    pub reason: String,
+}
+
+/// The same traffic on another model, like for like: the records that were
+/// priced, each re-priced on the alternative when it can price it.
+#[derive(Clone, Debug, Serialize)]
+pub struct WhatIf {
+    pub model: String,
+    /// What the compared records would have cost on this model.
+    pub cost: Money,
+    /// What the same records did cost.
+    pub actual: Money,
+    /// `cost - actual`.
+    pub change: Option<Money>,
+    /// The change in % of `actual`; `None` when `actual` is 0.
+    pub change_pct: Option<Money>,
+    /// The records compared.
+    pub records: u64,
+    /// Priced records this model cannot price (a video on a text model,
+    /// tokens on a model priced per second): left out of both sums.
+    pub unpriced: u64,
+}
+
+/// Whether `model` charges for everything the call consumed. A model that
+/// would bill a call nothing for what it used (tokens on a model priced only
+/// per second, seconds on one priced only per token, a call of neither on a
+/// model without a price per call) cannot price it.
+fn charges_for(model: &Model, w: &Workload) -> bool {
+    let p = &model.pricing.listed;
+    let seconds = w.seconds.is_some_and(|s| s > Money::ZERO);
+    if p.per_request.is_some() {
+        return true;
+    }
+    let unbilled_tokens = (w.input_tokens > 0 && p.input.is_none()) || (w.output_tokens > 0 && p.output.is_none());
+    let consumed = w.input_tokens > 0 || w.output_tokens > 0 || seconds;
+    consumed && !unbilled_tokens && !(seconds && p.per_second.is_none())
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TimingReport {
+    /// Records without a time, priced on the current snapshot.
+    pub untimed: u64,
+    /// Records older than the first snapshot, priced on the first.
+    pub before_first: u64,
+    pub snapshots: Vec<SnapshotUse>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SnapshotUse {
+    pub sync_id: i64,
+    pub records: u64,
+}
+
+/// `usage --json`.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub catalog: CatalogRef,
+    pub at: &'static str,
+    pub totals: Totals,
+    pub resolved: Vec<Resolved>,
+    pub groups: Vec<Group>,
+    pub unknown: Vec<Unknown>,
+    pub unpriced: Vec<UnpricedModel>,
+    pub unreadable: Vec<Unreadable>,
+    pub what_if: Vec<WhatIf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timing: Option<TimingReport>,
+    pub notes: Vec<&'static str>,
+    /// Against an earlier report, when `--baseline` names one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<Baseline>,
+    /// The gate's findings, set by the command.
+    pub violations: Vec<Violation>,
+}
+
+/// This report's cost against an earlier report's.
+#[derive(Clone, Debug, Serialize)]
+pub struct Baseline {
+    /// The earlier report's `totals.cost`.
+    pub cost: Money,
+    pub change: Money,
+    /// The change in % of the earlier cost; `None` when that was 0.
+    pub change_pct: Option<Money>,
+}
+
+impl Baseline {
+    /// `cost` is the earlier cost, `now` this report's.
+    pub fn new(cost: Money, now: Money) -> Result<Baseline, Overflow> {
+        let change = now.checked_sub(cost)?;
+        Ok(Baseline { cost, change, change_pct: change.percent_of(cost) })
+    }
+
+    /// The cost an earlier `usage --format json` report came to.
+    pub fn earlier_cost(text: &str) -> Result<Money, String> {
+        #[derive(serde::Deserialize)]
+        struct Earlier {
+            totals: EarlierTotals,
+        }
+        #[derive(serde::Deserialize)]
+        struct EarlierTotals {
+            cost: String,
+        }
+        let earlier: Earlier =
+            serde_json::from_str(text).map_err(|e| format!("it is not a `usage --format json` report: {e}"))?;
+        let cost = Money::parse(&earlier.totals.cost).map_err(|e| format!("its totals.cost: {e}"))?;
+        if cost.is_negative() {
+            return Err(format!("its totals.cost is negative ({cost})"));
+        }
+        Ok(cost)
+    }
+}
+
+impl Report {
+    /// Each unknown and unpriced model, as the gate lists them: kind and message.
+    pub fn problems(&self) -> Vec<(&'static str, &str)> {
+        let unknown = self.unknown.iter().map(|u| ("unknown_model", u.message.as_str()));
+        unknown.chain(self.unpriced.iter().map(|u| ("unpriced_model", u.message.as_str()))).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pricing::Prices;
+
+    fn model(id: &str, input: Option<&str>, output: Option<&str>, call: Option<&str>, second: Option<&str>) -> Model {
+        let m = |p: Option<&str>| p.map(|p| Money::parse(p).unwrap());
+        let listed = Prices { input: m(input), output: m(output), per_request: m(call), per_second: m(second) };
+        Model { id: id.into(), pricing: crate::catalog::Pricing { listed, ..Default::default() }, ..Model::default() }
+    }
+
+    fn call(id: &str, time: Option<&str>, input: u64) -> Item {
+        Item::Call {
+            line: 1,
+            call: Call {
+                kind: Kind::Generic,
+                model: Some(id.into()),
+                input_tokens: input,
+                output_tokens: 0,
+                cached_tokens: 0,
+                reasoning_tokens: 0,
+                requests: 1,
+                seconds: None,
+                time: time.map(|t| t.parse().unwrap()),
+                tag: None,
+            },
+        }
+    }
+
+    #[test]
+    fn an_alternative_prices_only_what_it_charges_for() {
+        let w = |input: u64, seconds: Option<&str>| Workload {
+            input_tokens: input,
+            output_tokens: 0,
+            requests: 1,
+            seconds: seconds.map(|s| Money::parse(s).unwrap()),
+        };
+        let text = model("t", Some("1"), Some("2"), None, None);
+        let video = model("v", None, None, None, Some("0.1"));
+        let image = model("i", None, None, Some("0.04"), None);
+        let embedding = model("e", Some("0.02"), None, None, None);
+        assert!(charges_for(&text, &w(100, None)));
+        assert!(!charges_for(&text, &w(0, Some("8"))), "seconds on a token model");
+        assert!(!charges_for(&text, &w(0, None)), "a call of nothing on a model without a price per call");
+        assert!(charges_for(&video, &w(0, Some("8"))));
+        assert!(!charges_for(&video, &w(100, Some("8"))), "tokens on a model priced per second");
+        assert!(charges_for(&image, &w(100, None)), "a price per call charges any call");
+        assert!(
+            !charges_for(&embedding, &Workload { output_tokens: 5, ..w(100, None) }),
+            "output on an input-only model"
+        );
+    }
+
+    #[test]
+    fn at_record_picks_the_snapshot_of_the_time() {
+        let old = model("m", Some("2"), None, None, None);
+        let new = model("m", Some("1"), None, None, None);
+        let t = |s: &str| s.parse::<Timestamp>().unwrap();
+        let history = vec![(t("2026-10-01T00:00:00Z"), 2), (t("2026-09-01T00:00:00Z"), 1)];
+        let mut loads = 0;
+        let catalogs = Catalogs::new((2, vec![new]), history, |id| {
+            loads += 1;
+            assert_eq!(id, 1);
+            Ok(vec![old.clone()])
+        });
+        let options = Options { by: GroupBy::Day, at: At::Record, aliases: HashMap::new(), what_if: Vec::new() };
+        let mut usage = Usage::new(options, catalogs);
+        let mut costs = Vec::new();
+        for time in [Some("2026-08-01T00:00:00Z"), Some("2026-09-01T00:00:00Z"), Some("2026-10-01T00:00:00Z"), None] {
+            usage.add("f", call("m", time, 1_000_000), |p| costs.push(p.cost.unwrap().to_string())).unwrap();
+        }
+        assert_eq!(costs, ["2", "2", "1", "1"], "a fetch time at the record's instant counts");
+        let report = usage.report(CatalogRef { sync_id: 2, synced_at: String::new(), source: String::new() });
+        let timing = report.timing.unwrap();
+        assert_eq!((timing.untimed, timing.before_first), (1, 1));
+        let days: Vec<&str> = report.groups.iter().map(|g| g.key.as_str()).collect();
+        assert_eq!(days, ["(no time)", "2026-08-01", "2026-09-01", "2026-10-01"]);
+        assert_eq!(loads, 1, "an older snapshot is loaded once");
+    }
+
+    #[test]
+    fn a_baseline_is_an_earlier_report() {
+        assert_eq!(Baseline::earlier_cost(r#"{"totals":{"cost":"1.5"}}"#), Ok(Money::parse("1.5").unwrap()));
+        for bad in [r#"{"totals":{"cost":"-1"}}"#, r#"{"total":"1"}"#, r#"{"totals":{"cost":1.5}}"#, "[]", ""] {
+            assert!(Baseline::earlier_cost(bad).is_err(), "{bad}");
+        }
+        let b = Baseline::new(Money::parse("2").unwrap(), Money::parse("3").unwrap()).unwrap();
+        assert_eq!((b.change.to_string(), b.change_pct.map(|p| p.to_string())), ("1".into(), Some("50".into())));
+        assert_eq!(Baseline::new(Money::ZERO, Money::ONE).unwrap().change_pct, None, "no percentage of nothing");
+    }
+}
