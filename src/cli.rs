@@ -151,6 +151,8 @@ pub enum Command {
     History(HistoryArgs),
     /// Run one read-only SQL query over the catalog (the README documents the schema)
     Sql(SqlArgs),
+    /// Browse the catalog in a web browser: filters, price charts, costs, changes
+    Serve(ServeArgs),
     /// Print the shell completion script (completes commands, flags and the catalog's models)
     Completions(CompletionsArgs),
 }
@@ -589,6 +591,17 @@ pub struct SqlArgs {
     pub timeout: f64,
     #[command(flatten)]
     pub output: Output,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address to listen on; port 0 picks a free port. Anything but a
+    /// loopback address shows the catalog to the network
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8787")]
+    pub bind: std::net::SocketAddr,
+    /// Open the explorer in the default browser
+    #[arg(long)]
+    pub open: bool,
 }
 
 #[derive(Debug, Args)]

@@ -65,6 +65,7 @@ pub mod output;
 pub mod pricing;
 pub mod query;
 pub mod sample;
+pub mod serve;
 pub mod settings;
 pub mod store;
 pub mod suggest;

@@ -46,6 +46,10 @@ pub fn models(ctx: &mut Ctx<'_>, args: &ModelsArgs) -> anyhow::Result<Exit> {
 /// catalog, says so on stderr with the values there are and the closest one:
 /// an empty listing then explains itself.
 pub fn check_filter_values(ctx: &Ctx<'_>, store: &Store, filters: &Filters) -> anyhow::Result<()> {
+    if ctx.settings.quiet {
+        // Notes only: with -q (and in the web explorer's API) nobody reads them.
+        return Ok(());
+    }
     let everything = Filters { include_upcoming: true, ..Filters::default() };
     let facets = [
         (Facet::Types, &filters.types, "type"),

@@ -18,7 +18,7 @@ use crate::gate::{self, Facts, Limits};
 use crate::output::costs::Priced;
 use crate::output::{self, Format};
 use crate::pricing::{Basis, CostError};
-use crate::store::Store;
+use crate::store::{Snapshot, Store};
 use crate::workload::{self, Item};
 
 pub fn run(ctx: &mut Ctx<'_>, args: &EstimateArgs) -> anyhow::Result<Exit> {
@@ -32,14 +32,37 @@ pub fn run(ctx: &mut Ctx<'_>, args: &EstimateArgs) -> anyhow::Result<Exit> {
         let text = std::fs::read_to_string(&args.file).with_context(|| format!("cannot read {shown}"))?;
         (shown, text)
     };
-    let items = workload::parse(&text).map_err(|e| UserError::new(format!("{shown}:{}: {}", e.line, e.message)))?;
+    let (report, snapshot) = report(ctx, &shown, &text, args)?;
+    match format {
+        Format::Json => output::json(ctx.out, &report)?,
+        Format::Csv => output::estimate::items_grid(&report).write(ctx.out, format, ctx.look)?,
+        Format::Markdown => ctx.out.write_all(output::estimate::markdown(&report, &snapshot).as_bytes())?,
+        Format::Table => output::estimate::table(ctx.out, &report, ctx.look)?,
+    }
+    // Tables, Markdown and JSON carry the violations; CSV (one row per item)
+    // cannot, so they go to stderr whatever -q says: they are why the run fails.
+    for v in &report.violations {
+        match format {
+            Format::Csv => eprintln!("violation: {}", output::visible(&format!("{} ({})", v.message, v.kind))),
+            Format::Json | Format::Markdown => ctx.warn(format_args!("{} ({})", v.message, v.kind)),
+            Format::Table => {}
+        }
+    }
+    Ok(gate::exit(&report.violations))
+}
+
+/// The report on a workload file's `text` (`shown` names it in messages):
+/// every item priced on the current snapshot, compared with the baseline,
+/// and judged by the gate. The snapshot is returned with it.
+pub fn report(ctx: &Ctx<'_>, shown: &str, text: &str, args: &EstimateArgs) -> anyhow::Result<(Report, Snapshot)> {
+    let items = workload::parse(text).map_err(|e| UserError::new(format!("{shown}:{}: {}", e.line, e.message)))?;
     let earlier = args.gate.baseline.as_deref().map(read_baseline).transpose()?;
     let store = super::catalog_for_gate(ctx, "estimate")?;
     let snapshot = store.current_snapshot()?.expect("Store::open checked there is one");
 
     let mut priced = Vec::with_capacity(items.len());
     for item in &items {
-        let (cost, notes) = price(&store, item, &shown)?;
+        let (cost, notes) = price(&store, item, shown)?;
         for note in notes {
             ctx.warn(note);
         }
@@ -76,22 +99,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &EstimateArgs) -> anyhow::Result<Exit> {
         budget: args.gate.budget.map(|limit| Budget::new(limit, total)),
         violations,
     };
-    match format {
-        Format::Json => output::json(ctx.out, &report)?,
-        Format::Csv => output::estimate::items_grid(&report).write(ctx.out, format, ctx.look)?,
-        Format::Markdown => ctx.out.write_all(output::estimate::markdown(&report, &snapshot).as_bytes())?,
-        Format::Table => output::estimate::table(ctx.out, &report, ctx.look)?,
-    }
-    // Tables, Markdown and JSON carry the violations; CSV (one row per item)
-    // cannot, so they go to stderr whatever -q says: they are why the run fails.
-    for v in &report.violations {
-        match format {
-            Format::Csv => eprintln!("violation: {}", output::visible(&format!("{} ({})", v.message, v.kind))),
-            Format::Json | Format::Markdown => ctx.warn(format_args!("{} ({})", v.message, v.kind)),
-            Format::Table => {}
-        }
-    }
-    Ok(gate::exit(&report.violations))
+    Ok((report, snapshot))
 }
 
 /// Prices one item; an unknown or unpriced model is reported with the item

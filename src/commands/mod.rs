@@ -5,10 +5,11 @@
 mod catalog;
 mod cost;
 mod diff;
-mod estimate;
+pub mod estimate;
 mod export;
 mod history;
 mod rank;
+mod serve;
 mod sql;
 mod sync;
 mod syncs;
@@ -87,28 +88,36 @@ fn workload(args: &crate::cli::WorkloadArgs) -> Result<crate::pricing::Workload,
 /// Runs the parsed command line; errors carry their exit code (see [`crate::error`]).
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     let settings = Settings::resolve(&cli.global, |name| std::env::var_os(name))?;
-    let look = settings.look;
     let mut out = BufWriter::new(io::stdout().lock());
-    let mut ctx = Ctx { settings, out: &mut out, look };
-    let exit = match &cli.command {
-        Command::Sync(args) => sync::run(&mut ctx, args),
-        Command::Models(args) => catalog::models(&mut ctx, args),
-        Command::Show(args) => catalog::show(&mut ctx, args),
-        Command::Providers(args) => catalog::facet(&mut ctx, Facet::Providers, args),
-        Command::Features(args) => catalog::facet(&mut ctx, Facet::Features, args),
-        Command::Types(args) => catalog::facet(&mut ctx, Facet::Types, args),
-        Command::Endpoints(args) => catalog::facet(&mut ctx, Facet::Endpoints, args),
-        Command::Export(args) => export::run(&mut ctx, args),
-        Command::Cost(args) => cost::run(&mut ctx, args),
-        Command::Rank(args) => rank::run(&mut ctx, args),
-        Command::Estimate(args) => estimate::run(&mut ctx, args),
-        Command::Usage(args) => usage::run(&mut ctx, args),
-        Command::Syncs(args) => syncs::run(&mut ctx, args),
-        Command::Diff(args) => diff::run(&mut ctx, args),
-        Command::History(args) => history::run(&mut ctx, args),
-        Command::Sql(args) => sql::run(&mut ctx, args),
-        Command::Completions(args) => crate::complete::registration(&args.shell, ctx.out).map(|()| Exit::Ok),
-    }?;
+    let exit = execute(&cli.command, settings, &mut out)?;
     out.flush()?;
     Ok(exit)
+}
+
+/// Runs one command with `settings`, its data written to `out`: what the
+/// command line does, and what the web explorer's API does with a request.
+pub fn execute(command: &Command, settings: Settings, out: &mut dyn Write) -> anyhow::Result<Exit> {
+    let look = settings.look;
+    let mut ctx = Ctx { settings, out, look };
+    let ctx = &mut ctx;
+    match command {
+        Command::Sync(args) => sync::run(ctx, args),
+        Command::Models(args) => catalog::models(ctx, args),
+        Command::Show(args) => catalog::show(ctx, args),
+        Command::Providers(args) => catalog::facet(ctx, Facet::Providers, args),
+        Command::Features(args) => catalog::facet(ctx, Facet::Features, args),
+        Command::Types(args) => catalog::facet(ctx, Facet::Types, args),
+        Command::Endpoints(args) => catalog::facet(ctx, Facet::Endpoints, args),
+        Command::Export(args) => export::run(ctx, args),
+        Command::Cost(args) => cost::run(ctx, args),
+        Command::Rank(args) => rank::run(ctx, args),
+        Command::Estimate(args) => estimate::run(ctx, args),
+        Command::Usage(args) => usage::run(ctx, args),
+        Command::Syncs(args) => syncs::run(ctx, args),
+        Command::Diff(args) => diff::run(ctx, args),
+        Command::History(args) => history::run(ctx, args),
+        Command::Sql(args) => sql::run(ctx, args),
+        Command::Serve(args) => serve::run(ctx, args),
+        Command::Completions(args) => crate::complete::registration(&args.shell, ctx.out).map(|()| Exit::Ok),
+    }
 }

@@ -133,8 +133,8 @@ impl<'w> JsonArray<'w> {
 }
 
 /// Text safe to show on a terminal, for messages: control characters other
-/// than newline (tabs, CR, escape sequences) and bidi controls (which reorder
-/// what follows them) appear escaped: `\t`, `\r`, `\u{1b}`, `\u{202e}`.
+/// than newline (tabs, CR, escape sequences), bidi controls (which reorder
+/// what follows them) and zero-width characters appear escaped: `\t`, `\r`, `\u{1b}`, `\u{202e}`.
 pub fn visible(text: &str) -> Cow<'_, str> {
     escaped(text, |c| c == '\n')
 }
@@ -162,9 +162,14 @@ fn escaped(text: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
     out.into()
 }
 
-/// Unicode's bidirectional formatting characters.
+/// Unicode's bidirectional formatting characters, and the invisible ones
+/// (zero-width space and joiners, word joiner, zero-width no-break space)
+/// that make two different ids look the same.
 fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    matches!(
+        c,
+        '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}'
+    )
 }
 
 /// An optional cell: empty when absent.

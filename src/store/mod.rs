@@ -28,6 +28,7 @@ use rusqlite_migration::{M, Migrations};
 
 pub use diff::{Changed, Diff};
 pub use ingest::{Committed, Feed, Ingest, SnapshotMeta};
+pub use open::{Deadline, deadline, interrupted};
 pub use read::{FacetCount, Snapshot, StoredModel, format_time};
 
 use crate::error::{Diagnostic, Exit};

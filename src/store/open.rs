@@ -5,8 +5,9 @@
 //! to the busy timeout while a sync commits. The path is always a file name,
 //! never a SQLite URI: `file:x.db?mode=memory` is a file of that name.
 
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
@@ -56,6 +57,10 @@ impl Store {
             return Err(StoreError::Missing(path.to_owned()));
         }
         let store = Store::read_only(path)?;
+        if let Some(at) = DEADLINE.get() {
+            // SQLite asks every 1,000 steps; past the deadline, the query is interrupted.
+            store.conn.progress_handler(1000, Some(move || Instant::now() > at))?;
+        }
         if store.current_snapshot()?.is_none() {
             return Err(StoreError::Empty(path.to_owned()));
         }
@@ -79,6 +84,35 @@ impl Store {
             }
         }
     }
+}
+
+thread_local! {
+    static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
+}
+
+/// Until the returned guard is dropped, every catalog [`Store::open`]ed on this
+/// thread interrupts its queries once `at` has passed: the server's time limit.
+pub fn deadline(at: Instant) -> Deadline {
+    DEADLINE.set(Some(at));
+    Deadline(())
+}
+
+/// Ends a [`deadline`] when dropped.
+pub struct Deadline(());
+
+impl Drop for Deadline {
+    fn drop(&mut self) {
+        DEADLINE.set(None);
+    }
+}
+
+/// Whether `err` is a query stopped by a [`deadline`].
+pub fn interrupted(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<rusqlite::Error>()
+            .is_some_and(|e| e.sqlite_error_code() == Some(ErrorCode::OperationInterrupted))
+    })
 }
 
 /// `path` made absolute, so that SQLite never reads it as a `file:` URI.

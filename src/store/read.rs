@@ -314,12 +314,19 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// How many current models match `filters`.
+    pub fn count(&self, filters: &Filters) -> Result<u64, StoreError> {
+        let q = query::current_unordered("count(*)", filters);
+        let n: i64 = self.conn.query_row(&q.sql, params_from_iter(&q.params), |r| r.get(0))?;
+        Ok(n.unsigned_abs())
+    }
+
     /// The current models matching `filters`, in no set order, read for
-    /// pricing only: id, prices and `upcoming`, nothing else (what `rank`
-    /// needs, fast).
+    /// pricing only: id, provider, prices and `upcoming`, nothing else (what
+    /// `rank` and the price map need, fast).
     pub fn current_prices(&self, filters: &Filters) -> Result<Vec<Model>, StoreError> {
         let prices = PRICE_COLUMNS.iter().filter(|c| !matches!(c, PriceColumn::Effective(_)));
-        let select = ["id", "currency", "upcoming"]
+        let select = ["id", "provider", "provider_code", "currency", "upcoming"]
             .into_iter()
             .chain(prices.map(|c| c.name()))
             .map(|c| format!("v.{c}"))
@@ -329,6 +336,7 @@ impl Store {
         let mut stmt = self.conn.prepare(&q.sql)?;
         let (id, currency, upcoming) =
             (stmt.column_index("id")?, stmt.column_index("currency")?, stmt.column_index("upcoming")?);
+        let (provider, provider_code) = (stmt.column_index("provider")?, stmt.column_index("provider_code")?);
         let prices: Vec<(PriceColumn, usize)> = PRICE_COLUMNS
             .iter()
             .filter(|c| !matches!(c, PriceColumn::Effective(_)))
@@ -343,7 +351,14 @@ impl Store {
                     PriceColumn::Effective(_) => {}
                 }
             }
-            Ok(Model { id: r.get(id)?, pricing, upcoming: r.get(upcoming)?, ..Model::default() })
+            Ok(Model {
+                id: r.get(id)?,
+                provider: r.get(provider)?,
+                provider_code: r.get(provider_code)?,
+                pricing,
+                upcoming: r.get(upcoming)?,
+                ..Model::default()
+            })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }

@@ -1,7 +1,7 @@
 //! Reading usage: JSON documents, JSON Lines and Server-Sent-Event streams,
 //! told apart per file, into one [`Call`] per call (a stream is one call) or
 //! an unreadable line with its reason. Each line or event is read into a
-//! typed, borrowed view ([`Doc`]) — the fields cometcat looks at and nothing
+//! typed, borrowed view (`Doc`) — the fields cometcat looks at and nothing
 //! else — so no `serde_json::Value` is built per record. Pure over `BufRead`:
 //! memory stays flat whatever the input's size.
 

@@ -1,0 +1,53 @@
+//! `cometcat serve`: the web explorer, as glue. Binds the address, says where
+//! it listens (stdout: the URL; stderr: a warning when that is not loopback),
+//! opens a browser if asked, and serves ([`crate::serve`]) until Ctrl-C.
+
+use anyhow::Context as _;
+
+use super::Ctx;
+use crate::cli::ServeArgs;
+use crate::error::Exit;
+use crate::serve::App;
+
+pub fn run(ctx: &mut Ctx<'_>, args: &ServeArgs) -> anyhow::Result<Exit> {
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(args.bind)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.bind))?;
+        let addr = listener.local_addr()?;
+        let url = format!("http://{addr}/");
+        if !addr.ip().is_loopback() {
+            ctx.warn(format_args!("listening on {addr}: anyone who can reach this address can read the catalog"));
+        }
+        writeln!(ctx.out, "{url}")?;
+        ctx.out.flush()?;
+        ctx.note("serving the catalog; Ctrl-C stops");
+        if args.open {
+            open_browser(&url).unwrap_or_else(|e| ctx.warn(format_args!("cannot open a browser: {e}")));
+        }
+        let app = App::new(ctx.settings.db.clone(), addr);
+        crate::serve::serve(listener, app, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .context("the server stopped")?;
+        ctx.note("stopped");
+        Ok(Exit::Ok)
+    })
+}
+
+/// Opens `url` in the default browser, without waiting for it.
+fn open_browser(url: &str) -> std::io::Result<()> {
+    let mut command = if cfg!(target_os = "macos") {
+        std::process::Command::new("open")
+    } else if cfg!(windows) {
+        let mut c = std::process::Command::new("cmd");
+        c.args(["/C", "start", ""]);
+        c
+    } else {
+        std::process::Command::new("xdg-open")
+    };
+    command.arg(url).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().map(drop)
+}

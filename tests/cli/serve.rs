@@ -1,0 +1,394 @@
+//! `cometcat serve`: the real binary on port 0, asked over HTTP. Every page
+//! and API route, their status codes, the API's JSON against the CLI's, the
+//! hostile catalog, the limits, a sync while serving, and a bounded load.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+
+use crate::common::{Env, fixture};
+
+/// A running `cometcat serve`, stopped when dropped.
+pub struct Server {
+    child: Child,
+    pub url: String,
+}
+
+impl Server {
+    pub fn start(env: &Env) -> Server {
+        let mut child = env
+            .std_cmd(&["serve", "--bind", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let url = line.trim().to_owned();
+        assert!(url.starts_with("http://127.0.0.1:"), "the server prints its URL first: {line:?}");
+        Server { child, url }
+    }
+
+    /// `path` on this server (`path` starts without a `/`).
+    pub fn at(&self, path: &str) -> String {
+        format!("{}{path}", self.url)
+    }
+
+    /// Interrupts the server as Ctrl-C does; its exit code.
+    #[cfg(unix)]
+    fn interrupt(mut self) -> (i32, String) {
+        unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGINT) };
+        let status = self.child.wait().unwrap();
+        let mut err = String::new();
+        std::io::Read::read_to_string(&mut self.child.stderr.take().unwrap(), &mut err).unwrap();
+        (status.code().unwrap_or(-1), err)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub struct Got {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
+}
+
+pub async fn get(url: &str) -> Got {
+    let res = reqwest::get(url).await.unwrap();
+    let (status, headers) = (res.status().as_u16(), res.headers().clone());
+    Got { status, headers, body: res.text().await.unwrap() }
+}
+
+fn catalog() -> Env {
+    let env = Env::new();
+    env.import("catalog-v1-dated.json").import("catalog-v2.json");
+    env
+}
+
+#[tokio::test]
+async fn every_page_and_route_answers() {
+    let env = catalog();
+    let server = Server::start(&env);
+    for (path, kind) in [
+        ("", "text/html"),
+        ("?feature=image-to-text&provider=openai&sort=input-price&desc=1", "text/html"),
+        ("models/gpt-5", "text/html"),
+        ("models/black-forest-labs/flux-kontext-pro", "text/html"),
+        ("map", "text/html"),
+        ("map?provider=anthropic", "text/html"),
+        ("cost", "text/html"),
+        ("cost?input-tokens=1200&output-tokens=350&requests=1000&type=text", "text/html"),
+        ("cost?workload=%5B%5Bitem%5D%5D%0Aname%3D%22a%22%0Amodel%3D%22gpt-5%22%0Ainput_tokens%3D1000", "text/html"),
+        ("changes", "text/html"),
+        ("changes?from=1&to=2", "text/html"),
+        ("static/app.css", "text/css"),
+        ("static/app.js", "text/javascript"),
+        ("favicon.svg", "image/svg+xml"),
+        ("api/v1/models", "application/json"),
+        ("api/v1/models?format=csv", "text/csv"),
+        ("api/v1/models/gpt-5", "application/json"),
+        ("api/v1/providers", "application/json"),
+        ("api/v1/features", "application/json"),
+        ("api/v1/types", "application/json"),
+        ("api/v1/endpoints", "application/json"),
+        ("api/v1/rank?input-tokens=1000&top=3", "application/json"),
+        ("api/v1/cost?model=gpt-5&model=gpt-5-mini&input-tokens=1000", "application/json"),
+        ("api/v1/diff", "application/json"),
+        ("api/v1/diff?from=1&to=2", "application/json"),
+        ("api/v1/history/gpt-5", "application/json"),
+        ("api/v1/syncs", "application/json"),
+    ] {
+        let got = get(&server.at(path)).await;
+        assert_eq!(got.status, 200, "{path}: {}", got.body);
+        let content_type = got.headers["content-type"].to_str().unwrap();
+        assert!(content_type.starts_with(kind), "{path}: {content_type}");
+        assert!(got.headers.contains_key("content-security-policy"), "{path}");
+    }
+    let page =
+        get(&server.at("cost?workload=%5B%5Bitem%5D%5D%0Aname%3D%22a%22%0Amodel%3D%22gpt-5%22%0Ainput_tokens%3D1000"))
+            .await;
+    assert!(page.body.contains("0.00088"), "the pasted workload is priced: 1000 × 0.88 / 1e6");
+    for (path, status) in [
+        ("models/no-such-model", 404),
+        ("api/v1/models/no-such-model", 404),
+        ("api/v1/history/no-such-model", 404),
+        ("nowhere", 404),
+        ("?max-input-price=cheap", 400),
+        ("api/v1/models?max-input-price=cheap", 400),
+        ("api/v1/models?db=/etc/passwd", 400),
+        ("api/v1/models?format=xml", 400),
+        ("api/v1/rank", 400),
+        ("api/v1/diff?from=99", 404),
+        ("api/v1/diff?to=1", 400),
+    ] {
+        let got = get(&server.at(path)).await;
+        assert_eq!(got.status, status, "{path}: {}", got.body);
+    }
+    let missing = get(&server.at("api/v1/models/gpt-5-min")).await;
+    assert!(missing.body.contains("gpt-5-mini"), "a suggestion: {}", missing.body);
+    let error: serde_json::Value = serde_json::from_str(&missing.body).unwrap();
+    assert!(error["error"].as_str().unwrap().contains("gpt-5-min"));
+}
+
+#[tokio::test]
+async fn only_get_and_head_are_answered() {
+    let env = catalog();
+    let server = Server::start(&env);
+    let client = reqwest::Client::new();
+    for method in ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"] {
+        for path in ["", "api/v1/models", "nowhere"] {
+            let res = client.request(method.parse().unwrap(), server.at(path)).send().await.unwrap();
+            assert_eq!(res.status().as_u16(), 405, "{method} /{path}");
+            assert_eq!(res.headers()["allow"], "GET, HEAD");
+        }
+    }
+    let head = client.head(server.at("api/v1/models")).send().await.unwrap();
+    assert_eq!(head.status().as_u16(), 200);
+    assert!(head.text().await.unwrap().is_empty());
+}
+
+/// The API's JSON is the CLI's `--format json`, byte for byte.
+#[tokio::test]
+async fn the_api_answers_as_the_command_line_does() {
+    let env = catalog();
+    let server = Server::start(&env);
+    for (api, cli) in [
+        ("api/v1/models", vec!["models"]),
+        (
+            "api/v1/models?feature=image-to-text&provider=openai&sort=input-price&desc=1&max-input-price=5",
+            vec![
+                "models",
+                "--feature",
+                "image-to-text",
+                "--provider",
+                "openai",
+                "--sort",
+                "input-price",
+                "--desc",
+                "--max-input-price",
+                "5",
+            ],
+        ),
+        ("api/v1/models?format=csv&type=text", vec!["models", "--type", "text", "--format", "csv"]),
+        ("api/v1/models/gpt-5", vec!["show", "gpt-5"]),
+        ("api/v1/providers?type=text", vec!["providers", "--type", "text"]),
+        ("api/v1/features", vec!["features"]),
+        ("api/v1/types", vec!["types"]),
+        ("api/v1/endpoints", vec!["endpoints"]),
+        (
+            "api/v1/rank?input-tokens=1200&output-tokens=350&top=5",
+            vec!["rank", "--input-tokens", "1200", "--output-tokens", "350", "--top", "5"],
+        ),
+        (
+            "api/v1/cost?model=gpt-5&model=claude-haiku-4-5&input-tokens=1M&requests=3",
+            vec!["cost", "gpt-5", "claude-haiku-4-5", "--input-tokens", "1M", "--requests", "3"],
+        ),
+        ("api/v1/diff", vec!["diff"]),
+        ("api/v1/diff?from=2&to=1&provider=openai", vec!["diff", "2", "1", "--provider", "openai"]),
+        ("api/v1/history/gpt-5", vec!["history", "gpt-5"]),
+        ("api/v1/syncs", vec!["syncs"]),
+    ] {
+        let got = get(&server.at(api)).await;
+        assert_eq!(got.status, 200, "{api}: {}", got.body);
+        let format = if cli.contains(&"csv") { vec![] } else { vec!["--format", "json"] };
+        let run = env.run(&[&cli[..], &format[..]].concat());
+        assert_eq!(run.code, 0, "{cli:?}: {run}");
+        assert_eq!(got.body, run.stdout, "{api} differs from cometcat {cli:?}");
+    }
+    // An unknown model in `cost` is priced as the CLI prices it, with its exit code said.
+    let got = get(&server.at("api/v1/cost?model=nope&input-tokens=1")).await;
+    assert_eq!(got.headers["x-cometcat-exit"], "4");
+}
+
+#[tokio::test]
+async fn hostile_catalog_text_stays_text() {
+    let env = Env::new();
+    env.import("hostile.json");
+    let server = Server::start(&env);
+    let models: serde_json::Value = serde_json::from_str(&get(&server.at("api/v1/models")).await.body).unwrap();
+    let mut pages = vec![String::new(), "map".into(), "changes".into(), "cost?input-tokens=1000".into()];
+    for m in models.as_array().unwrap() {
+        let id = m["id"].as_str().unwrap();
+        let href = format!("models/{}", percent_encode(id));
+        pages.push(href);
+    }
+    for path in &pages {
+        let got = get(&server.at(path)).await;
+        assert_eq!(got.status, 200, "/{path}: {}", got.body);
+        let html = &got.body;
+        // The only script is the explorer's own file.
+        assert_eq!(html.matches("<script").count(), 1, "/{path}");
+        assert!(html.contains(r#"<script src="/static/app.js" defer></script>"#), "/{path}");
+        for bad in [
+            "<img",
+            "<svg onload",
+            "<style>",
+            "<b>Evil",
+            "<i>evil",
+            "onerror=\"",
+            "href=\"javascript:",
+            "<a href=\"javascript",
+        ] {
+            assert!(!html.contains(bad), "/{path} holds {bad:?}");
+        }
+        for c in ['\u{202e}', '\u{2066}', '\u{2067}', '\u{2069}', '\u{200b}'] {
+            assert!(!html.contains(c), "/{path} holds a raw {c:?}");
+        }
+    }
+    let csp = get(&server.url).await.headers["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("script-src 'self'") && csp.contains("default-src 'none'"), "{csp}");
+    assert!(!csp.contains("unsafe-inline"));
+}
+
+fn percent_encode(id: &str) -> String {
+    id.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn requests_are_bounded() {
+    let env = catalog();
+    let server = Server::start(&env);
+    let long = get(&server.at(&format!("?search={}", "a".repeat(17 << 10)))).await;
+    assert_eq!(long.status, 414);
+    let many = get(&server.at(&format!("?{}", "feature=x&".repeat(65)))).await;
+    assert_eq!(many.status, 400);
+    // Another name for this address (a page of another site, after DNS rebinding) is refused.
+    let client = reqwest::Client::new();
+    let res = client.get(server.at("api/v1/models")).header("host", "evil.example:80").send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 421);
+    let res = client
+        .get(server.at(""))
+        .header(
+            "host",
+            server.url.trim_start_matches("http://").replace("127.0.0.1", "localhost").trim_end_matches('/'),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200, "localhost is this server too");
+}
+
+#[tokio::test]
+async fn a_sync_shows_on_the_next_request() {
+    let env = Env::new();
+    env.import("catalog-v1-dated.json");
+    let server = Server::start(&env);
+    let before: serde_json::Value = serde_json::from_str(&get(&server.at("api/v1/syncs")).await.body).unwrap();
+    assert_eq!(before.as_array().unwrap().len(), 1);
+    env.import("catalog-v2.json");
+    let after: serde_json::Value = serde_json::from_str(&get(&server.at("api/v1/syncs")).await.body).unwrap();
+    assert_eq!(after.as_array().unwrap().len(), 2);
+    let page = get(&server.at("models/gpt-5")).await.body;
+    assert_eq!(page.matches(r#"data-series="input""#).count(), 2, "two input prices: 1 then 0.88");
+}
+
+#[tokio::test]
+async fn before_any_sync_the_sample_is_shown_and_said() {
+    let env = Env::new();
+    let server = Server::start(&env);
+    let page = get(&server.url).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("No catalog synced yet"), "{}", page.body);
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn ctrl_c_stops_the_server_cleanly() {
+    let env = catalog();
+    let server = Server::start(&env);
+    assert_eq!(get(&server.url).await.status, 200);
+    let (code, stderr) = server.interrupt();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("stopped"), "{stderr}");
+}
+
+#[test]
+fn a_network_address_is_served_with_a_warning() {
+    let env = catalog();
+    let mut child =
+        env.std_cmd(&["serve", "--bind", "0.0.0.0:0"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stderr.take().unwrap()).read_line(&mut line).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(line.contains("anyone who can reach this address can read the catalog"), "{line}");
+}
+
+/// A catalog of `n` models: the fixture's records under new ids.
+pub fn big_catalog(n: usize) -> String {
+    let text = std::fs::read_to_string(fixture("catalog.json")).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let records = doc["data"].as_array().unwrap();
+    let data: Vec<serde_json::Value> = (0..n)
+        .map(|i| {
+            let mut r = records[i % records.len()].clone();
+            let id = format!("{}-{i:05}", r["id"].as_str().unwrap());
+            r["id"] = id.clone().into();
+            r["code"] = id.into();
+            r
+        })
+        .collect();
+    serde_json::json!({"success": true, "page": 0, "page_size": 0, "total": n, "data": data}).to_string()
+}
+
+/// 64 clients × 50 requests, of the catalog page and the API, with a sync
+/// in the middle: every answer is complete and right.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sixty_four_clients_and_a_sync() {
+    let env = Env::new();
+    let big = env.dir.path().join("big.json");
+    std::fs::write(&big, big_catalog(5_000)).unwrap();
+    env.run(&["sync", "--from", big.to_str().unwrap()]).success();
+    let server = Server::start(&env);
+    let client = reqwest::Client::new();
+    let mut tasks = Vec::new();
+    for c in 0..64 {
+        let (client, base) = (client.clone(), server.url.clone());
+        tasks.push(tokio::spawn(async move {
+            for r in 0..50 {
+                // The whole catalog page (its first 500 rows), and the API's first 100.
+                let url = if (c + r) % 2 == 0 { base.clone() } else { format!("{base}api/v1/models?limit=100") };
+                let res = client.get(&url).send().await.map_err(|e| format!("{url}: {e}"))?;
+                let status = res.status().as_u16();
+                let body = res.text().await.map_err(|e| format!("{url}: {e}"))?;
+                if status != 200 || !(body.ends_with("</html>") || body.ends_with("]\n")) {
+                    return Err(format!("{url}: {status}: {}", &body[..body.len().min(300)]));
+                }
+            }
+            Ok::<_, String>(())
+        }));
+    }
+    // Mid-way, a new snapshot.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let sync = tokio::task::spawn_blocking({
+        let path = fixture("catalog-v2.json");
+        let db = env.db();
+        move || {
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_cometcat"))
+                .args(["sync", "--from", path.to_str().unwrap(), "-q"])
+                .env("COMETCAT_DB", db)
+                .env("COMETCAT_NO_PROGRESS", "1")
+                .output()
+                .unwrap();
+            out.status.code()
+        }
+    });
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    assert_eq!(sync.await.unwrap(), Some(0));
+    let syncs: serde_json::Value = serde_json::from_str(&get(&server.at("api/v1/syncs")).await.body).unwrap();
+    assert_eq!(syncs.as_array().unwrap().len(), 2);
+}
