@@ -493,21 +493,29 @@ Each file may be a JSON document (one response, or an array of them), JSON Lines
 or log line per line) or an event stream (data: lines); the kind is told from the content. One
 record is one call:
 
-    OpenAI chat          {\"object\":\"chat.completion\",\"model\":\"gpt-5-mini\",\"created\":1757839279,
-                          \"choices\":[...],\"usage\":{\"prompt_tokens\":1843,\"completion_tokens\":880}}
-    OpenAI chat stream   data: {\"object\":\"chat.completion.chunk\",...,\"usage\":{...}}  ...  data: [DONE]
-    OpenAI Responses     {\"object\":\"response\",\"model\":\"gpt-5\",\"usage\":{\"input_tokens\":..,\"output_tokens\":..}}
-    Responses stream     event: response.completed / data: {\"type\":\"response.completed\",\"response\":{...}}
-    embeddings           {\"object\":\"list\",\"model\":\"text-embedding-3-small\",\"usage\":{\"prompt_tokens\":..}}
-    Anthropic            {\"type\":\"message\",\"model\":\"claude-sonnet-4-5\",\"usage\":{\"input_tokens\":..,...}}
-    Anthropic stream     event: message_start ... event: message_delta (usage) ... event: message_stop
-    Gemini (and stream)  {\"candidates\":[...],\"usageMetadata\":{...},\"modelVersion\":\"gemini-2.5-flash\"}
-    image generation     {\"created\":1757839279,\"data\":[...],\"model\":\"dall-e-3\"}
-    video task           {\"object\":\"video\",\"model\":\"sora-2\",\"seconds\":\"8\"}
-    transcription        {\"text\":\"...\",\"usage\":{\"type\":\"duration\",\"seconds\":42},\"model\":\"whisper-1\"}
-    log line             {\"model\":\"gpt-5\",\"input_tokens\":1200,\"output_tokens\":300,\"requests\":10}
-    envelope             {\"time\":\"2026-09-14T08:41:19Z\",\"model\":\"dall-e-3\",\"tags\":{\"team\":\"search\"},
-                          \"response\":<any of the above>}
+    OpenAI chat         {\"object\":\"chat.completion\",\"model\":\"gpt-5-mini\",\"created\":1757839279,
+                         \"choices\":[...],\"usage\":{\"prompt_tokens\":1843,\"completion_tokens\":880}}
+    OpenAI chat stream  data: {\"object\":\"chat.completion.chunk\",...,\"usage\":{...}}
+                        ... data: [DONE]
+    OpenAI Responses    {\"object\":\"response\",\"model\":\"gpt-5\",
+                         \"usage\":{\"input_tokens\":2540,\"output_tokens\":941}}
+    Responses stream    event: response.completed
+                        data: {\"type\":\"response.completed\",\"response\":{...}}
+    embeddings          {\"object\":\"list\",\"model\":\"text-embedding-3-small\",
+                         \"usage\":{\"prompt_tokens\":27}}
+    Anthropic           {\"type\":\"message\",\"model\":\"claude-sonnet-4-5\",
+                         \"usage\":{\"input_tokens\":86,\"output_tokens\":52}}
+    Anthropic stream    event: message_start ... event: message_delta (usage)
+    Gemini (and stream) {\"candidates\":[...],\"usageMetadata\":{...},
+                         \"modelVersion\":\"gemini-2.5-flash\"}
+    image generation    {\"created\":1757839279,\"data\":[...],\"model\":\"dall-e-3\"}
+    video task          {\"object\":\"video\",\"model\":\"sora-2\",\"seconds\":\"8\"}
+    transcription       {\"text\":\"...\",\"usage\":{\"type\":\"duration\",\"seconds\":42},
+                         \"model\":\"whisper-1\"}
+    log line            {\"model\":\"gpt-5\",\"input_tokens\":1200,\"output_tokens\":300,
+                         \"requests\":10,\"time\":\"2026-09-14T08:41:19Z\"}
+    envelope            {\"response\":<any of the above>,\"model\":\"dall-e-3\",
+                         \"time\":\"2026-09-14T08:41:19Z\",\"tags\":{\"team\":\"search\"}}
 
 Billing: input and output tokens at the model's effective prices. OpenAI's and Gemini's cached
 and reasoning tokens are already inside their counts and are not added again; Anthropic's cache
@@ -519,9 +527,9 @@ without a models/ prefix, without a trailing date (-2024-08-06, -20250929), or b
 never by likeness. A model not in the catalog is unknown, one without the price a record needs
 is unpriced: neither is ever counted as $0.
 
-Exit codes: 0 ok; 1 an unreadable line (unless --skip-unreadable), or another error; 3 over
---budget or --max-increase; 4 an unknown or unpriced record (unless --allow-unpriced). 4 wins over 3, and both
-over 1.";
+Exit codes: 0 ok; 1 an unreadable line (unless --skip-unreadable), a file that cannot be
+read, or another error; 3 over --budget or --max-increase; 4 an unknown or unpriced record
+(unless --allow-unpriced). 4 wins over 3, and both over 1.";
 
 #[derive(Debug, Args)]
 pub struct SyncsArgs {
@@ -597,11 +605,31 @@ pub struct SqlArgs {
 pub struct ServeArgs {
     /// The address to listen on; port 0 picks a free port. Anything but a
     /// loopback address shows the catalog to the network
-    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8787")]
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8787", value_parser = bind_address)]
     pub bind: std::net::SocketAddr,
     /// Open the explorer in the default browser
     #[arg(long)]
     pub open: bool,
+}
+
+/// `127.0.0.1:8787`, `[::1]:8080`, `localhost:8787`, or an address alone (port 8787).
+pub fn bind_address(s: &str) -> Result<std::net::SocketAddr, String> {
+    use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+    let s = s.trim();
+    if let Ok(addr) = s.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    if let Ok(ip) = s.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>() {
+        return Ok(SocketAddr::new(ip, 8787));
+    }
+    let example = "as in 127.0.0.1:8787, localhost:8787 or [::1]:8787";
+    let (host, port) = s.rsplit_once(':').ok_or_else(|| format!("{s:?} is not ADDR:PORT, {example}"))?;
+    let port: u16 = port.parse().map_err(|_| format!("{port:?} is not a port (0 to 65535), {example}"))?;
+    (host, port)
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut addrs| addrs.next())
+        .ok_or_else(|| format!("{host:?} is not an address of this machine, {example}"))
 }
 
 #[derive(Debug, Args)]

@@ -131,6 +131,11 @@ impl Money {
         exact(negative, product, self.0.scale() + other.0.scale())
     }
 
+    /// Rounded half-even to `places` decimal places.
+    pub fn round_dp(self, places: u32) -> Money {
+        Money(self.0.round_dp_with_strategy(places, RoundingStrategy::MidpointNearestEven).normalize())
+    }
+
     /// `self / other × 100`, rounded half-even to 2 places; `None` when `other` is 0.
     pub fn percent_of(self, other: Money) -> Option<Money> {
         if other.is_zero() {

@@ -4,7 +4,7 @@
 
 use super::Ctx;
 use crate::cli::{DiffArgs, SnapshotSelector};
-use crate::error::{Exit, UserError};
+use crate::error::Exit;
 use crate::output;
 use crate::query::Filters;
 use crate::store::{Snapshot, Store, StoreError, format_time};
@@ -39,9 +39,6 @@ pub fn run(ctx: &mut Ctx<'_>, args: &DiffArgs) -> anyhow::Result<Exit> {
 fn select(store: &Store, selector: SnapshotSelector) -> anyhow::Result<Snapshot> {
     Ok(match selector {
         SnapshotSelector::Id(id) => store.snapshot(id)?.ok_or(StoreError::NoSnapshot(id))?,
-        SnapshotSelector::At(at) => store.snapshot_at(at)?.ok_or_else(|| {
-            UserError::new(format!("no snapshot was fetched at or before {}", format_time(at)))
-                .hint("`cometcat syncs` lists the snapshots and their times")
-        })?,
+        SnapshotSelector::At(at) => store.snapshot_at(at)?.ok_or_else(|| StoreError::NoSnapshotBy(format_time(at)))?,
     })
 }

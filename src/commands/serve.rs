@@ -12,7 +12,7 @@ use crate::serve::App;
 pub fn run(ctx: &mut Ctx<'_>, args: &ServeArgs) -> anyhow::Result<Exit> {
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
-    runtime.block_on(async {
+    let exit = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(args.bind)
             .await
             .with_context(|| format!("cannot listen on {}", args.bind))?;
@@ -35,7 +35,10 @@ pub fn run(ctx: &mut Ctx<'_>, args: &ServeArgs) -> anyhow::Result<Exit> {
         .context("the server stopped")?;
         ctx.note("stopped");
         Ok(Exit::Ok)
-    })
+    });
+    // A request still running past its deadline is not waited for.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    exit
 }
 
 /// Opens `url` in the default browser, without waiting for it.

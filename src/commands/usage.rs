@@ -17,11 +17,11 @@ use crate::catalog::Model;
 use crate::cli::UsageArgs;
 use crate::error::{Diagnostic, Exit, UserError};
 use crate::estimate::CatalogRef;
-use crate::gate::{self, Facts, Limits};
+use crate::gate::{self, Facts, Limits, Violation};
 use crate::money::Money;
 use crate::output::{self, Format};
 use crate::store::Store;
-use crate::usage::{At, Baseline, Catalogs, GroupBy, Options, Report, Usage, read};
+use crate::usage::{At, Baseline, Catalogs, GroupBy, Item, Options, Report, Usage, read};
 
 /// Read buffer per file: large enough that reading costs little per record.
 const BUFFER: usize = 256 << 10;
@@ -34,7 +34,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &UsageArgs) -> anyhow::Result<Exit> {
         by: args.by.clone(),
         at: args.at,
         aliases: aliases(&store, &args.aliases)?,
-        what_if: args.what_if.iter().map(|name| current(&store, name, "--what-if")).collect::<anyhow::Result<_>>()?,
+        what_if: what_ifs(&store, &args.what_if)?,
     };
     let history = match args.at {
         At::Now => Vec::new(),
@@ -51,8 +51,11 @@ pub fn run(ctx: &mut Ctx<'_>, args: &UsageArgs) -> anyhow::Result<Exit> {
         _ => None,
     };
     let files = if args.files.is_empty() { vec![PathBuf::from("-")] } else { args.files.clone() };
+    let mut unopened = 0;
     for path in &files {
-        read_file(ctx.out, &mut usage, path, tag, args.per_record)?;
+        if !read_file(ctx.out, &mut usage, path, tag, args.per_record)? {
+            unopened += 1;
+        }
     }
     let catalog =
         CatalogRef { sync_id: snapshot.id, synced_at: snapshot.fetched_at.clone(), source: snapshot.source.clone() };
@@ -62,34 +65,60 @@ pub fn run(ctx: &mut Ctx<'_>, args: &UsageArgs) -> anyhow::Result<Exit> {
         .transpose()
         .map_err(|_| UserError::new("the change against the baseline is too large to compute exactly"))?;
     report.violations = gate::evaluate(&facts(&report, &snapshot.fetched_at), &limits(args), Timestamp::now());
+    // Unreadable input fails the run (a file that could not be read, always);
+    // 4 and 3 still win, so the gate's verdict is taken first.
+    let unreadable_fails = unopened > 0 || (report.totals.unreadable > 0 && !args.skip_unreadable);
+    let exit = match gate::exit(&report.violations) {
+        Exit::Ok if unreadable_fails => Exit::Error,
+        exit => exit,
+    };
+    if unreadable_fails {
+        let first = report.unreadable.first().map(|u| format!(" (the first: {}:{}: {})", u.file, u.line, u.reason));
+        let message = format!("{} could not be read{}", lines(report.totals.unreadable), first.unwrap_or_default());
+        report.violations.push(Violation { kind: "unreadable", message, exit: Exit::Error });
+    }
     if !args.per_record {
         write(ctx, &report, args)?;
     }
-    Ok(finish(ctx, &report, args))
+    finish(ctx, &report, args, unreadable_fails);
+    Ok(exit)
+}
+
+/// "1 line", "2 lines".
+fn lines(n: u64) -> String {
+    if n == 1 { "1 line".into() } else { format!("{n} lines") }
 }
 
 /// Reads one file (or stdin) into the report, writing each record's line
-/// when `per_record`.
+/// when `per_record`. A file that cannot be opened, or whose reading fails,
+/// counts as an unreadable line (at line 0) and gives `false`.
 fn read_file(
     out: &mut dyn Write,
     usage: &mut Usage<'_>,
     path: &Path,
     tag: Option<&str>,
     per_record: bool,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<bool> {
     let (shown, input): (String, Box<dyn BufRead>) = if path == Path::new("-") {
         ("stdin".into(), Box::new(BufReader::with_capacity(BUFFER, io::stdin().lock())))
     } else {
         let shown = path.display().to_string();
-        let file = File::open(path).with_context(|| format!("cannot read {shown}"))?;
-        (shown, Box::new(BufReader::with_capacity(BUFFER, file)))
+        match File::open(path) {
+            Ok(file) => (shown, Box::new(BufReader::with_capacity(BUFFER, file))),
+            Err(e) => {
+                usage.add(&shown, Item::Unreadable { line: 0, reason: format!("cannot be read: {e}") }, |_| {})?;
+                return Ok(false);
+            }
+        }
     };
     // The reader cannot stop early: the first failure is kept, the rest skipped.
     let mut failed: Option<anyhow::Error> = None;
-    read::read(input, tag, &mut |item| {
+    let mut records = 0u64;
+    let read = read::read(input, tag, &mut |item| {
         if failed.is_some() {
             return;
         }
+        records += 1;
         let mut written = Ok(());
         let added = usage.add(&shown, item, |priced| {
             if per_record {
@@ -99,14 +128,46 @@ fn read_file(
             }
         });
         failed = added.err().or_else(|| written.err().map(anyhow::Error::from));
-    })
-    .with_context(|| format!("cannot read {shown}"))?;
-    failed.map_or(Ok(()), Err)
+    });
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    match read {
+        Ok(()) => Ok(true),
+        Err(e) => {
+            let reason = format!("reading stopped after {records} records: {e}");
+            usage.add(&shown, Item::Unreadable { line: 0, reason }, |_| {})?;
+            Ok(false)
+        }
+    }
+}
+
+/// `--what-if MODEL`s, each a current model, each once.
+fn what_ifs(store: &Store, names: &[String]) -> anyhow::Result<Vec<Model>> {
+    let mut models: Vec<Model> = Vec::new();
+    for name in names {
+        let model = current(store, name, "--what-if")?;
+        if !models.iter().any(|m| m.id == model.id) {
+            models.push(model);
+        }
+    }
+    Ok(models)
 }
 
 /// `--alias NAME=MODEL`, each MODEL a current model (by id, code or case).
 fn aliases(store: &Store, given: &[(String, String)]) -> anyhow::Result<HashMap<String, String>> {
-    given.iter().map(|(name, target)| Ok((name.clone(), current(store, target, "--alias")?.id))).collect()
+    let mut aliases = HashMap::new();
+    for (name, target) in given {
+        let id = current(store, target, "--alias")?.id;
+        match aliases.insert(name.clone(), id.clone()) {
+            Some(other) if other != id => {
+                let message = format!("--alias {name} is given twice, as {other} and as {id}");
+                return Err(UserError::usage(message).into());
+            }
+            _ => {}
+        }
+    }
+    Ok(aliases)
 }
 
 /// A model of the current catalog named on the command line; an unknown one
@@ -165,10 +226,8 @@ fn write(ctx: &mut Ctx<'_>, report: &Report, args: &UsageArgs) -> anyhow::Result
 }
 
 /// Says on stderr what fails the run (whatever `-q` says: it is why) or what
-/// was let pass, and gives the exit: the gate's (4 over 3), else 1 for
-/// unreadable lines unless skipped.
-fn finish(ctx: &Ctx<'_>, report: &Report, args: &UsageArgs) -> Exit {
-    let unreadable_fails = report.totals.unreadable > 0 && !args.skip_unreadable;
+/// was let pass.
+fn finish(ctx: &Ctx<'_>, report: &Report, args: &UsageArgs, unreadable_fails: bool) {
     for u in &report.unreadable {
         let line = format!("{}:{}: {}", u.file, u.line, u.reason);
         if unreadable_fails {
@@ -181,14 +240,13 @@ fn finish(ctx: &Ctx<'_>, report: &Report, args: &UsageArgs) -> Exit {
     if more > 0 {
         ctx.note(format_args!("... and {more} more unreadable lines"));
     }
+    if report.totals.records == 0 && report.totals.unreadable == 0 {
+        ctx.note("the input holds no record");
+    }
     // A table shows the violations itself; the other formats keep stdout clean.
     if args.per_record || !matches!(args.output.format(), Format::Table) {
         for v in &report.violations {
             eprintln!("violation: {}", output::visible(&format!("{} ({})", v.message, v.kind)));
         }
-    }
-    match gate::exit(&report.violations) {
-        Exit::Ok if unreadable_fails => Exit::Error,
-        exit => exit,
     }
 }

@@ -163,12 +163,21 @@ fn escaped(text: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
 }
 
 /// Unicode's bidirectional formatting characters, and the invisible ones
-/// (zero-width space and joiners, word joiner, zero-width no-break space)
-/// that make two different ids look the same.
+/// that make two different ids look the same: zero-width spaces and joiners,
+/// line and paragraph separators, the soft hyphen, invisible operators,
+/// interlinear annotations and tag characters.
 fn is_bidi_control(c: char) -> bool {
     matches!(
         c,
-        '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}'
+        '\u{00AD}'
+            | '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{E0000}'..='\u{E007F}'
     )
 }
 

@@ -78,9 +78,10 @@ pub fn table(out: &mut dyn Write, r: &Report, by: &GroupBy, look: Look) -> io::R
     );
     let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
     let mut grid = Grid::new(&headers).numeric(&(1..headers.len()).collect::<Vec<_>>());
-    let money = |m: Option<Money>| m.map_or_else(|| "unpriced".to_owned(), |m| m.display());
+    let money = |m: Option<Money>| m.map_or_else(|| "not priced".to_owned(), |m| m.display());
     for g in &r.groups {
-        let [records, input, output, cached, reasoning, requests, seconds] = counts(g);
+        let [records, input, output, cached, reasoning, requests, _] = counts(g);
+        let seconds = g.counts.seconds.display();
         grid.push(keep(vec![
             g.key.clone(),
             records,
@@ -101,7 +102,7 @@ pub fn table(out: &mut dyn Write, r: &Report, by: &GroupBy, look: Look) -> io::R
         c.output_tokens.to_string(),
         c.cached_tokens.to_string(),
         c.reasoning_tokens.to_string(),
-        c.seconds.to_string(),
+        c.seconds.display(),
         t.cost.display(),
     ]));
     grid.write(out, Format::Table, look)?;
@@ -124,9 +125,18 @@ pub fn table(out: &mut dyn Write, r: &Report, by: &GroupBy, look: Look) -> io::R
 fn summary(r: &Report) -> Vec<String> {
     let t = &r.totals;
     let mut lines = vec![format!(
-        "records: {} priced, {} unknown, {} unpriced; {} unreadable lines",
-        t.priced, t.unknown, t.unpriced, t.unreadable
+        "records: {} priced, {} unknown, {} unpriced; {} unreadable",
+        t.priced,
+        t.unknown,
+        t.unpriced,
+        lines(t.unreadable)
     )];
+    for u in r.unreadable.iter().take(LISTED) {
+        lines.push(format!("unreadable: {}:{}: {}", u.file, u.line, u.reason));
+    }
+    if t.unreadable > LISTED as u64 {
+        lines.push(format!("unreadable: … {} more (see --format json)", t.unreadable - LISTED as u64));
+    }
     lines.push(format!(
         "cost: ${} at effective prices (${} at listed prices)",
         t.cost.display(),
@@ -180,10 +190,10 @@ fn what_if_grid(r: &Report) -> Grid {
             w.model.clone(),
             w.records.to_string(),
             w.unpriced.to_string(),
-            w.cost.display(),
+            w.cost.map_or_else(|| "—".to_owned(), |c| c.display()),
             w.actual.display(),
-            w.change.map_or_else(String::new, |c| plus(c.display())),
-            w.change_pct.map_or_else(String::new, |p| plus(format!("{p}%"))),
+            w.change.map_or_else(String::new, |c| plus(c, c.display())),
+            w.change_pct.map_or_else(String::new, |p| plus(p, format!("{p}%"))),
         ]);
     }
     grid
@@ -202,8 +212,16 @@ fn how(how: crate::usage::How) -> &'static str {
 }
 
 /// A change with its sign: `+1.5`, `-0.25`, `0`.
-fn plus(text: String) -> String {
-    if text.starts_with('-') || text.starts_with('0') { text } else { format!("+{text}") }
+fn plus(value: Money, text: String) -> String {
+    if value.is_negative() || value.is_zero() { text } else { format!("+{text}") }
+}
+
+/// The unreadable lines a table or comment lists; the JSON has more.
+const LISTED: usize = 10;
+
+/// "1 line", "2 lines".
+fn lines(n: u64) -> String {
+    if n == 1 { "1 line".into() } else { format!("{n} lines") }
 }
 
 /// "1 record", "2 records".
@@ -237,22 +255,33 @@ pub fn markdown(r: &Report, by: &GroupBy) -> String {
         t.counts.requests,
         t.counts.input_tokens,
         t.counts.output_tokens,
-        t.counts.seconds,
+        t.counts.seconds.display(),
         t.cost.display()
     );
     let mut rest = String::new();
-    for line in summary(r).iter().skip(1) {
+    // The unreadable lines get a section of their own below.
+    for line in summary(r).iter().skip(1).filter(|l| !l.starts_with("unreadable: ")) {
         rest.push_str(&format!("- {}\n", esc(line)));
     }
     for w in &r.what_if {
-        let change = w.change.map(|c| format!(", {}{}", signed(c), percent(w.change_pct))).unwrap_or_default();
-        rest.push_str(&format!(
-            "- what if {}: ${} instead of ${}{change} ({})\n",
-            esc(&w.model),
-            w.cost.display(),
-            w.actual.display(),
-            records(w.records)
-        ));
+        let line = match w.cost {
+            None => format!("- what if {}: it can price none of these records\n", esc(&w.model)),
+            Some(cost) => {
+                let change = w.change.map(|c| format!(", {}{}", signed(c), percent(w.change_pct))).unwrap_or_default();
+                let (cost, actual) = (cost.display(), w.actual.display());
+                format!("- what if {}: ${cost} instead of ${actual}{change} ({})\n", esc(&w.model), records(w.records))
+            }
+        };
+        rest.push_str(&line);
+    }
+    if !r.unreadable.is_empty() {
+        rest.push_str(&format!("\n**Unreadable ({})**\n\n", r.totals.unreadable));
+        for u in r.unreadable.iter().take(LISTED) {
+            rest.push_str(&format!("- `{}:{}` {}\n", esc(&u.file), u.line, esc(&u.reason)));
+        }
+        if r.totals.unreadable > LISTED as u64 {
+            rest.push_str(&format!("- … {} more (see `--format json`)\n", r.totals.unreadable - LISTED as u64));
+        }
     }
     for v in &r.violations {
         rest.push_str(&format!("- ❌ {} (`{}`)\n", esc(&v.message), v.kind));
@@ -262,7 +291,7 @@ pub fn markdown(r: &Report, by: &GroupBy) -> String {
         .iter()
         .map(|g| {
             let c = &g.counts;
-            let cost = g.cost.map_or_else(|| "unpriced".to_owned(), |m| format!("${}", m.display()));
+            let cost = g.cost.map_or_else(|| "not priced".to_owned(), |m| format!("${}", m.display()));
             format!(
                 "| {} | {} | {} | {} / {} | {} | {cost} |\n",
                 esc(&g.key),
@@ -270,7 +299,7 @@ pub fn markdown(r: &Report, by: &GroupBy) -> String {
                 c.requests,
                 c.input_tokens,
                 c.output_tokens,
-                c.seconds
+                c.seconds.display()
             )
         })
         .collect();

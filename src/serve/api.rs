@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -45,9 +46,7 @@ async fn run(
             let kind = if format == "csv" { "text/csv; charset=utf-8" } else { "application/json" };
             let mut res = (StatusCode::OK, [(header::CONTENT_TYPE, kind)], body.into_body()).into_response();
             // The command's exit code: 4 when `cost` names an unknown model, say.
-            if let Ok(code) = HeaderValue::from_str(&exit.code().to_string()) {
-                res.headers_mut().insert("x-cometcat-exit", code);
-            }
+            res.headers_mut().insert(super::EXIT, HeaderValue::from(u16::from(exit.code())));
             res
         }
         Err(failure) => failure.json(),
@@ -93,8 +92,20 @@ pub async fn models(State(app): State<Arc<App>>, RawQuery(q): Query) -> Response
     run(app, "models", None, None, q).await
 }
 
-pub async fn model(State(app): State<Arc<App>>, Path(id): Path<String>, RawQuery(q): Query) -> Response {
-    run(app, "show", Some(id), None, q).await
+pub async fn model(
+    State(app): State<Arc<App>>,
+    id: Result<Path<String>, PathRejection>,
+    RawQuery(q): Query,
+) -> Response {
+    match id {
+        Ok(Path(id)) => run(app, "show", Some(id), None, q).await,
+        Err(_) => bad_id().json(),
+    }
+}
+
+/// A model id in a path that is not UTF-8 text.
+pub fn bad_id() -> Failure {
+    Failure::BadRequest("the model id in the path is not UTF-8 text".into())
 }
 
 pub async fn providers(State(app): State<Arc<App>>, RawQuery(q): Query) -> Response {
@@ -129,6 +140,9 @@ pub async fn diff(State(app): State<Arc<App>>, RawQuery(q): Query) -> Response {
         Ok(pairs) => pairs,
         Err(why) => return Failure::BadRequest(why).json(),
     };
+    if let Err(why) = request::once(&pairs, &["from", "to"]) {
+        return Failure::BadRequest(why).json();
+    }
     let (from, to) = (request::value(&pairs, "from"), request::value(&pairs, "to"));
     let positional: Vec<&str> = match (from, to) {
         (None, Some(_)) => return Failure::BadRequest("to needs from: give both snapshots".into()).json(),
@@ -144,8 +158,15 @@ pub async fn diff(State(app): State<Arc<App>>, RawQuery(q): Query) -> Response {
     run(app, "diff", None, Some("at"), Some(q)).await
 }
 
-pub async fn history(State(app): State<Arc<App>>, Path(id): Path<String>, RawQuery(q): Query) -> Response {
-    run(app, "history", Some(id), None, q).await
+pub async fn history(
+    State(app): State<Arc<App>>,
+    id: Result<Path<String>, PathRejection>,
+    RawQuery(q): Query,
+) -> Response {
+    match id {
+        Ok(Path(id)) => run(app, "history", Some(id), None, q).await,
+        Err(_) => bad_id().json(),
+    }
 }
 
 pub async fn syncs(State(app): State<Arc<App>>, RawQuery(q): Query) -> Response {

@@ -101,8 +101,13 @@ pub struct Dot {
 /// A scatter plot of `dots`, each a link.
 pub fn scatter(title: &str, dots: &[Dot], x: &Axis, y: &Axis) -> String {
     let mut svg = frame(title, x, y);
+    let mut taken: std::collections::HashMap<(i64, i64), u32> = std::collections::HashMap::new();
     for d in dots {
         let (cx, cy) = place(x, y, d.x, d.y);
+        // Dots at the same place are set around it, so that none hides another.
+        let n = taken.entry(((cx * 2.0) as i64, (cy * 2.0) as i64)).or_default();
+        let (cx, cy) = spread(cx, cy, *n);
+        *n += 1;
         let _ = write!(
             svg,
             r#"<a href="{}"><circle class="dot {}" cx="{cx:.1}" cy="{cy:.1}" r="5"><title>{}</title></circle></a>"#,
@@ -113,6 +118,16 @@ pub fn scatter(title: &str, dots: &[Dot], x: &Axis, y: &Axis) -> String {
     }
     svg.push_str("</svg>");
     svg
+}
+
+/// The `n`th dot at one place: the first there, the next ones on rings around it.
+fn spread(cx: f64, cy: f64, n: u32) -> (f64, f64) {
+    if n == 0 {
+        return (cx, cy);
+    }
+    let ring = f64::from((n - 1) / 6 + 1);
+    let angle = f64::from(n) * std::f64::consts::TAU / 6.0 + ring * 0.5;
+    (cx + 7.0 * ring * angle.cos(), cy + 7.0 * ring * angle.sin())
 }
 
 /// One line of a history chart: its class, and its values over time

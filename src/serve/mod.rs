@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -32,6 +32,9 @@ use crate::error::{self, Exit};
 use crate::output::Look;
 use crate::settings::Settings;
 use crate::store::{Store, StoreError};
+
+/// The header that carries a command's exit code.
+pub const EXIT: HeaderName = HeaderName::from_static("x-cometcat-exit");
 
 /// How long a request's queries may run.
 pub const TIME_LIMIT: Duration = Duration::from_secs(5);
@@ -109,14 +112,59 @@ impl App {
     }
 }
 
+/// How long a client may take to send a request's headers; a connection
+/// that sends them slower than that is closed (it would hold a slot forever).
+const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long requests in flight may take to finish once a stop is asked for.
+const GRACE: Duration = Duration::from_secs(5);
+
+/// The most connections served at once; more wait to be accepted.
+const CONNECTIONS: usize = 256;
+
 /// Serves `app` on `listener` until `shutdown` completes, then lets the
-/// requests in flight finish.
+/// requests in flight finish for up to [`GRACE`] and closes the rest.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: App,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(Arc::new(app))).with_graceful_shutdown(shutdown).await
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let router = router(Arc::new(app));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let slots = Arc::new(tokio::sync::Semaphore::new(CONNECTIONS));
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new()).header_read_timeout(HEADER_TIMEOUT).max_headers(64);
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => slot.expect("the semaphore is never closed"),
+            () = &mut shutdown => break,
+        };
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                // Out of file descriptors, say: wait a little rather than spin.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let service = hyper_util::service::TowerToHyperService::new(router.clone());
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            let _ = connection.await;
+            drop(slot);
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(GRACE) => {}
+    }
+    Ok(())
 }
 
 fn router(app: Arc<App>) -> Router {
@@ -174,28 +222,36 @@ async fn guard(State(app): State<Arc<App>>, req: Request, next: Next) -> Respons
 
 /// Why a request is refused before it is handled, if it is.
 fn refuse(app: &App, req: &Request) -> Option<Response> {
-    if !matches!(*req.method(), Method::GET | Method::HEAD) {
-        let body = "only GET and HEAD: the explorer never changes the catalog\n";
-        return Some((StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "GET, HEAD")], body).into_response());
+    let api = req.uri().path().starts_with("/api/");
+    let answer = |failure: Failure| Some(if api { failure.json() } else { failure.text() });
+    let hosts = req.headers().get_all(header::HOST).iter().count();
+    if hosts > 1 {
+        return answer(Failure::BadRequest("more than one Host header".into()));
     }
-    if let Some(hosts) = &app.hosts {
+    if let Some(allowed) = &app.hosts {
         let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
-        if !hosts.iter().any(|h| h.eq_ignore_ascii_case(host)) {
-            return Some(
-                (StatusCode::MISDIRECTED_REQUEST, "this server answers to its own address only\n").into_response(),
-            );
+        if !allowed.iter().any(|h| h.eq_ignore_ascii_case(host)) {
+            return answer(Failure::Misdirected);
         }
+    }
+    if !matches!(*req.method(), Method::GET | Method::HEAD) {
+        let mut res = answer(Failure::MethodNotAllowed)?;
+        res.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return Some(res);
     }
     let query = req.uri().query().unwrap_or_default();
     if let Err(why) = request::pairs(query) {
-        let status = if query.len() > request::MAX_QUERY { StatusCode::URI_TOO_LONG } else { StatusCode::BAD_REQUEST };
-        return Some((status, format!("{why}\n")).into_response());
+        return answer(if query.len() > request::MAX_QUERY { Failure::TooLong(why) } else { Failure::BadRequest(why) });
     }
     None
 }
 
-async fn not_found() -> Response {
-    Failure::NotFound("no such page".into()).page()
+async fn not_found(uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        Failure::NotFound(format!("no such API route: {}", uri.path())).json()
+    } else {
+        Failure::NotFound("no such page".into()).page()
+    }
 }
 
 /// Why a request could not be answered, as the status it calls for.
@@ -209,6 +265,12 @@ pub enum Failure {
     TooSlow,
     /// 500.
     Internal(String),
+    /// 405: anything but GET and HEAD.
+    MethodNotAllowed,
+    /// 421: a `Host` that is not this server's.
+    Misdirected,
+    /// 414: a query string over the limit.
+    TooLong(String),
 }
 
 impl From<anyhow::Error> for Failure {
@@ -221,7 +283,10 @@ impl From<anyhow::Error> for Failure {
         let message = message.strip_prefix("error: ").unwrap_or(&message).to_owned();
         let missing = |c: &(dyn std::error::Error + 'static)| {
             c.is::<crate::suggest::UnknownModel>()
-                || matches!(c.downcast_ref::<StoreError>(), Some(StoreError::NoSnapshot(_)))
+                || matches!(
+                    c.downcast_ref::<StoreError>(),
+                    Some(StoreError::NoSnapshot(_) | StoreError::NoSnapshotBy(_))
+                )
         };
         if err.chain().any(missing) {
             return Failure::NotFound(message);
@@ -247,22 +312,43 @@ impl Failure {
             Failure::NotFound(_) => StatusCode::NOT_FOUND,
             Failure::TooSlow => StatusCode::SERVICE_UNAVAILABLE,
             Failure::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Failure::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Failure::Misdirected => StatusCode::MISDIRECTED_REQUEST,
+            Failure::TooLong(_) => StatusCode::URI_TOO_LONG,
+        }
+    }
+
+    /// The exit code the command line would give: 2 for a request it would
+    /// not parse, else 1.
+    fn exit(&self) -> Exit {
+        match self {
+            Failure::BadRequest(_) | Failure::TooLong(_) => Exit::Usage,
+            _ => Exit::Error,
         }
     }
 
     fn message(&self) -> String {
         match self {
-            Failure::BadRequest(m) | Failure::NotFound(m) | Failure::Internal(m) => m.clone(),
+            Failure::BadRequest(m) | Failure::NotFound(m) | Failure::Internal(m) | Failure::TooLong(m) => m.clone(),
             Failure::TooSlow => {
                 format!("the query took longer than {} s; narrow it with filters", TIME_LIMIT.as_secs())
             }
+            Failure::MethodNotAllowed => "only GET and HEAD: the explorer never changes the catalog".into(),
+            Failure::Misdirected => "this server answers to its own address only".into(),
         }
     }
 
-    /// For the API: `{"error": "..."}`.
+    /// For the API: `{"error": "..."}`, with the exit code the command would give.
     fn json(&self) -> Response {
         let body = serde_json::json!({ "error": self.message() }).to_string();
-        (self.status(), [(header::CONTENT_TYPE, "application/json")], body).into_response()
+        let exit = HeaderValue::from(u16::from(self.exit().code()));
+        let headers = [(header::CONTENT_TYPE, HeaderValue::from_static("application/json")), (EXIT, exit)];
+        (self.status(), headers, body).into_response()
+    }
+
+    /// Plain text, for refusals before a page is chosen.
+    fn text(&self) -> Response {
+        (self.status(), format!("{}\n", self.message())).into_response()
     }
 
     /// For a page: the error in the site's frame.

@@ -59,8 +59,18 @@ pub async fn catalog(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Resp
     render(move || catalog_page(&app, &q.unwrap_or_default())).await
 }
 
-pub async fn model(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
-    render(move || model_page(&app, &id)).await
+pub async fn model(
+    State(app): State<Arc<App>>,
+    id: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let Ok(Path(id)) = id else { return super::api::bad_id().page() };
+    render(move || {
+        request::only(&request::pairs(&q.unwrap_or_default()).map_err(Failure::BadRequest)?, &[], "a model's page")
+            .map_err(Failure::BadRequest)?;
+        model_page(&app, &id)
+    })
+    .await
 }
 
 pub async fn map(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Response {
@@ -137,9 +147,10 @@ fn layout(title: &str, nav: Nav, frame: &Frame, body: Markup) -> Markup {
     }
 }
 
-/// Catalog text as shown: control and bidi characters made visible.
+/// Catalog text as shown: control (newlines included), bidi and invisible
+/// characters made visible, so that no id can pass for another.
 fn shown(text: &str) -> Cow<'_, str> {
-    crate::output::visible(text)
+    crate::output::one_line(text)
 }
 
 /// This server's page of a model: its id, percent-encoded. A `/` is kept
@@ -270,6 +281,7 @@ fn catalog_page(app: &App, query: &str) -> Result<Markup, Failure> {
     let frame = Frame::of(&store, sample)?;
     let api = format!("/api/v1/models?{}", query_with(&pairs, &[], &["format"]));
     let csv = format!("/api/v1/models?{}", query_with(&pairs, &[("format", "csv")], &[]));
+    let all_csv = format!("/api/v1/models?{}", query_with(&pairs, &[("format", "csv")], &["limit"]));
     let sorting = html! {
         fieldset {
             legend { "Order" }
@@ -288,7 +300,7 @@ fn catalog_page(app: &App, query: &str) -> Result<Markup, Failure> {
                 div.summary {
                     h1 { span id="count" { (total) } " models" }
                     @if (rows.len() as u64) < total {
-                        span { "showing the first " (rows.len()) " · " a href=(csv) { "all as CSV" } }
+                        span { "showing the first " (rows.len()) " · " a href=(all_csv) { "all " (total) " as CSV" } }
                     }
                     span { "download: " a href=(csv) { "CSV" } " · " a href=(api) { "JSON" } }
                     span.quick { input id="quick" type="search" placeholder="filter the rows shown" aria-label="filter the rows shown" hidden; }
@@ -395,7 +407,7 @@ fn model_page(app: &App, id: &str) -> Result<Markup, Failure> {
                 } } } }
         }
         h2 { "Record, as the API sent it" }
-        pre { (shown(&record)) }
+        pre { (crate::output::visible(&record)) }
         p { "JSON: " a href=(format!("/api/v1{}", model_href(&m.id))) { "this model" } " · "
             a href=(format!("/api/v1/history/{}", model_href(&m.id).trim_start_matches("/models/"))) { "its history" } }
     };
@@ -648,18 +660,19 @@ fn command_json(app: &App, command: &Command) -> Result<Value, Failure> {
 fn cost_page(app: &App, query: &str) -> Result<Markup, Failure> {
     let pairs = request::pairs(query).map_err(Failure::BadRequest)?;
     let (store, sample) = app.store()?;
-    let filters = models_args(
-        &pairs,
-        &["input-tokens", "output-tokens", "requests", "seconds", "list-price", "top", "workload"],
-    )?
-    .filters();
+    request::once(&pairs, &["workload"]).map_err(Failure::BadRequest)?;
+    let filters = match request::command("rank", &pairs, &["workload"], &[]).map_err(Failure::BadRequest)? {
+        Command::Rank(args) => Filters::from(&args.filters),
+        _ => unreachable!("rank parses as rank"),
+    };
     let facets = facets(app, &store, &filters)?;
     let frame = Frame::of(&store, sample)?;
     drop(store);
     let workload_given =
         ["input-tokens", "output-tokens", "requests", "seconds"].iter().any(|k| request::value(&pairs, k).is_some());
     let ranked = if workload_given {
-        let mut rank_pairs: Vec<(String, String)> = pairs.iter().filter(|(k, _)| k != "workload").cloned().collect();
+        let mut rank_pairs: Vec<(String, String)> =
+            pairs.iter().filter(|(k, _)| k != "workload" && k != "format").cloned().collect();
         if request::value(&rank_pairs, "top").is_none() {
             rank_pairs.push(("top".into(), "50".into()));
         }
@@ -771,6 +784,8 @@ fn estimate_table(r: &crate::estimate::Report) -> Markup {
 
 fn changes_page(app: &App, query: &str) -> Result<Markup, Failure> {
     let pairs = request::pairs(query).map_err(Failure::BadRequest)?;
+    request::only(&pairs, &["from", "to"], "the changes page").map_err(Failure::BadRequest)?;
+    request::once(&pairs, &["from", "to"]).map_err(Failure::BadRequest)?;
     let (store, sample) = app.store()?;
     let snapshots = store.snapshots()?;
     let frame = Frame::of(&store, sample)?;

@@ -39,6 +39,22 @@ pub fn value<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
     pairs.iter().rev().find(|(k, v)| k == key && !v.is_empty()).map(|(_, v)| v.as_str())
 }
 
+/// An error when one of `keys` is given more than once.
+pub fn once(pairs: &[(String, String)], keys: &[&str]) -> Result<(), String> {
+    match keys.iter().find(|k| values(pairs, k).count() > 1) {
+        Some(key) => Err(format!("{key} is given more than once")),
+        None => Ok(()),
+    }
+}
+
+/// An error when `pairs` hold a key not in `known`.
+pub fn only(pairs: &[(String, String)], known: &[&str], page: &str) -> Result<(), String> {
+    match pairs.iter().find(|(k, _)| !known.contains(&k.as_str())) {
+        Some((key, _)) => Err(format!("{key:?} is not a parameter of {page}")),
+        None => Ok(()),
+    }
+}
+
 /// The command `sub` with the flags `pairs` give, then `positionals`. Each
 /// key must be one of `sub`'s own long flags (never a global one such as
 /// `--db`) or be named in `skip`; an empty value leaves its flag out (a form
@@ -59,6 +75,9 @@ pub fn command(
             .get_arguments()
             .find(|a| a.get_long() == Some(key.as_str()) && a.get_id() != "json")
             .ok_or_else(|| format!("{key:?} is not a parameter of {sub}"))?;
+        if !matches!(arg.get_action(), ArgAction::Append) && values(pairs, key).count() > 1 {
+            return Err(format!("{key} is given more than once"));
+        }
         if matches!(arg.get_action(), ArgAction::SetTrue) {
             match value.to_ascii_lowercase().as_str() {
                 "1" | "true" | "on" | "yes" => argv.push(format!("--{key}")),
@@ -74,9 +93,10 @@ pub fn command(
         argv.extend(positionals.iter().cloned());
     }
     let matches = CLI.clone().try_get_matches_from(argv).map_err(|e| {
+        // The message, without clap's usage lines (they speak of the command line).
         let text = e.render().to_string();
-        // clap's usage lines speak of the command line; the message is what matters.
-        text.lines().next().unwrap_or_default().trim_start_matches("error: ").to_owned()
+        let lines: Vec<&str> = text.lines().take_while(|l| !l.starts_with("Usage:")).map(str::trim).collect();
+        lines.join(" ").trim().trim_start_matches("error: ").to_owned()
     })?;
     Cli::from_arg_matches(&matches).map(|cli| cli.command).map_err(|e| e.to_string())
 }
@@ -105,7 +125,9 @@ mod tests {
 
     #[test]
     fn nothing_outside_the_command_gets_in() {
-        for query in ["db=/etc/passwd", "quiet=1", "json=1", "nonsense=1", "desc=maybe"] {
+        for query in
+            ["db=/etc/passwd", "quiet=1", "json=1", "nonsense=1", "desc=maybe", "limit=1&limit=2", "desc=1&desc=0"]
+        {
             assert!(command("models", &pairs_of(query), &[], &[]).is_err(), "{query}");
         }
         // A value that looks like a flag stays a value.

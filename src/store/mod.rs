@@ -68,6 +68,8 @@ pub enum StoreError {
     Empty(PathBuf),
     #[error("there is no snapshot {0}")]
     NoSnapshot(i64),
+    #[error("no snapshot was fetched at or before {0}")]
+    NoSnapshotBy(String),
     #[error("the catalog received holds no models; {}", if *.previous { "the previous snapshot stays current" } else { "nothing was stored" })]
     NoModels { previous: bool },
     #[error("{name:?} matches more than one model when case is ignored: {}", .ids.join(", "))]
@@ -119,6 +121,7 @@ impl Diagnostic for StoreError {
                 Some("run `cometcat sync` (or `cometcat sync --from FILE` offline) first")
             }
             StoreError::NoSnapshot(_) => Some("`cometcat syncs` lists the snapshots"),
+            StoreError::NoSnapshotBy(_) => Some("`cometcat syncs` lists the snapshots and their times"),
             StoreError::NoModels { .. } => Some("check --base-url, or the file given to --from"),
             StoreError::Ambiguous { .. } => Some("give the id exactly as the catalog writes it"),
             StoreError::Busy(_) => Some("wait for the other sync to finish, then try again"),

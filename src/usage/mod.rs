@@ -172,7 +172,7 @@ impl<'l> Usage<'l> {
             .iter()
             .map(|m| WhatIf {
                 model: m.id.clone(),
-                cost: Money::ZERO,
+                cost: None,
                 actual: Money::ZERO,
                 change: None,
                 change_pct: None,
@@ -200,16 +200,12 @@ impl<'l> Usage<'l> {
     pub fn add(&mut self, file: &str, item: Item, each: impl FnOnce(&Priced<'_>)) -> anyhow::Result<()> {
         let (line, call) = match item {
             Item::Unreadable { line, reason } => {
-                self.tally.totals.unreadable += 1;
-                if self.unreadable.len() < LISTED_UNREADABLE {
-                    self.unreadable.push(Unreadable { file: file.to_owned(), line, reason });
-                }
+                self.unreadable(file, line, reason);
                 return Ok(());
             }
             Item::Call { line, call } => (line, call),
         };
         let (snapshot, timing) = self.catalogs.pick(self.options.at, call.time);
-        self.count_timing(snapshot, timing);
         let found = self.find(snapshot, call.model.as_deref())?;
         let book = self.catalogs.book(snapshot)?;
         let model = found.map(|(i, how)| (book.model(i), how));
@@ -244,14 +240,27 @@ impl<'l> Usage<'l> {
             snapshot,
             time: call.time,
         };
-        each(&priced);
         let key = group_key(&self.options.by, &call, model.map(|(m, _)| m));
         let unpriced = cost.and_then(Result::err);
         let (cost, list_cost) = (priced.cost, priced.list_cost);
-        self.tally.count(&call, cost, list_cost, key)?;
+        if self.tally.count(&call, cost, list_cost, key).is_err() {
+            let reason = "its counts or cost cannot be added to the totals exactly (too large, or too many decimals)";
+            self.unreadable(file, line, reason.into());
+            return Ok(());
+        }
+        each(&priced);
         self.tally.note_model(priced.model, priced.resolved.zip(priced.how), unpriced);
-        self.price_alternatives(&work, cost)?;
+        self.count_timing(snapshot, timing);
+        self.price_alternatives(&work, cost);
         Ok(())
+    }
+
+    /// Counts a line that holds no record, listing the first ones.
+    fn unreadable(&mut self, file: &str, line: u64, reason: String) {
+        self.tally.totals.unreadable += 1;
+        if self.unreadable.len() < LISTED_UNREADABLE {
+            self.unreadable.push(Unreadable { file: file.to_owned(), line, reason });
+        }
     }
 
     fn count_timing(&mut self, snapshot: i64, timing: Timing) {
@@ -322,13 +331,28 @@ impl Tally {
             requests: n,
             seconds: seconds.unwrap_or(Money::ZERO),
         };
+        // Every sum is worked out before any is kept: a record that cannot be
+        // added exactly changes nothing.
+        let mut totals = self.totals.counts.clone();
+        totals.add(&counts)?;
+        let (priced, cost_sum, list_sum) = match (cost, list_cost) {
+            (Some(cost), Some(list)) => {
+                (1, self.totals.cost.checked_add(cost)?, self.totals.list_cost.checked_add(list)?)
+            }
+            _ => (0, self.totals.cost, self.totals.list_cost),
+        };
+        let (mut group_counts, group_cost) = match self.groups.get(key.as_ref()) {
+            Some(g) => (g.counts.clone(), g.cost),
+            None => (Counts::default(), None),
+        };
+        group_counts.add(&counts)?;
+        let group_cost = match cost {
+            Some(cost) => Some(group_cost.unwrap_or(Money::ZERO).checked_add(cost)?),
+            None => group_cost,
+        };
         self.totals.records += 1;
-        if let (Some(cost), Some(list)) = (cost, list_cost) {
-            self.totals.priced += 1;
-            self.totals.cost = self.totals.cost.checked_add(cost)?;
-            self.totals.list_cost = self.totals.list_cost.checked_add(list)?;
-        }
-        self.totals.counts.add(&counts)?;
+        self.totals.priced += priced;
+        (self.totals.counts, self.totals.cost, self.totals.list_cost) = (totals, cost_sum, list_sum);
         let group = match self.groups.get_mut(key.as_ref()) {
             Some(group) => group,
             None => self
@@ -337,10 +361,7 @@ impl Tally {
                 .or_insert_with(|| Group { key: key.into_owned(), ..Group::default() }),
         };
         group.records += 1;
-        group.counts.add(&counts)?;
-        if let Some(cost) = cost {
-            group.cost = Some(group.cost.unwrap_or(Money::ZERO).checked_add(cost)?);
-        }
+        (group.counts, group.cost) = (group_counts, group_cost);
         Ok(())
     }
 
@@ -365,26 +386,31 @@ impl Tally {
 }
 
 impl Usage<'_> {
-    /// The same call on each `--what-if` model, when it had a cost to compare with.
-    fn price_alternatives(&mut self, work: &Workload, actual: Option<Money>) -> anyhow::Result<()> {
-        let Some(actual) = actual else { return Ok(()) };
+    /// The same call on each `--what-if` model, when it had a cost to compare
+    /// with. A sum too large to hold leaves the record out of that comparison.
+    fn price_alternatives(&mut self, work: &Workload, actual: Option<Money>) {
+        let Some(actual) = actual else { return };
         for ((alt, model), rates) in self.what_if.iter_mut().zip(&self.options.what_if).zip(&self.what_if_rates) {
-            match rates.cost(&model.id, work, Basis::Effective) {
+            let sums = match rates.cost(&model.id, work, Basis::Effective) {
                 Ok(c) if charges_for(model, work) => {
-                    alt.cost = alt.cost.checked_add(c.cost)?;
-                    alt.actual = alt.actual.checked_add(actual)?;
+                    alt.cost.unwrap_or(Money::ZERO).checked_add(c.cost).ok().zip(alt.actual.checked_add(actual).ok())
+                }
+                _ => None,
+            };
+            match sums {
+                Some((cost, total)) => {
+                    (alt.cost, alt.actual) = (Some(cost), total);
                     alt.records += 1;
                 }
-                _ => alt.unpriced += 1,
+                None => alt.unpriced += 1,
             }
         }
-        Ok(())
     }
 
     /// The report, with `catalog` the current snapshot's reference.
     pub fn report(mut self, catalog: CatalogRef) -> Report {
         for alt in &mut self.what_if {
-            alt.change = alt.cost.checked_sub(alt.actual).ok();
+            alt.change = alt.cost.and_then(|c| c.checked_sub(alt.actual).ok());
             alt.change_pct = alt.change.and_then(|c| c.percent_of(alt.actual));
         }
         let mut groups: Vec<Group> = self.tally.groups.into_values().collect();
@@ -556,8 +582,9 @@ pub struct Unreadable {
 #[derive(Clone, Debug, Serialize)]
 pub struct WhatIf {
     pub model: String,
-    /// What the compared records would have cost on this model.
-    pub cost: Money,
+    /// What the compared records would have cost on this model; `None` when
+    /// it could price none of them.
+    pub cost: Option<Money>,
     /// What the same records did cost.
     pub actual: Money,
     /// `cost - actual`.

@@ -202,6 +202,10 @@ fn document(input: &mut impl BufRead, streams: &mut Streams<'_>) -> io::Result<(
         streams.unreadable(1, format!("the document is longer than {} MiB", MAX_LINE >> 20));
         return Ok(());
     }
+    // One JSON value, or JSON Lines whose first line is a list.
+    if serde_json::from_slice::<IgnoredAny>(&text).is_err() && text.contains(&b'\n') {
+        return lines(io::Cursor::new(text), streams);
+    }
     streams.value(1, &text);
     Ok(())
 }
@@ -213,23 +217,36 @@ fn events(input: &mut impl BufRead, streams: &mut Streams<'_>) -> io::Result<()>
     let mut started = 0;
     each_line(input, 0, &mut |number, fits, line| {
         if !fits {
-            streams.unreadable(number, format!("the line is longer than {} MiB", MAX_LINE >> 20));
-        } else if line.is_empty() {
-            streams.event(started, &data);
-            data.clear();
-        } else if let Some(value) = line.strip_prefix(b"data:") {
-            if data.is_empty() {
-                started = number;
-            } else {
-                data.push(b'\n');
+            return streams.unreadable(number, format!("the line is longer than {} MiB", MAX_LINE >> 20));
+        }
+        // A lone CR ends a line too.
+        for line in line.split(|&b| b == b'\r') {
+            if line.is_empty() {
+                streams.event(started, &data);
+                data.clear();
+            } else if let Some(value) = line.strip_prefix(b"data:") {
+                let value = value.strip_prefix(b" ").unwrap_or(value);
+                let whole =
+                    |data: &[u8]| data.trim_ascii() == b"[DONE]" || serde_json::from_slice::<IgnoredAny>(data).is_ok();
+                if !data.is_empty() && whole(&data) {
+                    // A whole event already, and no blank line after it: saved
+                    // `data:` lines one after another are events each.
+                    streams.event(started, &data);
+                    data.clear();
+                }
+                if data.is_empty() {
+                    started = number;
+                } else {
+                    data.push(b'\n');
+                }
+                data.extend_from_slice(value);
+            } else if !(line.starts_with(b"event:")
+                || line.starts_with(b"id:")
+                || line.starts_with(b"retry:")
+                || line.starts_with(b":"))
+            {
+                streams.unreadable(number, "not a line of an event stream (data:, event:, id:)".into());
             }
-            data.extend_from_slice(value.strip_prefix(b" ").unwrap_or(value));
-        } else if !(line.starts_with(b"event:")
-            || line.starts_with(b"id:")
-            || line.starts_with(b"retry:")
-            || line.starts_with(b":"))
-        {
-            streams.unreadable(number, "not a line of an event stream (data:, event:, id:)".into());
         }
     })?;
     streams.event(started, &data);
@@ -249,6 +266,8 @@ struct Doc<'a> {
     kind: Option<Cow<'a, str>>,
     #[serde(borrow)]
     id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    status: Option<Cow<'a, str>>,
     choices: Option<IgnoredAny>,
     data: Option<IgnoredAny>,
     #[serde(borrow)]
@@ -335,6 +354,8 @@ enum Open {
         line: u64,
         call: Call,
         usage: AnthropicUsage,
+        /// Whether a message_delta (which carries the final output count) came.
+        delta: bool,
     },
     /// Gemini chunks sharing a responseId; the last chunk's counts.
     Gemini {
@@ -342,6 +363,8 @@ enum Open {
         id: Option<String>,
         call: Call,
         chunks: u32,
+        /// Whether the last chunk (with a finishReason) came.
+        finished: bool,
     },
     /// A Responses stream, until its response.completed.
     Responses {
@@ -408,9 +431,12 @@ impl<'e> Streams<'e> {
                     self.unreadable(line, "a list, but not of records (JSON objects)".into())
                 }
                 Ok(items) => {
+                    // Each item's line, counted on from the one before (not from the start).
+                    let (mut at, mut seen) = (line, 0);
                     for item in items {
                         let offset = item.get().as_ptr() as usize - text.as_ptr() as usize;
-                        let at = line + text[..offset].iter().filter(|&&b| b == b'\n').count() as u64;
+                        at += memchr::memchr_iter(b'\n', &text[seen..offset]).count() as u64;
+                        seen = offset;
                         self.value(at, item.get().as_bytes());
                     }
                 }
@@ -458,17 +484,18 @@ impl<'e> Streams<'e> {
                 let message = doc.message.as_deref();
                 let usage = message.and_then(|m| m.usage).unwrap_or_default();
                 let mut call = self.blank(Kind::AnthropicStream, message.and_then(|m| m.model.as_deref()));
-                call.time = time_of(&doc);
+                call.time = time_of(&doc).ok().flatten();
                 let usage = AnthropicUsage {
                     input: usage.input_tokens.unwrap_or(0),
                     cache_creation: usage.cache_creation_input_tokens.unwrap_or(0),
                     cache_read: usage.cache_read_input_tokens.unwrap_or(0),
                     output: usage.output_tokens.unwrap_or(0),
                 };
-                self.open = Open::Anthropic { line, call, usage };
+                self.open = Open::Anthropic { line, call, usage, delta: false };
             }
             Event::AnthropicDelta => match (&mut self.open, doc.usage) {
-                (Open::Anthropic { usage, .. }, Some(delta)) => {
+                (Open::Anthropic { usage, delta: seen, .. }, Some(delta)) => {
+                    *seen = true;
                     // Each field the delta gives replaces the one before (they are cumulative).
                     usage.input = delta.input_tokens.unwrap_or(usage.input);
                     usage.cache_creation = delta.cache_creation_input_tokens.unwrap_or(usage.cache_creation);
@@ -507,12 +534,13 @@ impl<'e> Streams<'e> {
                 if !matches!(&self.open, Open::Gemini { id: open, .. } if *open == id) {
                     self.close();
                     let call = self.blank(Kind::Gemini, None);
-                    self.open = Open::Gemini { line, id, call, chunks: 0 };
+                    self.open = Open::Gemini { line, id, call, chunks: 0, finished: false };
                 }
                 // Every chunk repeats the counts so far: the last one holds the totals.
                 let read = self.record(doc, None);
-                if let (Open::Gemini { call, chunks, .. }, Ok(read)) = (&mut self.open, read) {
+                if let (Open::Gemini { call, chunks, finished, .. }, Ok(read)) = (&mut self.open, read) {
                     *chunks += 1;
+                    *finished = last;
                     *call = Call { kind: if *chunks > 1 { Kind::GeminiStream } else { Kind::Gemini }, ..read };
                 }
                 if last {
@@ -531,7 +559,11 @@ impl<'e> Streams<'e> {
                 line,
                 "a chat stream without a usage chunk (the request needs stream_options.include_usage)".into(),
             ),
-            Open::Anthropic { line, mut call, usage } => {
+            Open::Anthropic { line, delta: false, .. } => self.unreadable(
+                line,
+                "an Anthropic stream cut before its message_delta, which carries the output count".into(),
+            ),
+            Open::Anthropic { line, mut call, usage, .. } => {
                 match sum(&[usage.input, usage.cache_creation, usage.cache_read]) {
                     Ok(input) => {
                         call.input_tokens = input;
@@ -542,6 +574,10 @@ impl<'e> Streams<'e> {
                     Err(why) => self.unreadable(line, why),
                 }
             }
+            Open::Gemini { line, finished: false, chunks, .. } if chunks > 1 => self.unreadable(
+                line,
+                "a Gemini stream cut before its last chunk (the one with a finishReason holds the totals)".into(),
+            ),
             Open::Gemini { line, call, .. } => self.call(line, call),
             Open::Responses { line } => {
                 self.unreadable(line, "a Responses stream that ended without response.completed".into())
@@ -575,7 +611,7 @@ impl<'e> Streams<'e> {
             return self.envelope(doc);
         }
         let mut call = self.blank(Kind::Generic, doc.model.as_deref());
-        call.time = time_of(&doc);
+        call.time = time_of(&doc)?;
         call.tag = self.tag_of(&doc)?;
         let usage = doc.usage.unwrap_or_default();
         let kind = recognise(&doc, &usage).ok_or_else(|| not_a_record(&doc))?;
@@ -618,7 +654,13 @@ impl<'e> Streams<'e> {
                 call.output_tokens = usage.output_tokens.unwrap_or(0);
                 call.seconds = usage.seconds.map(number).transpose()?;
             }
-            Kind::Video => call.seconds = doc.seconds.map(number).transpose()?,
+            Kind::Video => {
+                call.seconds = match doc.status.as_deref() {
+                    // A job that failed or was cancelled made no video.
+                    Some("failed" | "cancelled" | "canceled") => Some(Money::ZERO),
+                    _ => doc.seconds.map(number).transpose()?,
+                }
+            }
             Kind::Generic => {
                 call.input_tokens = doc.input_tokens.unwrap_or(0);
                 call.output_tokens = doc.output_tokens.unwrap_or(0);
@@ -657,6 +699,7 @@ impl<'e> Streams<'e> {
             serde_json::from_str(tags.get()).map_err(|_| "`tags` is not an object".to_owned())?;
         Ok(tags
             .get(key.as_str())
+            .filter(|v| v.get() != "null")
             .map(|v| serde_json::from_str::<String>(v.get()).unwrap_or_else(|_| v.get().to_owned())))
     }
 }
@@ -711,7 +754,7 @@ fn recognise(doc: &Doc<'_>, usage: &Usage<'_>) -> Option<Kind> {
         Kind::Anthropic
     } else if doc.choices.is_some() && usage.prompt_tokens.is_some() {
         Kind::Chat
-    } else if object == Some("video") && doc.seconds.is_some() {
+    } else if object == Some("video") {
         Kind::Video
     } else if matches!(usage.kind, Some("duration" | "tokens")) {
         Kind::Transcription
@@ -759,8 +802,13 @@ fn sum(counts: &[u64]) -> Result<u64, String> {
 
 /// A record's time: an envelope's or log line's `time`, else `created` (unix
 /// seconds), else `created_at`.
-fn time_of(doc: &Doc<'_>) -> Option<Timestamp> {
-    [doc.time, doc.created, doc.created_at].into_iter().flatten().find_map(|raw| timestamp(raw).ok())
+/// A `time` that cannot be read makes the record unreadable; the APIs' own
+/// `created` fields are used only when they can be.
+fn time_of(doc: &Doc<'_>) -> Result<Option<Timestamp>, String> {
+    if let Some(time) = doc.time {
+        return timestamp(time).map(Some);
+    }
+    Ok([doc.created, doc.created_at].into_iter().flatten().find_map(|raw| timestamp(raw).ok()))
 }
 
 /// RFC 3339 text, or unix seconds (a number, or a string of digits).
@@ -775,6 +823,10 @@ fn timestamp(raw: &RawValue) -> Result<Timestamp, String> {
     if let Ok(t) = text.parse::<Timestamp>() {
         return Ok(t);
     }
+    // A date and time without an offset (as Python's isoformat() writes it): UTC.
+    if let Ok(t) = text.parse::<jiff::civil::DateTime>().map(|d| d.to_zoned(jiff::tz::TimeZone::UTC)) {
+        return t.map(|z| z.timestamp()).map_err(|e| format!("the time {text:?} is out of range: {e}"));
+    }
     let seconds = Money::parse(text).map_err(|_| format!("the time {text:?} is not RFC 3339 or unix seconds"))?;
     let whole: i64 =
         seconds.to_string().split('.').next().unwrap_or_default().parse().map_err(|_| "a time too large".to_owned())?;
@@ -787,8 +839,11 @@ fn number(raw: &RawValue) -> Result<Money, String> {
     let inner = if text.starts_with('"') { serde_json::from_str::<Cow<'_, str>>(text).ok() } else { None };
     let text = inner.as_deref().unwrap_or(text).trim();
     match Money::parse(text) {
-        Ok(m) if !m.is_negative() => Ok(m),
-        _ => Err(format!("seconds {text:?} is not a number, 0 or more")),
+        // Read to the microsecond: a float's noise (12.345000000000001) would
+        // otherwise make sums that no exact decimal can hold.
+        Ok(m) if !m.is_negative() => Ok(m.round_dp(6)),
+        Ok(_) => Err(format!("seconds {text:?} is negative")),
+        Err(_) => Err(format!("seconds {text:?} is not a number cometcat can hold exactly (0 or more)")),
     }
 }
 

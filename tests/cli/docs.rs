@@ -266,6 +266,9 @@ fn the_usage_guide_works_as_written() {
     let export = scratch.run(&["export", "--format", "json"]).success().stdout.clone();
     std::fs::write(env.dir.path().join("ai/catalog.json"), export).unwrap();
     std::fs::copy(fixture("usage/envelopes.jsonl"), env.dir.path().join("recorded/responses.jsonl")).unwrap();
+    // The workflow keeps the exit code for its last step (a pasted output once replaced it).
+    assert!(ci.contains("          echo \"code=$?\" >> \"$GITHUB_OUTPUT\"\n"), "the gate's exit code is kept");
+    assert!(!ci.contains("RECORDS"), "no command output inside the workflow");
     let commands = commands(ci);
     assert_eq!(
         commands,

@@ -128,6 +128,31 @@ async fn every_page_and_route_answers() {
         let got = get(&server.at(path)).await;
         assert_eq!(got.status, status, "{path}: {}", got.body);
     }
+    // Errors under /api/ are JSON, with the exit code the command would give.
+    for (path, status, exit) in [
+        ("api/v1/nope", 404, "1"),
+        ("api/v1/models/", 404, "1"),
+        ("api/v1/models/%FF", 400, "2"),
+        ("api/v1/models?bogus=1", 400, "2"),
+        ("api/v1/models?limit=1&limit=2", 400, "2"),
+        ("api/v1/models?desc=1&desc=0", 400, "2"),
+        ("api/v1/diff?from=1&from=2", 400, "2"),
+        ("api/v1/diff?from=1999-01-01", 404, "1"),
+        ("api/v1/models/no-such-model", 404, "1"),
+    ] {
+        let got = get(&server.at(path)).await;
+        assert_eq!(got.status, status, "{path}: {}", got.body);
+        assert_eq!(got.headers["content-type"], "application/json", "{path}");
+        assert_eq!(got.headers["x-cometcat-exit"], exit, "{path}");
+        assert!(serde_json::from_str::<serde_json::Value>(&got.body).unwrap()["error"].is_string(), "{path}");
+    }
+    for path in ["changes?bogus=1", "changes?from=1&from=2", "models/gpt-5?bogus=1", "cost?bogus=1", "map?bogus=1"] {
+        assert_eq!(get(&server.at(path)).await.status, 400, "{path}");
+    }
+    let no_model = get(&server.at("api/v1/cost?input-tokens=5")).await;
+    assert!(no_model.body.contains("MODEL"), "the missing argument is named: {}", no_model.body);
+    let capped = get(&server.at("?limit=3")).await.body;
+    assert!(capped.contains(r#"href="/api/v1/models?format=csv">all "#), "the whole-catalog link drops the limit");
     let missing = get(&server.at("api/v1/models/gpt-5-min")).await;
     assert!(missing.body.contains("gpt-5-mini"), "a suggestion: {}", missing.body);
     let error: serde_json::Value = serde_json::from_str(&missing.body).unwrap();
@@ -235,7 +260,19 @@ async fn hostile_catalog_text_stays_text() {
         ] {
             assert!(!html.contains(bad), "/{path} holds {bad:?}");
         }
-        for c in ['\u{202e}', '\u{2066}', '\u{2067}', '\u{2069}', '\u{200b}'] {
+        assert!(!html.contains("gpt-5\n"), "/{path}: a newline lets an id pass for another");
+        for c in [
+            '\u{202e}',
+            '\u{2066}',
+            '\u{2067}',
+            '\u{2069}',
+            '\u{200b}',
+            '\u{2028}',
+            '\u{00ad}',
+            '\u{e0041}',
+            '\t',
+            '\r',
+        ] {
             assert!(!html.contains(c), "/{path} holds a raw {c:?}");
         }
     }
@@ -267,6 +304,10 @@ async fn requests_are_bounded() {
     // Another name for this address (a page of another site, after DNS rebinding) is refused.
     let client = reqwest::Client::new();
     let res = client.get(server.at("api/v1/models")).header("host", "evil.example:80").send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 421);
+    assert_eq!(res.headers()["content-type"], "application/json");
+    // The Host is checked before anything else, the method included.
+    let res = client.post(server.at("")).header("host", "evil.example:80").send().await.unwrap();
     assert_eq!(res.status().as_u16(), 421);
     let res = client
         .get(server.at(""))
@@ -312,6 +353,39 @@ async fn ctrl_c_stops_the_server_cleanly() {
     let (code, stderr) = server.interrupt();
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("stopped"), "{stderr}");
+}
+
+/// A client that never finishes its request neither holds the server open
+/// past Ctrl-C nor keeps its connection for ever.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_half_sent_request_does_not_keep_the_server_running() {
+    use std::io::Write;
+    let env = catalog();
+    let server = Server::start(&env);
+    let addr = server.url.trim_start_matches("http://").trim_end_matches('/').to_owned();
+    let mut slow = std::net::TcpStream::connect(&addr).unwrap();
+    slow.write_all(format!("GET / HTTP/1.1\r\nHost: {addr}\r\n").as_bytes()).unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let started = std::time::Instant::now();
+    let (code, stderr) = server.interrupt();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(9), "stopped within the grace period");
+}
+
+#[test]
+fn a_bind_address_may_be_a_name() {
+    let env = catalog();
+    let mut child =
+        env.std_cmd(&["serve", "--bind", "localhost:0"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(line.starts_with("http://127.0.0.1:") || line.starts_with("http://[::1]:"), "{line}");
+    let run = env.run(&["serve", "--bind", "nowhere"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("as in 127.0.0.1:8787"), "{run}");
 }
 
 #[test]

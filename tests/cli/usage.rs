@@ -207,7 +207,7 @@ fn unreadable_lines_are_named_by_file_and_line() {
     let skipped = usage(&env, &["unreadable.jsonl"], &["--skip-unreadable"]);
     assert_eq!(skipped.code, 0, "{skipped}");
     assert!(skipped.stderr.contains(&format!("skipped: {file}:9: null, not a record")), "{skipped}");
-    assert!(skipped.stdout.contains("records: 2 priced, 0 unknown, 0 unpriced; 7 unreadable lines"), "{skipped}");
+    assert!(skipped.stdout.contains("records: 2 priced, 0 unknown, 0 unpriced; 7 lines unreadable"), "{skipped}");
 }
 
 #[test]
@@ -301,7 +301,7 @@ fn command_line_mistakes_are_caught_before_reading() {
     }
     let run = usage(&env, &["no-such-file.jsonl"], &[]);
     assert_eq!(run.code, 1, "{run}");
-    assert!(run.stderr.contains("cannot read"), "{run}");
+    assert!(run.stderr.contains("no-such-file.jsonl:0: cannot be read"), "{run}");
     let run = usage(&env, &["mixed.jsonl"], &["--per-record", "--json"]);
     assert_eq!(run.code, 2, "--per-record has its own output: {run}");
 }
@@ -419,4 +419,151 @@ fn usage_writes_every_format() {
         &["--allow-unpriced", "--skip-unreadable", "--by", "provider"],
     );
     snap!("usage_resolution_table", run);
+}
+
+/// Writes `text` to a file of the test's folder; its path.
+fn scratch(env: &Env, name: &str, text: &str) -> String {
+    let path = env.dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
+#[test]
+fn one_line_cannot_sink_the_report() {
+    let env = catalog();
+    // A float's noise in seconds is read to the microsecond; a count too large to add is
+    // that line's problem alone.
+    let mut log = String::new();
+    for _ in 0..100 {
+        log.push_str("{\"model\":\"gpt-5\",\"input_tokens\":200000000}\n");
+    }
+    log.push_str("{\"model\":\"gpt-4o-mini-transcribe\",\"seconds\":12.345000000000001}\n");
+    log.push_str("{\"model\":\"gpt-5\",\"input_tokens\":18446744073709551615}\n");
+    log.push_str("{\"model\":\"gpt-5\",\"input_tokens\":18446744073709551615}\n");
+    let file = scratch(&env, "big.jsonl", &log);
+    let run = env.run(&["usage", &file, "--json"]);
+    assert_eq!(run.code, 1, "{run}");
+    let report = run.json();
+    // The first 2^64 − 1 no longer fits beside the other 20 billion tokens; nor the second.
+    assert_eq!(report["totals"]["records"], 101);
+    assert_eq!(report["totals"]["unreadable"], 2);
+    assert_eq!(report["unreadable"][0]["line"], 102);
+    assert!(report["unreadable"][0]["reason"].as_str().unwrap().contains("cannot be added"), "{report}");
+    assert_eq!(report["totals"]["seconds"], serde_json::json!(12.345));
+    // 100 × 200M × 1 / 1e6 + 12.345 × 0.0000277778
+    assert_eq!(report["totals"]["cost"], "20000.000342916941");
+    let skipped = env.run(&["usage", &file, "--skip-unreadable", "--per-record"]);
+    assert_eq!(skipped.code, 0, "{skipped}");
+    assert_eq!(skipped.stdout.lines().count(), 101, "a record that is not counted has no line");
+}
+
+#[test]
+fn a_file_that_cannot_be_read_fails_the_run_but_not_the_report() {
+    let env = catalog();
+    let mixed = usage_file("mixed.jsonl");
+    let run = env.run(&["usage", &mixed, "nowhere.jsonl", "--json", "--allow-unpriced", "--skip-unreadable"]);
+    assert_eq!(run.code, 1, "even with --skip-unreadable: {run}");
+    let report = run.json();
+    assert_eq!(report["totals"]["records"], 12, "the readable file is reported");
+    assert_eq!(report["unreadable"][0]["file"], "nowhere.jsonl");
+    assert_eq!(report["unreadable"][0]["line"], 0);
+    assert_eq!(report["violations"][0]["kind"], "unreadable");
+    assert_eq!(env.run(&["usage", &mixed, "nowhere.jsonl"]).code, 4, "4 still wins");
+    let markdown = env.run(&["usage", &usage_file("unreadable.jsonl"), "--format", "markdown"]);
+    assert_eq!(markdown.code, 1);
+    assert!(markdown.stdout.contains("**Unreadable (7)**") && markdown.stdout.contains(":5`"), "{markdown}");
+    assert!(
+        markdown.stdout.contains("7 lines could not be read") && markdown.stdout.contains("(`unreadable`)"),
+        "{markdown}"
+    );
+}
+
+#[test]
+fn streams_and_documents_as_people_save_them() {
+    let env = catalog();
+    // `data:` lines one after another, without the blank lines between events, and CR line ends.
+    let stream = std::fs::read_to_string(usage_file("openai-chat-streams-two.sse")).unwrap();
+    let packed: String = stream.lines().filter(|l| !l.trim().is_empty()).map(|l| format!("{l}\n")).collect();
+    let cr = stream.replace("\r\n", "\n").replace('\n', "\r");
+    for (name, text) in [("packed.sse", packed), ("cr.sse", cr)] {
+        let report = env.run(&["usage", &scratch(&env, name, &text), "--json"]).success().json();
+        assert_eq!(report["totals"]["records"], 2, "{name}");
+        assert_eq!(report["totals"]["cost"], "0.0003568", "{name}");
+    }
+    // JSON Lines whose first line is a list of records.
+    let lines = "[{\"model\":\"gpt-5\",\"input_tokens\":1000000},{\"model\":\"gpt-5\",\"input_tokens\":1000000}]\n\
+                 {\"model\":\"gpt-5\",\"input_tokens\":1000000}\n";
+    let report = env.run(&["usage", &scratch(&env, "lists.jsonl", lines), "--json"]).success().json();
+    assert_eq!((report["totals"]["records"].clone(), report["totals"]["cost"].clone()), (json!(3), json!("3")));
+    // A long JSON array is read in one pass.
+    let array = format!("[{}]", vec!["{\"model\":\"gpt-5\",\"input_tokens\":1}"; 50_000].join(",\n"));
+    let report = env.run(&["usage", &scratch(&env, "array.json", &array), "--json"]).success().json();
+    assert_eq!(report["totals"]["records"], 50_000);
+}
+
+#[test]
+fn a_cut_stream_is_not_priced_on_partial_counts() {
+    let env = catalog();
+    let anthropic = std::fs::read_to_string(usage_file("anthropic-stream.sse")).unwrap();
+    let cut = &anthropic[..anthropic.find("event: message_delta").unwrap()];
+    let run = env.run(&["usage", &scratch(&env, "cut.sse", cut), "--json"]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(run.json()["unreadable"][0]["reason"].as_str().unwrap().contains("message_delta"));
+    let gemini = std::fs::read_to_string(usage_file("gemini-stream.sse")).unwrap();
+    let last = gemini.rfind("data:").unwrap();
+    let run = env.run(&["usage", &scratch(&env, "gcut.sse", &gemini[..last]), "--json"]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(run.json()["unreadable"][0]["reason"].as_str().unwrap().contains("last chunk"));
+}
+
+#[test]
+fn times_failed_jobs_and_tags_read_as_documented() {
+    let env = catalog();
+    let log = "{\"model\":\"gpt-5\",\"input_tokens\":1000000,\"time\":\"2026-09-15T10:00:00\"}\n\
+               {\"model\":\"gpt-5\",\"input_tokens\":1000000,\"time\":\"yesterday\"}\n\
+               {\"object\":\"video\",\"model\":\"sora-2\",\"seconds\":null,\"status\":\"failed\"}\n\
+               {\"model\":\"gpt-5\",\"input_tokens\":1,\"tags\":{\"team\":null}}\n";
+    let run = env.run(&["usage", &scratch(&env, "odd.jsonl", log), "--per-record", "--by", "tag:team"]);
+    assert_eq!(run.code, 1, "{run}");
+    let lines: Vec<serde_json::Value> = run.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines[0]["time"], "2026-09-15T10:00:00Z", "no offset: UTC");
+    assert_eq!(
+        (lines[1]["status"].clone(), lines[1]["cost"].clone()),
+        (json!("priced"), json!("0")),
+        "a failed job made nothing"
+    );
+    assert!(run.stderr.contains("odd.jsonl:2: the time \"yesterday\""), "{run}");
+    let report = env
+        .run(&["usage", &scratch(&env, "odd2.jsonl", log), "--json", "--by", "tag:team", "--skip-unreadable"])
+        .json();
+    let keys: Vec<&str> = report["groups"].as_array().unwrap().iter().map(|g| g["key"].as_str().unwrap()).collect();
+    assert!(keys.iter().all(|k| *k == "(none)"), "a null tag is no tag: {keys:?}");
+}
+
+#[test]
+fn what_if_says_when_a_model_can_price_nothing() {
+    let env = catalog();
+    let report = usage(
+        &env,
+        &["mixed.jsonl"],
+        &[
+            "--json",
+            "--allow-unpriced",
+            "--what-if",
+            "gpt-oss-120b",
+            "--what-if",
+            "gpt-5-mini",
+            "--what-if",
+            "gpt-5-mini",
+        ],
+    )
+    .success()
+    .json();
+    assert_eq!(report["what_if"].as_array().unwrap().len(), 2, "a model named twice is compared once");
+    assert_eq!(
+        (report["what_if"][0]["cost"].clone(), report["what_if"][0]["records"].clone()),
+        (json!(null), json!(0))
+    );
+    let run = usage(&env, &["mixed.jsonl"], &["--alias", "x=gpt-5", "--alias", "x=gpt-5-mini"]);
+    assert_eq!(run.code, 2, "{run}");
 }
