@@ -74,7 +74,11 @@ pub fn run(ctx: &mut Ctx<'_>, args: &UsageArgs) -> anyhow::Result<Exit> {
     };
     if unreadable_fails {
         let first = report.unreadable.first().map(|u| format!(" (the first: {}:{}: {})", u.file, u.line, u.reason));
-        let message = format!("{} could not be read{}", lines(report.totals.unreadable), first.unwrap_or_default());
+        let message = format!(
+            "{} could not be read{}",
+            output::usage::lines(report.totals.unreadable),
+            first.unwrap_or_default()
+        );
         report.violations.push(Violation { kind: "unreadable", message, exit: Exit::Error });
     }
     if !args.per_record {
@@ -82,11 +86,6 @@ pub fn run(ctx: &mut Ctx<'_>, args: &UsageArgs) -> anyhow::Result<Exit> {
     }
     finish(ctx, &report, args, unreadable_fails);
     Ok(exit)
-}
-
-/// "1 line", "2 lines".
-fn lines(n: u64) -> String {
-    if n == 1 { "1 line".into() } else { format!("{n} lines") }
 }
 
 /// Reads one file (or stdin) into the report, writing each record's line

@@ -166,7 +166,7 @@ pub fn markdown(r: &Report, snapshot: &Snapshot) -> String {
         snapshot.fetched_at,
         esc(&source_name(snapshot))
     ));
-    let rows = fit(markdown_rows(r), MARKDOWN_LIMIT.saturating_sub(out.len() + tail.len() + rest.len() + 120));
+    let rows = fit(markdown_rows(r), MARKDOWN_LIMIT.saturating_sub(out.len() + tail.len() + rest.len() + 120), "items");
     out.extend(rows);
     out.push_str(&tail);
     out.push_str(&rest);
@@ -238,7 +238,7 @@ fn markdown_rows(r: &Report) -> Vec<String> {
 
 /// The rows that fit in `room` bytes; when some do not, the last row says how
 /// many were left out.
-fn fit(mut rows: Vec<String>, room: usize) -> Vec<String> {
+pub(super) fn fit(mut rows: Vec<String>, room: usize, what: &str) -> Vec<String> {
     let mut used = 0;
     let kept = rows.iter().take_while(|row| {
         used += row.len();
@@ -248,7 +248,7 @@ fn fit(mut rows: Vec<String>, room: usize) -> Vec<String> {
     if kept < rows.len() {
         let hidden = rows.len() - kept;
         rows.truncate(kept);
-        rows.push(format!("| … {hidden} more items (see `--format json`) | | | | | |\n"));
+        rows.push(format!("| … {hidden} more {what} (see `--format json`) | | | | | |\n"));
     }
     rows
 }

@@ -3,11 +3,11 @@
 
 use std::io::{self, Write};
 
-use super::estimate::{arrow, paint, percent, signed};
+use super::estimate::{arrow, fit, paint, percent, signed};
 use super::markdown::escape as esc;
 use super::{Format, Grid, Look, cell};
 use crate::money::Money;
-use crate::usage::{Group, GroupBy, Report};
+use crate::usage::{Group, GroupBy, Report, records};
 
 /// GitHub rejects comments longer than 65,536 characters.
 const MARKDOWN_LIMIT: usize = 65_000;
@@ -220,13 +220,8 @@ fn plus(value: Money, text: String) -> String {
 const LISTED: usize = 10;
 
 /// "1 line", "2 lines".
-fn lines(n: u64) -> String {
+pub fn lines(n: u64) -> String {
     if n == 1 { "1 line".into() } else { format!("{n} lines") }
-}
-
-/// "1 record", "2 records".
-fn records(n: u64) -> String {
-    if n == 1 { "1 record".into() } else { format!("{n} records") }
 }
 
 /// A summary for a pull request or a monthly report: headline, groups,
@@ -304,16 +299,7 @@ pub fn markdown(r: &Report, by: &GroupBy) -> String {
         })
         .collect();
     let room = MARKDOWN_LIMIT.saturating_sub(out.len() + tail.len() + rest.len() + 100);
-    let mut used = 0;
-    let kept = rows.iter().take_while(|row| {
-        used += row.len();
-        used <= room
-    });
-    let kept = kept.count();
-    out.extend(rows[..kept].iter().cloned());
-    if kept < rows.len() {
-        out.push_str(&format!("| … {} more groups (see `--format json`) | | | | | |\n", rows.len() - kept));
-    }
+    out.extend(fit(rows, room, "groups"));
     out.push_str(&tail);
     out.push('\n');
     out.push_str(&rest);

@@ -86,16 +86,14 @@ impl Pieces {
     }
 }
 
-type Query = RawQuery;
-
-pub async fn models(State(app): State<Arc<App>>, RawQuery(q): Query) -> Response {
+pub async fn models(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Response {
     run(app, "models", None, None, q).await
 }
 
 pub async fn model(
     State(app): State<Arc<App>>,
     id: Result<Path<String>, PathRejection>,
-    RawQuery(q): Query,
+    RawQuery(q): RawQuery,
 ) -> Response {
     match id {
         Ok(Path(id)) => run(app, "show", Some(id), None, q).await,
@@ -108,34 +106,34 @@ pub fn bad_id() -> Failure {
     Failure::BadRequest("the model id in the path is not UTF-8 text".into())
 }
 
-pub async fn providers(State(app): State<Arc<App>>, RawQuery(q): Query) -> Response {
+pub async fn providers(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Response {
     run(app, "providers", None, None, q).await
 }
 
-pub async fn features(State(app): State<Arc<App>>, RawQuery(q): Query) -> Response {
+pub async fn features(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Response {
     run(app, "features", None, None, q).await
 }
 
-pub async fn types(State(app): State<Arc<App>>, RawQuery(q): Query) -> Response {
+pub async fn types(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Response {
     run(app, "types", None, None, q).await
 }
 
-pub async fn endpoints(State(app): State<Arc<App>>, RawQuery(q): Query) -> Response {
+pub async fn endpoints(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Response {
     run(app, "endpoints", None, None, q).await
 }
 
-pub async fn rank(State(app): State<Arc<App>>, RawQuery(q): Query) -> Response {
+pub async fn rank(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Response {
     run(app, "rank", None, None, q).await
 }
 
 /// `?model=a&model=b&input-tokens=...`: `cost a b --input-tokens ...`.
-pub async fn cost(State(app): State<Arc<App>>, RawQuery(q): Query) -> Response {
+pub async fn cost(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Response {
     run(app, "cost", None, Some("model"), q).await
 }
 
 /// `?from=3&to=2026-10-01`: `diff 3 2026-10-01`; without them, the
 /// previous snapshot against the current one.
-pub async fn diff(State(app): State<Arc<App>>, RawQuery(q): Query) -> Response {
+pub async fn diff(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Response {
     let pairs = match request::pairs(q.as_deref().unwrap_or_default()) {
         Ok(pairs) => pairs,
         Err(why) => return Failure::BadRequest(why).json(),
@@ -161,7 +159,7 @@ pub async fn diff(State(app): State<Arc<App>>, RawQuery(q): Query) -> Response {
 pub async fn history(
     State(app): State<Arc<App>>,
     id: Result<Path<String>, PathRejection>,
-    RawQuery(q): Query,
+    RawQuery(q): RawQuery,
 ) -> Response {
     match id {
         Ok(Path(id)) => run(app, "history", Some(id), None, q).await,
@@ -169,6 +167,6 @@ pub async fn history(
     }
 }
 
-pub async fn syncs(State(app): State<Arc<App>>, RawQuery(q): Query) -> Response {
+pub async fn syncs(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Response {
     run(app, "syncs", None, None, q).await
 }

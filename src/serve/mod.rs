@@ -78,14 +78,14 @@ impl App {
         }
     }
 
-    /// `facet`'s counts under `filters` in `store`'s current snapshot, computed once.
+    /// `facet`'s counts under `filters` in `store`'s current `snapshot`, computed once.
     fn facet(
         &self,
         store: &Store,
+        snapshot: Option<&crate::store::Snapshot>,
         facet: crate::query::Facet,
         filters: &crate::query::Filters,
     ) -> Result<Vec<crate::store::FacetCount>, Failure> {
-        let snapshot = store.current_snapshot()?;
         let key = snapshot.map(|s| format!("{}:{}:{}:{facet:?}:{filters:?}", s.id, s.content_hash, s.fetched_at));
         let cached = key.as_ref().and_then(|k| self.facets.lock().unwrap_or_else(|e| e.into_inner()).get(k).cloned());
         if let Some(counts) = cached {

@@ -195,7 +195,7 @@ type FacetList = (Facet, &'static str, &'static str, Vec<crate::store::FacetCoun
 
 /// Each facet's values and counts under `filters` without that facet's own
 /// filter (so a ticked box's neighbours stay visible).
-fn facets(app: &App, store: &Store, filters: &Filters) -> Result<Vec<FacetList>, Failure> {
+fn facets(app: &App, store: &Store, frame: &Frame, filters: &Filters) -> Result<Vec<FacetList>, Failure> {
     let mut out = Vec::new();
     for (facet, key, title) in [
         (Facet::Providers, "provider", "Providers"),
@@ -210,7 +210,7 @@ fn facets(app: &App, store: &Store, filters: &Filters) -> Result<Vec<FacetList>,
             Facet::Features => f.features.clear(),
             Facet::Endpoints => f.endpoints.clear(),
         }
-        out.push((facet, key, title, app.facet(store, facet, &f)?));
+        out.push((facet, key, title, app.facet(store, frame.snapshot.as_ref(), facet, &f)?));
     }
     Ok(out)
 }
@@ -277,8 +277,8 @@ fn catalog_page(app: &App, query: &str) -> Result<Markup, Failure> {
         rows.push(m.model);
         Ok(())
     })?;
-    let facets = facets(app, &store, &filters)?;
     let frame = Frame::of(&store, sample)?;
+    let facets = facets(app, &store, &frame, &filters)?;
     let api = format!("/api/v1/models?{}", query_with(&pairs, &[], &["format"]));
     let csv = format!("/api/v1/models?{}", query_with(&pairs, &[("format", "csv")], &[]));
     let all_csv = format!("/api/v1/models?{}", query_with(&pairs, &[("format", "csv")], &["limit"]));
@@ -588,8 +588,8 @@ fn map_page(app: &App, query: &str) -> Result<Markup, Failure> {
     let (store, sample) = app.store()?;
     let filters = args.filters();
     let models = store.current_prices(&filters)?;
-    let facets = facets(app, &store, &filters)?;
     let frame = Frame::of(&store, sample)?;
+    let facets = facets(app, &store, &frame, &filters)?;
     let priced: Vec<(&Model, Money, Money)> = models
         .iter()
         .filter_map(|m| {
@@ -665,8 +665,8 @@ fn cost_page(app: &App, query: &str) -> Result<Markup, Failure> {
         Command::Rank(args) => Filters::from(&args.filters),
         _ => unreachable!("rank parses as rank"),
     };
-    let facets = facets(app, &store, &filters)?;
     let frame = Frame::of(&store, sample)?;
+    let facets = facets(app, &store, &frame, &filters)?;
     drop(store);
     let workload_given =
         ["input-tokens", "output-tokens", "requests", "seconds"].iter().any(|k| request::value(&pairs, k).is_some());

@@ -200,7 +200,7 @@ impl<'l> Usage<'l> {
     pub fn add(&mut self, file: &str, item: Item, each: impl FnOnce(&Priced<'_>)) -> anyhow::Result<()> {
         let (line, call) = match item {
             Item::Unreadable { line, reason } => {
-                self.unreadable(file, line, reason);
+                self.note_unreadable(file, line, reason);
                 return Ok(());
             }
             Item::Call { line, call } => (line, call),
@@ -245,7 +245,7 @@ impl<'l> Usage<'l> {
         let (cost, list_cost) = (priced.cost, priced.list_cost);
         if self.tally.count(&call, cost, list_cost, key).is_err() {
             let reason = "its counts or cost cannot be added to the totals exactly (too large, or too many decimals)";
-            self.unreadable(file, line, reason.into());
+            self.note_unreadable(file, line, reason.into());
             return Ok(());
         }
         each(&priced);
@@ -256,7 +256,7 @@ impl<'l> Usage<'l> {
     }
 
     /// Counts a line that holds no record, listing the first ones.
-    fn unreadable(&mut self, file: &str, line: u64, reason: String) {
+    fn note_unreadable(&mut self, file: &str, line: u64, reason: String) {
         self.tally.totals.unreadable += 1;
         if self.unreadable.len() < LISTED_UNREADABLE {
             self.unreadable.push(Unreadable { file: file.to_owned(), line, reason });
@@ -472,7 +472,7 @@ impl Usage<'_> {
 }
 
 /// "1 record", "2 records".
-fn records(n: u64) -> String {
+pub fn records(n: u64) -> String {
     if n == 1 { "1 record".into() } else { format!("{n} records") }
 }
 

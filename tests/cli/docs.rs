@@ -53,23 +53,11 @@ async fn the_ci_guide_works_as_written() {
         ],
         "docs/ci.md changed: update this test to run what it says now"
     );
-    let bin = Path::new(env!("CARGO_BIN_EXE_cometcat")).parent().unwrap();
     for command in &commands {
-        let out = std::process::Command::new("sh")
-            .args(["-c", command])
-            .current_dir(env.dir.path())
-            .env_clear()
-            .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
-            .env("HOME", env.dir.path())
-            .env("COMETCAT_DB", env.db())
-            .env("COMETCAT_NO_PROGRESS", "1")
-            .env("NO_COLOR", "1")
-            .env("COMETCAT_BASE_URL", server.uri())
-            .output()
-            .unwrap();
+        let run = shell(&env, command, &server.uri());
         // The example pull request grows the total by 23%: the gate fails it with 3.
         let want = if command.contains("--max-increase 10%") { 3 } else { 0 };
-        assert_eq!(out.status.code(), Some(want), "{command}\n{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(run.code, want, "{command}\n{}", run.stderr);
     }
     let read = |name: &str| std::fs::read_to_string(env.dir.path().join(name)).unwrap();
     assert!(
