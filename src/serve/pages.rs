@@ -683,7 +683,11 @@ fn cost_page(app: &App, query: &str) -> Result<Markup, Failure> {
         None
     };
     let workload = request::value(&pairs, "workload").map(str::to_owned);
-    let estimate = workload.as_deref().map(|text| estimate(app, text)).transpose()?;
+    // A workload that cannot be read is said beside the text box, which keeps the text.
+    let estimate = match workload.as_deref().map(|text| estimate(app, text)) {
+        Some(Err(Failure::BadRequest(why))) => Some(Err(why)),
+        other => other.transpose()?.map(Ok),
+    };
     let val = |k: &str| request::value(&pairs, k).unwrap_or_default().to_owned();
     let inputs = html! {
         fieldset {
@@ -702,7 +706,7 @@ fn cost_page(app: &App, query: &str) -> Result<Markup, Failure> {
             section {
                 h1 { "What a workload costs" }
                 @match &ranked {
-                    None => p { "Give token counts (and calls or seconds) on the left: the cheapest matching models are listed here, as "
+                    None => p { "Give token counts (and calls or seconds) in the form: the cheapest matching models are listed here, as "
                         code { "cometcat rank" } " lists them." },
                     Some(rows) => (rank_table(rows)),
                 }
@@ -712,7 +716,11 @@ fn cost_page(app: &App, query: &str) -> Result<Markup, Failure> {
                     textarea name="workload" spellcheck="false" { (workload.as_deref().unwrap_or(EXAMPLE_WORKLOAD)) }
                     p { button type="submit" { "Price it" } }
                 }
-                @if let Some(report) = &estimate { (estimate_table(report)) }
+                @match &estimate {
+                    Some(Ok(report)) => (estimate_table(report)),
+                    Some(Err(why)) => div.banner.error { (crate::output::visible(why)) },
+                    None => {},
+                }
             }
         }
     };

@@ -112,6 +112,14 @@ async fn every_page_and_route_answers() {
         get(&server.at("cost?workload=%5B%5Bitem%5D%5D%0Aname%3D%22a%22%0Amodel%3D%22gpt-5%22%0Ainput_tokens%3D1000"))
             .await;
     assert!(page.body.contains("0.00088"), "the pasted workload is priced: 1000 × 0.88 / 1e6");
+    // A workload that cannot be read is said on the page, and the text is kept to be mended.
+    let bad = get(&server.at("cost?workload=model%3Dgpt-5%0Anonsense")).await;
+    assert_eq!(bad.status, 200);
+    assert!(
+        bad.body.contains("the pasted workload:") && bad.body.contains("model=gpt-5\nnonsense</textarea>"),
+        "{}",
+        bad.body
+    );
     for (path, status) in [
         ("models/no-such-model", 404),
         ("api/v1/models/no-such-model", 404),
