@@ -60,7 +60,7 @@ pub fn facet(facet: Facet) -> ArgValueCandidates {
 /// The catalog the command line would read without `--db` (the shell passes
 /// no flags to a completer), else the bundled sample.
 fn catalog() -> Option<Store> {
-    let path = crate::settings::catalog_path(|name| std::env::var_os(name)).ok()?;
+    let path = crate::paths::catalog_path(|name| std::env::var_os(name)).ok()?;
     Store::open(&path).ok().or_else(|| crate::sample::open().ok())
 }
 

@@ -1,10 +1,9 @@
-//! The exit-code table, in one place, and how an error is shown:
-//! `error: what failed` / `  caused by: ...` / `hint: what to do next`.
-//!
-//! Every error type the user can meet implements [`Diagnostic`]: it may name
-//! its exit code and a hint. [`diagnose`] walks an error's cause chain once and
-//! takes the first exit and the first hint it finds; no message is ever parsed
-//! or reworded.
+//! The bottom of every error: the exit-code table ([`Exit`]), an error the
+//! user can act on ([`UserError`]), and what an error may say beyond its
+//! message ([`Diagnostic`]: an exit code and a hint). Every error type
+//! implements `Diagnostic` here, at the bottom; the one list that knows every
+//! error type, and renders them, is at the command layer
+//! (`commands::diagnostics`), so no module needs to import upwards.
 
 use std::borrow::Cow;
 use std::process::ExitCode;
@@ -36,14 +35,15 @@ impl Exit {
         }
     }
 
-    /// The exit of a run with several findings: policy (4) wins over threshold (3).
+    /// The exit of a run with several findings: policy (4) wins over a
+    /// threshold (3), and both over an error (1) and a usage error (2).
     pub fn worst(self, other: Exit) -> Exit {
         let rank = |e: Exit| match e {
             Exit::Ok => 0,
-            Exit::Threshold => 1,
-            Exit::Policy => 2,
-            Exit::Usage => 3,
-            Exit::Error => 4,
+            Exit::Usage => 1,
+            Exit::Error => 2,
+            Exit::Threshold => 3,
+            Exit::Policy => 4,
         };
         if rank(other) > rank(self) { other } else { self }
     }
@@ -110,108 +110,18 @@ impl Diagnostic for UserError {
     }
 }
 
-/// The [`Diagnostic`] of one cause, for each error type that has one.
-fn as_diagnostic<'e>(cause: &'e (dyn std::error::Error + 'static)) -> Option<&'e dyn Diagnostic> {
-    macro_rules! first_of {
-        ($($t:ty),* $(,)?) => {
-            $(if let Some(d) = cause.downcast_ref::<$t>() {
-                return Some(d);
-            })*
-        };
-    }
-    first_of!(
-        UserError,
-        crate::store::StoreError,
-        crate::api::client::SyncError,
-        crate::api::paging::PagingError,
-        crate::api::retry::Failure,
-        crate::pricing::CostError,
-        crate::workload::WorkloadError,
-        crate::suggest::UnknownModel,
-    );
-    None
-}
-
-/// An error's exit code and hint: the first each cause offers, outermost first.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Diagnosis {
-    pub exit: Exit,
-    pub hint: Option<String>,
-}
-
-pub fn diagnose(err: &anyhow::Error) -> Diagnosis {
-    let (mut exit, mut hint) = (None, None);
-    for d in err.chain().filter_map(as_diagnostic) {
-        exit = exit.or_else(|| d.exit());
-        hint = hint.or_else(|| d.hint().map(Cow::into_owned));
-        if exit.is_some() && hint.is_some() {
-            break;
-        }
-    }
-    Diagnosis { exit: exit.unwrap_or(Exit::Error), hint }
-}
-
-/// True when the error is stdout closing under us (`cometcat models | head`),
-/// however deep the I/O error is wrapped.
-pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    fn broken(e: &(dyn std::error::Error + 'static)) -> bool {
-        match e.downcast_ref::<std::io::Error>() {
-            Some(io) if io.kind() == std::io::ErrorKind::BrokenPipe => true,
-            // An io::Error's `source` skips the error it wraps: look inside.
-            Some(io) => io.get_ref().is_some_and(|inner| broken(inner)),
-            None => false,
-        }
-    }
-    err.chain().any(broken)
-}
-
-/// The text printed on stderr for an error, with the hint from [`diagnose`].
-pub fn render(err: &anyhow::Error, hint: Option<&str>) -> String {
-    let mut out = format!("error: {err}");
-    let mut last = err.to_string();
-    for cause in err.chain().skip(1) {
-        let text = cause.to_string();
-        if !last.contains(&text) {
-            out.push_str(&format!("\n  caused by: {text}"));
-        }
-        last = text;
-    }
-    if let Some(hint) = hint {
-        out.push_str(&format!("\nhint: {hint}"));
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn policy_wins_over_threshold() {
+    fn policy_wins_over_threshold_and_both_over_errors() {
         assert_eq!(Exit::Threshold.worst(Exit::Policy), Exit::Policy);
         assert_eq!(Exit::Policy.worst(Exit::Threshold), Exit::Policy);
         assert_eq!(Exit::Ok.worst(Exit::Threshold), Exit::Threshold);
+        assert_eq!(Exit::Error.worst(Exit::Threshold), Exit::Threshold);
+        assert_eq!(Exit::Policy.worst(Exit::Error), Exit::Policy);
+        assert_eq!(Exit::Usage.worst(Exit::Error), Exit::Error);
         assert_eq!(Exit::Ok.worst(Exit::Ok), Exit::Ok);
-    }
-
-    #[test]
-    fn errors_render_with_causes_and_hints() {
-        let err = anyhow::Error::new(UserError::usage("bad flag").hint("try --help"));
-        let d = diagnose(&err);
-        assert_eq!(d, Diagnosis { exit: Exit::Usage, hint: Some("try --help".into()) });
-        assert_eq!(render(&err, d.hint.as_deref()), "error: bad flag\nhint: try --help");
-        let err = anyhow::Error::new(std::io::Error::other("disk on fire")).context("cannot write out.csv");
-        assert_eq!(diagnose(&err), Diagnosis { exit: Exit::Error, hint: None });
-        assert_eq!(render(&err, None), "error: cannot write out.csv\n  caused by: disk on fire");
-    }
-
-    #[test]
-    fn exits_and_hints_are_found_anywhere_in_the_chain() {
-        // Context that says nothing of exits does not hide the cause's.
-        let err = anyhow::Error::new(crate::pricing::CostError::NeedsSeconds { model: "veo3".into() })
-            .context("pricing the workload");
-        assert_eq!(diagnose(&err), Diagnosis { exit: Exit::Usage, hint: None });
-        let err = anyhow::Error::new(crate::store::StoreError::NoSnapshot(9)).context("diff");
-        assert_eq!(diagnose(&err).hint.as_deref(), Some("`cometcat syncs` lists the snapshots"));
     }
 }

@@ -42,7 +42,7 @@ pub fn changes(old: &Model, new: &Model) -> Vec<Change> {
         // An explicit ratio of 1 is the same as none.
         let compared = |m: &Model, effective: &Prices| match column {
             PriceColumn::Ratio => Some(m.pricing.ratio()),
-            _ => column.value(&m.pricing, effective),
+            _ => m.pricing.value(column, effective),
         };
         let (from, to) = (compared(old, &oe), compared(new, &ne));
         push(column.name(), json!(from), json!(to), percent_change(from, to));

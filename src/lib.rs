@@ -61,7 +61,9 @@ pub mod estimate;
 pub mod gate;
 pub mod history;
 pub mod money;
+pub mod numbers;
 pub mod output;
+pub mod paths;
 pub mod pricing;
 pub mod query;
 pub mod sample;
@@ -69,6 +71,7 @@ pub mod serve;
 pub mod settings;
 pub mod store;
 pub mod suggest;
+pub mod time;
 pub mod usage;
 pub mod workload;
 

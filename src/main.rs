@@ -4,7 +4,8 @@ use std::process::ExitCode;
 
 use clap::FromArgMatches;
 use cometcat::cli::Cli;
-use cometcat::error::{self, Exit};
+use cometcat::commands::diagnostics;
+use cometcat::error::Exit;
 
 fn main() -> ExitCode {
     // At a shell's Tab (COMPLETE=bash ...), answer and exit; otherwise go on.
@@ -16,10 +17,10 @@ fn main() -> ExitCode {
     };
     match cometcat::commands::run(cli) {
         Ok(exit) => exit.into(),
-        Err(err) if error::is_broken_pipe(&err) => Exit::Ok.into(),
+        Err(err) if diagnostics::is_broken_pipe(&err) => Exit::Ok.into(),
         Err(err) => {
-            let diagnosis = error::diagnose(&err);
-            eprintln!("{}", cometcat::output::visible(&error::render(&err, diagnosis.hint.as_deref())));
+            let diagnosis = diagnostics::diagnose(&err);
+            eprintln!("{}", cometcat::output::visible(&diagnostics::render(&err, diagnosis.hint.as_deref())));
             diagnosis.exit.into()
         }
     }

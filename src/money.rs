@@ -268,6 +268,15 @@ impl Serialize for Money {
     }
 }
 
+/// An exact decimal as a JSON number, for amounts that are not money (seconds):
+/// `#[serde(serialize_with = "crate::money::as_number")]`.
+pub fn as_number<S: serde::Serializer>(value: &Option<Money>, s: S) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(m) => m.to_string().parse::<serde_json::Number>().map_err(serde::ser::Error::custom)?.serialize(s),
+        None => s.serialize_none(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -253,6 +253,98 @@ impl Threshold {
     }
 }
 
+/// A model's listed and effective prices, each computed once (or why it has none).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rates {
+    pub listed: Result<Prices, CostError>,
+    pub effective: Result<Prices, CostError>,
+}
+
+impl Rates {
+    /// The cost of `workload` on the model `id`: listed, then effective (the
+    /// first error found, in that order).
+    pub fn cost(&self, id: &str, workload: &Workload, basis: Basis) -> Result<Cost, CostError> {
+        let list_cost = self.listed.as_ref().map_err(Clone::clone)?.cost(id, workload)?;
+        let cost = match basis {
+            Basis::List => list_cost,
+            Basis::Effective => self.effective.as_ref().map_err(Clone::clone)?.cost(id, workload)?,
+        };
+        Ok(Cost { cost, list_cost })
+    }
+}
+
+/// What a workload costs on a model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cost {
+    /// On the basis asked for.
+    pub cost: Money,
+    /// At listed prices.
+    pub list_cost: Money,
+}
+
+/// A workload priced on one model, as `cost`, `rank` and `estimate` show it:
+/// `{requests, input_tokens, output_tokens, seconds, cost, list_cost, unpriced}`,
+/// money as decimal strings, and no cost (never $0) when it could not be priced.
+#[derive(Debug, Serialize)]
+pub struct Priced {
+    pub requests: u64,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    #[serde(serialize_with = "crate::money::as_number")]
+    pub seconds: Option<Money>,
+    pub cost: Option<Money>,
+    pub list_cost: Option<Money>,
+    pub unpriced: bool,
+    /// The model is listed but not yet callable.
+    pub upcoming: bool,
+}
+
+impl Priced {
+    /// The CSV columns, in the JSON keys' order.
+    pub const COLUMNS: [&str; 8] =
+        ["requests", "input_tokens", "output_tokens", "seconds", "cost", "list_cost", "unpriced", "upcoming"];
+
+    /// The workload with no cost.
+    pub fn unpriced(w: &Workload) -> Priced {
+        Priced {
+            requests: w.requests,
+            input_tokens: w.input_tokens,
+            output_tokens: w.output_tokens,
+            seconds: w.seconds,
+            cost: None,
+            list_cost: None,
+            unpriced: true,
+            upcoming: false,
+        }
+    }
+
+    /// The workload at this cost, on a model that may be `upcoming`.
+    pub fn at(w: &Workload, cost: Cost, upcoming: bool) -> Priced {
+        Priced {
+            cost: Some(cost.cost),
+            list_cost: Some(cost.list_cost),
+            unpriced: false,
+            upcoming,
+            ..Priced::unpriced(w)
+        }
+    }
+
+    /// The cells of [`Priced::COLUMNS`]: empty for an absent value.
+    pub fn csv(&self) -> [String; 8] {
+        let cell = |m: Option<Money>| m.map(|m| m.to_string()).unwrap_or_default();
+        [
+            self.requests.to_string(),
+            self.input_tokens.to_string(),
+            self.output_tokens.to_string(),
+            cell(self.seconds),
+            cell(self.cost),
+            cell(self.list_cost),
+            self.unpriced.to_string(),
+            self.upcoming.to_string(),
+        ]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

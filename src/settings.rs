@@ -27,7 +27,7 @@ impl Settings {
     pub fn resolve(global: &GlobalArgs, env: impl Fn(&str) -> Option<OsString>) -> Result<Settings, UserError> {
         let db = match &global.db {
             Some(path) => path.clone(),
-            None => catalog_path(&env)?,
+            None => crate::paths::catalog_path(&env)?,
         };
         let mut backoff = Backoff::default();
         if let Some(ms) = env("COMETCAT_BACKOFF_MS") {
@@ -67,20 +67,6 @@ fn look(global: &GlobalArgs, env: &impl Fn(&str) -> Option<OsString>) -> Look {
         .flatten()
         .filter(|&w| w > 0);
     Look { width, color }
-}
-
-/// `COMETCAT_DB`, else `$XDG_DATA_HOME/cometcat/catalog.db`, else
-/// `~/.local/share/cometcat/catalog.db`.
-pub fn catalog_path(env: impl Fn(&str) -> Option<OsString>) -> Result<PathBuf, UserError> {
-    if let Some(db) = env("COMETCAT_DB").filter(|v| !v.is_empty()) {
-        return Ok(PathBuf::from(db));
-    }
-    let absolute = |v: OsString| Some(PathBuf::from(v)).filter(|p| p.is_absolute());
-    let data = env("XDG_DATA_HOME")
-        .and_then(absolute)
-        .or_else(|| env("HOME").and_then(absolute).map(|h| h.join(".local").join("share")))
-        .ok_or_else(|| UserError::usage("cannot tell where to keep the catalog: set --db, COMETCAT_DB or HOME"))?;
-    Ok(data.join("cometcat").join("catalog.db"))
 }
 
 #[cfg(test)]

@@ -1,10 +1,10 @@
 //! The one description of a model's price columns: their names (the same in the
 //! database, in JSON and in CSV), whether each is listed or effective, its unit,
 //! and its table header. The schema's row builder and decoder, the JSON and CSV
-//! renderers, `history` and `diff` all iterate [`PRICE_COLUMNS`].
+//! renderers, `history` and `diff` all iterate [`PRICE_COLUMNS`]; a column's
+//! value is read from a model's pricing by [`crate::catalog::Pricing::value`].
 
-use super::Pricing;
-use crate::pricing::{Component, Money, Prices};
+use crate::pricing::Component;
 
 /// A price column: a listed price, the ratio, or an effective price (listed × ratio).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -71,20 +71,4 @@ impl PriceColumn {
             _ => None,
         }
     }
-
-    /// The column's value, given the model's pricing and its effective prices
-    /// (computed once by the caller).
-    pub fn value(self, pricing: &Pricing, effective: &Prices) -> Option<Money> {
-        match self {
-            PriceColumn::Listed(c) => c.of(&pricing.listed),
-            PriceColumn::Ratio => pricing.ratio,
-            PriceColumn::Effective(c) => c.of(effective),
-        }
-    }
-}
-
-/// Every price column with its value, in [`PRICE_COLUMNS`] order.
-pub fn price_values(pricing: &Pricing) -> impl Iterator<Item = (PriceColumn, Option<Money>)> + '_ {
-    let effective = pricing.effective().unwrap_or_default();
-    PRICE_COLUMNS.into_iter().map(move |c| (c, c.value(pricing, &effective)))
 }

@@ -2,16 +2,16 @@
 //! argument order. An unknown or unpriced model is listed as unpriced and the
 //! command exits 4; a per-second model without `--seconds` is a usage error.
 
-use super::Ctx;
-use super::catalog::unknown;
+use super::ctx::Ctx;
+use super::lookup::unknown;
 use crate::cli::CostArgs;
 use crate::error::{Diagnostic, Exit};
 use crate::output::costs::{CostRow, write_costs};
 
 pub fn run(ctx: &mut Ctx<'_>, args: &CostArgs) -> anyhow::Result<Exit> {
     let format = args.output.format();
-    let store = super::catalog_or_sample(ctx)?;
-    let (workload, basis) = (super::workload(&args.workload)?, args.workload.basis());
+    let store = super::ctx::catalog_or_sample(ctx)?;
+    let (workload, basis) = (super::ctx::workload(&args.workload)?, args.workload.basis());
     let mut rows = Vec::with_capacity(args.models.len());
     // Each model that cannot be priced: what to say, and the exit it calls for.
     let mut problems: Vec<(String, Exit)> = Vec::new();
@@ -38,7 +38,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &CostArgs) -> anyhow::Result<Exit> {
             Err(e) => return Err(e.into()),
         }
     }
-    write_costs(ctx.out, &rows, format, ctx.look)?;
+    write_costs(ctx.out, &rows, format, ctx.settings.look)?;
     for (problem, _) in &problems {
         ctx.warn(problem);
     }

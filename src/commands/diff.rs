@@ -2,12 +2,13 @@
 //! two snapshots, each changed field with its old and new value. FILTERS
 //! narrow it (a model counts if either of its versions matches).
 
-use super::Ctx;
+use super::ctx::Ctx;
 use crate::cli::{DiffArgs, SnapshotSelector};
 use crate::error::Exit;
 use crate::output;
 use crate::query::Filters;
-use crate::store::{Snapshot, Store, StoreError, format_time};
+use crate::store::{Snapshot, Store, StoreError};
+use crate::time::format_time;
 
 pub fn run(ctx: &mut Ctx<'_>, args: &DiffArgs) -> anyhow::Result<Exit> {
     let format = args.output.format();
@@ -30,9 +31,9 @@ pub fn run(ctx: &mut Ctx<'_>, args: &DiffArgs) -> anyhow::Result<Exit> {
         },
     };
     let filters = Filters::from(&args.filters);
-    super::catalog::check_filter_values(ctx, &store, &filters)?;
+    super::lookup::check_filter_values(ctx, &store, &filters)?;
     let diff = store.diff(from.id, to.id, Some(&filters))?;
-    output::diff::write(ctx.out, &diff, format, ctx.look)?;
+    output::diff::write(ctx.out, &diff, format, ctx.settings.look)?;
     Ok(Exit::Ok)
 }
 

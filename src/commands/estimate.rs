@@ -9,14 +9,15 @@ use std::path::Path;
 use anyhow::Context as _;
 use jiff::Timestamp;
 
-use super::Ctx;
-use super::catalog::unknown;
+use super::ctx::{Ctx, catalog_for_gate, read_baseline};
+use super::lookup::unknown;
+use crate::catalog::CatalogRef;
 use crate::cli::EstimateArgs;
 use crate::error::{Diagnostic, Exit, UserError};
-use crate::estimate::{self, Budget, CatalogRef, Earlier, ItemCost, Problem, Report};
-use crate::gate::{self, Facts, Limits};
-use crate::output::costs::Priced;
+use crate::estimate::{self, Budget, EstimateReport, ItemCost, ItemProblem};
+use crate::gate::{self, Facts, Limits, Shape};
 use crate::output::{self, Format};
+use crate::pricing::Priced;
 use crate::pricing::{Basis, CostError};
 use crate::store::{Snapshot, Store};
 use crate::workload::{self, Item};
@@ -32,12 +33,15 @@ pub fn run(ctx: &mut Ctx<'_>, args: &EstimateArgs) -> anyhow::Result<Exit> {
         let text = std::fs::read_to_string(&args.file).with_context(|| format!("cannot read {shown}"))?;
         (shown, text)
     };
-    let (report, snapshot) = report(ctx, &shown, &text, args)?;
+    let (report, snapshot, notes) = report(&ctx.settings.db, &shown, &text, args)?;
+    for note in notes {
+        ctx.warn(note);
+    }
     match format {
         Format::Json => output::json(ctx.out, &report)?,
-        Format::Csv => output::estimate::items_grid(&report).write(ctx.out, format, ctx.look)?,
+        Format::Csv => output::estimate::items_grid(&report).write(ctx.out, format, ctx.settings.look)?,
         Format::Markdown => ctx.out.write_all(output::estimate::markdown(&report, &snapshot).as_bytes())?,
-        Format::Table => output::estimate::table(ctx.out, &report, ctx.look)?,
+        Format::Table => output::estimate::table(ctx.out, &report, ctx.settings.look)?,
     }
     // Tables, Markdown and JSON carry the violations; CSV (one row per item)
     // cannot, so they go to stderr whatever -q says: they are why the run fails.
@@ -52,20 +56,27 @@ pub fn run(ctx: &mut Ctx<'_>, args: &EstimateArgs) -> anyhow::Result<Exit> {
 }
 
 /// The report on a workload file's `text` (`shown` names it in messages):
-/// every item priced on the current snapshot, compared with the baseline,
-/// and judged by the gate. The snapshot is returned with it.
-pub fn report(ctx: &Ctx<'_>, shown: &str, text: &str, args: &EstimateArgs) -> anyhow::Result<(Report, Snapshot)> {
+/// every item priced on the current snapshot of the catalog at `db`,
+/// compared with the baseline, and judged by the gate. The snapshot is
+/// returned with it, and the notes to say (what an item gives that its model
+/// does not price, an upcoming model).
+pub fn report(
+    db: &Path,
+    shown: &str,
+    text: &str,
+    args: &EstimateArgs,
+) -> anyhow::Result<(EstimateReport, Snapshot, Vec<String>)> {
     let items = workload::parse(text).map_err(|e| UserError::new(format!("{shown}:{}: {}", e.line, e.message)))?;
-    let earlier = args.gate.baseline.as_deref().map(read_baseline).transpose()?;
-    let store = super::catalog_for_gate(ctx, "estimate")?;
+    let shape = Shape::Estimate { version: estimate::VERSION };
+    let earlier = args.gate.baseline.as_deref().map(|path| read_baseline(path, shape)).transpose()?;
+    let store = catalog_for_gate(db, "estimate")?;
     let snapshot = store.current_snapshot()?.expect("Store::open checked there is one");
 
     let mut priced = Vec::with_capacity(items.len());
+    let mut notes = Vec::new();
     for item in &items {
-        let (cost, notes) = price(&store, item, shown)?;
-        for note in notes {
-            ctx.warn(note);
-        }
+        let (cost, item_notes) = price(&store, item, shown)?;
+        notes.extend(item_notes);
         priced.push(cost);
     }
     let (total, list_total) =
@@ -76,15 +87,17 @@ pub fn report(ctx: &Ctx<'_>, shown: &str, text: &str, args: &EstimateArgs) -> an
         max_increase: args.gate.max_increase,
         max_catalog_age: args.max_catalog_age,
         allow_unpriced: args.gate.allow_unpriced,
+        skip_unreadable: false,
     };
     let facts = Facts {
         total,
-        baseline: baseline.as_ref().map(|b| (b.total, b.change_pct)),
+        baseline: baseline.as_ref().map(|b| (b.growth.total, b.growth.change_pct)),
         unpriced: priced.iter().filter_map(|i| i.problem.as_ref()).map(|p| (p.kind, p.message.as_str())).collect(),
         fetched_at: &snapshot.fetched_at,
+        unreadable: gate::Unreadable::default(),
     };
     let violations = gate::evaluate(&facts, &limits, Timestamp::now());
-    let report = Report {
+    let report = EstimateReport {
         version: estimate::VERSION,
         catalog: CatalogRef {
             sync_id: snapshot.id,
@@ -99,7 +112,7 @@ pub fn report(ctx: &Ctx<'_>, shown: &str, text: &str, args: &EstimateArgs) -> an
         budget: args.gate.budget.map(|limit| Budget::new(limit, total)),
         violations,
     };
-    Ok((report, snapshot))
+    Ok((report, snapshot, notes))
 }
 
 /// Prices one item; an unknown or unpriced model is reported with the item
@@ -113,15 +126,15 @@ fn price(store: &Store, item: &Item, file: &str) -> anyhow::Result<(ItemCost, Ve
         let err = unknown(store, &item.model, true)?;
         let hint = err.hint().map(|h| format!("; {h}")).unwrap_or_default();
         let message = format!("item {:?}: {err}{hint}", item.name);
-        cost.problem = Some(Problem { kind: "unknown_model", message });
+        cost.problem = Some(ItemProblem { kind: "unknown_model", message });
         return Ok((cost, Vec::new()));
     };
     cost.model = found.model.id.clone();
     let notes = notes(item, &found.model);
     match found.model.cost(w, Basis::Effective) {
-        Ok(c) => cost.priced = Priced::at(w, c, &found.model),
+        Ok(c) => cost.priced = Priced::at(w, c, found.model.upcoming),
         Err(e) if e.is_unpriced() => {
-            cost.problem = Some(Problem { kind: "unpriced_model", message: format!("item {:?}: {e}", item.name) });
+            cost.problem = Some(ItemProblem { kind: "unpriced_model", message: format!("item {:?}: {e}", item.name) });
         }
         Err(CostError::NeedsSeconds { model }) => {
             let message = format!(
@@ -154,9 +167,4 @@ fn notes(item: &Item, model: &crate::catalog::Model) -> Vec<String> {
         notes.push(format!("item {:?}: {} is upcoming: listed, not yet callable", item.name, model.id));
     }
     notes
-}
-
-fn read_baseline(path: &Path) -> anyhow::Result<Earlier> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the baseline {}", path.display()))?;
-    Ok(Earlier::parse(&path.display().to_string(), &text)?)
 }

@@ -7,7 +7,7 @@
 
 use std::io::Write;
 
-use super::Ctx;
+use super::ctx::Ctx;
 use crate::cli::ExportArgs;
 use crate::error::Exit;
 use crate::output::models::{csv_columns, csv_row};
@@ -20,7 +20,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &ExportArgs) -> anyhow::Result<Exit> {
     let store = Store::open(&ctx.settings.db)?;
     let filters = Filters { include_upcoming: true, ..Filters::from(&args.filters) };
     let unfiltered = filters == Filters { include_upcoming: true, ..Filters::default() };
-    super::catalog::check_filter_values(ctx, &store, &filters)?;
+    super::lookup::check_filter_values(ctx, &store, &filters)?;
     let write = |out: &mut dyn Write| -> anyhow::Result<()> {
         if format == Format::Json {
             let snapshot = store.current_snapshot()?.expect("Store::open checked there is one");

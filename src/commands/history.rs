@@ -3,8 +3,8 @@
 //! entry before (the first sighting included), or with `--all` every snapshot
 //! it is in. Models no longer listed are found too.
 
-use super::Ctx;
-use super::catalog::unknown;
+use super::ctx::Ctx;
+use super::lookup::unknown;
 use crate::cli::HistoryArgs;
 use crate::error::Exit;
 use crate::history::{PriceState, price_changes};
@@ -39,6 +39,6 @@ pub fn run(ctx: &mut Ctx<'_>, args: &HistoryArgs) -> anyhow::Result<Exit> {
     if store.find(&id)?.is_none() {
         ctx.note(format_args!("{id} is not in the current catalog"));
     }
-    write(ctx.out, &entries, format, ctx.look)?;
+    write(ctx.out, &entries, format, ctx.settings.look)?;
     Ok(Exit::Ok)
 }

@@ -2,7 +2,7 @@
 //! one workload (ties by id). Unpriced models, and per-second ones when no
 //! `--seconds` is given, are left out and counted on stderr.
 
-use super::Ctx;
+use super::ctx::Ctx;
 use crate::cli::RankArgs;
 use crate::error::Exit;
 use crate::output::costs::{CostRow, write_costs};
@@ -11,11 +11,11 @@ use crate::query::Filters;
 
 pub fn run(ctx: &mut Ctx<'_>, args: &RankArgs) -> anyhow::Result<Exit> {
     let format = args.output.format();
-    let store = super::catalog_or_sample(ctx)?;
-    let (workload, basis) = (super::workload(&args.workload)?, args.workload.basis());
+    let store = super::ctx::catalog_or_sample(ctx)?;
+    let (workload, basis) = (super::ctx::workload(&args.workload)?, args.workload.basis());
     let (mut unpriced, mut per_second, mut inexact) = (0, 0, Vec::new());
     let filters = Filters::from(&args.filters);
-    super::catalog::check_filter_values(ctx, &store, &filters)?;
+    super::lookup::check_filter_values(ctx, &store, &filters)?;
     let candidates = store.current_prices(&filters)?;
     let mut ranked = Vec::with_capacity(candidates.len());
     for model in &candidates {
@@ -35,7 +35,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &RankArgs) -> anyhow::Result<Exit> {
     // The full rows (with the cost of one call) only for what is shown.
     let rows =
         ranked.into_iter().map(|(_, model)| CostRow::priced(model, &workload, basis)).collect::<Result<Vec<_>, _>>()?;
-    write_costs(ctx.out, &rows, format, ctx.look)?;
+    write_costs(ctx.out, &rows, format, ctx.settings.look)?;
     let upcoming: Vec<&str> = rows.iter().filter(|r| r.priced.upcoming).map(|r| r.id.as_str()).collect();
     if !upcoming.is_empty() {
         ctx.note(format_args!("upcoming (listed, not yet callable): {}", upcoming.join(", ")));

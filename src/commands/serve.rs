@@ -4,7 +4,7 @@
 
 use anyhow::Context as _;
 
-use super::Ctx;
+use super::ctx::Ctx;
 use crate::cli::ServeArgs;
 use crate::error::Exit;
 use crate::serve::App;

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
-use super::Ctx;
+use super::ctx::Ctx;
 use crate::cli::SqlArgs;
 use crate::error::{Exit, UserError};
 use crate::output::{CsvRows, Format, Grid, JsonArray};
@@ -33,7 +33,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &SqlArgs) -> anyhow::Result<Exit> {
         Format::Table | Format::Markdown => {
             let mut table = TableRows { grid: Grid::default(), bytes: 0 };
             sandbox::query(store, &args.query, timeout, &mut table)?;
-            table.grid.write(ctx.out, format, ctx.look)?;
+            table.grid.write(ctx.out, format, ctx.settings.look)?;
         }
     }
     Ok(Exit::Ok)

@@ -13,7 +13,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use super::Ctx;
+use super::ctx::Ctx;
 use crate::api::client::{self, Event, PageSink, Reporter, WalkOptions};
 use crate::api::paging::Tally;
 use crate::api::retry;

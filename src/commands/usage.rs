@@ -5,30 +5,27 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
-use anyhow::Context as _;
 use jiff::Timestamp;
 
-use super::Ctx;
-use super::catalog::unknown;
-use crate::catalog::Model;
+use super::ctx::{Ctx, catalog_for_gate, read_baseline};
+use super::lookup::unknown;
+use crate::catalog::{CatalogRef, Model};
 use crate::cli::UsageArgs;
 use crate::error::{Diagnostic, Exit, UserError};
-use crate::estimate::CatalogRef;
-use crate::gate::{self, Facts, Limits, Violation};
-use crate::money::Money;
+use crate::gate::{self, Facts, Growth, Limits, Shape, Unreadable};
 use crate::output::{self, Format};
 use crate::store::Store;
-use crate::usage::{At, Baseline, Catalogs, GroupBy, Item, Options, Report, Usage, read};
+use crate::usage::{At, Catalogs, GroupBy, Ledger, Options, Read, UsageReport, read};
 
 /// Read buffer per file: large enough that reading costs little per record.
 const BUFFER: usize = 256 << 10;
 
 pub fn run(ctx: &mut Ctx<'_>, args: &UsageArgs) -> anyhow::Result<Exit> {
-    let earlier = args.gate.baseline.as_deref().map(earlier_cost).transpose()?;
-    let store = super::catalog_for_gate(ctx, "usage")?;
+    let earlier = args.gate.baseline.as_deref().map(|path| read_baseline(path, Shape::Usage)).transpose()?;
+    let store = catalog_for_gate(&ctx.settings.db, "usage")?;
     let snapshot = store.current_snapshot()?.expect("Store::open checked there is one");
     let options = Options {
         by: args.by.clone(),
@@ -45,7 +42,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &UsageArgs) -> anyhow::Result<Exit> {
             .collect(),
     };
     let catalogs = Catalogs::new((snapshot.id, store.models_at(snapshot.id)?), history, |id| Ok(store.models_at(id)?));
-    let mut usage = Usage::new(options, catalogs);
+    let mut ledger = Ledger::new(options, catalogs);
     let tag = match &args.by {
         GroupBy::Tag(key) => Some(key.as_str()),
         _ => None,
@@ -53,34 +50,23 @@ pub fn run(ctx: &mut Ctx<'_>, args: &UsageArgs) -> anyhow::Result<Exit> {
     let files = if args.files.is_empty() { vec![PathBuf::from("-")] } else { args.files.clone() };
     let mut unopened = 0;
     for path in &files {
-        if !read_file(ctx.out, &mut usage, path, tag, args.per_record)? {
+        if !read_file(ctx.out, &mut ledger, path, tag, args.per_record)? {
             unopened += 1;
         }
     }
     let catalog =
         CatalogRef { sync_id: snapshot.id, synced_at: snapshot.fetched_at.clone(), source: snapshot.source.clone() };
-    let mut report = usage.report(catalog);
+    let mut report = ledger.report(catalog);
     report.baseline = earlier
-        .map(|cost| Baseline::new(cost, report.totals.cost))
+        .map(|b| Growth::new(b.total, report.totals.cost))
         .transpose()
         .map_err(|_| UserError::new("the change against the baseline is too large to compute exactly"))?;
-    report.violations = gate::evaluate(&facts(&report, &snapshot.fetched_at), &limits(args), Timestamp::now());
-    // Unreadable input fails the run (a file that could not be read, always);
-    // 4 and 3 still win, so the gate's verdict is taken first.
-    let unreadable_fails = unopened > 0 || (report.totals.unreadable > 0 && !args.skip_unreadable);
-    let exit = match gate::exit(&report.violations) {
-        Exit::Ok if unreadable_fails => Exit::Error,
-        exit => exit,
-    };
-    if unreadable_fails {
-        let first = report.unreadable.first().map(|u| format!(" (the first: {}:{}: {})", u.file, u.line, u.reason));
-        let message = format!(
-            "{} could not be read{}",
-            output::usage::lines(report.totals.unreadable),
-            first.unwrap_or_default()
-        );
-        report.violations.push(Violation { kind: "unreadable", message, exit: Exit::Error });
-    }
+    let first = report.unreadable.first().map(|u| format!("{}:{}: {}", u.file, u.line, u.reason));
+    let unreadable = Unreadable { lines: report.totals.unreadable, files: unopened, first: first.as_deref() };
+    report.violations =
+        gate::evaluate(&facts(&report, &snapshot.fetched_at, unreadable), &limits(args), Timestamp::now());
+    let exit = gate::exit(&report.violations);
+    let unreadable_fails = report.violations.iter().any(|v| v.kind == "unreadable");
     if !args.per_record {
         write(ctx, &report, args)?;
     }
@@ -93,7 +79,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &UsageArgs) -> anyhow::Result<Exit> {
 /// counts as an unreadable line (at line 0) and gives `false`.
 fn read_file(
     out: &mut dyn Write,
-    usage: &mut Usage<'_>,
+    ledger: &mut Ledger<'_>,
     path: &Path,
     tag: Option<&str>,
     per_record: bool,
@@ -105,7 +91,7 @@ fn read_file(
         match File::open(path) {
             Ok(file) => (shown, Box::new(BufReader::with_capacity(BUFFER, file))),
             Err(e) => {
-                usage.add(&shown, Item::Unreadable { line: 0, reason: format!("cannot be read: {e}") }, |_| {})?;
+                ledger.add(&shown, Read::Unreadable { line: 0, reason: format!("cannot be read: {e}") }, |_| {})?;
                 return Ok(false);
             }
         }
@@ -119,7 +105,7 @@ fn read_file(
         }
         records += 1;
         let mut written = Ok(());
-        let added = usage.add(&shown, item, |priced| {
+        let added = ledger.add(&shown, item, |priced| {
             if per_record {
                 written = serde_json::to_writer(&mut *out, priced)
                     .map_err(io::Error::from)
@@ -135,7 +121,7 @@ fn read_file(
         Ok(()) => Ok(true),
         Err(e) => {
             let reason = format!("reading stopped after {records} records: {e}");
-            usage.add(&shown, Item::Unreadable { line: 0, reason }, |_| {})?;
+            ledger.add(&shown, Read::Unreadable { line: 0, reason }, |_| {})?;
             Ok(false)
         }
     }
@@ -189,44 +175,32 @@ fn limits(args: &UsageArgs) -> Limits {
         budget: args.gate.budget,
         max_increase: args.gate.max_increase,
         allow_unpriced: args.gate.allow_unpriced,
+        skip_unreadable: args.skip_unreadable,
         ..Limits::default()
     }
 }
 
-/// The cost of the earlier report `--baseline` names.
-fn earlier_cost(path: &Path) -> anyhow::Result<Money> {
-    let shown = path.display();
-    let mut text = String::new();
-    File::open(path)
-        .and_then(|f| f.take(MAX_BASELINE).read_to_string(&mut text))
-        .with_context(|| format!("cannot read the baseline {shown}"))?;
-    Ok(Baseline::earlier_cost(&text).map_err(|why| UserError::new(format!("the baseline {shown}: {why}")))?)
+/// What the gate needs to know of the report: the total, each unknown or
+/// unpriced model with its records, and what could not be read.
+fn facts<'a>(report: &'a UsageReport, fetched_at: &'a str, unreadable: Unreadable<'a>) -> Facts<'a> {
+    let baseline = report.baseline.as_ref().map(|b| (b.total, b.change_pct));
+    Facts { total: report.totals.cost, baseline, unpriced: report.problems(), fetched_at, unreadable }
 }
 
-/// A baseline is a report: far smaller than this.
-const MAX_BASELINE: u64 = 64 << 20;
-
-/// What the gate needs to know of the report: the total, and each unknown or
-/// unpriced model with its records.
-fn facts<'a>(report: &'a Report, fetched_at: &'a str) -> Facts<'a> {
-    let baseline = report.baseline.as_ref().map(|b| (b.cost, b.change_pct));
-    Facts { total: report.totals.cost, baseline, unpriced: report.problems(), fetched_at }
-}
-
-fn write(ctx: &mut Ctx<'_>, report: &Report, args: &UsageArgs) -> anyhow::Result<()> {
+fn write(ctx: &mut Ctx<'_>, report: &UsageReport, args: &UsageArgs) -> anyhow::Result<()> {
     let format = args.output.format();
     match format {
         Format::Json => output::json(ctx.out, report)?,
-        Format::Csv => output::usage::groups_grid(report).write(ctx.out, format, ctx.look)?,
+        Format::Csv => output::usage::groups_grid(report).write(ctx.out, format, ctx.settings.look)?,
         Format::Markdown => ctx.out.write_all(output::usage::markdown(report, &args.by).as_bytes())?,
-        Format::Table => output::usage::table(ctx.out, report, &args.by, ctx.look)?,
+        Format::Table => output::usage::table(ctx.out, report, &args.by, ctx.settings.look)?,
     }
     Ok(())
 }
 
 /// Says on stderr what fails the run (whatever `-q` says: it is why) or what
 /// was let pass.
-fn finish(ctx: &Ctx<'_>, report: &Report, args: &UsageArgs, unreadable_fails: bool) {
+fn finish(ctx: &Ctx<'_>, report: &UsageReport, args: &UsageArgs, unreadable_fails: bool) {
     for u in &report.unreadable {
         let line = format!("{}:{}: {}", u.file, u.line, u.reason);
         if unreadable_fails {

@@ -3,72 +3,11 @@
 
 use serde::Serialize;
 
-use super::{Format, Grid, Look, cell};
-use crate::catalog::{Cost, Model};
+use super::format::{Format, Look};
+use super::grid::Grid;
+use crate::catalog::Model;
 use crate::money::Money;
-use crate::pricing::{Basis, CostError, Workload};
-
-/// A workload priced on one model, as `cost`, `rank` and `estimate` show it:
-/// `{requests, input_tokens, output_tokens, seconds, cost, list_cost, unpriced}`,
-/// money as decimal strings, and no cost (never $0) when it could not be priced.
-#[derive(Debug, Serialize)]
-pub struct Priced {
-    pub requests: u64,
-    pub input_tokens: u64,
-    pub output_tokens: u64,
-    #[serde(serialize_with = "number")]
-    pub seconds: Option<Money>,
-    pub cost: Option<Money>,
-    pub list_cost: Option<Money>,
-    pub unpriced: bool,
-    /// The model is listed but not yet callable.
-    pub upcoming: bool,
-}
-
-impl Priced {
-    /// The CSV columns, in the JSON keys' order.
-    pub const COLUMNS: [&str; 8] =
-        ["requests", "input_tokens", "output_tokens", "seconds", "cost", "list_cost", "unpriced", "upcoming"];
-
-    /// The workload with no cost.
-    pub fn unpriced(w: &Workload) -> Priced {
-        Priced {
-            requests: w.requests,
-            input_tokens: w.input_tokens,
-            output_tokens: w.output_tokens,
-            seconds: w.seconds,
-            cost: None,
-            list_cost: None,
-            unpriced: true,
-            upcoming: false,
-        }
-    }
-
-    /// The workload at this cost, on `model`.
-    pub fn at(w: &Workload, cost: Cost, model: &Model) -> Priced {
-        Priced {
-            cost: Some(cost.cost),
-            list_cost: Some(cost.list_cost),
-            unpriced: false,
-            upcoming: model.upcoming,
-            ..Priced::unpriced(w)
-        }
-    }
-
-    /// The cells of [`Priced::COLUMNS`].
-    pub fn csv(&self) -> [String; 8] {
-        [
-            self.requests.to_string(),
-            self.input_tokens.to_string(),
-            self.output_tokens.to_string(),
-            cell(self.seconds),
-            cell(self.cost),
-            cell(self.list_cost),
-            self.unpriced.to_string(),
-            self.upcoming.to_string(),
-        ]
-    }
-}
+use crate::pricing::{Basis, CostError, Priced, Workload};
 
 /// One row of `cost` and `rank`: `{id, <Priced>, price_basis}`.
 #[derive(Debug, Serialize)]
@@ -91,7 +30,7 @@ impl CostRow {
         let one = model.cost(&Workload { requests: 1, ..*w }, basis)?;
         Ok(CostRow {
             id: model.id.clone(),
-            priced: Priced::at(w, total, model),
+            priced: Priced::at(w, total, model.upcoming),
             price_basis: basis,
             per_call: Some(one.cost),
             priced_by: model.priced_by(),
@@ -145,13 +84,5 @@ pub fn write_costs(out: &mut dyn std::io::Write, rows: &[CostRow], format: Forma
             }
             grid.write(out, format, look)
         }
-    }
-}
-
-/// An exact decimal as a JSON number (seconds are not money).
-pub fn number<S: serde::Serializer>(value: &Option<Money>, s: S) -> Result<S::Ok, S::Error> {
-    match value {
-        Some(m) => m.to_string().parse::<serde_json::Number>().map_err(serde::ser::Error::custom)?.serialize(s),
-        None => s.serialize_none(),
     }
 }

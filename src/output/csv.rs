@@ -5,7 +5,7 @@
 
 use std::io::{self, Write};
 
-use super::Grid;
+use super::grid::Grid;
 
 pub fn write(out: &mut dyn Write, grid: &Grid) -> io::Result<()> {
     let mut w = Rows::new(out, &grid.headers)?;

@@ -6,9 +6,10 @@ use std::io::{self, Write};
 use serde::Serialize;
 use serde_json::Value;
 
+use super::format::{Format, Look};
+use super::grid::{Grid, cell};
 use super::markdown::escape as esc;
 use super::models::ModelJson;
-use super::{Format, Grid, Look, cell};
 use crate::history::Change;
 use crate::store::{Diff, Snapshot};
 
@@ -56,7 +57,7 @@ impl<'a> DiffJson<'a> {
 /// A diff in `format`.
 pub fn write(out: &mut dyn Write, diff: &Diff, format: Format, look: Look) -> io::Result<()> {
     match format {
-        Format::Json => super::json(out, &DiffJson::new(diff)),
+        Format::Json => super::json::json(out, &DiffJson::new(diff)),
         Format::Markdown => out.write_all(markdown(diff).as_bytes()),
         Format::Table => {
             writeln!(out, "{}", headline(diff))?;

@@ -4,18 +4,19 @@
 
 use std::io::{self, Write};
 
-use super::costs::Priced;
+use super::format::{Format, Look};
+use super::grid::{Grid, cell};
 use super::markdown::escape as esc;
-use super::{Format, Grid, Look, cell};
-use crate::estimate::{ItemChange, Report};
+use crate::estimate::{EstimateReport, ItemChange};
 use crate::money::Money;
+use crate::pricing::Priced;
 use crate::store::Snapshot;
 
 /// GitHub rejects comments longer than 65,536 characters.
 const MARKDOWN_LIMIT: usize = 65_000;
 
 /// One row per item: the JSON item fields, then the baseline columns.
-pub fn items_grid(r: &Report) -> Grid {
+pub fn items_grid(r: &EstimateReport) -> Grid {
     let headers: Vec<&str> = ["name", "model"]
         .into_iter()
         .chain(Priced::COLUMNS)
@@ -39,7 +40,7 @@ pub fn items_grid(r: &Report) -> Grid {
 /// The human table: one row per item (and per item removed since the
 /// baseline), the total, then the budget, the baseline and every violation in
 /// words. The seconds column is there when an item has seconds.
-pub fn table(out: &mut dyn Write, r: &Report, look: Look) -> io::Result<()> {
+pub fn table(out: &mut dyn Write, r: &EstimateReport, look: Look) -> io::Result<()> {
     let seconds = has_seconds(r);
     let mut headers = vec!["ITEM", "MODEL", "REQUESTS", "IN", "OUT"];
     if seconds {
@@ -75,7 +76,7 @@ pub fn table(out: &mut dyn Write, r: &Report, look: Look) -> io::Result<()> {
     total.extend(std::iter::repeat_n(String::new(), if seconds { 5 } else { 4 }));
     total.extend([r.total.display(), r.list_total.display()]);
     if let Some(b) = &r.baseline {
-        total.push(signed(b.difference));
+        total.push(signed(b.growth.difference));
     }
     grid.push(total);
     grid.write(out, Format::Table, look)?;
@@ -89,7 +90,7 @@ pub fn table(out: &mut dyn Write, r: &Report, look: Look) -> io::Result<()> {
 }
 
 /// Whether any item has a number of seconds (a per-second model).
-fn has_seconds(r: &Report) -> bool {
+fn has_seconds(r: &EstimateReport) -> bool {
     r.items.iter().any(|i| i.priced.seconds.is_some())
 }
 
@@ -110,7 +111,7 @@ pub(super) fn paint(text: &str, good: Option<bool>, look: Look) -> String {
 }
 
 /// The totals in words: budget and baseline status, each with whether it is good news.
-fn summary(r: &Report) -> Vec<(String, bool)> {
+fn summary(r: &EstimateReport) -> Vec<(String, bool)> {
     let mut lines = Vec::new();
     if let Some(b) = &r.budget {
         lines.push(if b.exceeded {
@@ -123,18 +124,18 @@ fn summary(r: &Report) -> Vec<(String, bool)> {
     if let Some(b) = &r.baseline {
         let line = format!(
             "baseline: ${} → ${}, {}{}",
-            b.total.display(),
+            b.growth.total.display(),
             r.total.display(),
-            signed(b.difference),
-            percent(b.change_pct)
+            signed(b.growth.difference),
+            percent(b.growth.change_pct)
         );
-        lines.push((line, !b.difference.is_negative() || b.difference.is_zero()));
+        lines.push((line, !b.growth.difference.is_negative() || b.growth.difference.is_zero()));
     }
     lines
 }
 
 /// A PR comment: a summary line, a per-item table, violations, and the catalog's date.
-pub fn markdown(r: &Report, snapshot: &Snapshot) -> String {
+pub fn markdown(r: &EstimateReport, snapshot: &Snapshot) -> String {
     let mut out = format!("{}\n\n", markdown_headline(r));
     let seconds = has_seconds(r);
     let mut headers = vec!["item", "model", "requests", "tokens in / out"];
@@ -150,7 +151,12 @@ pub fn markdown(r: &Report, snapshot: &Snapshot) -> String {
     let skip = if seconds { "| | | | |" } else { "| | | |" };
     let mut tail = format!("| **total** {skip} **${}** | ${} |", r.total.display(), r.list_total.display());
     if let Some(b) = &r.baseline {
-        tail.push_str(&format!(" {} {}{} |", arrow(b.difference), signed(b.difference), percent(b.change_pct)));
+        tail.push_str(&format!(
+            " {} {}{} |",
+            arrow(b.growth.difference),
+            signed(b.growth.difference),
+            percent(b.growth.change_pct)
+        ));
     }
     tail.push('\n');
     let mut rest = String::new();
@@ -185,14 +191,14 @@ fn source_name(snapshot: &Snapshot) -> String {
 }
 
 /// `### cometcat estimate: $X ▲ +$Y (+Z%) vs baseline · ✅ within budget ($B)`
-fn markdown_headline(r: &Report) -> String {
+fn markdown_headline(r: &EstimateReport) -> String {
     let mut head = format!("### cometcat estimate: ${}", r.total.display());
     if let Some(b) = &r.baseline {
         head.push_str(&format!(
             " {} {}{} vs baseline",
-            arrow(b.difference),
-            signed(b.difference),
-            percent(b.change_pct)
+            arrow(b.growth.difference),
+            signed(b.growth.difference),
+            percent(b.growth.change_pct)
         ));
     }
     if let Some(b) = &r.budget {
@@ -206,7 +212,7 @@ fn markdown_headline(r: &Report) -> String {
 }
 
 /// One table row per item, then one per item removed since the baseline.
-fn markdown_rows(r: &Report) -> Vec<String> {
+fn markdown_rows(r: &EstimateReport) -> Vec<String> {
     let dollars = |m: Option<Money>| m.map_or_else(|| "unpriced".to_owned(), |m| format!("${}", m.display()));
     let seconds = has_seconds(r);
     let items = r.items.iter().map(|i| {

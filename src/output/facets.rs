@@ -5,7 +5,8 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{Format, Grid, Look};
+use super::format::{Format, Look};
+use super::grid::Grid;
 use crate::query::Facet;
 use crate::store::FacetCount;
 
@@ -44,10 +45,10 @@ pub fn write(out: &mut dyn Write, facet: Facet, rows: &[FacetCount], format: For
                 .iter()
                 .map(|r| ProviderCount { provider_code: &r.value, provider: &r.name, count: r.count })
                 .collect();
-            super::json(out, &rows)
+            super::json::json(out, &rows)
         } else {
             let rows: Vec<_> = rows.iter().map(|r| ValueCount { value: &r.value, count: r.count }).collect();
-            super::json(out, &rows)
+            super::json::json(out, &rows)
         };
     }
     let none = || "(none)".to_owned();

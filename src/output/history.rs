@@ -6,8 +6,9 @@ use std::io::{self, Write};
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
-use super::{Format, Grid, Look, cell};
-use crate::catalog::{PRICE_COLUMNS, Pricing, price_values};
+use super::format::{Format, Look};
+use super::grid::{Grid, cell};
+use crate::catalog::{PRICE_COLUMNS, Pricing};
 use crate::store::{Snapshot, StoredModel};
 
 /// One snapshot of a model's prices; `model` is `None` where it was absent.
@@ -31,7 +32,7 @@ impl Serialize for Entry<'_> {
             map.serialize_entry("absent", &self.model.is_none())?;
         }
         map.serialize_entry("currency", &pricing.currency)?;
-        for (column, value) in price_values(pricing) {
+        for (column, value) in pricing.values() {
             map.serialize_entry(column.name(), &value)?;
         }
         map.end()
@@ -40,7 +41,7 @@ impl Serialize for Entry<'_> {
 
 pub fn write(out: &mut dyn Write, entries: &[Entry<'_>], format: Format, look: Look) -> io::Result<()> {
     if format == Format::Json {
-        return super::json(out, &entries);
+        return super::json::json(out, &entries);
     }
     let csv = format == Format::Csv;
     let gaps = entries.iter().any(|e| e.gaps);
@@ -65,7 +66,9 @@ pub fn write(out: &mut dyn Write, entries: &[Entry<'_>], format: Format, look: L
                     row.push(cell(m.model.pricing.currency.as_deref()));
                 }
                 row.extend(
-                    price_values(&m.model.pricing)
+                    m.model
+                        .pricing
+                        .values()
                         .map(|(_, v)| if csv { cell(v) } else { v.map(|m| m.display()).unwrap_or_default() }),
                 );
             }

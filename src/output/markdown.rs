@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use super::Grid;
+use super::grid::Grid;
 
 pub fn write(out: &mut dyn Write, grid: &Grid) -> io::Result<()> {
     let line = |cells: &mut dyn Iterator<Item = String>| format!("| {} |", cells.collect::<Vec<_>>().join(" | "));
@@ -19,7 +19,7 @@ pub fn write(out: &mut dyn Write, grid: &Grid) -> io::Result<()> {
 /// backslashes and pipes, then every control and bidi character ([`super::one_line`]).
 pub fn escape(text: &str) -> String {
     let text = text.replace('\\', "\\\\").replace('|', "\\|");
-    super::one_line(&text).into_owned()
+    super::text::one_line(&text).into_owned()
 }
 
 #[cfg(test)]

@@ -7,8 +7,9 @@ use std::io::{self, Write};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::value::RawValue;
 
-use super::{Format, Grid, Look, cell};
-use crate::catalog::{Endpoint, Model, PriceColumn, Unpriced, price_values};
+use super::format::{Format, Look};
+use super::grid::{Grid, cell};
+use crate::catalog::{Endpoint, Model, PriceColumn, Unpriced};
 use crate::money::Money;
 use crate::pricing::Component;
 use crate::store::StoredModel;
@@ -68,7 +69,7 @@ pub fn fields(m: &Model) -> Vec<(&'static str, Field<'_>)> {
         ("features", Field::Labels(&m.features)),
         ("endpoints", Field::Endpoints(&m.endpoints)),
     ];
-    fields.extend(price_values(&m.pricing).map(|(column, value)| (column.name(), Field::Money(value))));
+    fields.extend(m.pricing.values().map(|(column, value)| (column.name(), Field::Money(value))));
     fields.extend([
         ("context_length", Field::Count(m.context_length)),
         ("max_completion_tokens", Field::Count(m.max_completion_tokens)),
@@ -159,7 +160,7 @@ pub fn write_show(
             warnings: &found.warnings,
             record,
         };
-        return super::json(out, &show);
+        return super::json::json(out, &show);
     }
     show_grid(found).write(out, format, look)
 }
@@ -218,7 +219,7 @@ fn show_grid(found: &StoredModel) -> Grid {
 
 fn created(unix: i64) -> String {
     match jiff::Timestamp::from_second(unix) {
-        Ok(ts) if unix > 0 => format!("{} ({unix})", crate::store::format_time(ts)),
+        Ok(ts) if unix > 0 => format!("{} ({unix})", crate::time::format_time(ts)),
         _ => unix.to_string(),
     }
 }

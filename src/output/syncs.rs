@@ -4,7 +4,8 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{Format, Grid, Look, cell};
+use super::format::{Format, Look};
+use super::grid::{Grid, cell};
 use crate::store::Snapshot;
 
 #[derive(Serialize)]
@@ -25,7 +26,7 @@ pub fn write(out: &mut dyn Write, snapshots: &[Snapshot], format: Format, look: 
             .enumerate()
             .map(|(i, s)| SnapshotJson { snapshot: s, catalog_changed: changed(i) })
             .collect();
-        return super::json(out, &rows);
+        return super::json::json(out, &rows);
     }
     if format == Format::Csv {
         return csv(out, snapshots, changed, look);

@@ -8,7 +8,9 @@ use std::io::{self, Write};
 use anstyle::{AnsiColor, Style};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-use super::{Grid, Look, one_line};
+use super::format::Look;
+use super::grid::Grid;
+use super::text::one_line;
 
 const GAP: usize = 2;
 /// A text column is never cut below this many characters.

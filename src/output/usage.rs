@@ -4,10 +4,13 @@
 use std::io::{self, Write};
 
 use super::estimate::{arrow, fit, paint, percent, signed};
+use super::format::{Format, Look};
+use super::grid::{Grid, cell};
 use super::markdown::escape as esc;
-use super::{Format, Grid, Look, cell};
 use crate::money::Money;
-use crate::usage::{Group, GroupBy, Report, records};
+use crate::numbers::counted;
+use crate::usage::GroupBy;
+use crate::usage::report::{Group, UsageReport};
 
 /// GitHub rejects comments longer than 65,536 characters.
 const MARKDOWN_LIMIT: usize = 65_000;
@@ -26,7 +29,7 @@ const COLUMNS: [&str; 9] = [
 ];
 
 /// One row per group, in the report's order.
-pub fn groups_grid(r: &Report) -> Grid {
+pub fn groups_grid(r: &UsageReport) -> Grid {
     let mut grid = Grid::new(&COLUMNS);
     for g in &r.groups {
         let mut row = vec![g.key.clone()];
@@ -63,7 +66,7 @@ fn group_name(by: &GroupBy) -> String {
 
 /// The human report: the groups and their total, then in words what was
 /// priced and how, what could not be, the alternatives, and the violations.
-pub fn table(out: &mut dyn Write, r: &Report, by: &GroupBy, look: Look) -> io::Result<()> {
+pub fn table(out: &mut dyn Write, r: &UsageReport, by: &GroupBy, look: Look) -> io::Result<()> {
     let name = group_name(by);
     let t = &r.totals;
     let c = &t.counts;
@@ -122,14 +125,14 @@ pub fn table(out: &mut dyn Write, r: &Report, by: &GroupBy, look: Look) -> io::R
 
 /// The report in words, a line each: counts, list cost, catalog, matches,
 /// what could not be priced, timing and notes.
-fn summary(r: &Report) -> Vec<String> {
+fn summary(r: &UsageReport) -> Vec<String> {
     let t = &r.totals;
     let mut lines = vec![format!(
         "records: {} priced, {} unknown, {} unpriced; {} unreadable",
         t.priced,
         t.unknown,
         t.unpriced,
-        lines(t.unreadable)
+        counted(t.unreadable, "line")
     )];
     for u in r.unreadable.iter().take(LISTED) {
         lines.push(format!("unreadable: {}:{}: {}", u.file, u.line, u.reason));
@@ -149,32 +152,32 @@ fn summary(r: &Report) -> Vec<String> {
         r.catalog.synced_at
     ));
     for m in &r.resolved {
-        lines.push(format!("matched: {:?} as {} ({}, {})", m.name, m.model, how(m.how), records(m.records)));
+        lines.push(format!("matched: {:?} as {} ({}, {})", m.name, m.model, how(m.how), counted(m.records, "record")));
     }
     for u in &r.unknown {
-        lines.push(format!("unknown: {:?}, not in the catalog ({})", u.model, records(u.records)));
+        lines.push(format!("unknown: {:?}, not in the catalog ({})", u.model, counted(u.records, "record")));
     }
     for u in &r.unpriced {
-        lines.push(format!("unpriced: {}: {} ({})", u.model, u.reason, records(u.records)));
+        lines.push(format!("unpriced: {}: {} ({})", u.model, u.reason, counted(u.records, "record")));
     }
     if let Some(b) = &r.baseline {
         lines.push(format!(
             "baseline: ${} → ${}, {}{}",
-            b.cost.display(),
+            b.total.display(),
             t.cost.display(),
-            signed(b.change),
+            signed(b.difference),
             percent(b.change_pct)
         ));
     }
     if let Some(timing) = &r.timing {
         let used: Vec<String> =
-            timing.snapshots.iter().map(|s| format!("#{} {}", s.sync_id, records(s.records))).collect();
+            timing.snapshots.iter().map(|s| format!("#{} {}", s.sync_id, counted(s.records, "record"))).collect();
         lines.push(format!("snapshots used: {}", used.join(", ")));
         if timing.untimed > 0 {
-            lines.push(format!("no time: {} priced on the current snapshot", records(timing.untimed)));
+            lines.push(format!("no time: {} priced on the current snapshot", counted(timing.untimed, "record")));
         }
         if timing.before_first > 0 {
-            lines.push(format!("before the first snapshot: {} priced on it", records(timing.before_first)));
+            lines.push(format!("before the first snapshot: {} priced on it", counted(timing.before_first, "record")));
         }
     }
     lines.extend(r.notes.iter().map(|n| format!("note: {n}")));
@@ -182,7 +185,7 @@ fn summary(r: &Report) -> Vec<String> {
 }
 
 /// Each alternative: what the priced records would have cost on it.
-fn what_if_grid(r: &Report) -> Grid {
+fn what_if_grid(r: &UsageReport) -> Grid {
     let headers = ["WHAT IF", "RECORDS", "CANNOT PRICE", "COST $", "ACTUAL $", "CHANGE $", "CHANGE %"];
     let mut grid = Grid::new(&headers).numeric(&(1..headers.len()).collect::<Vec<_>>());
     for w in &r.what_if {
@@ -219,21 +222,21 @@ fn plus(value: Money, text: String) -> String {
 /// The unreadable lines a table or comment lists; the JSON has more.
 const LISTED: usize = 10;
 
-/// "1 line", "2 lines".
-pub fn lines(n: u64) -> String {
-    if n == 1 { "1 line".into() } else { format!("{n} lines") }
-}
-
 /// A summary for a pull request or a monthly report: headline, groups,
 /// what could not be priced, alternatives, violations, the catalog.
-pub fn markdown(r: &Report, by: &GroupBy) -> String {
+pub fn markdown(r: &UsageReport, by: &GroupBy) -> String {
     let t = &r.totals;
-    let mut out = format!("### cometcat usage: ${} for {}", t.cost.display(), records(t.records));
+    let mut out = format!("### cometcat usage: ${} for {}", t.cost.display(), counted(t.records, "record"));
     if let Some(b) = &r.baseline {
-        out.push_str(&format!(" {} {}{} vs baseline", arrow(b.change), signed(b.change), percent(b.change_pct)));
+        out.push_str(&format!(
+            " {} {}{} vs baseline",
+            arrow(b.difference),
+            signed(b.difference),
+            percent(b.change_pct)
+        ));
     }
     if t.unknown + t.unpriced > 0 {
-        out.push_str(&format!(" · ⚠️ {} not priced", records(t.unknown + t.unpriced)));
+        out.push_str(&format!(" · ⚠️ {} not priced", counted(t.unknown + t.unpriced, "record")));
     }
     if let Some(v) = r.violations.iter().find(|v| v.kind == "budget") {
         out.push_str(&format!(" · ❌ {}", esc(&v.message)));
@@ -264,7 +267,11 @@ pub fn markdown(r: &Report, by: &GroupBy) -> String {
             Some(cost) => {
                 let change = w.change.map(|c| format!(", {}{}", signed(c), percent(w.change_pct))).unwrap_or_default();
                 let (cost, actual) = (cost.display(), w.actual.display());
-                format!("- what if {}: ${cost} instead of ${actual}{change} ({})\n", esc(&w.model), records(w.records))
+                format!(
+                    "- what if {}: ${cost} instead of ${actual}{change} ({})\n",
+                    esc(&w.model),
+                    counted(w.records, "record")
+                )
             }
         };
         rest.push_str(&line);

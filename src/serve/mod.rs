@@ -28,7 +28,8 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use crate::error::{self, Exit};
+use crate::commands::diagnostics;
+use crate::error::Exit;
 use crate::output::Look;
 use crate::settings::Settings;
 use crate::store::{Store, StoreError};
@@ -42,7 +43,7 @@ pub const TIME_LIMIT: Duration = Duration::from_secs(5);
 /// What every request needs: where the catalog is, and which `Host` headers
 /// name this server.
 pub struct App {
-    db: PathBuf,
+    pub(super) db: PathBuf,
     /// When listening on loopback: the `Host` values a browser sends here. A
     /// page of another site that resolves its own name to 127.0.0.1 (DNS
     /// rebinding) sends its own name, and is refused.
@@ -278,9 +279,8 @@ impl From<anyhow::Error> for Failure {
         if crate::store::interrupted(&err) {
             return Failure::TooSlow;
         }
-        let diagnosis = error::diagnose(&err);
-        let message = error::render(&err, diagnosis.hint.as_deref());
-        let message = message.strip_prefix("error: ").unwrap_or(&message).to_owned();
+        let diagnosis = diagnostics::diagnose(&err);
+        let message = diagnostics::render_body(&err, diagnosis.hint.as_deref());
         let missing = |c: &(dyn std::error::Error + 'static)| {
             c.is::<crate::suggest::UnknownModel>()
                 || matches!(

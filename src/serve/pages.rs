@@ -753,20 +753,18 @@ fn rank_table(rows: &Value) -> Markup {
 }
 
 /// The `estimate` report on a pasted workload (no gate: nothing to fail).
-fn estimate(app: &App, text: &str) -> Result<crate::estimate::Report, Failure> {
+fn estimate(app: &App, text: &str) -> Result<crate::estimate::EstimateReport, Failure> {
     let Command::Estimate(args) =
         request::command("estimate", &[("allow-unpriced".into(), "1".into())], &[], &["-".into()])
             .map_err(Failure::BadRequest)?
     else {
         unreachable!("estimate parses as estimate")
     };
-    let mut sink = std::io::sink();
-    let ctx = crate::commands::Ctx { settings: app.settings(), out: &mut sink, look: app.settings().look };
-    let (report, _) = crate::commands::estimate::report(&ctx, "the pasted workload", text, &args)?;
+    let (report, _, _) = crate::commands::estimate::report(&app.db, "the pasted workload", text, &args)?;
     Ok(report)
 }
 
-fn estimate_table(r: &crate::estimate::Report) -> Markup {
+fn estimate_table(r: &crate::estimate::EstimateReport) -> Markup {
     html! {
         table {
             thead { tr { th { "Item" } th { "Model" } th.num { "Calls" } th.num { "In" } th.num { "Out" } th.num { "Seconds" } th.num { "Cost $" } th.num { "List cost $" } } }

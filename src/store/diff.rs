@@ -2,13 +2,15 @@
 //! compared a chunk of versions at a time so memory stays flat however much
 //! changed.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use rusqlite::types::Value as Sql;
 use rusqlite::{Connection, params, params_from_iter};
 
-use super::read::{MODEL_SELECT, Snapshot, StoredModel, models, snapshot};
-use super::{Store, StoreError};
+use super::error::StoreError;
+use super::open::Store;
+use super::read::{Snapshot, snapshot};
+use super::row::{StoredModel, load_versions};
 use crate::history::{self, Change};
 use crate::query::Filters;
 
@@ -116,16 +118,6 @@ pub(super) fn each_difference(
         }
     }
     Ok(())
-}
-
-/// Loads model versions by id.
-pub(super) fn load_versions(conn: &Connection, ids: &[i64]) -> Result<HashMap<i64, StoredModel>, StoreError> {
-    let sql = format!(
-        "SELECT {} FROM model_versions AS v WHERE v.version_id IN (SELECT value FROM json_each(?1))",
-        *MODEL_SELECT
-    );
-    let list = serde_json::to_string(ids).expect("integers serialize");
-    Ok(models(conn, &sql, [list])?.into_iter().map(|m| (m.version_id, m)).collect())
 }
 
 /// Which of these versions match `filters` (ids only: the models are loaded once, above).

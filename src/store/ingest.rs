@@ -13,18 +13,20 @@
 use std::borrow::Borrow;
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
-use std::sync::LazyLock;
 
 use jiff::Timestamp;
-use rusqlite::types::{ToSqlOutput, Value as Sql, ValueRef};
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params, params_from_iter};
+
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
 use super::diff::{Difference, each_difference};
-use super::read::{Snapshot, format_time, snapshot};
-use super::{Store, StoreError};
-use crate::catalog::{Model, PRICE_COLUMNS, Record, duplicate_keys, hex, parse_record, record_hash};
+use super::error::StoreError;
+use super::open::Store;
+use super::read::{Snapshot, snapshot};
+use super::row::insert_version;
+use crate::catalog::{Parsed, duplicate_keys, hex, parse_record, record_hash};
+use crate::time::format_time;
 
 /// Page cache while a sync writes (KiB): enough to keep the indexes of a
 /// 100,000-model catalog in memory without holding the catalog itself.
@@ -95,7 +97,7 @@ struct Quarantined {
 struct Prepared<'r> {
     raw: &'r RawValue,
     hash: [u8; 32],
-    record: Record,
+    record: Parsed,
 }
 
 fn prepare(raw: &RawValue) -> Prepared<'_> {
@@ -106,7 +108,7 @@ fn prepare(raw: &RawValue) -> Prepared<'_> {
         Err(e) => Prepared {
             raw,
             hash: Sha256::digest(raw.get().as_bytes()).into(),
-            record: Record::Quarantined { reason: format!("the record cannot be read: {e}") },
+            record: Parsed::Quarantined { reason: format!("the record cannot be read: {e}") },
         },
     }
 }
@@ -232,7 +234,7 @@ impl Ingest<'_> {
                 let warnings = warnings.map(|w| serde_json::from_str(&w).unwrap_or_default()).unwrap_or_default();
                 (id, version_id, warnings)
             }
-            (None, Record::Model { model, mut warnings }) => {
+            (None, Parsed::Model { model, mut warnings }) => {
                 // Checked only for records not seen before: the warnings are kept with the version.
                 warnings.extend(duplicate_keys(p.raw.get()).into_iter().map(|key| {
                     format!("{}: the record holds the key {key:?} more than once; the last one is used", model.id)
@@ -241,7 +243,7 @@ impl Ingest<'_> {
                 self.written.insert(p.hash, version_id);
                 (model.id, version_id, warnings)
             }
-            (None, Record::Quarantined { reason }) => {
+            (None, Parsed::Quarantined { reason }) => {
                 let q = Quarantined { ord, reason, record: p.raw.get().to_owned() };
                 self.quarantined.entry(hex_hash).and_modify(|old| old.ord = old.ord.min(ord)).or_insert(q);
                 return Ok(());
@@ -470,73 +472,6 @@ fn count_changes(conn: &Connection, from: i64, to: i64) -> Result<(usize, usize,
     Ok(counts)
 }
 
-/// Writes a new version and its record; returns its id.
-fn insert_version(
-    conn: &Connection,
-    m: &Model,
-    hash: String,
-    warnings: &[String],
-    record: &str,
-) -> Result<i64, StoreError> {
-    // The statement's text comes from the same list as the values.
-    static INSERT: LazyLock<String> = LazyLock::new(|| {
-        let names: Vec<&str> = version_row(&Model::default(), String::new(), &[]).iter().map(|(n, _)| *n).collect();
-        let params = (1..=names.len()).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
-        format!("INSERT INTO model_versions ({}) VALUES ({params})", names.join(", "))
-    });
-    let row = version_row(m, hash, warnings);
-    conn.prepare_cached(&INSERT)?.execute(params_from_iter(row.into_iter().map(|(_, value)| value)))?;
-    let version_id = conn.last_insert_rowid();
-    conn.prepare_cached("INSERT INTO model_records (version_id, record) VALUES (?1, ?2)")?
-        .execute(params![version_id, record])?;
-    Ok(version_id)
-}
-
-/// A model as the row `model_versions` stores: each column's name with its
-/// value, the price columns as [`PRICE_COLUMNS`] lists them (effective prices
-/// also as sort keys). Text is borrowed from the model, not copied.
-fn version_row<'m>(m: &'m Model, hash: String, warnings: &[String]) -> Vec<(&'static str, ToSqlOutput<'m>)> {
-    let owned = |v: Sql| ToSqlOutput::Owned(v);
-    let null = || ToSqlOutput::Owned(Sql::Null);
-    fn text(s: &Option<String>) -> ToSqlOutput<'_> {
-        s.as_deref().map_or(ToSqlOutput::Owned(Sql::Null), |s| ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())))
-    }
-    let int = |n: Option<u64>| n.map_or_else(null, |n| owned(Sql::Integer(n.min(i64::MAX as u64) as i64)));
-    fn json(v: &impl serde::Serialize) -> ToSqlOutput<'static> {
-        ToSqlOutput::Owned(Sql::Text(serde_json::to_string(v).expect("lists of strings and endpoints serialize")))
-    }
-    let mut row = vec![
-        ("hash", owned(Sql::Text(hash))),
-        ("id", ToSqlOutput::Borrowed(ValueRef::Text(m.id.as_bytes()))),
-        ("code", text(&m.code)),
-        ("name", text(&m.name)),
-        ("provider", text(&m.provider)),
-        ("provider_code", text(&m.provider_code)),
-        ("description", text(&m.description)),
-        ("model_type", text(&m.model_type)),
-        ("features", json(&m.features)),
-        ("endpoints", json(&m.endpoints)),
-        ("currency", text(&m.pricing.currency)),
-    ];
-    let effective = m.pricing.effective().unwrap_or_default();
-    for column in PRICE_COLUMNS {
-        let value = column.value(&m.pricing, &effective);
-        row.push((column.name(), value.map_or_else(null, |p| owned(Sql::Text(p.to_string())))));
-        if let Some(sort) = column.sort_column() {
-            row.push((sort, value.map_or_else(null, |p| owned(Sql::Text(p.sort_key())))));
-        }
-    }
-    row.extend([
-        ("context_length", int(m.context_length)),
-        ("max_completion_tokens", int(m.max_completion_tokens)),
-        ("upcoming", owned(Sql::Integer(m.upcoming.into()))),
-        ("created", owned(m.created.map_or(Sql::Null, Sql::Integer))),
-        ("api_doc_url", text(&m.api_doc_url)),
-        ("warnings", if warnings.is_empty() { null() } else { json(&warnings) }),
-    ]);
-    row
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -563,20 +498,6 @@ mod tests {
             ingest.add(0, records)?;
             Ok(meta())
         })
-    }
-
-    #[test]
-    fn the_row_builder_writes_every_column_of_the_schema() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::create(&dir.path().join("catalog.db")).unwrap();
-        let mut stmt = store.conn.prepare("SELECT name FROM pragma_table_info('model_versions')").unwrap();
-        let mut schema: Vec<String> = stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
-        schema.retain(|c| c != "version_id");
-        let mut written: Vec<&str> =
-            version_row(&Model::default(), String::new(), &[]).iter().map(|(n, _)| *n).collect();
-        schema.sort();
-        written.sort();
-        assert_eq!(schema, written);
     }
 
     #[test]

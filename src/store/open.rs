@@ -11,7 +11,11 @@ use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
-use super::{BUSY_TIMEOUT, MIGRATIONS, Store, StoreError};
+use std::sync::LazyLock;
+
+use rusqlite_migration::{M, Migrations};
+
+use super::error::StoreError;
 
 /// The state of a database's schema.
 #[derive(Debug, PartialEq, Eq)]
@@ -85,6 +89,40 @@ impl Store {
         }
     }
 }
+
+/// A connection to the catalog, with its path for messages. The connection
+/// is private to the store's files: callers ask through named methods.
+pub struct Store {
+    pub(super) conn: Connection,
+    pub(super) path: PathBuf,
+}
+
+static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
+    Migrations::new(vec![
+        M::up(include_str!("../../migrations/01-init/up.sql")),
+        M::up_with_hook(include_str!("../../migrations/02-sort-keys/up.sql"), fill_sort_keys),
+    ])
+});
+
+/// Migration 2's hook: the sort keys of the effective prices already stored.
+fn fill_sort_keys(tx: &rusqlite::Transaction<'_>) -> rusqlite_migration::HookResult {
+    for (price, key) in [("effective_per_request", "request_sort"), ("effective_per_second", "second_sort")] {
+        let mut read =
+            tx.prepare(&format!("SELECT version_id, {price} FROM model_versions WHERE {price} IS NOT NULL"))?;
+        let mut write = tx.prepare(&format!("UPDATE model_versions SET {key} = ?2 WHERE version_id = ?1"))?;
+        let rows = read.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+        for row in rows {
+            let (version, text) = row?;
+            let money = crate::money::Money::parse(&text)
+                .map_err(|e| rusqlite_migration::HookError::Hook(format!("version {version}: {e}")))?;
+            write.execute(rusqlite::params![version, money.sort_key()])?;
+        }
+    }
+    Ok(())
+}
+
+/// How long a connection waits for another writer before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 thread_local! {
     static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
@@ -209,6 +247,11 @@ fn failed(path: &Path, e: rusqlite::Error) -> StoreError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_migrations_are_valid() {
+        MIGRATIONS.validate().unwrap();
+    }
 
     #[test]
     fn the_known_schema_version_is_the_number_of_migrations() {

@@ -2,22 +2,16 @@
 //! one model's sightings over time. Rows are decoded by column name, found once
 //! per statement, never by a counted offset.
 
-use std::sync::LazyLock;
-
 use jiff::Timestamp;
-use rusqlite::{Connection, OptionalExtension, Row, Statement, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, Row, params_from_iter};
 use serde::Serialize;
 
-use super::{Store, StoreError};
-use crate::catalog::{Endpoint, Model, PRICE_COLUMNS, PriceColumn, Pricing};
-use crate::money::Money;
-use crate::pricing::Prices;
+use super::error::StoreError;
+use super::open::Store;
+use super::row::{MODEL_SELECT, ModelColumns, PRICES_SELECT, PriceColumns, StoredModel, load_versions, models};
+use crate::catalog::Model;
 use crate::query::{self, Facet, Filters, Sort};
-
-/// Times are stored and shown as RFC 3339 in UTC, to the second.
-pub fn format_time(ts: Timestamp) -> String {
-    ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
+use crate::time::format_time;
 
 /// One successful sync.
 #[derive(Clone, Debug, Serialize)]
@@ -67,161 +61,6 @@ impl Snapshot {
 
 pub(super) fn snapshot(conn: &Connection, id: i64) -> Result<Option<Snapshot>, StoreError> {
     Ok(conn.query_row("SELECT * FROM snapshots WHERE id = ?1", [id], Snapshot::from_row).optional()?)
-}
-
-/// A model as stored, with what the sync had to say about its record.
-#[derive(Clone, Debug)]
-pub struct StoredModel {
-    pub model: Model,
-    pub version_id: i64,
-    pub warnings: Vec<String>,
-}
-
-/// The `model_versions` columns a model is read from (as `v`): the fields,
-/// then the listed prices and the ratio, named by [`PRICE_COLUMNS`].
-pub(super) static MODEL_SELECT: LazyLock<String> = LazyLock::new(|| {
-    let fields = [
-        "version_id",
-        "id",
-        "code",
-        "name",
-        "provider",
-        "provider_code",
-        "description",
-        "model_type",
-        "features",
-        "endpoints",
-        "currency",
-        "context_length",
-        "max_completion_tokens",
-        "upcoming",
-        "created",
-        "api_doc_url",
-        "warnings",
-    ];
-    let prices = PRICE_COLUMNS.iter().filter(|c| !matches!(c, PriceColumn::Effective(_))).map(|c| c.name());
-    fields.into_iter().chain(prices).map(|c| format!("v.{c}")).collect::<Vec<_>>().join(", ")
-});
-
-/// Where each field of a model sits among a statement's columns, looked up by
-/// name once per statement rather than once per row.
-pub(super) struct ModelColumns {
-    version_id: usize,
-    id: usize,
-    code: usize,
-    name: usize,
-    provider: usize,
-    provider_code: usize,
-    description: usize,
-    model_type: usize,
-    features: usize,
-    endpoints: usize,
-    currency: usize,
-    /// The listed prices and the ratio, in [`PRICE_COLUMNS`] order.
-    prices: Vec<(PriceColumn, usize)>,
-    context_length: usize,
-    max_completion_tokens: usize,
-    upcoming: usize,
-    created: usize,
-    api_doc_url: usize,
-    warnings: usize,
-}
-
-impl ModelColumns {
-    pub(super) fn of(stmt: &Statement<'_>) -> rusqlite::Result<ModelColumns> {
-        let at = |name: &str| stmt.column_index(name);
-        let prices = PRICE_COLUMNS
-            .iter()
-            .filter(|c| !matches!(c, PriceColumn::Effective(_)))
-            .map(|&c| Ok((c, at(c.name())?)))
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(ModelColumns {
-            version_id: at("version_id")?,
-            id: at("id")?,
-            code: at("code")?,
-            name: at("name")?,
-            provider: at("provider")?,
-            provider_code: at("provider_code")?,
-            description: at("description")?,
-            model_type: at("model_type")?,
-            features: at("features")?,
-            endpoints: at("endpoints")?,
-            currency: at("currency")?,
-            prices,
-            context_length: at("context_length")?,
-            max_completion_tokens: at("max_completion_tokens")?,
-            upcoming: at("upcoming")?,
-            created: at("created")?,
-            api_doc_url: at("api_doc_url")?,
-            warnings: at("warnings")?,
-        })
-    }
-
-    pub(super) fn read(&self, r: &Row<'_>) -> rusqlite::Result<StoredModel> {
-        let count = |i: usize| -> rusqlite::Result<Option<u64>> { Ok(r.get::<_, Option<i64>>(i)?.map(|n| n as u64)) };
-        let model = Model {
-            id: r.get(self.id)?,
-            code: r.get(self.code)?,
-            name: r.get(self.name)?,
-            provider: r.get(self.provider)?,
-            provider_code: r.get(self.provider_code)?,
-            description: r.get(self.description)?,
-            model_type: r.get(self.model_type)?,
-            features: json(r, self.features)?,
-            endpoints: json::<Vec<Endpoint>>(r, self.endpoints)?,
-            pricing: self.pricing(r)?,
-            context_length: count(self.context_length)?,
-            max_completion_tokens: count(self.max_completion_tokens)?,
-            upcoming: r.get(self.upcoming)?,
-            created: r.get(self.created)?,
-            api_doc_url: r.get(self.api_doc_url)?,
-        };
-        Ok(StoredModel { model, version_id: r.get(self.version_id)?, warnings: json(r, self.warnings)? })
-    }
-
-    fn pricing(&self, r: &Row<'_>) -> rusqlite::Result<Pricing> {
-        let mut pricing = Pricing { currency: r.get(self.currency)?, listed: Prices::default(), ratio: None };
-        for &(column, i) in &self.prices {
-            let value = money(r, i)?;
-            match column {
-                PriceColumn::Listed(c) => pricing.listed.set(c, value),
-                PriceColumn::Ratio => pricing.ratio = value,
-                PriceColumn::Effective(_) => {}
-            }
-        }
-        Ok(pricing)
-    }
-}
-
-/// A JSON column (NULL reads as the default).
-fn json<T: serde::de::DeserializeOwned + Default>(r: &Row<'_>, i: usize) -> rusqlite::Result<T> {
-    let text: Option<String> = r.get(i)?;
-    text.map_or(Ok(T::default()), |t| {
-        serde_json::from_str(&t)
-            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
-    })
-}
-
-/// A money column (canonical decimal TEXT, or NULL).
-fn money(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<Money>> {
-    match r.get_ref(i)? {
-        rusqlite::types::ValueRef::Text(t) => Money::parse(std::str::from_utf8(t).unwrap_or_default())
-            .map(Some)
-            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))),
-        _ => Ok(None),
-    }
-}
-
-/// Runs `sql` and decodes each row as a model.
-pub(super) fn models(
-    conn: &Connection,
-    sql: &str,
-    params: impl rusqlite::Params,
-) -> Result<Vec<StoredModel>, StoreError> {
-    let mut stmt = conn.prepare_cached(sql)?;
-    let columns = ModelColumns::of(&stmt)?;
-    let rows = stmt.query_map(params, |r| columns.read(r))?;
-    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// One value of a facet and the number of models that have it.
@@ -325,37 +164,17 @@ impl Store {
     /// pricing only: id, provider, prices and `upcoming`, nothing else (what
     /// `rank` and the price map need, fast).
     pub fn current_prices(&self, filters: &Filters) -> Result<Vec<Model>, StoreError> {
-        let prices = PRICE_COLUMNS.iter().filter(|c| !matches!(c, PriceColumn::Effective(_)));
-        let select = ["id", "provider", "provider_code", "currency", "upcoming"]
-            .into_iter()
-            .chain(prices.map(|c| c.name()))
-            .map(|c| format!("v.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let q = query::current_unordered(&select, filters);
+        let q = query::current_unordered(&PRICES_SELECT, filters);
         let mut stmt = self.conn.prepare(&q.sql)?;
-        let (id, currency, upcoming) =
-            (stmt.column_index("id")?, stmt.column_index("currency")?, stmt.column_index("upcoming")?);
+        let (id, upcoming) = (stmt.column_index("id")?, stmt.column_index("upcoming")?);
         let (provider, provider_code) = (stmt.column_index("provider")?, stmt.column_index("provider_code")?);
-        let prices: Vec<(PriceColumn, usize)> = PRICE_COLUMNS
-            .iter()
-            .filter(|c| !matches!(c, PriceColumn::Effective(_)))
-            .map(|&c| Ok((c, stmt.column_index(c.name())?)))
-            .collect::<rusqlite::Result<_>>()?;
+        let prices = PriceColumns::of(&stmt)?;
         let rows = stmt.query_map(params_from_iter(&q.params), |r| {
-            let mut pricing = Pricing { currency: r.get(currency)?, ..Pricing::default() };
-            for &(column, i) in &prices {
-                match column {
-                    PriceColumn::Listed(c) => pricing.listed.set(c, money(r, i)?),
-                    PriceColumn::Ratio => pricing.ratio = money(r, i)?,
-                    PriceColumn::Effective(_) => {}
-                }
-            }
             Ok(Model {
                 id: r.get(id)?,
                 provider: r.get(provider)?,
                 provider_code: r.get(provider_code)?,
-                pricing,
+                pricing: prices.read(r)?,
                 upcoming: r.get(upcoming)?,
                 ..Model::default()
             })
@@ -495,7 +314,7 @@ impl Store {
             .query_map([model_id], |r| Ok((r.get("snapshot_id")?, r.get("version_id")?)))?
             .collect::<Result<_, _>>()?;
         let versions: Vec<i64> = pairs.iter().map(|&(_, v)| v).collect();
-        let mut versions = super::diff::load_versions(&self.conn, &versions)?;
+        let mut versions = load_versions(&self.conn, &versions)?;
         let mut out = Vec::with_capacity(pairs.len());
         for (snapshot_id, version_id) in pairs {
             let snapshot = self.snapshot(snapshot_id)?.expect("a span's snapshot exists");

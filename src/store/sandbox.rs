@@ -10,7 +10,8 @@ use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
 use rusqlite::limits::Limit;
 use rusqlite::types::ValueRef;
 
-use super::{Store, StoreError};
+use super::error::StoreError;
+use super::open::Store;
 use crate::error::UserError;
 
 /// A value as SQLite returned it.

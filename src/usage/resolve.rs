@@ -8,7 +8,8 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::catalog::{Model, Rates};
+use crate::catalog::Model;
+use crate::pricing::Rates;
 
 /// How a name was matched to a model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -30,7 +31,7 @@ pub enum How {
 
 /// The models of one snapshot, ready to be looked up by any name a response gives.
 #[derive(Debug, Default)]
-pub struct PriceBook {
+pub struct Resolver {
     models: Vec<Model>,
     /// Each model's prices, made ready once.
     rates: Vec<Rates>,
@@ -40,10 +41,10 @@ pub struct PriceBook {
     folded: HashMap<String, Vec<usize>>,
 }
 
-impl PriceBook {
-    pub fn new(models: Vec<Model>) -> PriceBook {
+impl Resolver {
+    pub fn new(models: Vec<Model>) -> Resolver {
         let rates = models.iter().map(Model::rates).collect();
-        let mut book = PriceBook { models, rates, ..PriceBook::default() };
+        let mut book = Resolver { models, rates, ..Resolver::default() };
         for (i, m) in book.models.iter().enumerate() {
             book.ids.insert(m.id.clone(), i);
             let mut folded = vec![m.id.to_ascii_lowercase()];
@@ -139,7 +140,7 @@ mod tests {
 
     #[test]
     fn names_resolve_in_the_fixed_order_and_never_by_closeness() {
-        let book = PriceBook::new(vec![
+        let book = Resolver::new(vec![
             model("gpt-5", Some("gpt-5")),
             model("gpt-5.4-pro", Some("gpt-5-4-pro")),
             model("claude-haiku-4-5-20251001", Some("claude-haiku-4-5")),
@@ -172,7 +173,7 @@ mod tests {
 
     #[test]
     fn two_models_that_differ_only_in_case_are_not_guessed() {
-        let book = PriceBook::new(vec![model("Model-A", None), model("model-a", None)]);
+        let book = Resolver::new(vec![model("Model-A", None), model("model-a", None)]);
         assert_eq!(book.resolve("MODEL-A", &HashMap::new()), None);
         assert_eq!(book.resolve("model-a", &HashMap::new()).map(|(_, h)| h), Some(How::Exact));
     }

@@ -1,12 +1,13 @@
-//! The CI gate: given what a report found and the limits the user set, which
-//! rules are broken, and the exit code that says so. Pure: the clock is an
-//! argument, so every rule is table-tested.
+//! The gate's rules: given what a report found and the limits the user set,
+//! which rules are broken, and the exit code that says so. Pure: the clock is
+//! an argument, so every rule is table-tested.
 //!
 //! Rules, in the order they are reported: an unknown or unpriced model (policy,
 //! 4) unless allowed; a total over `--budget` (threshold, 3); growth over the
 //! baseline beyond `--max-increase` (3); a catalog older than
-//! `--max-catalog-age`, or whose fetch time lies in the future (4). When both 3
-//! and 4 apply, 4 wins.
+//! `--max-catalog-age`, or whose fetch time lies in the future (4); input that
+//! could not be read (error, 1) unless skipped. 4 wins over 3, and both over 1
+//! ([`Exit::worst`]).
 
 use std::time::Duration;
 
@@ -15,6 +16,7 @@ use serde::Serialize;
 
 use crate::error::Exit;
 use crate::money::Money;
+use crate::numbers::counted;
 use crate::pricing::Threshold;
 
 /// The limits a run was given.
@@ -24,6 +26,8 @@ pub struct Limits {
     pub max_increase: Option<Threshold>,
     pub max_catalog_age: Option<Duration>,
     pub allow_unpriced: bool,
+    /// Unreadable lines are reported, not failed on (`--skip-unreadable`).
+    pub skip_unreadable: bool,
 }
 
 /// What a report found, as the gate needs it.
@@ -36,6 +40,19 @@ pub struct Facts<'a> {
     pub unpriced: Vec<(&'static str, &'a str)>,
     /// When the catalog's data was fetched, as stored (RFC 3339).
     pub fetched_at: &'a str,
+    /// Input that could not be read (`usage`).
+    pub unreadable: Unreadable<'a>,
+}
+
+/// What of the input could not be read.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Unreadable<'a> {
+    /// Lines (or documents) that hold no record, files that could not be read included.
+    pub lines: u64,
+    /// Files that could not be read at all: these fail a run even when lines may be skipped.
+    pub files: u64,
+    /// The first of them, in words (`FILE:LINE: why`).
+    pub first: Option<&'a str>,
 }
 
 /// One broken rule.
@@ -78,6 +95,11 @@ pub fn evaluate(facts: &Facts<'_>, limits: &Limits, now: Timestamp) -> Vec<Viola
         && let Some(message) = too_old(facts.fetched_at, max, now)
     {
         violate("catalog_age", message, Exit::Policy);
+    }
+    let unread = &facts.unreadable;
+    if unread.files > 0 || (unread.lines > 0 && !limits.skip_unreadable) {
+        let first = unread.first.map(|f| format!(" (the first: {f})")).unwrap_or_default();
+        violate("unreadable", format!("{} could not be read{first}", counted(unread.lines, "line")), Exit::Error);
     }
     violations
 }
@@ -123,7 +145,13 @@ mod tests {
     const NOW: &str = "2026-11-28T12:00:00Z";
 
     fn facts(total: &str) -> Facts<'static> {
-        Facts { total: m(total), baseline: None, unpriced: Vec::new(), fetched_at: "2026-11-28T11:00:00Z" }
+        Facts {
+            total: m(total),
+            baseline: None,
+            unpriced: Vec::new(),
+            fetched_at: "2026-11-28T11:00:00Z",
+            unreadable: Unreadable::default(),
+        }
     }
 
     /// The kinds of the violations and the exit code.
@@ -141,6 +169,11 @@ mod tests {
         let with_baseline = |total: &str, old: &str| Facts { baseline: Some((m(old), None)), ..facts(total) };
         let fetched = |at: &'static str| Facts { fetched_at: at, ..facts("1") };
         let unpriced = Facts { unpriced: vec![("unknown_model", "item \"a\": no model \"x\"")], ..facts("1") };
+        let unread = |lines, files| Facts {
+            unreadable: Unreadable { lines, files, first: Some("f:2: not JSON") },
+            ..facts("1")
+        };
+        let skip = Limits { skip_unreadable: true, ..Limits::default() };
         let cases: &[(&str, Facts<'_>, Limits, &[&str], Exit)] = &[
             ("no limits", facts("1000"), Limits::default(), &[], Exit::Ok),
             ("within budget", facts("100"), budget("100"), &[], Exit::Ok),
@@ -167,6 +200,23 @@ mod tests {
                 &["unknown_model", "budget"],
                 Exit::Policy,
             ),
+            ("unreadable lines", unread(2, 0), Limits::default(), &["unreadable"], Exit::Error),
+            ("unreadable lines skipped", unread(2, 0), skip.clone(), &[], Exit::Ok),
+            ("a file that cannot be read is never skipped", unread(1, 1), skip.clone(), &["unreadable"], Exit::Error),
+            (
+                "3 over 1",
+                Facts { total: m("500"), ..unread(1, 0) },
+                Limits { budget: Some(m("100")), ..Limits::default() },
+                &["budget", "unreadable"],
+                Exit::Threshold,
+            ),
+            (
+                "4 over 1",
+                Facts { unreadable: unread(1, 0).unreadable, ..unpriced.clone() },
+                Limits::default(),
+                &["unknown_model", "unreadable"],
+                Exit::Policy,
+            ),
         ];
         for (name, facts, limits, kinds, code) in cases {
             assert_eq!(gate(facts, limits), (kinds.to_vec(), *code), "{name}");
@@ -181,7 +231,10 @@ mod tests {
             max_increase: Some("10%".parse().unwrap()),
             max_catalog_age: Some(Duration::from_secs(60)),
             allow_unpriced: false,
+            skip_unreadable: false,
         };
+        let facts =
+            Facts { unreadable: Unreadable { lines: 3, files: 0, first: Some("a.jsonl:7: not JSON") }, ..facts };
         let messages: Vec<String> =
             evaluate(&facts, &limits, NOW.parse().unwrap()).into_iter().map(|v| v.message).collect();
         assert_eq!(
@@ -190,6 +243,7 @@ mod tests {
                 "the total, $880.32, exceeds the budget of $800",
                 "the total grew from $714.4 to $880.32 (+23.23%), more than 10% allows",
                 "the catalog was fetched at 2026-11-28T11:00:00Z (1h 0m ago), longer ago than --max-catalog-age allows",
+                "3 lines could not be read (the first: a.jsonl:7: not JSON)",
             ]
         );
         assert_eq!(human_age(3 * 86_400 + 7_200), "3d 2h");

@@ -5,14 +5,16 @@
 //! without an id is quarantined.
 
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 
-use super::{Endpoint, Model, PriceColumn, Pricing, USD};
+use super::columns::PriceColumn;
+use super::count::parse_count;
+use super::model::{Endpoint, Model, Pricing, USD};
 use crate::pricing::{Component, Money, Prices};
 
-/// What became of one raw record.
+/// What became of one raw record: a model (with a warning for each field
+/// dropped), or a quarantine.
 #[derive(Debug)]
-pub enum Record {
+pub enum Parsed {
     Model { model: Box<Model>, warnings: Vec<String> },
     Quarantined { reason: String },
 }
@@ -20,21 +22,21 @@ pub enum Record {
 /// Turns one raw record into a model, collecting a warning for every field it
 /// had to drop. `value` must be the record parsed with serde_json's
 /// `arbitrary_precision`, so numbers still carry their text.
-pub fn parse_record(value: &Value) -> Record {
+pub fn parse_record(value: &Value) -> Parsed {
     let Some(obj) = value.as_object() else {
-        return Record::Quarantined { reason: format!("the record is {}, not an object", kind(value)) };
+        return Parsed::Quarantined { reason: format!("the record is {}, not an object", kind(value)) };
     };
     let id = match obj.get("id") {
         Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
         Some(Value::Number(n)) => n.to_string(),
         None | Some(Value::Null) => {
-            return Record::Quarantined { reason: "the record has no id".into() };
+            return Parsed::Quarantined { reason: "the record has no id".into() };
         }
         Some(Value::String(_)) => {
-            return Record::Quarantined { reason: "the record's id is empty".into() };
+            return Parsed::Quarantined { reason: "the record's id is empty".into() };
         }
         Some(other) => {
-            return Record::Quarantined { reason: format!("the record's id is {}, not a string", kind(other)) };
+            return Parsed::Quarantined { reason: format!("the record's id is {}, not a string", kind(other)) };
         }
     };
     let mut p = Parser { id: &id, warnings: Vec::new() };
@@ -56,7 +58,7 @@ pub fn parse_record(value: &Value) -> Record {
         api_doc_url: p.text(obj, "api_doc_url"),
         id: id.clone(),
     };
-    Record::Model { model: Box::new(model), warnings: p.warnings }
+    Parsed::Model { model: Box::new(model), warnings: p.warnings }
 }
 
 struct Parser<'a> {
@@ -109,9 +111,9 @@ impl Parser<'_> {
         let value = obj.get(field)?;
         let parsed = match value {
             Value::Null => return None,
-            Value::Number(n) => parse_token_count(n.as_str()),
+            Value::Number(n) => parse_count(n.as_str()).ok(),
             Value::String(s) if s.trim().is_empty() => return None,
-            Value::String(s) => parse_token_count(s),
+            Value::String(s) => parse_count(s).ok(),
             _ => None,
         };
         if parsed.is_none() {
@@ -261,50 +263,6 @@ fn endpoint(key: &str, spec: &Value) -> Endpoint {
     Endpoint { key: key.to_owned(), path: field("path"), method: field("method") }
 }
 
-/// A token count: `200000`, `"200000"`, `"200K"`, `"1M"`, `"1.5M"` (K = 1,000; M = 1,000,000).
-pub fn parse_token_count(text: &str) -> Option<u64> {
-    parse_count(text).ok()
-}
-
-/// Why a text is not a count.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum CountError {
-    #[error("not a number; give a whole number like 1200, 1.2K or 1M")]
-    NotANumber,
-    #[error("cannot be negative")]
-    Negative,
-    #[error("must be a whole number")]
-    Fraction,
-    #[error("is larger than the largest count, {}", u64::MAX)]
-    TooLarge,
-}
-
-/// A count with an optional unit (K = 1,000; M = 1,000,000; B = 1,000,000,000),
-/// saying what is wrong when it is not one.
-pub fn parse_count(text: &str) -> Result<u64, CountError> {
-    let t = text.trim().replace(['_', ','], "");
-    let (number, unit) = match t.char_indices().last().ok_or(CountError::NotANumber)? {
-        (i, 'k' | 'K') => (&t[..i], 1_000u64),
-        (i, 'm' | 'M') => (&t[..i], 1_000_000),
-        (i, 'b' | 'B') => (&t[..i], 1_000_000_000),
-        _ => (t.as_str(), 1),
-    };
-    let amount = match Money::parse(number.trim()) {
-        Ok(amount) => amount,
-        Err(crate::money::MoneyError::OutOfRange(_)) => return Err(CountError::TooLarge),
-        Err(_) => return Err(CountError::NotANumber),
-    };
-    if amount.is_negative() {
-        return Err(CountError::Negative);
-    }
-    let total = amount.checked_mul(Money::from_u64(unit)).map_err(|_| CountError::TooLarge)?;
-    let text = total.to_string();
-    if text.contains('.') {
-        return Err(CountError::Fraction);
-    }
-    text.parse().map_err(|_| CountError::TooLarge)
-}
-
 fn kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
@@ -334,134 +292,16 @@ fn describe(v: &Value) -> String {
     }
 }
 
-/// The keys that an object in the JSON `text` holds more than once, as paths
-/// (`id`, `pricing.input`). serde_json keeps the last of them silently; the
-/// sync says so.
-pub fn duplicate_keys(text: &str) -> Vec<String> {
-    use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
-
-    struct Keys<'a> {
-        path: String,
-        found: &'a std::cell::RefCell<Vec<String>>,
-    }
-
-    impl<'de> DeserializeSeed<'de> for Keys<'_> {
-        type Value = ();
-        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-            d.deserialize_any(self)
-        }
-    }
-
-    impl<'de> Visitor<'de> for Keys<'_> {
-        type Value = ();
-        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("any JSON value")
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-            let mut seen = std::collections::HashSet::new();
-            while let Some(key) = map.next_key::<String>()? {
-                let path = if self.path.is_empty() { key.clone() } else { format!("{}.{key}", self.path) };
-                if !seen.insert(key) {
-                    self.found.borrow_mut().push(path.clone());
-                }
-                map.next_value_seed(Keys { path, found: self.found })?;
-            }
-            Ok(())
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-            while seq.next_element_seed(Keys { path: format!("{}[]", self.path), found: self.found })?.is_some() {}
-            Ok(())
-        }
-        fn visit_bool<E>(self, _: bool) -> Result<(), E> {
-            Ok(())
-        }
-        fn visit_i64<E>(self, _: i64) -> Result<(), E> {
-            Ok(())
-        }
-        fn visit_u64<E>(self, _: u64) -> Result<(), E> {
-            Ok(())
-        }
-        fn visit_f64<E>(self, _: f64) -> Result<(), E> {
-            Ok(())
-        }
-        fn visit_str<E>(self, _: &str) -> Result<(), E> {
-            Ok(())
-        }
-        fn visit_unit<E>(self) -> Result<(), E> {
-            Ok(())
-        }
-    }
-
-    let found = std::cell::RefCell::new(Vec::new());
-    let mut de = serde_json::Deserializer::from_str(text);
-    // A text that cannot be read has no keys to speak of: that is reported elsewhere.
-    let _ = Keys { path: String::new(), found: &found }.deserialize(&mut de);
-    found.into_inner()
-}
-
-/// The sha256 of a record's canonical JSON: keys sorted, no whitespace, numbers
-/// as written. Equal records hash equal whatever their formatting.
-pub fn record_hash(value: &Value) -> [u8; 32] {
-    let mut hasher = Sha256::new();
-    canonical(value, &mut hasher);
-    hasher.finalize().into()
-}
-
-fn canonical(value: &Value, h: &mut Sha256) {
-    match value {
-        Value::Object(map) => {
-            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-            entries.sort_unstable_by_key(|(k, _)| *k);
-            h.update(b"{");
-            for (i, (key, value)) in entries.into_iter().enumerate() {
-                if i > 0 {
-                    h.update(b",");
-                }
-                write_json(h, key);
-                h.update(b":");
-                canonical(value, h);
-            }
-            h.update(b"}");
-        }
-        Value::Array(items) => {
-            h.update(b"[");
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    h.update(b",");
-                }
-                canonical(item, h);
-            }
-            h.update(b"]");
-        }
-        scalar => write_json(h, scalar),
-    }
-}
-
-/// A key or a scalar serialized straight into the hasher, without a String between.
-fn write_json(h: &mut Sha256, value: &impl serde::Serialize) {
-    serde_json::to_writer(h, value).expect("writing into a hasher cannot fail");
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::Unpriced;
+    use crate::catalog::model::Unpriced;
     use serde_json::json;
 
     fn parse(v: Value) -> (Model, Vec<String>) {
         match parse_record(&v) {
-            Record::Model { model, warnings } => (*model, warnings),
-            Record::Quarantined { reason } => panic!("quarantined: {reason}"),
+            Parsed::Model { model, warnings } => (*model, warnings),
+            Parsed::Quarantined { reason } => panic!("quarantined: {reason}"),
         }
     }
 
@@ -577,37 +417,10 @@ mod tests {
             (json!("just a string"), "the record is a string, not an object"),
         ] {
             match parse_record(&v) {
-                Record::Quarantined { reason: r } => assert_eq!(r, reason),
-                Record::Model { .. } => panic!("{v} was not quarantined"),
+                Parsed::Quarantined { reason: r } => assert_eq!(r, reason),
+                Parsed::Model { .. } => panic!("{v} was not quarantined"),
             }
         }
-    }
-
-    #[test]
-    fn token_counts_accept_suffixes() {
-        let cases = [
-            ("200K", Some(200_000)),
-            ("200k", Some(200_000)),
-            ("1M", Some(1_000_000)),
-            ("1.5M", Some(1_500_000)),
-            ("128000", Some(128_000)),
-            ("64K", Some(64_000)),
-            ("1,048,576", Some(1_048_576)),
-            ("0.5K", Some(500)),
-            ("1.0005K", None),
-            ("-5", None),
-            ("lots", None),
-            ("", None),
-        ];
-        for (text, want) in cases {
-            assert_eq!(parse_token_count(text), want, "{text}");
-        }
-        let (m, w) = parse(json!({"id": "c", "context_length": "200K", "max_completion_tokens": 64000}));
-        assert_eq!((m.context_length, m.max_completion_tokens), (Some(200_000), Some(64_000)));
-        assert!(w.is_empty());
-        let (m, w) = parse(json!({"id": "c", "context_length": "huge"}));
-        assert_eq!(m.context_length, None);
-        assert_eq!(w, ["c: context_length is \"huge\", not a token count; dropped"]);
     }
 
     #[test]
@@ -646,16 +459,6 @@ mod tests {
     }
 
     #[test]
-    fn record_hash_ignores_formatting_but_not_content() {
-        let a: Value = serde_json::from_str(r#"{"id":"x","pricing":{"input":0.10,"ratio":1}}"#).unwrap();
-        let b: Value = serde_json::from_str("{ \"pricing\": {\"ratio\": 1, \"input\": 0.10}, \"id\": \"x\" }").unwrap();
-        let c: Value = serde_json::from_str(r#"{"id":"x","pricing":{"input":0.1,"ratio":1}}"#).unwrap();
-        assert_eq!(record_hash(&a), record_hash(&b));
-        // Numbers are kept as written: a changed spelling is a changed record.
-        assert_ne!(record_hash(&a), record_hash(&c));
-    }
-
-    #[test]
     fn endpoint_items_that_are_not_labels_are_warned_about() {
         // Found by the property test below: these were dropped silently.
         let (m, w) = parse(json!({"id": "e", "endpoints": [null, "openai", {"path": "/v1"}, 3]}));
@@ -668,21 +471,6 @@ mod tests {
                 "e: endpoints has an item that is 3; dropped",
             ]
         );
-    }
-
-    #[test]
-    fn keys_given_twice_are_found_wherever_they_are() {
-        assert_eq!(duplicate_keys(r#"{"id": "a", "id": "b"}"#), ["id"]);
-        assert_eq!(
-            duplicate_keys(r#"{"id": "a", "pricing": {"input": 1, "input": 2.5}, "list": [{"k": 1, "k": 2}]}"#),
-            ["pricing.input", "list[].k"]
-        );
-        assert!(duplicate_keys(r#"{"id": "a", "n": 1e-7, "o": {"id": "b"}}"#).is_empty());
-    }
-
-    #[test]
-    fn hex_is_lowercase_and_two_digits_a_byte() {
-        assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
     }
 
     mod properties {
@@ -771,7 +559,7 @@ mod tests {
             #[test]
             fn every_field_is_kept_or_warned_about(field in prop::sample::select(&FIELDS[..]), v in any_value()) {
                 let record = json!({"id": "m", field: v.clone()});
-                let Record::Model { model, warnings } = parse_record(&record) else {
+                let Parsed::Model { model, warnings } = parse_record(&record) else {
                     panic!("a record with an id is a model");
                 };
                 if field != "pricing" {
@@ -784,7 +572,7 @@ mod tests {
             #[test]
             fn every_price_is_kept_or_warned_about(key in prop::sample::select(&["input", "output", "per_request", "per_second", "ratio"][..]), v in any_value()) {
                 let record = json!({"id": "m", "pricing": {key: v.clone()}});
-                let Record::Model { model, warnings } = parse_record(&record) else { panic!() };
+                let Parsed::Model { model, warnings } = parse_record(&record) else { panic!() };
                 let listed = &model.pricing.listed;
                 let kept = [listed.input, listed.output, listed.per_request, listed.per_second, model.pricing.ratio]
                     .iter().any(Option::is_some);

@@ -1,0 +1,86 @@
+//! What every command gets ([`Ctx`]: settings and stdout) and the few things
+//! several commands do the same way: open the catalog (or the bundled
+//! sample), read the workload flags, read a baseline.
+
+use std::fmt::Display;
+use std::io::{Read, Write};
+use std::path::Path;
+
+use anyhow::Context as _;
+
+use crate::cli::WorkloadArgs;
+use crate::error::{Exit, UserError};
+use crate::gate::baseline::{Baseline, MAX_BASELINE, Shape};
+use crate::pricing::Workload;
+use crate::settings::Settings;
+use crate::store::{Store, StoreError};
+
+/// What every command gets: settings, and stdout for its data. Notes,
+/// warnings and progress go to stderr; `-q` silences all of them but errors.
+pub struct Ctx<'a> {
+    pub settings: Settings,
+    pub out: &'a mut dyn Write,
+}
+
+impl Ctx<'_> {
+    /// A line on stderr, unless `-q`. Catalog text in it cannot reach the
+    /// terminal as control characters.
+    pub fn note(&self, message: impl Display) {
+        if !self.settings.quiet {
+            eprintln!("{}", crate::output::visible(&message.to_string()));
+        }
+    }
+
+    /// `warning: ...` on stderr, unless `-q`.
+    pub fn warn(&self, message: impl Display) {
+        self.note(format_args!("warning: {message}"));
+    }
+}
+
+/// The catalog, or before any sync the bundled sample catalog, said so on
+/// stderr: what `models`, `show`, the facets, `cost` and `rank` answer from.
+pub fn catalog_or_sample(ctx: &Ctx<'_>) -> anyhow::Result<Store> {
+    match Store::open(&ctx.settings.db) {
+        Err(StoreError::Missing(_) | StoreError::Empty(_)) => {
+            ctx.note(crate::sample::note());
+            Ok(crate::sample::open()?)
+        }
+        other => Ok(other?),
+    }
+}
+
+/// The catalog for a gate (`estimate`, `usage`): never the bundled sample. No
+/// catalog is a policy failure (exit 4), as a stale one is.
+pub fn catalog_for_gate(db: &Path, command: &str) -> anyhow::Result<Store> {
+    match Store::open(db) {
+        Err(StoreError::Missing(_) | StoreError::Empty(_)) => Err(UserError::new(format!(
+            "no catalog synced: `{command}` never prices against the bundled sample catalog"
+        ))
+        .exit(Exit::Policy)
+        .hint("run `cometcat sync` (or `cometcat sync --from FILE` offline) first")
+        .into()),
+        other => Ok(other?),
+    }
+}
+
+/// The workload the flags describe; none at all is a usage error (a cost of
+/// nothing would print $0 for every model).
+pub fn workload(args: &WorkloadArgs) -> Result<Workload, UserError> {
+    args.workload().ok_or_else(|| {
+        UserError::usage("no workload was given, so there is nothing to price").hint(
+            "give --input-tokens N and --output-tokens N (per call), --requests N (calls), or --seconds S \
+             for models priced per second",
+        )
+    })
+}
+
+/// The earlier report `--baseline` names, read (at most [`MAX_BASELINE`]
+/// bytes) as a report of `shape`.
+pub fn read_baseline(path: &Path, shape: Shape) -> anyhow::Result<Baseline> {
+    let shown = path.display().to_string();
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_BASELINE).read_to_string(&mut text))
+        .with_context(|| format!("cannot read the baseline {shown}"))?;
+    Ok(Baseline::parse(&shown, &text, shape)?)
+}

@@ -1,0 +1,309 @@
+//! A `model_versions` row, in one place: its column list ([`FIELDS`] and the
+//! price columns of [`PRICE_COLUMNS`]), the encoder that turns a [`Model`]
+//! into the row ([`version_row`]) and the decoder that reads it back by
+//! column name ([`ModelColumns`], [`PriceColumns`]), side by side, so that a
+//! column added to one is seen missing from the other by the tests.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use rusqlite::types::{ToSqlOutput, Value as Sql, ValueRef};
+use rusqlite::{Connection, Row, Statement, params, params_from_iter};
+
+use super::error::StoreError;
+use crate::catalog::{Endpoint, Model, PRICE_COLUMNS, PriceColumn, Pricing};
+use crate::money::Money;
+
+/// The columns of a model version besides its prices, as stored and read.
+pub(super) const FIELDS: [&str; 16] = [
+    "id",
+    "code",
+    "name",
+    "provider",
+    "provider_code",
+    "description",
+    "model_type",
+    "features",
+    "endpoints",
+    "currency",
+    "context_length",
+    "max_completion_tokens",
+    "upcoming",
+    "created",
+    "api_doc_url",
+    "warnings",
+];
+
+/// A model as stored, with what the sync had to say about its record.
+#[derive(Clone, Debug)]
+pub struct StoredModel {
+    pub model: Model,
+    pub version_id: i64,
+    pub warnings: Vec<String>,
+}
+
+/// The stored price columns (listed prices and the ratio; effective prices
+/// are derived from them when read).
+fn stored_prices() -> impl Iterator<Item = PriceColumn> {
+    PRICE_COLUMNS.into_iter().filter(|c| !matches!(c, PriceColumn::Effective(_)))
+}
+
+/// `v.c1, v.c2, ...` for `columns`.
+pub(super) fn select_list<'a>(columns: impl IntoIterator<Item = &'a str>) -> String {
+    columns.into_iter().map(|c| format!("v.{c}")).collect::<Vec<_>>().join(", ")
+}
+
+/// Every column a whole model is read from (as `v`): its version id, the
+/// [`FIELDS`], then the stored prices.
+pub(super) static MODEL_SELECT: LazyLock<String> = LazyLock::new(|| {
+    let prices = stored_prices().map(PriceColumn::name);
+    select_list(["version_id"].into_iter().chain(FIELDS).chain(prices))
+});
+
+/// The columns a model is read from for pricing only.
+pub(super) static PRICES_SELECT: LazyLock<String> = LazyLock::new(|| {
+    let prices = stored_prices().map(PriceColumn::name);
+    select_list(["id", "provider", "provider_code", "currency", "upcoming"].into_iter().chain(prices))
+});
+
+/// Where a model's pricing sits among a statement's columns.
+pub(super) struct PriceColumns {
+    currency: usize,
+    /// The listed prices and the ratio, in [`PRICE_COLUMNS`] order.
+    prices: Vec<(PriceColumn, usize)>,
+}
+
+impl PriceColumns {
+    pub(super) fn of(stmt: &Statement<'_>) -> rusqlite::Result<PriceColumns> {
+        let prices = stored_prices().map(|c| Ok((c, stmt.column_index(c.name())?))).collect::<rusqlite::Result<_>>()?;
+        Ok(PriceColumns { currency: stmt.column_index("currency")?, prices })
+    }
+
+    pub(super) fn read(&self, r: &Row<'_>) -> rusqlite::Result<Pricing> {
+        let mut pricing = Pricing { currency: r.get(self.currency)?, ..Pricing::default() };
+        for &(column, i) in &self.prices {
+            let value = money(r, i)?;
+            match column {
+                PriceColumn::Listed(c) => pricing.listed.set(c, value),
+                PriceColumn::Ratio => pricing.ratio = value,
+                PriceColumn::Effective(_) => {}
+            }
+        }
+        Ok(pricing)
+    }
+}
+
+/// Where each field of a model sits among a statement's columns, looked up by
+/// name once per statement rather than once per row.
+pub(super) struct ModelColumns {
+    version_id: usize,
+    id: usize,
+    code: usize,
+    name: usize,
+    provider: usize,
+    provider_code: usize,
+    description: usize,
+    model_type: usize,
+    features: usize,
+    endpoints: usize,
+    prices: PriceColumns,
+    context_length: usize,
+    max_completion_tokens: usize,
+    upcoming: usize,
+    created: usize,
+    api_doc_url: usize,
+    warnings: usize,
+}
+
+impl ModelColumns {
+    pub(super) fn of(stmt: &Statement<'_>) -> rusqlite::Result<ModelColumns> {
+        let at = |name: &str| stmt.column_index(name);
+        Ok(ModelColumns {
+            version_id: at("version_id")?,
+            id: at("id")?,
+            code: at("code")?,
+            name: at("name")?,
+            provider: at("provider")?,
+            provider_code: at("provider_code")?,
+            description: at("description")?,
+            model_type: at("model_type")?,
+            features: at("features")?,
+            endpoints: at("endpoints")?,
+            prices: PriceColumns::of(stmt)?,
+            context_length: at("context_length")?,
+            max_completion_tokens: at("max_completion_tokens")?,
+            upcoming: at("upcoming")?,
+            created: at("created")?,
+            api_doc_url: at("api_doc_url")?,
+            warnings: at("warnings")?,
+        })
+    }
+
+    pub(super) fn read(&self, r: &Row<'_>) -> rusqlite::Result<StoredModel> {
+        let count = |i: usize| -> rusqlite::Result<Option<u64>> { Ok(r.get::<_, Option<i64>>(i)?.map(|n| n as u64)) };
+        let model = Model {
+            id: r.get(self.id)?,
+            code: r.get(self.code)?,
+            name: r.get(self.name)?,
+            provider: r.get(self.provider)?,
+            provider_code: r.get(self.provider_code)?,
+            description: r.get(self.description)?,
+            model_type: r.get(self.model_type)?,
+            features: json(r, self.features)?,
+            endpoints: json::<Vec<Endpoint>>(r, self.endpoints)?,
+            pricing: self.prices.read(r)?,
+            context_length: count(self.context_length)?,
+            max_completion_tokens: count(self.max_completion_tokens)?,
+            upcoming: r.get(self.upcoming)?,
+            created: r.get(self.created)?,
+            api_doc_url: r.get(self.api_doc_url)?,
+        };
+        Ok(StoredModel { model, version_id: r.get(self.version_id)?, warnings: json(r, self.warnings)? })
+    }
+}
+
+/// A JSON column (NULL reads as the default).
+fn json<T: serde::de::DeserializeOwned + Default>(r: &Row<'_>, i: usize) -> rusqlite::Result<T> {
+    let text: Option<String> = r.get(i)?;
+    text.map_or(Ok(T::default()), |t| {
+        serde_json::from_str(&t)
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
+    })
+}
+
+/// A money column (canonical decimal TEXT, or NULL).
+fn money(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<Money>> {
+    match r.get_ref(i)? {
+        ValueRef::Text(t) => Money::parse(std::str::from_utf8(t).unwrap_or_default())
+            .map(Some)
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))),
+        _ => Ok(None),
+    }
+}
+
+/// Runs `sql` and decodes each row as a model.
+pub(super) fn models(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<StoredModel>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let columns = ModelColumns::of(&stmt)?;
+    let rows = stmt.query_map(params, |r| columns.read(r))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Loads model versions by id.
+pub(super) fn load_versions(conn: &Connection, ids: &[i64]) -> Result<HashMap<i64, StoredModel>, StoreError> {
+    let sql = format!(
+        "SELECT {} FROM model_versions AS v WHERE v.version_id IN (SELECT value FROM json_each(?1))",
+        *MODEL_SELECT
+    );
+    let list = serde_json::to_string(ids).expect("integers serialize");
+    Ok(models(conn, &sql, [list])?.into_iter().map(|m| (m.version_id, m)).collect())
+}
+
+/// Writes a new version and its record; returns its id.
+pub(super) fn insert_version(
+    conn: &Connection,
+    m: &Model,
+    hash: String,
+    warnings: &[String],
+    record: &str,
+) -> Result<i64, StoreError> {
+    // The statement's text comes from the same list as the values.
+    static INSERT: LazyLock<String> = LazyLock::new(|| {
+        let names: Vec<&str> = version_row(&Model::default(), String::new(), &[]).iter().map(|(n, _)| *n).collect();
+        let params = (1..=names.len()).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
+        format!("INSERT INTO model_versions ({}) VALUES ({params})", names.join(", "))
+    });
+    let row = version_row(m, hash, warnings);
+    conn.prepare_cached(&INSERT)?.execute(params_from_iter(row.into_iter().map(|(_, value)| value)))?;
+    let version_id = conn.last_insert_rowid();
+    conn.prepare_cached("INSERT INTO model_records (version_id, record) VALUES (?1, ?2)")?
+        .execute(params![version_id, record])?;
+    Ok(version_id)
+}
+
+/// A model as the row `model_versions` stores: the hash, each of [`FIELDS`]
+/// with its value, then the price columns as [`PRICE_COLUMNS`] lists them
+/// (effective prices also as sort keys). Text is borrowed, not copied.
+pub(super) fn version_row<'m>(m: &'m Model, hash: String, warnings: &[String]) -> Vec<(&'static str, ToSqlOutput<'m>)> {
+    let mut row = vec![("hash", ToSqlOutput::Owned(Sql::Text(hash)))];
+    row.extend(FIELDS.iter().map(|&name| (name, field(m, name, warnings))));
+    let null = || ToSqlOutput::Owned(Sql::Null);
+    let effective = m.pricing.effective().unwrap_or_default();
+    for column in PRICE_COLUMNS {
+        let value = m.pricing.value(column, &effective);
+        row.push((column.name(), value.map_or_else(null, |p| ToSqlOutput::Owned(Sql::Text(p.to_string())))));
+        if let Some(sort) = column.sort_column() {
+            row.push((sort, value.map_or_else(null, |p| ToSqlOutput::Owned(Sql::Text(p.sort_key())))));
+        }
+    }
+    row
+}
+
+/// The stored value of one of [`FIELDS`].
+fn field<'m>(m: &'m Model, name: &str, warnings: &[String]) -> ToSqlOutput<'m> {
+    fn text(s: &Option<String>) -> ToSqlOutput<'_> {
+        s.as_deref().map_or(ToSqlOutput::Owned(Sql::Null), |s| ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())))
+    }
+    fn json(v: &impl serde::Serialize) -> ToSqlOutput<'static> {
+        ToSqlOutput::Owned(Sql::Text(serde_json::to_string(v).expect("lists of strings and endpoints serialize")))
+    }
+    let int = |n: Option<u64>| ToSqlOutput::Owned(n.map_or(Sql::Null, |n| Sql::Integer(n.min(i64::MAX as u64) as i64)));
+    match name {
+        "id" => ToSqlOutput::Borrowed(ValueRef::Text(m.id.as_bytes())),
+        "code" => text(&m.code),
+        "name" => text(&m.name),
+        "provider" => text(&m.provider),
+        "provider_code" => text(&m.provider_code),
+        "description" => text(&m.description),
+        "model_type" => text(&m.model_type),
+        "features" => json(&m.features),
+        "endpoints" => json(&m.endpoints),
+        "currency" => text(&m.pricing.currency),
+        "context_length" => int(m.context_length),
+        "max_completion_tokens" => int(m.max_completion_tokens),
+        "upcoming" => ToSqlOutput::Owned(Sql::Integer(m.upcoming.into())),
+        "created" => ToSqlOutput::Owned(m.created.map_or(Sql::Null, Sql::Integer)),
+        "api_doc_url" => text(&m.api_doc_url),
+        "warnings" if warnings.is_empty() => ToSqlOutput::Owned(Sql::Null),
+        "warnings" => json(&warnings),
+        other => unreachable!("{other} is not one of FIELDS"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    #[test]
+    fn the_encoder_writes_every_column_of_the_schema_and_the_decoder_reads_them_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::create(&dir.path().join("catalog.db")).unwrap();
+        let conn = &store.conn;
+        let mut stmt = conn.prepare("SELECT name FROM pragma_table_info('model_versions')").unwrap();
+        let mut schema: Vec<String> = stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+        schema.retain(|c| c != "version_id");
+        let mut written: Vec<&str> =
+            version_row(&Model::default(), String::new(), &[]).iter().map(|(n, _)| *n).collect();
+        schema.sort();
+        written.sort();
+        assert_eq!(schema, written);
+        let model: Model = match crate::catalog::parse_record(&serde_json::json!({
+            "id": "m", "code": "c", "name": "n", "provider": "P", "provider_code": "p", "description": "d",
+            "model_type": "text", "features": ["a"], "endpoints": {"k": {"path": "/v1", "method": "POST"}},
+            "pricing": {"currency": "USD / M Tokens", "input": 1, "output": 2, "per_request": 3, "per_second": 4, "ratio": 0.5},
+            "context_length": 5, "max_completion_tokens": 6, "upcoming": true, "created": 7, "api_doc_url": "u"
+        })) {
+            crate::catalog::Parsed::Model { model, .. } => *model,
+            other => panic!("{other:?}"),
+        };
+        let id = insert_version(conn, &model, "h".into(), &["w".into()], "{}").unwrap();
+        let read = load_versions(conn, &[id]).unwrap().remove(&id).unwrap();
+        assert_eq!(read.model, model, "every field read back as written");
+        assert_eq!(read.warnings, ["w"]);
+    }
+}

@@ -1,0 +1,478 @@
+//! The ledger: each record read is matched to a model of the snapshot it is
+//! priced on, priced, and added to the totals, its group and the
+//! alternatives; at the end the ledger becomes the [`UsageReport`]. Pure: the
+//! command hands in the records and the catalogs.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use super::catalogs::{Catalogs, Timing};
+use super::options::{At, GroupBy, Options};
+use super::record::{Kind, Read, Record};
+use super::report::{
+    CACHE_NOTE, Counts, Group, Resolved, SnapshotUse, TimingReport, Totals, Unknown, UnpricedModel, Unreadable,
+    UsageReport, WhatIf, unpriced_reason,
+};
+use super::resolve::How;
+use crate::catalog::{CatalogRef, Model};
+use crate::money::{Money, Overflow};
+use crate::numbers::counted;
+use crate::pricing::{Basis, CostError, Workload};
+
+/// What one record came to: what `--per-record` prints for it.
+#[derive(Debug, Serialize)]
+pub struct PricedRecord<'a> {
+    pub file: &'a str,
+    pub line: u64,
+    pub kind: Kind,
+    /// The model as the record names it.
+    pub model: Option<&'a str>,
+    /// The catalog's model it was matched to.
+    pub resolved: Option<&'a str>,
+    pub how: Option<How>,
+    /// `priced`, `unknown` or `unpriced`.
+    pub status: &'static str,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cached_tokens: u64,
+    pub reasoning_tokens: u64,
+    pub requests: u64,
+    #[serde(serialize_with = "crate::money::as_number")]
+    pub seconds: Option<Money>,
+    pub cost: Option<Money>,
+    pub list_cost: Option<Money>,
+    pub snapshot: i64,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "time")]
+    pub time: Option<Timestamp>,
+}
+
+fn time<S: serde::Serializer>(value: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(t) => s.collect_str(&crate::time::format_time(*t)),
+        None => s.serialize_none(),
+    }
+}
+
+/// The unreadable lines kept to be listed; the rest are only counted.
+const LISTED_UNREADABLE: usize = 1000;
+
+/// Everything the records added up to so far.
+pub struct Ledger<'l> {
+    options: Options,
+    catalogs: Catalogs<'l>,
+    tally: Tally,
+    unreadable: Vec<Unreadable>,
+    what_if: Vec<WhatIf>,
+    untimed: u64,
+    before_first: u64,
+    snapshots: BTreeMap<i64, u64>,
+    /// Names already resolved, per snapshot.
+    names: HashMap<i64, HashMap<String, Option<(usize, How)>>>,
+    /// Each `--what-if` model's prices, made ready once.
+    what_if_rates: Vec<crate::pricing::Rates>,
+}
+
+impl<'l> Ledger<'l> {
+    pub fn new(options: Options, catalogs: Catalogs<'l>) -> Ledger<'l> {
+        let what_if = options
+            .what_if
+            .iter()
+            .map(|m| WhatIf {
+                model: m.id.clone(),
+                cost: None,
+                actual: Money::ZERO,
+                change: None,
+                change_pct: None,
+                records: 0,
+                unpriced: 0,
+            })
+            .collect();
+        let what_if_rates = options.what_if.iter().map(Model::rates).collect();
+        Ledger {
+            what_if_rates,
+            options,
+            catalogs,
+            tally: Tally::default(),
+            unreadable: Vec::new(),
+            what_if,
+            untimed: 0,
+            before_first: 0,
+            snapshots: BTreeMap::new(),
+            names: HashMap::new(),
+        }
+    }
+
+    /// Adds what was read at `file:line`; for a call, hands what it came to
+    /// to `each` (for `--per-record`).
+    pub fn add(&mut self, file: &str, item: Read, each: impl FnOnce(&PricedRecord<'_>)) -> anyhow::Result<()> {
+        let (line, call) = match item {
+            Read::Unreadable { line, reason } => {
+                self.note_unreadable(file, line, reason);
+                return Ok(());
+            }
+            Read::Record { line, record } => (line, record),
+        };
+        let (snapshot, timing) = self.catalogs.pick(self.options.at, call.time);
+        let found = self.find(snapshot, call.model.as_deref())?;
+        let book = self.catalogs.book(snapshot)?;
+        let model = found.map(|(i, how)| (book.model(i), how));
+        let rates = found.map(|(i, _)| book.rates(i));
+        let work = Workload {
+            input_tokens: call.input_tokens,
+            output_tokens: call.output_tokens,
+            seconds: call.seconds,
+            requests: call.requests,
+        };
+        let cost = model.zip(rates).map(|((m, _), r)| r.cost(&m.id, &work, Basis::Effective));
+        let priced = PricedRecord {
+            file,
+            line,
+            kind: call.kind,
+            model: call.model.as_deref(),
+            resolved: model.map(|(m, _)| m.id.as_str()),
+            how: model.map(|(_, how)| how),
+            status: match &cost {
+                None => "unknown",
+                Some(Ok(_)) => "priced",
+                Some(Err(_)) => "unpriced",
+            },
+            input_tokens: call.input_tokens,
+            output_tokens: call.output_tokens,
+            cached_tokens: call.cached_tokens,
+            reasoning_tokens: call.reasoning_tokens,
+            requests: call.requests,
+            seconds: call.seconds,
+            cost: cost.as_ref().and_then(|c| c.as_ref().ok()).map(|c| c.cost),
+            list_cost: cost.as_ref().and_then(|c| c.as_ref().ok()).map(|c| c.list_cost),
+            snapshot,
+            time: call.time,
+        };
+        let key = group_key(&self.options.by, &call, model.map(|(m, _)| m));
+        let unpriced = cost.and_then(Result::err);
+        let (cost, list_cost) = (priced.cost, priced.list_cost);
+        if self.tally.count(&call, cost, list_cost, key).is_err() {
+            let reason = "its counts or cost cannot be added to the totals exactly (too large, or too many decimals)";
+            self.note_unreadable(file, line, reason.into());
+            return Ok(());
+        }
+        each(&priced);
+        self.tally.note_model(priced.model, priced.resolved.zip(priced.how), unpriced);
+        self.count_timing(snapshot, timing);
+        self.price_alternatives(&work, cost);
+        Ok(())
+    }
+
+    /// Counts a line that holds no record, listing the first ones.
+    fn note_unreadable(&mut self, file: &str, line: u64, reason: String) {
+        self.tally.totals.unreadable += 1;
+        if self.unreadable.len() < LISTED_UNREADABLE {
+            self.unreadable.push(Unreadable { file: file.to_owned(), line, reason });
+        }
+    }
+
+    fn count_timing(&mut self, snapshot: i64, timing: Timing) {
+        *self.snapshots.entry(snapshot).or_default() += 1;
+        match timing {
+            Timing::AtTime => {}
+            Timing::Untimed => self.untimed += 1,
+            Timing::BeforeFirst => self.before_first += 1,
+        }
+    }
+
+    /// The model `name` means on `snapshot`, resolved once per name.
+    fn find(&mut self, snapshot: i64, name: Option<&str>) -> anyhow::Result<Option<(usize, How)>> {
+        let Some(name) = name else { return Ok(None) };
+        if let Some(found) = self.names.get(&snapshot).and_then(|names| names.get(name)) {
+            return Ok(*found);
+        }
+        let found = self.catalogs.book(snapshot)?.resolve(name, &self.options.aliases);
+        self.names.entry(snapshot).or_default().insert(name.to_owned(), found);
+        Ok(found)
+    }
+}
+
+/// The group a call counts in.
+fn group_key<'a>(by: &GroupBy, call: &'a Record, model: Option<&'a Model>) -> Cow<'a, str> {
+    match by {
+        GroupBy::Model => match (model, &call.model) {
+            (Some(m), _) => Cow::Borrowed(&m.id),
+            (None, Some(name)) => Cow::Borrowed(name),
+            (None, None) => Cow::Borrowed("(no model)"),
+        },
+        GroupBy::Provider => {
+            model.and_then(|m| m.provider_code.as_deref().or(m.provider.as_deref())).unwrap_or("(unknown)").into()
+        }
+        GroupBy::Day => call.time.map_or(Cow::Borrowed("(no time)"), |t| t.strftime("%Y-%m-%d").to_string().into()),
+        GroupBy::Tag(_) => call.tag.as_deref().unwrap_or("(none)").into(),
+    }
+}
+
+/// What the records added up to so far.
+#[derive(Default)]
+struct Tally {
+    totals: Totals,
+    groups: HashMap<String, Group>,
+    resolved: HashMap<(String, String, How), u64>,
+    unknown: HashMap<String, u64>,
+    unpriced: HashMap<(String, String), u64>,
+}
+
+impl Tally {
+    /// Adds a call's consumption to the totals and its group. Tokens and
+    /// seconds are per call: a generic line of N requests counts N times.
+    fn count(
+        &mut self,
+        call: &Record,
+        cost: Option<Money>,
+        list_cost: Option<Money>,
+        key: Cow<'_, str>,
+    ) -> anyhow::Result<()> {
+        let n = call.requests;
+        let times = |count: u64| count.checked_mul(n).ok_or(Overflow);
+        let seconds = call.seconds.map(|s| s.checked_mul(Money::from_u64(n))).transpose()?;
+        let counts = Counts {
+            input_tokens: times(call.input_tokens)?,
+            output_tokens: times(call.output_tokens)?,
+            cached_tokens: times(call.cached_tokens)?,
+            reasoning_tokens: times(call.reasoning_tokens)?,
+            requests: n,
+            seconds: seconds.unwrap_or(Money::ZERO),
+        };
+        // Every sum is worked out before any is kept: a record that cannot be
+        // added exactly changes nothing.
+        let mut totals = self.totals.counts.clone();
+        totals.add(&counts)?;
+        let (priced, cost_sum, list_sum) = match (cost, list_cost) {
+            (Some(cost), Some(list)) => {
+                (1, self.totals.cost.checked_add(cost)?, self.totals.list_cost.checked_add(list)?)
+            }
+            _ => (0, self.totals.cost, self.totals.list_cost),
+        };
+        let (mut group_counts, group_cost) = match self.groups.get(key.as_ref()) {
+            Some(g) => (g.counts.clone(), g.cost),
+            None => (Counts::default(), None),
+        };
+        group_counts.add(&counts)?;
+        let group_cost = match cost {
+            Some(cost) => Some(group_cost.unwrap_or(Money::ZERO).checked_add(cost)?),
+            None => group_cost,
+        };
+        self.totals.records += 1;
+        self.totals.priced += priced;
+        (self.totals.counts, self.totals.cost, self.totals.list_cost) = (totals, cost_sum, list_sum);
+        let group = match self.groups.get_mut(key.as_ref()) {
+            Some(group) => group,
+            None => self
+                .groups
+                .entry(key.to_string())
+                .or_insert_with(|| Group { key: key.into_owned(), ..Group::default() }),
+        };
+        group.records += 1;
+        (group.counts, group.cost) = (group_counts, group_cost);
+        Ok(())
+    }
+
+    /// Counts how the record's model (`name`) was matched, or why it could not be priced.
+    fn note_model(&mut self, name: Option<&str>, resolved: Option<(&str, How)>, unpriced: Option<CostError>) {
+        match (name, resolved) {
+            (Some(name), Some((model, how))) => {
+                if how != How::Exact {
+                    *self.resolved.entry((name.to_owned(), model.to_owned(), how)).or_default() += 1;
+                }
+                if let Some(e) = unpriced {
+                    self.totals.unpriced += 1;
+                    *self.unpriced.entry((model.to_owned(), unpriced_reason(&e))).or_default() += 1;
+                }
+            }
+            (name, _) => {
+                self.totals.unknown += 1;
+                *self.unknown.entry(name.unwrap_or("(no model)").to_owned()).or_default() += 1;
+            }
+        }
+    }
+}
+
+impl Ledger<'_> {
+    /// The same call on each `--what-if` model, when it had a cost to compare
+    /// with. A sum too large to hold leaves the record out of that comparison.
+    fn price_alternatives(&mut self, work: &Workload, actual: Option<Money>) {
+        let Some(actual) = actual else { return };
+        for ((alt, model), rates) in self.what_if.iter_mut().zip(&self.options.what_if).zip(&self.what_if_rates) {
+            let sums = match rates.cost(&model.id, work, Basis::Effective) {
+                Ok(c) if charges_for(model, work) => {
+                    alt.cost.unwrap_or(Money::ZERO).checked_add(c.cost).ok().zip(alt.actual.checked_add(actual).ok())
+                }
+                _ => None,
+            };
+            match sums {
+                Some((cost, total)) => {
+                    (alt.cost, alt.actual) = (Some(cost), total);
+                    alt.records += 1;
+                }
+                None => alt.unpriced += 1,
+            }
+        }
+    }
+
+    /// The report, with `catalog` the current snapshot's reference.
+    pub fn report(mut self, catalog: CatalogRef) -> UsageReport {
+        for alt in &mut self.what_if {
+            alt.change = alt.cost.and_then(|c| c.checked_sub(alt.actual).ok());
+            alt.change_pct = alt.change.and_then(|c| c.percent_of(alt.actual));
+        }
+        let mut groups: Vec<Group> = self.tally.groups.into_values().collect();
+        match self.options.by {
+            GroupBy::Day => groups.sort_by(|a, b| a.key.cmp(&b.key)),
+            _ => groups.sort_by(|a, b| b.cost.cmp(&a.cost).then_with(|| a.key.cmp(&b.key))),
+        }
+        let mut resolved: Vec<Resolved> = self
+            .tally
+            .resolved
+            .into_iter()
+            .map(|((name, model, how), records)| Resolved { name, model, how, records })
+            .collect();
+        resolved.sort_by(|a, b| b.records.cmp(&a.records).then_with(|| a.name.cmp(&b.name)));
+        let mut unknown: Vec<Unknown> = self
+            .tally
+            .unknown
+            .into_iter()
+            .map(|(model, records)| {
+                let message = format!("{model:?} is not in the catalog ({})", counted(records, "record"));
+                Unknown { model, records, message }
+            })
+            .collect();
+        unknown.sort_by(|a, b| b.records.cmp(&a.records).then_with(|| a.model.cmp(&b.model)));
+        let mut unpriced: Vec<UnpricedModel> = self
+            .tally
+            .unpriced
+            .into_iter()
+            .map(|((model, reason), records)| {
+                let message = format!("{model} cannot be priced: {reason} ({})", counted(records, "record"));
+                UnpricedModel { model, records, reason, message }
+            })
+            .collect();
+        unpriced.sort_by(|a, b| b.records.cmp(&a.records).then_with(|| a.model.cmp(&b.model)));
+        let timing = (self.options.at == At::Record).then(|| TimingReport {
+            untimed: self.untimed,
+            before_first: self.before_first,
+            snapshots: self.snapshots.into_iter().map(|(sync_id, records)| SnapshotUse { sync_id, records }).collect(),
+        });
+        UsageReport {
+            catalog,
+            at: match self.options.at {
+                At::Now => "now",
+                At::Record => "record",
+            },
+            totals: self.tally.totals,
+            resolved,
+            groups,
+            unknown,
+            unpriced,
+            unreadable: self.unreadable,
+            what_if: self.what_if,
+            timing,
+            notes: vec![CACHE_NOTE],
+            baseline: None,
+            violations: Vec::new(),
+        }
+    }
+}
+
+/// Whether `model` charges for everything the call consumed. A model that
+/// would bill a call nothing for what it used (tokens on a model priced only
+/// per second, seconds on one priced only per token, a call of neither on a
+/// model without a price per call) cannot price it.
+fn charges_for(model: &Model, w: &Workload) -> bool {
+    let p = &model.pricing.listed;
+    let seconds = w.seconds.is_some_and(|s| s > Money::ZERO);
+    if p.per_request.is_some() {
+        return true;
+    }
+    let unbilled_tokens = (w.input_tokens > 0 && p.input.is_none()) || (w.output_tokens > 0 && p.output.is_none());
+    let consumed = w.input_tokens > 0 || w.output_tokens > 0 || seconds;
+    consumed && !unbilled_tokens && !(seconds && p.per_second.is_none())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pricing::Prices;
+
+    fn model(id: &str, input: Option<&str>, output: Option<&str>, call: Option<&str>, second: Option<&str>) -> Model {
+        let m = |p: Option<&str>| p.map(|p| Money::parse(p).unwrap());
+        let listed = Prices { input: m(input), output: m(output), per_request: m(call), per_second: m(second) };
+        Model { id: id.into(), pricing: crate::catalog::Pricing { listed, ..Default::default() }, ..Model::default() }
+    }
+
+    fn call(id: &str, time: Option<&str>, input: u64) -> Read {
+        Read::Record {
+            line: 1,
+            record: Record {
+                kind: Kind::Generic,
+                model: Some(id.into()),
+                input_tokens: input,
+                output_tokens: 0,
+                cached_tokens: 0,
+                reasoning_tokens: 0,
+                requests: 1,
+                seconds: None,
+                time: time.map(|t| t.parse().unwrap()),
+                tag: None,
+            },
+        }
+    }
+
+    #[test]
+    fn an_alternative_prices_only_what_it_charges_for() {
+        let w = |input: u64, seconds: Option<&str>| Workload {
+            input_tokens: input,
+            output_tokens: 0,
+            requests: 1,
+            seconds: seconds.map(|s| Money::parse(s).unwrap()),
+        };
+        let text = model("t", Some("1"), Some("2"), None, None);
+        let video = model("v", None, None, None, Some("0.1"));
+        let image = model("i", None, None, Some("0.04"), None);
+        let embedding = model("e", Some("0.02"), None, None, None);
+        assert!(charges_for(&text, &w(100, None)));
+        assert!(!charges_for(&text, &w(0, Some("8"))), "seconds on a token model");
+        assert!(!charges_for(&text, &w(0, None)), "a call of nothing on a model without a price per call");
+        assert!(charges_for(&video, &w(0, Some("8"))));
+        assert!(!charges_for(&video, &w(100, Some("8"))), "tokens on a model priced per second");
+        assert!(charges_for(&image, &w(100, None)), "a price per call charges any call");
+        assert!(
+            !charges_for(&embedding, &Workload { output_tokens: 5, ..w(100, None) }),
+            "output on an input-only model"
+        );
+    }
+
+    #[test]
+    fn at_record_picks_the_snapshot_of_the_time() {
+        let old = model("m", Some("2"), None, None, None);
+        let new = model("m", Some("1"), None, None, None);
+        let t = |s: &str| s.parse::<Timestamp>().unwrap();
+        let history = vec![(t("2026-10-01T00:00:00Z"), 2), (t("2026-09-01T00:00:00Z"), 1)];
+        let mut loads = 0;
+        let catalogs = Catalogs::new((2, vec![new]), history, |id| {
+            loads += 1;
+            assert_eq!(id, 1);
+            Ok(vec![old.clone()])
+        });
+        let options = Options { by: GroupBy::Day, at: At::Record, aliases: HashMap::new(), what_if: Vec::new() };
+        let mut usage = Ledger::new(options, catalogs);
+        let mut costs = Vec::new();
+        for time in [Some("2026-08-01T00:00:00Z"), Some("2026-09-01T00:00:00Z"), Some("2026-10-01T00:00:00Z"), None] {
+            usage.add("f", call("m", time, 1_000_000), |p| costs.push(p.cost.unwrap().to_string())).unwrap();
+        }
+        assert_eq!(costs, ["2", "2", "1", "1"], "a fetch time at the record's instant counts");
+        let report = usage.report(CatalogRef { sync_id: 2, synced_at: String::new(), source: String::new() });
+        let timing = report.timing.unwrap();
+        assert_eq!((timing.untimed, timing.before_first), (1, 1));
+        let days: Vec<&str> = report.groups.iter().map(|g| g.key.as_str()).collect();
+        assert_eq!(days, ["(no time)", "2026-08-01", "2026-09-01", "2026-10-01"]);
+        assert_eq!(loads, 1, "an older snapshot is loaded once");
+    }
+}

@@ -1,0 +1,186 @@
+//! Framing: how a file's bytes are cut into the values the assembler reads —
+//! JSON Lines (a line each), one JSON document (an array or a pretty-printed
+//! object), or a Server-Sent-Event stream (`data:` lines, events separated by
+//! blank lines). Lines are read where they lie in the reader's buffer; a line
+//! longer than [`MAX_LINE`] is unreadable, never held.
+
+use std::io::{self, BufRead, Read};
+
+use serde::de::IgnoredAny;
+
+use super::assemble::Assembler;
+
+/// The longest line, event or document read; a longer one is unreadable.
+pub const MAX_LINE: usize = 64 << 20;
+
+/// The first byte that is not white space (a byte-order mark skipped).
+pub(super) fn first_byte(input: &mut impl BufRead) -> io::Result<Option<u8>> {
+    let mut bom = true;
+    loop {
+        let buf = input.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(None);
+        }
+        if bom && buf.starts_with(b"\xEF\xBB\xBF") {
+            input.consume(3);
+            bom = false;
+            continue;
+        }
+        bom = false;
+        match buf.iter().position(|b| !b.is_ascii_whitespace()) {
+            Some(i) => return Ok(Some(buf[i])),
+            None => {
+                let n = buf.len();
+                input.consume(n);
+            }
+        }
+    }
+}
+
+/// Whether text starts like a Server-Sent-Event stream.
+pub(super) fn is_event_stream(start: &[u8]) -> bool {
+    let start = start.trim_ascii_start();
+    [&b"data:"[..], b"event:", b"id:", b"retry:", b":"].iter().any(|p| start.starts_with(p))
+}
+
+/// Reads one line (without its end) into `line`, at most [`MAX_LINE`]
+/// bytes; `Ok(None)` at the end, `Ok(Some(false))` for a line too long.
+fn next_line(input: &mut impl BufRead, line: &mut Vec<u8>) -> io::Result<Option<bool>> {
+    line.clear();
+    let mut fits = true;
+    loop {
+        let buf = input.fill_buf()?;
+        if buf.is_empty() {
+            return Ok((!line.is_empty() || !fits).then_some(fits));
+        }
+        let (chunk, done) = match buf.iter().position(|&b| b == b'\n') {
+            Some(i) => (&buf[..i], Some(i + 1)),
+            None => (buf, None),
+        };
+        if fits && line.len() + chunk.len() <= MAX_LINE {
+            line.extend_from_slice(chunk);
+        } else {
+            fits = false;
+            line.clear();
+        }
+        let used = done.unwrap_or(buf.len());
+        input.consume(used);
+        if done.is_some() {
+            if line.last() == Some(&b'\r') {
+                line.pop();
+            }
+            return Ok(Some(fits));
+        }
+    }
+}
+
+/// A file that starts with `{`: JSON Lines, or one JSON document spread over
+/// lines (pretty-printed). A first line that is a whole JSON value means lines.
+pub(super) fn objects(input: &mut impl BufRead, streams: &mut Assembler<'_>) -> io::Result<()> {
+    let mut line = Vec::new();
+    let Some(fits) = next_line(input, &mut line)? else { return Ok(()) };
+    if fits && serde_json::from_slice::<IgnoredAny>(&line).is_err() {
+        // Not a line of its own: one document. Read it whole.
+        let mut text = std::mem::take(&mut line);
+        text.push(b'\n');
+        input.take(MAX_LINE as u64).read_to_end(&mut text)?;
+        return match serde_json::from_slice::<IgnoredAny>(&text) {
+            Ok(_) => {
+                streams.value(1, &text);
+                Ok(())
+            }
+            // Neither lines nor a document: read it as lines, each said unreadable or read.
+            Err(_) => lines(io::Cursor::new(text), streams),
+        };
+    }
+    streams.line(1, fits, &line);
+    each_line(input, 1, &mut |number, fits, line| streams.line(number, fits, line))
+}
+
+pub(super) fn lines(mut input: impl BufRead, streams: &mut Assembler<'_>) -> io::Result<()> {
+    each_line(&mut input, 0, &mut |number, fits, line| streams.line(number, fits, line))
+}
+
+/// Calls `each` with every line of `input` (without its end, `fits` false for
+/// one longer than [`MAX_LINE`]), numbered on from `number`. A line that lies
+/// whole in the reader's buffer is read where it lies, not copied.
+fn each_line(input: &mut impl BufRead, mut number: u64, each: &mut dyn FnMut(u64, bool, &[u8])) -> io::Result<()> {
+    let mut long = Vec::new();
+    loop {
+        let buf = input.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(());
+        }
+        number += 1;
+        if let Some(end) = memchr::memchr(b'\n', buf) {
+            let line = &buf[..end];
+            each(number, true, line.strip_suffix(b"\r").unwrap_or(line));
+            input.consume(end + 1);
+        } else {
+            // Longer than what the buffer holds, or the last line, without an end.
+            match next_line(input, &mut long)? {
+                Some(fits) => each(number, fits, &long),
+                None => return Ok(()),
+            }
+        }
+    }
+}
+
+/// A file that starts with `[`: one JSON array of records.
+pub(super) fn document(input: &mut impl BufRead, streams: &mut Assembler<'_>) -> io::Result<()> {
+    let mut text = Vec::new();
+    input.take(MAX_LINE as u64 + 1).read_to_end(&mut text)?;
+    if text.len() > MAX_LINE {
+        streams.unreadable(1, format!("the document is longer than {} MiB", MAX_LINE >> 20));
+        return Ok(());
+    }
+    // One JSON value, or JSON Lines whose first line is a list.
+    if serde_json::from_slice::<IgnoredAny>(&text).is_err() && text.contains(&b'\n') {
+        return lines(io::Cursor::new(text), streams);
+    }
+    streams.value(1, &text);
+    Ok(())
+}
+
+/// A Server-Sent-Event stream: `event:` and `data:` lines, events separated
+/// by blank lines; `data: [DONE]` ends an OpenAI stream.
+pub(super) fn events(input: &mut impl BufRead, streams: &mut Assembler<'_>) -> io::Result<()> {
+    let mut data: Vec<u8> = Vec::new();
+    let mut started = 0;
+    each_line(input, 0, &mut |number, fits, line| {
+        if !fits {
+            return streams.unreadable(number, format!("the line is longer than {} MiB", MAX_LINE >> 20));
+        }
+        // A lone CR ends a line too.
+        for line in line.split(|&b| b == b'\r') {
+            if line.is_empty() {
+                streams.event(started, &data);
+                data.clear();
+            } else if let Some(value) = line.strip_prefix(b"data:") {
+                let value = value.strip_prefix(b" ").unwrap_or(value);
+                let whole =
+                    |data: &[u8]| data.trim_ascii() == b"[DONE]" || serde_json::from_slice::<IgnoredAny>(data).is_ok();
+                if !data.is_empty() && whole(&data) {
+                    // A whole event already, and no blank line after it: saved
+                    // `data:` lines one after another are events each.
+                    streams.event(started, &data);
+                    data.clear();
+                }
+                if data.is_empty() {
+                    started = number;
+                } else {
+                    data.push(b'\n');
+                }
+                data.extend_from_slice(value);
+            } else if !(line.starts_with(b"event:")
+                || line.starts_with(b"id:")
+                || line.starts_with(b"retry:")
+                || line.starts_with(b":"))
+            {
+                streams.unreadable(number, "not a line of an event stream (data:, event:, id:)".into());
+            }
+        }
+    })?;
+    streams.event(started, &data);
+    Ok(())
+}
