@@ -15,7 +15,7 @@ use serde_json::value::RawValue;
 use tokio::sync::{Semaphore, SemaphorePermit, mpsc};
 use tokio::task::JoinSet;
 
-use super::paging::{self, PageCheck, PageMeta, PagingError, Plan, Tally};
+use super::paging::{self, Collected, PageCheck, PageMeta, PagingError, Plan};
 use super::retry::{Backoff, Failure, jitter, parse_retry_after};
 use super::wire::{Answer, Problem, error_body};
 use crate::error::Diagnostic;
@@ -73,7 +73,7 @@ pub trait PageSink {
     /// Forget every page (a new walk starts).
     fn reset(&mut self) -> anyhow::Result<()>;
     fn page(&mut self, number: u64, records: &[Box<RawValue>]) -> anyhow::Result<()>;
-    fn tally(&self) -> anyhow::Result<Tally>;
+    fn tally(&self) -> anyhow::Result<Collected>;
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -135,7 +135,7 @@ enum Outcome {
     },
 }
 
-struct Ctx {
+struct Walker {
     client: reqwest::Client,
     opts: WalkOptions,
     limiter: Limiter,
@@ -151,14 +151,14 @@ pub async fn walk(opts: &WalkOptions, sink: &mut dyn PageSink, report: Reporter)
         .connect_timeout(opts.timeout)
         .build()
         .map_err(SyncError::Client)?;
-    let ctx = Arc::new(Ctx {
+    let ctx = Arc::new(Walker {
         client,
         opts: opts.clone(),
         limiter: Limiter::new(opts.concurrency.max(1)),
         retries: AtomicU64::new(0),
         report,
     });
-    let mut previous: Option<Tally> = None;
+    let mut previous: Option<Collected> = None;
     let mut why = String::new();
     let mut stats = WalkStats::default();
     for walk in 1..=MAX_WALKS {
@@ -218,7 +218,7 @@ pub async fn walk(opts: &WalkOptions, sink: &mut dyn PageSink, report: Reporter)
 
 /// Pages 2..=last, up to `concurrency` at a time, stored in arrival order.
 async fn fetch_pages(
-    ctx: &Arc<Ctx>,
+    ctx: &Arc<Walker>,
     first: &Page,
     last: u64,
     size: u64,
@@ -261,7 +261,7 @@ async fn fetch_pages(
 /// Checks page `k` against page 1 and hands it to the sink; `Some` when the
 /// catalog moved and the walk must start again.
 fn store_page(
-    ctx: &Ctx,
+    ctx: &Walker,
     k: u64,
     page: &Page,
     first: &Page,
@@ -280,7 +280,7 @@ fn store_page(
 
 /// Without a `total`: pages one after another until a short (or empty) one.
 async fn fetch_until_short(
-    ctx: &Ctx,
+    ctx: &Walker,
     first: &Page,
     size: u64,
     sink: &mut dyn PageSink,
@@ -302,7 +302,7 @@ async fn fetch_until_short(
 }
 
 /// One page, retried as the policy allows.
-async fn fetch_page(ctx: &Ctx, number: u64, size: u64) -> Result<Page, SyncError> {
+async fn fetch_page(ctx: &Walker, number: u64, size: u64) -> Result<Page, SyncError> {
     let mut url = ctx.opts.url.clone();
     // `p` for the one-api/new-api family CometAPI runs on, `page` for the rest.
     url.query_pairs_mut()
@@ -340,7 +340,7 @@ async fn fetch_page(ctx: &Ctx, number: u64, size: u64) -> Result<Page, SyncError
     }
 }
 
-async fn try_once(ctx: &Ctx, url: &Url) -> Result<Page, Failure> {
+async fn try_once(ctx: &Walker, url: &Url) -> Result<Page, Failure> {
     let response = ctx.client.get(url.clone()).timeout(ctx.opts.timeout).send().await.map_err(transport)?;
     let status = response.status();
     let header = |name| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);

@@ -108,7 +108,7 @@ pub fn check(asked: u64, meta: &PageMeta, first: &PageMeta, repeats_first: bool)
 
 /// The end of one walk, as far as the sink can tell.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Tally {
+pub struct Collected {
     /// Distinct ids plus quarantined records.
     pub collected: u64,
     /// Records received, duplicates included.
@@ -118,7 +118,7 @@ pub struct Tally {
 }
 
 /// Whether a walk is complete, given the walk before it (if any).
-pub fn complete(total: Option<u64>, this: &Tally, previous: Option<&Tally>) -> bool {
+pub fn complete(total: Option<u64>, this: &Collected, previous: Option<&Collected>) -> bool {
     match total {
         None => true,
         Some(total) if this.collected == total => true,
@@ -179,8 +179,8 @@ mod tests {
         assert!(check(2, &meta(None, None, Some(64), 25), &first, true).is_err());
     }
 
-    fn tally(collected: u64, received: u64, fp: &str) -> Tally {
-        Tally { collected, received, fingerprint: fp.into() }
+    fn tally(collected: u64, received: u64, fp: &str) -> Collected {
+        Collected { collected, received, fingerprint: fp.into() }
     }
 
     #[test]

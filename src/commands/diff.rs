@@ -13,28 +13,33 @@ use crate::time::format_time;
 pub fn run(ctx: &mut Ctx<'_>, args: &DiffArgs) -> anyhow::Result<Exit> {
     let format = args.output.format();
     let store = Store::open(&ctx.settings.db)?;
-    let to = match args.to {
-        Some(sel) => select(&store, sel)?,
-        None => store.current_snapshot()?.expect("Store::open checked there is one"),
-    };
-    let from = match args.from {
-        Some(sel) => select(&store, sel)?,
-        None => match store.previous(to.id)? {
-            Some(previous) => previous,
-            None => {
-                ctx.note(format_args!(
-                    "snapshot {} is the first one: there is nothing before it to compare with",
-                    to.id
-                ));
-                to.clone()
-            }
-        },
-    };
+    let (from, to) = pick(&store, args.from, args.to)?;
+    if from.id == to.id && args.from.is_none() {
+        ctx.note(format_args!("snapshot {} is the first one: there is nothing before it to compare with", to.id));
+    }
     let filters = Filters::from(&args.filters);
     super::lookup::check_filter_values(ctx, &store, &filters)?;
     let diff = store.diff(from.id, to.id, Some(&filters))?;
     output::diff::write(ctx.out, &diff, format, ctx.settings.look)?;
     Ok(Exit::Ok)
+}
+
+/// The two snapshots to compare: `to` (default: the current one) and `from`
+/// (default: the one before `to`; the first snapshot is compared with itself).
+pub fn pick(
+    store: &Store,
+    from: Option<SnapshotSelector>,
+    to: Option<SnapshotSelector>,
+) -> anyhow::Result<(Snapshot, Snapshot)> {
+    let to = match to {
+        Some(sel) => select(store, sel)?,
+        None => store.current_snapshot()?.expect("Store::open checked there is one"),
+    };
+    let from = match from {
+        Some(sel) => select(store, sel)?,
+        None => store.previous(to.id)?.unwrap_or_else(|| to.clone()),
+    };
+    Ok((from, to))
 }
 
 fn select(store: &Store, selector: SnapshotSelector) -> anyhow::Result<Snapshot> {

@@ -94,7 +94,7 @@ pub fn report(
         baseline: baseline.as_ref().map(|b| (b.growth.total, b.growth.change_pct)),
         unpriced: priced.iter().filter_map(|i| i.problem.as_ref()).map(|p| (p.kind, p.message.as_str())).collect(),
         fetched_at: &snapshot.fetched_at,
-        unreadable: gate::Unreadable::default(),
+        unreadable: gate::Unread::default(),
     };
     let violations = gate::evaluate(&facts, &limits, Timestamp::now());
     let report = EstimateReport {

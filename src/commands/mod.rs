@@ -8,7 +8,7 @@
 mod cost;
 mod ctx;
 pub mod diagnostics;
-mod diff;
+pub mod diff;
 pub mod estimate;
 mod export;
 mod facets;
@@ -63,7 +63,7 @@ pub fn execute(command: &Command, settings: Settings, out: &mut dyn Write) -> an
         Command::Diff(args) => diff::run(ctx, args),
         Command::History(args) => history::run(ctx, args),
         Command::Sql(args) => sql::run(ctx, args),
-        Command::Serve(args) => serve::run(ctx, args),
+        Command::Serve(args) => serve::run(ctx, args, execute),
         Command::Completions(args) => crate::complete::registration(&args.shell, ctx.out).map(|()| Exit::Ok),
     }
 }

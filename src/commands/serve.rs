@@ -7,9 +7,10 @@ use anyhow::Context as _;
 use super::ctx::Ctx;
 use crate::cli::ServeArgs;
 use crate::error::Exit;
-use crate::serve::App;
+use crate::serve::{App, Runner};
 
-pub fn run(ctx: &mut Ctx<'_>, args: &ServeArgs) -> anyhow::Result<Exit> {
+/// Serves until Ctrl-C; `run` is the command line's runner, which the API uses.
+pub fn run(ctx: &mut Ctx<'_>, args: &ServeArgs, run: Runner) -> anyhow::Result<Exit> {
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
     let exit = runtime.block_on(async {
@@ -27,7 +28,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &ServeArgs) -> anyhow::Result<Exit> {
         if args.open {
             open_browser(&url).unwrap_or_else(|e| ctx.warn(format_args!("cannot open a browser: {e}")));
         }
-        let app = App::new(ctx.settings.db.clone(), addr);
+        let app = App::new(ctx.settings.db.clone(), addr, run);
         crate::serve::serve(listener, app, async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -13,7 +13,7 @@ use crate::cli::SqlArgs;
 use crate::error::{Exit, UserError};
 use crate::output::{CsvRows, Format, Grid, JsonArray};
 use crate::store::Store;
-use crate::store::sandbox::{self, Cell, Rows};
+use crate::store::sandbox::{self, Cell, RowSink};
 
 pub fn run(ctx: &mut Ctx<'_>, args: &SqlArgs) -> anyhow::Result<Exit> {
     let format = args.output.format();
@@ -43,13 +43,13 @@ pub fn run(ctx: &mut Ctx<'_>, args: &SqlArgs) -> anyhow::Result<Exit> {
 const TABLE_ROWS: usize = 100_000;
 const TABLE_BYTES: usize = 64 << 20;
 
-/// Rows kept for a table, up to [`TABLE_ROWS`] and [`TABLE_BYTES`].
+/// RowSink kept for a table, up to [`TABLE_ROWS`] and [`TABLE_BYTES`].
 struct TableRows {
     grid: Grid,
     bytes: usize,
 }
 
-impl Rows for TableRows {
+impl RowSink for TableRows {
     fn columns(&mut self, names: &[String]) -> anyhow::Result<()> {
         self.grid = Grid::new(&names.iter().map(String::as_str).collect::<Vec<_>>());
         Ok(())
@@ -72,7 +72,7 @@ impl Rows for TableRows {
     }
 }
 
-/// Rows as a JSON array of objects, keys in column order. The array opens
+/// RowSink as a JSON array of objects, keys in column order. The array opens
 /// once the query is known to run.
 struct JsonRows<'w> {
     out: Option<&'w mut dyn Write>,
@@ -80,7 +80,7 @@ struct JsonRows<'w> {
     columns: Vec<String>,
 }
 
-impl Rows for JsonRows<'_> {
+impl RowSink for JsonRows<'_> {
     fn columns(&mut self, names: &[String]) -> anyhow::Result<()> {
         self.columns = names.to_vec();
         self.array = self.out.take().map(JsonArray::new).transpose()?;
@@ -100,7 +100,7 @@ struct CsvOut<'w> {
     csv: Option<CsvRows<'w>>,
 }
 
-impl Rows for CsvOut<'_> {
+impl RowSink for CsvOut<'_> {
     fn columns(&mut self, names: &[String]) -> anyhow::Result<()> {
         self.csv = self.out.take().map(|out| CsvRows::new(out, names)).transpose()?;
         Ok(())

@@ -15,7 +15,7 @@ use serde_json::value::RawValue;
 
 use super::ctx::Ctx;
 use crate::api::client::{self, Event, PageSink, Reporter, WalkOptions};
-use crate::api::paging::Tally;
+use crate::api::paging::Collected;
 use crate::api::retry;
 use crate::api::wire::{Answer, Problem};
 use crate::api::{self};
@@ -168,8 +168,8 @@ impl PageSink for Ingest<'_> {
         Ok(self.add(number, records)?)
     }
 
-    fn tally(&self) -> anyhow::Result<Tally> {
-        Ok(Tally { collected: self.collected(), received: self.received(), fingerprint: self.fingerprint() })
+    fn tally(&self) -> anyhow::Result<Collected> {
+        Ok(Collected { collected: self.collected(), received: self.received(), fingerprint: self.fingerprint() })
     }
 }
 

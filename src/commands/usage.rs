@@ -15,7 +15,7 @@ use super::lookup::unknown;
 use crate::catalog::{CatalogRef, Model};
 use crate::cli::UsageArgs;
 use crate::error::{Diagnostic, Exit, UserError};
-use crate::gate::{self, Facts, Growth, Limits, Shape, Unreadable};
+use crate::gate::{self, Facts, Growth, Limits, Shape, Unread};
 use crate::output::{self, Format};
 use crate::store::Store;
 use crate::usage::{At, Catalogs, GroupBy, Ledger, Options, Read, UsageReport, read};
@@ -62,7 +62,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &UsageArgs) -> anyhow::Result<Exit> {
         .transpose()
         .map_err(|_| UserError::new("the change against the baseline is too large to compute exactly"))?;
     let first = report.unreadable.first().map(|u| format!("{}:{}: {}", u.file, u.line, u.reason));
-    let unreadable = Unreadable { lines: report.totals.unreadable, files: unopened, first: first.as_deref() };
+    let unreadable = Unread { lines: report.totals.unreadable, files: unopened, first: first.as_deref() };
     report.violations =
         gate::evaluate(&facts(&report, &snapshot.fetched_at, unreadable), &limits(args), Timestamp::now());
     let exit = gate::exit(&report.violations);
@@ -182,7 +182,7 @@ fn limits(args: &UsageArgs) -> Limits {
 
 /// What the gate needs to know of the report: the total, each unknown or
 /// unpriced model with its records, and what could not be read.
-fn facts<'a>(report: &'a UsageReport, fetched_at: &'a str, unreadable: Unreadable<'a>) -> Facts<'a> {
+fn facts<'a>(report: &'a UsageReport, fetched_at: &'a str, unreadable: Unread<'a>) -> Facts<'a> {
     let baseline = report.baseline.as_ref().map(|b| (b.total, b.change_pct));
     Facts { total: report.totals.cost, baseline, unpriced: report.problems(), fetched_at, unreadable }
 }

@@ -63,25 +63,25 @@ impl crate::error::Diagnostic for BaselineError {}
 
 /// The fields of either report that a baseline is read for.
 #[derive(Deserialize)]
-struct Report {
+struct ReportFields {
     #[serde(default)]
     version: Option<serde_json::Value>,
     #[serde(default)]
     total: Option<serde_json::Value>,
     #[serde(default)]
-    totals: Option<Totals>,
+    totals: Option<ReportTotals>,
     #[serde(default)]
-    items: Vec<Item>,
+    items: Vec<BaselineItem>,
 }
 
 #[derive(Deserialize)]
-struct Totals {
+struct ReportTotals {
     #[serde(default)]
     cost: serde_json::Value,
 }
 
 #[derive(Deserialize)]
-struct Item {
+struct BaselineItem {
     name: String,
     #[serde(default)]
     cost: serde_json::Value,
@@ -96,7 +96,7 @@ impl Baseline {
         if !text.trim_start().starts_with('{') {
             return Err(not_a_report("it is not a JSON object".into()));
         }
-        let report: Report = serde_json::from_str(text).map_err(|e| not_a_report(e.to_string()))?;
+        let report: ReportFields = serde_json::from_str(text).map_err(|e| not_a_report(e.to_string()))?;
         let total = match shape {
             Shape::Estimate { version } => {
                 // A hand-written baseline may leave the version out.

@@ -8,4 +8,4 @@ pub mod baseline;
 mod rules;
 
 pub use baseline::{Baseline, BaselineError, Growth, Shape};
-pub use rules::{Facts, Limits, Unreadable, Violation, evaluate, exit};
+pub use rules::{Facts, Limits, Unread, Violation, evaluate, exit};

@@ -26,7 +26,7 @@ pub struct Limits {
     pub max_increase: Option<Threshold>,
     pub max_catalog_age: Option<Duration>,
     pub allow_unpriced: bool,
-    /// Unreadable lines are reported, not failed on (`--skip-unreadable`).
+    /// Unread lines are reported, not failed on (`--skip-unreadable`).
     pub skip_unreadable: bool,
 }
 
@@ -41,12 +41,12 @@ pub struct Facts<'a> {
     /// When the catalog's data was fetched, as stored (RFC 3339).
     pub fetched_at: &'a str,
     /// Input that could not be read (`usage`).
-    pub unreadable: Unreadable<'a>,
+    pub unreadable: Unread<'a>,
 }
 
 /// What of the input could not be read.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct Unreadable<'a> {
+pub struct Unread<'a> {
     /// Lines (or documents) that hold no record, files that could not be read included.
     pub lines: u64,
     /// Files that could not be read at all: these fail a run even when lines may be skipped.
@@ -150,7 +150,7 @@ mod tests {
             baseline: None,
             unpriced: Vec::new(),
             fetched_at: "2026-11-28T11:00:00Z",
-            unreadable: Unreadable::default(),
+            unreadable: Unread::default(),
         }
     }
 
@@ -169,10 +169,8 @@ mod tests {
         let with_baseline = |total: &str, old: &str| Facts { baseline: Some((m(old), None)), ..facts(total) };
         let fetched = |at: &'static str| Facts { fetched_at: at, ..facts("1") };
         let unpriced = Facts { unpriced: vec![("unknown_model", "item \"a\": no model \"x\"")], ..facts("1") };
-        let unread = |lines, files| Facts {
-            unreadable: Unreadable { lines, files, first: Some("f:2: not JSON") },
-            ..facts("1")
-        };
+        let unread =
+            |lines, files| Facts { unreadable: Unread { lines, files, first: Some("f:2: not JSON") }, ..facts("1") };
         let skip = Limits { skip_unreadable: true, ..Limits::default() };
         let cases: &[(&str, Facts<'_>, Limits, &[&str], Exit)] = &[
             ("no limits", facts("1000"), Limits::default(), &[], Exit::Ok),
@@ -233,8 +231,7 @@ mod tests {
             allow_unpriced: false,
             skip_unreadable: false,
         };
-        let facts =
-            Facts { unreadable: Unreadable { lines: 3, files: 0, first: Some("a.jsonl:7: not JSON") }, ..facts };
+        let facts = Facts { unreadable: Unread { lines: 3, files: 0, first: Some("a.jsonl:7: not JSON") }, ..facts };
         let messages: Vec<String> =
             evaluate(&facts, &limits, NOW.parse().unwrap()).into_iter().map(|v| v.message).collect();
         assert_eq!(

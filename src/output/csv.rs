@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use super::grid::Grid;
 
 pub fn write(out: &mut dyn Write, grid: &Grid) -> io::Result<()> {
-    let mut w = Rows::new(out, &grid.headers)?;
+    let mut w = CsvRows::new(out, &grid.headers)?;
     for row in &grid.rows {
         w.row(row)?;
     }
@@ -16,15 +16,15 @@ pub fn write(out: &mut dyn Write, grid: &Grid) -> io::Result<()> {
 }
 
 /// A CSV written row by row, for listings too long to hold in memory.
-pub struct Rows<'w> {
+pub struct CsvRows<'w> {
     writer: csv::Writer<&'w mut dyn Write>,
 }
 
-impl<'w> Rows<'w> {
-    pub fn new(out: &'w mut dyn Write, headers: &[impl AsRef<str>]) -> io::Result<Rows<'w>> {
+impl<'w> CsvRows<'w> {
+    pub fn new(out: &'w mut dyn Write, headers: &[impl AsRef<str>]) -> io::Result<CsvRows<'w>> {
         let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(out);
         writer.write_record(headers.iter().map(|h| h.as_ref())).map_err(io_error)?;
-        Ok(Rows { writer })
+        Ok(CsvRows { writer })
     }
 
     pub fn row(&mut self, cells: &[impl AsRef<str>]) -> io::Result<()> {

@@ -24,7 +24,7 @@ pub mod usage;
 
 use std::io::{self, Write};
 
-pub use self::csv::Rows as CsvRows;
+pub use self::csv::CsvRows;
 pub use self::format::{Format, Look};
 pub use self::grid::{Grid, cell};
 pub use self::json::{JsonArray, json};

@@ -10,7 +10,10 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::{App, Failure, blocking, request};
+use super::app::App;
+use super::error::{EXIT, HttpError};
+use super::job::blocking;
+use super::request;
 
 /// Runs `sub` for a request: `path` is the positional argument from the URL,
 /// and `positional` the query key whose values are positional arguments.
@@ -22,10 +25,10 @@ async fn run(
     query: Option<String>,
 ) -> Response {
     let job = move || {
-        let pairs = request::pairs(query.as_deref().unwrap_or_default()).map_err(Failure::BadRequest)?;
+        let pairs = request::pairs(query.as_deref().unwrap_or_default()).map_err(HttpError::BadRequest)?;
         let format = request::value(&pairs, "format").unwrap_or("json").to_owned();
         if !matches!(format.as_str(), "json" | "csv") {
-            return Err(Failure::BadRequest(format!("format is json or csv, not {format:?}")));
+            return Err(HttpError::BadRequest(format!("format is json or csv, not {format:?}")));
         }
         let mut positionals: Vec<String> = path.into_iter().collect();
         if let Some(key) = positional {
@@ -36,9 +39,9 @@ async fn run(
         pairs.retain(|(k, _)| k != "format");
         pairs.push(("format".into(), format.clone()));
         let skip: Vec<&str> = positional.into_iter().collect();
-        let command = request::command(sub, &pairs, &skip, &positionals).map_err(Failure::BadRequest)?;
+        let command = request::command(sub, &pairs, &skip, &positionals).map_err(HttpError::BadRequest)?;
         let mut out = Pieces::default();
-        let exit = crate::commands::execute(&command, app.settings(), &mut out)?;
+        let exit = (app.run)(&command, app.settings(), &mut out)?;
         Ok((out, format, exit))
     };
     match blocking(job).await {
@@ -46,7 +49,7 @@ async fn run(
             let kind = if format == "csv" { "text/csv; charset=utf-8" } else { "application/json" };
             let mut res = (StatusCode::OK, [(header::CONTENT_TYPE, kind)], body.into_body()).into_response();
             // The command's exit code: 4 when `cost` names an unknown model, say.
-            res.headers_mut().insert(super::EXIT, HeaderValue::from(u16::from(exit.code())));
+            res.headers_mut().insert(EXIT, HeaderValue::from(u16::from(exit.code())));
             res
         }
         Err(failure) => failure.json(),
@@ -102,8 +105,8 @@ pub async fn model(
 }
 
 /// A model id in a path that is not UTF-8 text.
-pub fn bad_id() -> Failure {
-    Failure::BadRequest("the model id in the path is not UTF-8 text".into())
+pub fn bad_id() -> HttpError {
+    HttpError::BadRequest("the model id in the path is not UTF-8 text".into())
 }
 
 pub async fn providers(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Response {
@@ -136,14 +139,14 @@ pub async fn cost(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Respons
 pub async fn diff(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Response {
     let pairs = match request::pairs(q.as_deref().unwrap_or_default()) {
         Ok(pairs) => pairs,
-        Err(why) => return Failure::BadRequest(why).json(),
+        Err(why) => return HttpError::BadRequest(why).json(),
     };
     if let Err(why) = request::once(&pairs, &["from", "to"]) {
-        return Failure::BadRequest(why).json();
+        return HttpError::BadRequest(why).json();
     }
     let (from, to) = (request::value(&pairs, "from"), request::value(&pairs, "to"));
     let positional: Vec<&str> = match (from, to) {
-        (None, Some(_)) => return Failure::BadRequest("to needs from: give both snapshots".into()).json(),
+        (None, Some(_)) => return HttpError::BadRequest("to needs from: give both snapshots".into()).json(),
         (from, to) => from.into_iter().chain(to).collect(),
     };
     let mut rest: Vec<(&str, &str)> = pairs

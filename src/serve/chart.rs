@@ -246,6 +246,11 @@ fn attr(s: &str) -> String {
     text(s).replace('"', "&quot;")
 }
 
+/// An exact amount as a point on a chart (a chart needs no more digits than a float holds).
+pub fn as_f64(m: crate::money::Money) -> f64 {
+    m.to_string().parse().unwrap_or(0.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

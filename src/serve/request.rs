@@ -7,12 +7,8 @@ use std::sync::LazyLock;
 
 use clap::{ArgAction, CommandFactory, FromArgMatches};
 
+use super::limits::{MAX_PARAMS, MAX_QUERY};
 use crate::cli::{Cli, Command};
-
-/// The longest query string read, in bytes (a pasted workload fits).
-pub const MAX_QUERY: usize = 16 << 10;
-/// The most parameters a query string may hold.
-pub const MAX_PARAMS: usize = 64;
 
 /// The command line's description, built once.
 static CLI: LazyLock<clap::Command> = LazyLock::new(Cli::command);

@@ -1,7 +1,7 @@
 //! `cometcat sql`: one statement of the user's over a connection that cannot
 //! write. It is opened read-only, set `query_only`, forbidden to attach, and an
 //! authorizer refuses every action that is not a read, so no statement can
-//! change anything. Rows are handed to the caller one at a time.
+//! change anything. RowSink are handed to the caller one at a time.
 
 use std::time::{Duration, Instant};
 
@@ -50,13 +50,13 @@ impl Cell {
 }
 
 /// What the caller does with the result: first the column names, then each row.
-pub trait Rows {
+pub trait RowSink {
     fn columns(&mut self, names: &[String]) -> anyhow::Result<()>;
     fn row(&mut self, cells: Vec<Cell>) -> anyhow::Result<()>;
 }
 
 /// Runs one read-only statement over the catalog, stopping it after `timeout`.
-pub fn query(store: Store, sql: &str, timeout: Duration, out: &mut dyn Rows) -> anyhow::Result<()> {
+pub fn query(store: Store, sql: &str, timeout: Duration, out: &mut dyn RowSink) -> anyhow::Result<()> {
     let conn = sandbox(store)?;
     let deadline = Instant::now() + timeout;
     conn.progress_handler(10_000, Some(move || Instant::now() > deadline)).map_err(StoreError::from)?;

@@ -4,9 +4,11 @@
 
 use serde_json::value::RawValue;
 
-use super::frame::MAX_LINE;
 use super::wire::{Doc, StreamEvent, blank, event_of, record, sum, time_of, unreadable_value};
 use crate::usage::record::{Kind, Read, Record};
+
+/// The longest line, event or document read; a longer one is unreadable.
+pub const MAX_LINE: usize = 64 << 20;
 
 /// Where a stream is: the one open, if any, and what it has gathered.
 enum Open {

@@ -8,10 +8,7 @@ use std::io::{self, BufRead, Read};
 
 use serde::de::IgnoredAny;
 
-use super::assemble::Assembler;
-
-/// The longest line, event or document read; a longer one is unreadable.
-pub const MAX_LINE: usize = 64 << 20;
+use super::assemble::{Assembler, MAX_LINE};
 
 /// The first byte that is not white space (a byte-order mark skipped).
 pub(super) fn first_byte(input: &mut impl BufRead) -> io::Result<Option<u8>> {

@@ -12,7 +12,7 @@ mod wire;
 use std::io::{self, BufRead};
 
 use assemble::Assembler;
-pub use frame::MAX_LINE;
+pub use assemble::MAX_LINE;
 
 use crate::usage::record::Read;
 

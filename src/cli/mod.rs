@@ -1,17 +1,26 @@
-//! The command line, as clap types. Only types, value parsers and the mapping
-//! of clap's values onto the domain's types live here: every doc comment is the
-//! `--help` text of its argument.
+//! The command line, as clap types: every doc comment is the `--help` text of
+//! its argument. The value parsers are in [`parse`], the long help texts in
+//! [`help`]; the mapping of clap's values onto the domain's types is here.
+
+mod help;
+pub mod parse;
 
 use std::path::PathBuf;
 
 use clap::builder::{FalseyValueParser, PossibleValuesParser, TypedValueParser};
 use clap::{ArgAction, Args, ColorChoice, Parser, Subcommand, ValueEnum};
 
-use crate::catalog::{CountError, parse_count};
 use crate::output::Format;
 use crate::pricing::{Basis, Money, Threshold, Workload};
+
 use crate::query::{Facet, Filters, PricingKind, Sort, SortKey};
 use crate::usage::{At, GroupBy};
+use help::{USAGE_INPUT, WORKLOAD_FORMAT};
+pub use parse::SnapshotSelector;
+use parse::{
+    alias, bind_address, calls, duration, group_by, positive_seconds, price, seconds, size, snapshot_selector, tokens,
+    whole,
+};
 
 /// clap's view of a domain enum: its values and their names on the command
 /// line. The domain types themselves know nothing of clap.
@@ -406,31 +415,6 @@ pub struct GateArgs {
     pub allow_unpriced: bool,
 }
 
-/// The workload file's format, for `estimate --help` (installed binaries have no README).
-const WORKLOAD_FORMAT: &str = "\
-The workload file (TOML) lists what an application runs in a period, one [[item]] per use:
-
-    [[item]]
-    name = \"summarize-tickets\"   # unique in the file
-    model = \"gpt-5-mini\"         # model id or code
-    requests = 30000               # calls in the period (default 1)
-    input_tokens = 1200            # per call (default 0)
-    output_tokens = 350            # per call (default 0)
-
-    [[item]]
-    name = \"product-videos\"
-    model = \"veo3-fast\"          # priced per second
-    requests = 40
-    seconds = 8                    # per call; required for models priced per second
-
-Counts are whole numbers, 0 or more; seconds may have decimals. Any other key, a duplicate
-name or an empty model is an error naming the file, line and field (exit 1). A field the model
-does not price (seconds on a model priced per token) is reported and not used.
-
-Exit codes: 0 within budget and policy; 1 a malformed file or another error; 3 over --budget or
---max-increase; 4 an unknown or unpriced model (unless --allow-unpriced), or a catalog older than
---max-catalog-age. When both 3 and 4 apply, the exit is 4.";
-
 #[derive(Debug, Args)]
 #[command(after_long_help = USAGE_INPUT)]
 pub struct UsageArgs {
@@ -462,74 +446,6 @@ pub struct UsageArgs {
     #[command(flatten)]
     pub output: Output,
 }
-
-/// `--by`: model, provider, day or tag:KEY.
-pub fn group_by(s: &str) -> Result<GroupBy, String> {
-    match s.trim() {
-        "model" => Ok(GroupBy::Model),
-        "provider" => Ok(GroupBy::Provider),
-        "day" => Ok(GroupBy::Day),
-        other => match other.strip_prefix("tag:") {
-            Some(key) if !key.is_empty() => Ok(GroupBy::Tag(key.to_owned())),
-            Some(_) => Err("tag: needs the tag's name, as in tag:team".into()),
-            None => Err(format!("{other:?} is not model, provider, day or tag:KEY")),
-        },
-    }
-}
-
-/// `--alias NAME=MODEL`.
-pub fn alias(s: &str) -> Result<(String, String), String> {
-    match s.split_once('=') {
-        Some((name, model)) if !name.is_empty() && !model.trim().is_empty() => {
-            Ok((name.to_owned(), model.trim().to_owned()))
-        }
-        _ => Err(format!("{s:?} is not NAME=MODEL, as in gpt4o=gpt-4o")),
-    }
-}
-
-/// What `usage` reads, for `usage --help` (installed binaries have no README).
-const USAGE_INPUT: &str = "\
-Each file may be a JSON document (one response, or an array of them), JSON Lines (one response
-or log line per line) or an event stream (data: lines); the kind is told from the content. One
-record is one call:
-
-    OpenAI chat         {\"object\":\"chat.completion\",\"model\":\"gpt-5-mini\",\"created\":1757839279,
-                         \"choices\":[...],\"usage\":{\"prompt_tokens\":1843,\"completion_tokens\":880}}
-    OpenAI chat stream  data: {\"object\":\"chat.completion.chunk\",...,\"usage\":{...}}
-                        ... data: [DONE]
-    OpenAI Responses    {\"object\":\"response\",\"model\":\"gpt-5\",
-                         \"usage\":{\"input_tokens\":2540,\"output_tokens\":941}}
-    Responses stream    event: response.completed
-                        data: {\"type\":\"response.completed\",\"response\":{...}}
-    embeddings          {\"object\":\"list\",\"model\":\"text-embedding-3-small\",
-                         \"usage\":{\"prompt_tokens\":27}}
-    Anthropic           {\"type\":\"message\",\"model\":\"claude-sonnet-4-5\",
-                         \"usage\":{\"input_tokens\":86,\"output_tokens\":52}}
-    Anthropic stream    event: message_start ... event: message_delta (usage)
-    Gemini (and stream) {\"candidates\":[...],\"usageMetadata\":{...},
-                         \"modelVersion\":\"gemini-2.5-flash\"}
-    image generation    {\"created\":1757839279,\"data\":[...],\"model\":\"dall-e-3\"}
-    video task          {\"object\":\"video\",\"model\":\"sora-2\",\"seconds\":\"8\"}
-    transcription       {\"text\":\"...\",\"usage\":{\"type\":\"duration\",\"seconds\":42},
-                         \"model\":\"whisper-1\"}
-    log line            {\"model\":\"gpt-5\",\"input_tokens\":1200,\"output_tokens\":300,
-                         \"requests\":10,\"time\":\"2026-09-14T08:41:19Z\"}
-    envelope            {\"response\":<any of the above>,\"model\":\"dall-e-3\",
-                         \"time\":\"2026-09-14T08:41:19Z\",\"tags\":{\"team\":\"search\"}}
-
-Billing: input and output tokens at the model's effective prices. OpenAI's and Gemini's cached
-and reasoning tokens are already inside their counts and are not added again; Anthropic's cache
-tokens are outside input_tokens and are added to it; Gemini's thoughts are billed as output.
-Cached tokens are billed at the input price (the catalog lists no cache price).
-
-A record's model is matched to the catalog by exact id, exact code, id or code ignoring case,
-without a models/ prefix, without a trailing date (-2024-08-06, -20250929), or by --alias;
-never by likeness. A model not in the catalog is unknown, one without the price a record needs
-is unpriced: neither is ever counted as $0.
-
-Exit codes: 0 ok; 1 an unreadable line (unless --skip-unreadable), a file that cannot be
-read, or another error; 3 over --budget or --max-increase; 4 an unknown or unpriced record
-(unless --allow-unpriced). 4 wins over 3, and both over 1.";
 
 #[derive(Debug, Args)]
 pub struct SyncsArgs {
@@ -564,32 +480,6 @@ pub struct HistoryArgs {
     pub output: Output,
 }
 
-/// How a snapshot is named on the command line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SnapshotSelector {
-    Id(i64),
-    /// The newest snapshot whose data was fetched at or before this instant.
-    At(jiff::Timestamp),
-}
-
-/// `7` (an id), `2026-10-01` (the end of that day, UTC) or `2026-10-01T08:00:00Z`.
-pub fn snapshot_selector(s: &str) -> Result<SnapshotSelector, String> {
-    let s = s.trim();
-    if let Ok(id) = s.parse::<i64>() {
-        return Ok(SnapshotSelector::Id(id));
-    }
-    if let Ok(at) = s.parse::<jiff::Timestamp>() {
-        return Ok(SnapshotSelector::At(at));
-    }
-    if let Ok(day) = s.parse::<jiff::civil::Date>() {
-        // The last second of that day, UTC; the last days of year 9999 lie
-        // beyond what a timestamp holds, and mean "the latest" all the same.
-        let end = day.at(23, 59, 59, 0).to_zoned(jiff::tz::TimeZone::UTC);
-        return Ok(SnapshotSelector::At(end.map_or(jiff::Timestamp::MAX, |z| z.timestamp())));
-    }
-    Err(format!("{s:?} is not a snapshot id, a date (2026-10-01) or a time (2026-10-01T08:00:00Z)"))
-}
-
 #[derive(Debug, Args)]
 pub struct SqlArgs {
     /// One SQL statement; anything that would write is refused
@@ -612,123 +502,10 @@ pub struct ServeArgs {
     pub open: bool,
 }
 
-/// `127.0.0.1:8787`, `[::1]:8080`, `localhost:8787`, or an address alone (port 8787).
-pub fn bind_address(s: &str) -> Result<std::net::SocketAddr, String> {
-    use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
-    let s = s.trim();
-    if let Ok(addr) = s.parse::<SocketAddr>() {
-        return Ok(addr);
-    }
-    if let Ok(ip) = s.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>() {
-        return Ok(SocketAddr::new(ip, 8787));
-    }
-    let example = "as in 127.0.0.1:8787, localhost:8787 or [::1]:8787";
-    let (host, port) = s.rsplit_once(':').ok_or_else(|| format!("{s:?} is not ADDR:PORT, {example}"))?;
-    let port: u16 = port.parse().map_err(|_| format!("{port:?} is not a port (0 to 65535), {example}"))?;
-    (host, port)
-        .to_socket_addrs()
-        .ok()
-        .and_then(|mut addrs| addrs.next())
-        .ok_or_else(|| format!("{host:?} is not an address of this machine, {example}"))
-}
-
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
     /// The shell to complete for: bash, zsh, fish, elvish or powershell
     pub shell: String,
-}
-
-/// A non-negative price in USD.
-pub fn price(s: &str) -> Result<Money, String> {
-    let m: Money = s.parse().map_err(|e: crate::pricing::MoneyError| e.to_string())?;
-    if m.is_negative() {
-        return Err("a price cannot be negative".into());
-    }
-    Ok(m)
-}
-
-/// A token count: 1200, 200K, 1.5M.
-pub fn tokens(s: &str) -> Result<u64, String> {
-    parse_count(s).map_err(|e| count_error("tokens", e))
-}
-
-/// A number of calls: 30000, 30K.
-pub fn calls(s: &str) -> Result<u64, String> {
-    parse_count(s).map_err(|e| count_error("calls", e))
-}
-
-/// What is wrong with a count of `what`, in those words.
-fn count_error(what: &str, e: CountError) -> String {
-    match e {
-        CountError::NotANumber => format!("not a number of {what}: give a whole number such as 1200, 1.2K or 1M"),
-        CountError::Negative => format!("a number of {what} cannot be negative"),
-        CountError::Fraction => format!("a number of {what} is a whole number"),
-        CountError::TooLarge => format!("more {what} than cometcat can count (at most {})", u64::MAX),
-    }
-}
-
-/// A whole number from `min` to `max`, for limits and settings.
-fn whole(min: u64, max: u64) -> impl TypedValueParser<Value = u64> {
-    move |s: &str| -> Result<u64, String> {
-        let range = if max == u64::MAX { format!("{min} or more") } else { format!("from {min} to {max}") };
-        match s.trim().parse::<u64>() {
-            Ok(n) if (min..=max).contains(&n) => Ok(n),
-            _ => Err(format!("not a whole number {range}")),
-        }
-    }
-}
-
-/// Seconds of media per call: a decimal, 0 or more.
-pub fn seconds(s: &str) -> Result<Money, String> {
-    let m: Money = s.parse().map_err(|e: crate::pricing::MoneyError| e.to_string())?;
-    if m.is_negative() {
-        return Err("seconds cannot be negative".into());
-    }
-    Ok(m)
-}
-
-/// A size in bytes: `1048576`, `512K`, `64M`, `1G` (1K = 1024 bytes; `KiB`,
-/// `MiB`, `GiB` and a trailing `B` are accepted too).
-pub fn size(s: &str) -> Result<u64, String> {
-    let bad = || format!("{s:?} is not a size like 64M, 512K, 1G or a number of bytes");
-    let t = s.trim().to_ascii_uppercase();
-    let t = t.strip_suffix("IB").or_else(|| t.strip_suffix('B')).unwrap_or(&t);
-    let (number, factor) = match t.char_indices().last().ok_or_else(bad)? {
-        (i, 'K') => (&t[..i], 1u64 << 10),
-        (i, 'M') => (&t[..i], 1 << 20),
-        (i, 'G') => (&t[..i], 1 << 30),
-        _ => (t, 1),
-    };
-    let n: u64 = number.trim().parse().map_err(|_| bad())?;
-    match n.checked_mul(factor) {
-        Some(0) => Err(format!("{s:?} is too small: give at least 1 byte")),
-        Some(bytes) => Ok(bytes),
-        None => Err(bad()),
-    }
-}
-
-/// A duration with its unit: 45s, 30m, 12h, 7d.
-pub fn duration(s: &str) -> Result<std::time::Duration, String> {
-    let s = s.trim();
-    let unit = |c: char| match c {
-        's' => Some(1),
-        'm' => Some(60),
-        'h' => Some(3_600),
-        'd' => Some(86_400),
-        _ => None,
-    };
-    let bad = || format!("{s:?} is not a duration like 45s, 30m, 12h or 7d");
-    let (number, last) = s.split_at(s.len().saturating_sub(1));
-    let factor = last.chars().next().and_then(unit).ok_or_else(bad)?;
-    let n: u64 = number.parse().map_err(|_| bad())?;
-    n.checked_mul(factor).map(std::time::Duration::from_secs).ok_or_else(bad)
-}
-
-fn positive_seconds(s: &str) -> Result<f64, String> {
-    match s.trim().parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 && v <= 86_400.0 => Ok(v),
-        _ => Err(format!("{s:?} is not a number of seconds above 0 and at most 86400")),
-    }
 }
 
 #[cfg(test)]
@@ -780,41 +557,5 @@ mod tests {
             assert!(err.contains(want), "{args:?}:\n{err}");
             assert!(!err.contains("--format <FORMAT>\n") || args.contains(&"--format"), "usage is general: {err}");
         }
-    }
-
-    #[test]
-    fn value_parsers_refuse_nonsense() {
-        assert_eq!(tokens("200K"), Ok(200_000));
-        assert!(tokens("-1").is_err());
-        assert!(tokens("18446744073709551616").is_err(), "u64 overflow");
-        assert!(price("-1").is_err());
-        assert_eq!(price("0.5").unwrap().to_string(), "0.5");
-        assert!(positive_seconds("0").is_err());
-        assert!(positive_seconds("NaN").is_err());
-        assert_eq!(positive_seconds("2.5"), Ok(2.5));
-        assert_eq!(duration("7d"), Ok(std::time::Duration::from_secs(7 * 86_400)));
-        assert_eq!(duration("90m"), Ok(std::time::Duration::from_secs(5_400)));
-        assert!(
-            duration("7").is_err() && duration("d").is_err() && duration("-1d").is_err() && duration("1w").is_err()
-        );
-        assert!(seconds("-1").is_err());
-        assert_eq!(snapshot_selector("7"), Ok(SnapshotSelector::Id(7)));
-        assert_eq!(
-            snapshot_selector("2026-10-01"),
-            Ok(SnapshotSelector::At("2026-10-01T23:59:59Z".parse().unwrap())),
-            "a date means the end of that day"
-        );
-        assert_eq!(
-            snapshot_selector("2026-10-01T08:00:00Z"),
-            Ok(SnapshotSelector::At("2026-10-01T08:00:00Z".parse().unwrap()))
-        );
-        assert!(snapshot_selector("yesterday").is_err());
-        assert_eq!(snapshot_selector("9999-12-31"), Ok(SnapshotSelector::At(jiff::Timestamp::MAX)), "the last day");
-        assert_eq!(seconds("8.5").unwrap().to_string(), "8.5");
-        assert_eq!(size("64M"), Ok(64 << 20));
-        assert_eq!(size("512KiB"), Ok(512 << 10));
-        assert_eq!(size("1g"), Ok(1 << 30));
-        assert_eq!(size("100"), Ok(100));
-        assert!(size("0").is_err() && size("M").is_err() && size("-1M").is_err() && size("99999999999G").is_err());
     }
 }

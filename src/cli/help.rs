@@ -1,0 +1,71 @@
+//! The long help texts that installed binaries carry (they have no README):
+//! the workload file's format and what `usage` reads.
+
+/// The workload file's format, for `estimate --help` (installed binaries have no README).
+pub const WORKLOAD_FORMAT: &str = "\
+The workload file (TOML) lists what an application runs in a period, one [[item]] per use:
+
+    [[item]]
+    name = \"summarize-tickets\"   # unique in the file
+    model = \"gpt-5-mini\"         # model id or code
+    requests = 30000               # calls in the period (default 1)
+    input_tokens = 1200            # per call (default 0)
+    output_tokens = 350            # per call (default 0)
+
+    [[item]]
+    name = \"product-videos\"
+    model = \"veo3-fast\"          # priced per second
+    requests = 40
+    seconds = 8                    # per call; required for models priced per second
+
+Counts are whole numbers, 0 or more; seconds may have decimals. Any other key, a duplicate
+name or an empty model is an error naming the file, line and field (exit 1). A field the model
+does not price (seconds on a model priced per token) is reported and not used.
+
+Exit codes: 0 within budget and policy; 1 a malformed file or another error; 3 over --budget or
+--max-increase; 4 an unknown or unpriced model (unless --allow-unpriced), or a catalog older than
+--max-catalog-age. When both 3 and 4 apply, the exit is 4.";
+
+/// What `usage` reads, for `usage --help` (installed binaries have no README).
+pub const USAGE_INPUT: &str = "\
+Each file may be a JSON document (one response, or an array of them), JSON Lines (one response
+or log line per line) or an event stream (data: lines); the kind is told from the content. One
+record is one call:
+
+    OpenAI chat         {\"object\":\"chat.completion\",\"model\":\"gpt-5-mini\",\"created\":1757839279,
+                         \"choices\":[...],\"usage\":{\"prompt_tokens\":1843,\"completion_tokens\":880}}
+    OpenAI chat stream  data: {\"object\":\"chat.completion.chunk\",...,\"usage\":{...}}
+                        ... data: [DONE]
+    OpenAI Responses    {\"object\":\"response\",\"model\":\"gpt-5\",
+                         \"usage\":{\"input_tokens\":2540,\"output_tokens\":941}}
+    Responses stream    event: response.completed
+                        data: {\"type\":\"response.completed\",\"response\":{...}}
+    embeddings          {\"object\":\"list\",\"model\":\"text-embedding-3-small\",
+                         \"usage\":{\"prompt_tokens\":27}}
+    Anthropic           {\"type\":\"message\",\"model\":\"claude-sonnet-4-5\",
+                         \"usage\":{\"input_tokens\":86,\"output_tokens\":52}}
+    Anthropic stream    event: message_start ... event: message_delta (usage)
+    Gemini (and stream) {\"candidates\":[...],\"usageMetadata\":{...},
+                         \"modelVersion\":\"gemini-2.5-flash\"}
+    image generation    {\"created\":1757839279,\"data\":[...],\"model\":\"dall-e-3\"}
+    video task          {\"object\":\"video\",\"model\":\"sora-2\",\"seconds\":\"8\"}
+    transcription       {\"text\":\"...\",\"usage\":{\"type\":\"duration\",\"seconds\":42},
+                         \"model\":\"whisper-1\"}
+    log line            {\"model\":\"gpt-5\",\"input_tokens\":1200,\"output_tokens\":300,
+                         \"requests\":10,\"time\":\"2026-09-14T08:41:19Z\"}
+    envelope            {\"response\":<any of the above>,\"model\":\"dall-e-3\",
+                         \"time\":\"2026-09-14T08:41:19Z\",\"tags\":{\"team\":\"search\"}}
+
+Billing: input and output tokens at the model's effective prices. OpenAI's and Gemini's cached
+and reasoning tokens are already inside their counts and are not added again; Anthropic's cache
+tokens are outside input_tokens and are added to it; Gemini's thoughts are billed as output.
+Cached tokens are billed at the input price (the catalog lists no cache price).
+
+A record's model is matched to the catalog by exact id, exact code, id or code ignoring case,
+without a models/ prefix, without a trailing date (-2024-08-06, -20250929), or by --alias;
+never by likeness. A model not in the catalog is unknown, one without the price a record needs
+is unpriced: neither is ever counted as $0.
+
+Exit codes: 0 ok; 1 an unreadable line (unless --skip-unreadable), a file that cannot be
+read, or another error; 3 over --budget or --max-increase; 4 an unknown or unpriced record
+(unless --allow-unpriced). 4 wins over 3, and both over 1.";

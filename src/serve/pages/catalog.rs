@@ -1,0 +1,123 @@
+//! `/`: the catalog — every filter, facet lists with counts, and a table of
+//! effective prices, context and features, sortable, the first 500 rows.
+
+use std::sync::Arc;
+
+use axum::extract::{RawQuery, State};
+use axum::response::Response;
+use maud::{Markup, html};
+
+use super::filters::{facets, filter_form, models_args};
+use super::frame::{Frame, Nav, layout, model_href, money, query_with, render, shown};
+use crate::catalog::Model;
+use crate::query::{Sort, SortKey};
+use crate::serve::app::App;
+use crate::serve::error::HttpError;
+use crate::serve::request;
+
+/// The most models a catalog page lists; the CSV link has them all.
+const ROWS: u64 = 500;
+
+pub async fn catalog(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Response {
+    render(move || catalog_page(&app, &q.unwrap_or_default())).await
+}
+
+fn catalog_page(app: &App, query: &str) -> Result<Markup, HttpError> {
+    let pairs = request::pairs(query).map_err(HttpError::BadRequest)?;
+    let args = models_args(&pairs, &[])?;
+    let (store, sample) = app.store()?;
+    let filters = args.filters();
+    let sort = Sort { key: args.sort.sort, desc: args.sort.desc };
+    let limit = args.sort.limit.map_or(ROWS, |n| n.min(ROWS));
+    let total = store.count(&filters)?;
+    let mut rows = Vec::new();
+    store.each_model(&filters, sort, Some(limit), |m| -> Result<(), HttpError> {
+        rows.push(m.model);
+        Ok(())
+    })?;
+    let frame = Frame::of(&store, sample)?;
+    let facets = facets(app, &store, &frame, &filters)?;
+    let api = format!("/api/v1/models?{}", query_with(&pairs, &[], &["format"]));
+    let csv = format!("/api/v1/models?{}", query_with(&pairs, &[("format", "csv")], &[]));
+    let all_csv = format!("/api/v1/models?{}", query_with(&pairs, &[("format", "csv")], &["limit"]));
+    let sorting = html! {
+        fieldset {
+            legend { "Order" }
+            select name="sort" {
+                @for key in SortKey::ALL {
+                    option value=(key.name()) selected[key == sort.key] { (key.name()) }
+                }
+            }
+            label { input type="checkbox" name="desc" value="1" checked[sort.desc]; " descending" }
+        }
+    };
+    let body = html! {
+        div.layout {
+            aside { (filter_form("/", &pairs, &facets, sorting)) }
+            section {
+                div.summary {
+                    h1 { span id="count" { (total) } " models" }
+                    @if (rows.len() as u64) < total {
+                        span { "showing the first " (rows.len()) " · " a href=(all_csv) { "all " (total) " as CSV" } }
+                    }
+                    span { "download: " a href=(csv) { "CSV" } " · " a href=(api) { "JSON" } }
+                    span.quick { input id="quick" type="search" placeholder="filter the rows shown" aria-label="filter the rows shown" hidden; }
+                }
+                (models_table(&pairs, &rows, sort))
+            }
+        }
+    };
+    Ok(layout("Catalog", Nav::Catalog, &frame, body))
+}
+
+fn models_table(pairs: &[(String, String)], rows: &[Model], sort: Sort) -> Markup {
+    let header = |title: &str, key: Option<SortKey>, numeric: bool, column: usize| {
+        let class = if numeric { Some("num") } else { None };
+        match key {
+            Some(key) => {
+                let desc =
+                    if key == sort.key { !sort.desc } else { matches!(key, SortKey::Context | SortKey::Created) };
+                let href = format!(
+                    "?{}",
+                    query_with(pairs, &[("sort", key.name()), ("desc", if desc { "1" } else { "0" })], &[])
+                );
+                let mark = if key == sort.key { if sort.desc { " ▼" } else { " ▲" } } else { "" };
+                html! { th class=[class] aria-sort=[(key == sort.key).then_some(if sort.desc { "descending" } else { "ascending" })] { a href=(href) data-sort=(key.name()) { (title) (mark) } } }
+            }
+            // Sorted on screen by the script (the catalog has no such sort key).
+            None => html! { th class=[class] data-col=(column) title="sort the rows shown" { (title) } },
+        }
+    };
+    html! {
+        table.models {
+            thead { tr {
+                (header("Model", Some(SortKey::Id), false, 0))
+                (header("Provider", Some(SortKey::Provider), false, 1))
+                (header("Type", None, false, 2))
+                (header("Input $/M", Some(SortKey::InputPrice), true, 3))
+                (header("Output $/M", Some(SortKey::OutputPrice), true, 4))
+                (header("$/call", Some(SortKey::RequestPrice), true, 5))
+                (header("$/second", Some(SortKey::SecondPrice), true, 6))
+                (header("Context", Some(SortKey::Context), true, 7))
+                (header("Features", None, false, 8))
+            } }
+            tbody {
+                @for m in rows {
+                    @let p = m.pricing.effective().unwrap_or_default();
+                    tr {
+                        td { a href=(model_href(&m.id)) { (shown(&m.id)) }
+                            @if m.upcoming { " " span.upcoming { "(upcoming)" } } }
+                        td { (shown(m.provider_code.as_deref().or(m.provider.as_deref()).unwrap_or("—"))) }
+                        td { (shown(m.model_type.as_deref().unwrap_or("—"))) }
+                        td.num { (money(p.input)) }
+                        td.num { (money(p.output)) }
+                        td.num { (money(p.per_request)) }
+                        td.num { (money(p.per_second)) }
+                        td.num { (m.context_length.map_or_else(|| "—".to_owned(), |c| c.to_string())) }
+                        td.features { (shown(&m.features.join(", "))) }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! Every page's frame — head, navigation, the catalog it shows, the sample
+//! banner — and the small pieces every page uses: catalog text made visible,
+//! links to a model's page, query strings, amounts.
+
+use std::borrow::Cow;
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use maud::{DOCTYPE, Markup, html};
+use serde_json::Value;
+
+use crate::money::Money;
+use crate::serve::error::HttpError;
+use crate::serve::job::blocking;
+use crate::store::{Snapshot, Store, StoreError};
+
+/// Where a page sits in the navigation.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Nav {
+    Catalog,
+    Map,
+    Cost,
+    Changes,
+    None,
+}
+
+/// What the frame says about the catalog shown.
+pub(super) struct Frame {
+    pub(super) snapshot: Option<Snapshot>,
+    pub(super) sample: bool,
+}
+
+impl Frame {
+    pub(super) fn of(store: &Store, sample: bool) -> Result<Frame, StoreError> {
+        Ok(Frame { snapshot: store.current_snapshot()?, sample })
+    }
+}
+
+/// An error in the site's frame.
+pub fn error_page(status: StatusCode, message: &str) -> Markup {
+    let frame = Frame { snapshot: None, sample: false };
+    layout(
+        status.canonical_reason().unwrap_or("error"),
+        Nav::None,
+        &frame,
+        html! {
+            h1 { (status.as_u16()) " " (status.canonical_reason().unwrap_or_default()) }
+            div.banner.error { pre { (shown(message)) } }
+            p { a href="/" { "Back to the catalog" } }
+        },
+    )
+}
+
+/// A page: `job` renders it on a blocking thread; a failure is shown in the
+/// site's frame.
+pub(super) async fn render(job: impl FnOnce() -> Result<Markup, HttpError> + Send + 'static) -> Response {
+    match blocking(job).await {
+        Ok(page) => page.into_response(),
+        Err(e) => failure(&e),
+    }
+}
+
+/// A failure as a page: the error in the site's frame, with its status.
+pub fn failure(e: &HttpError) -> Response {
+    (e.status(), error_page(e.status(), &e.message())).into_response()
+}
+
+/// Every page's frame: head, navigation, the catalog it shows.
+pub(super) fn layout(title: &str, nav: Nav, frame: &Frame, body: Markup) -> Markup {
+    let link = |to: Nav, href: &str, text: &str| {
+        html! { a href=(href) class=[(nav == to).then_some("here")] { (text) } }
+    };
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="color-scheme" content="light dark";
+                title { (title) " · cometcat" }
+                link rel="icon" href="/favicon.svg" type="image/svg+xml";
+                link rel="stylesheet" href="/static/app.css";
+                script src="/static/app.js" defer {}
+            }
+            body {
+                header {
+                    a.brand href="/" { "cometcat" }
+                    nav {
+                        (link(Nav::Catalog, "/", "Catalog"))
+                        (link(Nav::Map, "/map", "Price map"))
+                        (link(Nav::Cost, "/cost", "Cost"))
+                        (link(Nav::Changes, "/changes", "Changes"))
+                    }
+                }
+                main {
+                    @if frame.sample {
+                        div.banner { "No catalog synced yet: this is the small sample catalog bundled with cometcat. Run "
+                            code { "cometcat sync" } " and reload." }
+                    }
+                    (body)
+                }
+                footer {
+                    @if let Some(s) = &frame.snapshot {
+                        "Snapshot " (s.id) " · " (s.models) " models · data fetched " (s.fetched_at)
+                        " · effective prices are the listed prices × the catalog's ratio"
+                    } @else {
+                        "cometcat"
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Catalog text as shown: control (newlines included), bidi and invisible
+/// characters made visible, so that no id can pass for another.
+pub(super) fn shown(text: &str) -> Cow<'_, str> {
+    crate::output::one_line(text)
+}
+
+/// This server's page of a model: its id, percent-encoded. A `/` is kept
+/// (`black-forest-labs/flux-kontext-pro`) unless the id has a segment that a
+/// browser would resolve away (`..`, `.`, or an empty one).
+pub fn model_href(id: &str) -> String {
+    const KEEP_SLASH: &percent_encoding::AsciiSet =
+        &percent_encoding::NON_ALPHANUMERIC.remove(b'/').remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+    const ALL: &percent_encoding::AsciiSet = &KEEP_SLASH.add(b'/');
+    let dotted = id.split('/').any(|s| matches!(s, "" | "." | ".."));
+    let set = if dotted { ALL } else { KEEP_SLASH };
+    format!("/models/{}", percent_encoding::utf8_percent_encode(id, set))
+}
+
+/// The query string `pairs` make, with `set` replacing their keys and `drop` removed.
+pub(super) fn query_with(pairs: &[(String, String)], set: &[(&str, &str)], drop: &[&str]) -> String {
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        if !drop.contains(&k.as_str()) && !set.iter().any(|(s, _)| s == k) && !v.is_empty() {
+            out.append_pair(k, v);
+        }
+    }
+    for (k, v) in set {
+        out.append_pair(k, v);
+    }
+    out.finish()
+}
+
+pub(super) fn money(m: Option<Money>) -> String {
+    m.map_or_else(|| "—".to_owned(), |m| m.display())
+}
+
+/// A changed field's value as shown: text made visible, `—` for none.
+pub(super) fn plain(v: &Value) -> String {
+    match v {
+        Value::Null => "—".into(),
+        Value::String(s) => shown(s).into_owned(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn model_links_stay_on_this_server() {
+        assert_eq!(model_href("black-forest-labs/flux-kontext-pro"), "/models/black-forest-labs/flux-kontext-pro");
+        assert_eq!(model_href("../../etc/passwd"), "/models/..%2F..%2Fetc%2Fpasswd");
+        assert_eq!(model_href("javascript:alert(1)"), "/models/javascript%3Aalert%281%29");
+        assert_eq!(model_href("\"><img>"), "/models/%22%3E%3Cimg%3E");
+    }
+}
