@@ -33,13 +33,25 @@ impl Basis {
     }
 }
 
-/// One call's workload. Tokens are per call; `seconds` is `None` when not given.
+/// A planned workload: tokens and seconds **per call**, and the number of
+/// calls (`cost`, `rank`, `estimate`). `seconds` is `None` when not given.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Workload {
     pub input_tokens: u64,
     pub output_tokens: u64,
     pub seconds: Option<Money>,
     /// Number of calls.
+    pub requests: u64,
+}
+
+/// What was consumed **in all** by some number of calls (a record of real
+/// usage, or a day's aggregate): the tokens and seconds are totals, and
+/// `requests` multiplies only the price per call.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Consumed {
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub seconds: Option<Money>,
     pub requests: u64,
 }
 
@@ -123,6 +135,10 @@ pub enum CostError {
         "{model}: the cost of {part} cannot be held exactly (too large, or more than 28 decimal places); the model is treated as unpriced"
     )]
     Overflow { model: String, part: &'static str },
+    /// Tokens of a kind the model does not price, on a model that prices
+    /// tokens: never billed $0.
+    #[error("{model} prices {priced} but not {missing}, which this use has")]
+    Missing { model: String, priced: &'static str, missing: &'static str },
 }
 
 impl CostError {
@@ -167,26 +183,58 @@ impl Prices {
         Component::ALL.into_iter().find(|c| c.of(self).is_some_and(|p| p.checked_mul(ratio).is_err()))
     }
 
+    /// Why these prices cannot price a use of `input`/`output` tokens and of
+    /// `seconds` (given or not), if they cannot: no price at all; tokens of a
+    /// kind not priced on a model that prices tokens (never billed $0); a
+    /// price per second and no seconds. A model priced only per call or per
+    /// second bills no tokens: that is how such models are sold.
+    fn refuse(&self, model: &str, input: bool, output: bool, seconds: bool) -> Result<(), CostError> {
+        let model = || model.to_owned();
+        if self.is_empty() {
+            return Err(CostError::Unpriced { model: model() });
+        }
+        if self.input.is_some() || self.output.is_some() {
+            match (input && self.input.is_none(), output && self.output.is_none()) {
+                (true, _) => {
+                    let priced = "output tokens";
+                    return Err(CostError::Missing { model: model(), priced, missing: "input tokens" });
+                }
+                (_, true) => {
+                    let priced = "input tokens";
+                    return Err(CostError::Missing { model: model(), priced, missing: "output tokens" });
+                }
+                _ => {}
+            }
+        }
+        if self.per_second.is_some() && !seconds {
+            return Err(CostError::NeedsSeconds { model: model() });
+        }
+        Ok(())
+    }
+
     /// The cost of `workload` (all its calls), summing only the components the
     /// model prices.
     pub fn cost(&self, model: &str, workload: &Workload) -> Result<Money, CostError> {
-        if self.is_empty() {
-            return Err(CostError::Unpriced { model: model.to_owned() });
-        }
-        let seconds = match (self.per_second, workload.seconds) {
-            (Some(_), None) => {
-                return Err(CostError::NeedsSeconds { model: model.to_owned() });
-            }
-            (_, s) => s.unwrap_or(Money::ZERO),
-        };
-        let overflow = |part| move |Overflow| CostError::Overflow { model: model.to_owned(), part };
-        let call =
-            self.per_call(workload, seconds).map_err(|part| CostError::Overflow { model: model.to_owned(), part })?;
-        call.checked_mul(Money::from_u64(workload.requests)).map_err(overflow("all calls"))
+        let w = workload;
+        self.refuse(model, w.input_tokens > 0, w.output_tokens > 0, w.seconds.is_some())?;
+        let one =
+            Consumed { input_tokens: w.input_tokens, output_tokens: w.output_tokens, seconds: w.seconds, requests: 1 };
+        let call = self.sum(&one).map_err(|part| CostError::Overflow { model: model.to_owned(), part })?;
+        call.checked_mul(Money::from_u64(w.requests))
+            .map_err(|Overflow| CostError::Overflow { model: model.to_owned(), part: "all calls" })
     }
 
-    /// The cost of one call; on overflow, the part that overflowed.
-    fn per_call(&self, w: &Workload, seconds: Money) -> Result<Money, &'static str> {
+    /// What `consumed` (totals) costs, summing only the components the model prices.
+    pub fn charge(&self, model: &str, consumed: &Consumed) -> Result<Money, CostError> {
+        let c = consumed;
+        self.refuse(model, c.input_tokens > 0, c.output_tokens > 0, c.seconds.is_some())?;
+        self.sum(c).map_err(|part| CostError::Overflow { model: model.to_owned(), part })
+    }
+
+    /// `input × input price / 1e6 + output × output price / 1e6 + requests × per
+    /// request + seconds × per second`, each part only where priced; on
+    /// overflow, the part that overflowed.
+    fn sum(&self, c: &Consumed) -> Result<Money, &'static str> {
         let per_million = Money::new(1, 6);
         let tokens = |n: u64, price: Option<Money>| -> Result<Money, Overflow> {
             match price {
@@ -194,10 +242,11 @@ impl Prices {
                 None => Ok(Money::ZERO),
             }
         };
+        let seconds = c.seconds.unwrap_or(Money::ZERO);
         let parts = [
-            ("input tokens", tokens(w.input_tokens, self.input)),
-            ("output tokens", tokens(w.output_tokens, self.output)),
-            ("the call", Ok(self.per_request.unwrap_or(Money::ZERO))),
+            ("input tokens", tokens(c.input_tokens, self.input)),
+            ("output tokens", tokens(c.output_tokens, self.output)),
+            ("the calls", self.per_request.map_or(Ok(Money::ZERO), |p| p.checked_mul(Money::from_u64(c.requests)))),
             ("seconds", self.per_second.map_or(Ok(Money::ZERO), |p| seconds.checked_mul(p))),
         ];
         parts.into_iter().try_fold(Money::ZERO, |total, (part, cost)| {
@@ -268,6 +317,16 @@ impl Rates {
         let cost = match basis {
             Basis::List => list_cost,
             Basis::Effective => self.effective.as_ref().map_err(Clone::clone)?.cost(id, workload)?,
+        };
+        Ok(Cost { cost, list_cost })
+    }
+
+    /// What `consumed` (totals) costs on the model `id`: listed, then effective.
+    pub fn charge(&self, id: &str, consumed: &Consumed, basis: Basis) -> Result<Cost, CostError> {
+        let list_cost = self.listed.as_ref().map_err(Clone::clone)?.charge(id, consumed)?;
+        let cost = match basis {
+            Basis::List => list_cost,
+            Basis::Effective => self.effective.as_ref().map_err(Clone::clone)?.charge(id, consumed)?,
         };
         Ok(Cost { cost, list_cost })
     }
@@ -381,7 +440,7 @@ mod tests {
             ("per request only", prices(None, None, Some("0.04"), None), work(5000, 5000, 3, None), "0.12"),
             ("per second only", prices(None, None, None, Some("0.10")), work(0, 0, 2, Some("8")), "1.6"),
             ("fractional seconds", prices(None, None, None, Some("0.4")), work(0, 0, 1, Some("2.5")), "1"),
-            ("input but no output price", prices(Some("3"), None, None, None), work(1_000_000, 999, 1, None), "3"),
+            ("input but no output price", prices(Some("3"), None, None, None), work(1_000_000, 0, 1, None), "3"),
             ("free is a price", prices(Some("0"), Some("0"), None, None), work(10, 10, 10, None), "0"),
             ("zero requests", token, work(10, 10, 0, None), "0"),
             (
@@ -405,6 +464,39 @@ mod tests {
         let video = prices(None, None, None, Some("0.1"));
         assert_eq!(video.cost("veo3", &work(0, 0, 1, None)), Err(CostError::NeedsSeconds { model: "veo3".into() }));
         assert_eq!(video.cost("veo3", &work(0, 0, 1, Some("0"))).unwrap(), Money::ZERO);
+    }
+
+    #[test]
+    fn tokens_of_a_kind_a_token_model_does_not_price_are_never_billed_zero() {
+        let input_only = prices(Some("0.02"), None, None, None);
+        assert_eq!(
+            input_only.cost("embed", &work(1000, 5, 1, None)),
+            Err(CostError::Missing { model: "embed".into(), priced: "input tokens", missing: "output tokens" })
+        );
+        assert_eq!(input_only.cost("embed", &work(1000, 0, 3, None)).unwrap(), m("0.00006"));
+        let output_only = prices(None, Some("4"), None, None);
+        assert!(matches!(output_only.cost("o", &work(1, 1, 1, None)), Err(CostError::Missing { .. })));
+        // A model priced per call (or per second) bills no tokens: that is how it is sold.
+        let per_call = prices(None, None, Some("0.04"), None);
+        assert_eq!(per_call.cost("img", &work(5000, 4160, 2000, None)).unwrap(), m("80"));
+        let e = input_only.cost("azure/gpt-image-1", &work(0, 4160, 2000, None)).unwrap_err();
+        assert_eq!(e.to_string(), "azure/gpt-image-1 prices input tokens but not output tokens, which this use has");
+        assert!(e.is_unpriced());
+    }
+
+    #[test]
+    fn recorded_totals_multiply_only_the_price_per_call() {
+        let p = prices(Some("0.25"), Some("2"), Some("0.01"), None);
+        let day = Consumed { input_tokens: 12_000_000, output_tokens: 3_000_000, requests: 4000, seconds: None };
+        // 12M × 0.25/M + 3M × 2/M + 4000 × 0.01: the tokens are the line's totals.
+        assert_eq!(p.charge("m", &day).unwrap(), m("49"));
+        let video = prices(None, None, None, Some("0.1"));
+        let clips = Consumed { requests: 3, seconds: Some(m("24")), ..Consumed::default() };
+        assert_eq!(video.charge("v", &clips).unwrap(), m("2.4"));
+        assert!(matches!(
+            video.charge("v", &Consumed { requests: 1, ..Consumed::default() }),
+            Err(CostError::NeedsSeconds { .. })
+        ));
     }
 
     #[test]

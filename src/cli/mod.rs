@@ -379,6 +379,13 @@ pub struct RankArgs {
     /// Show the N cheapest
     #[arg(long, value_name = "N", value_parser = whole(0, u64::MAX), allow_negative_numbers = true)]
     pub top: Option<u64>,
+    /// With tokens in the workload, also rank models priced only per call or
+    /// per second (they bill no tokens)
+    #[arg(long)]
+    pub any_pricing: bool,
+    /// Leave out models whose price for this workload is 0
+    #[arg(long)]
+    pub no_free: bool,
     #[command(flatten)]
     pub output: Output,
 }

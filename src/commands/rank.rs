@@ -1,28 +1,49 @@
 //! `cometcat rank [FILTERS]`: the models matching FILTERS, cheapest first for
-//! one workload (ties by id). Unpriced models, and per-second ones when no
-//! `--seconds` is given, are left out and counted on stderr. [`ranked`] is the
-//! ranking itself, typed, for the web explorer and agents too.
+//! one workload (ties by id). What cannot be compared like for like is left
+//! out and counted on stderr: unpriced models, models that price tokens but
+//! not a kind the workload has, per-second ones when no `--seconds` is given,
+//! and — for a workload with tokens — models priced only per call or per
+//! second, which bill no tokens (`--any-pricing` keeps them). [`ranked`] is
+//! the ranking itself, typed, for the web explorer and agents too.
+
+use std::collections::BTreeMap;
 
 use super::ctx::{Ctx, catalog_or_sample, workload};
 use super::lookup::check_filter_values;
 use crate::cli::RankArgs;
 use crate::error::Exit;
+use crate::numbers::counted;
 use crate::output::costs::{CostRow, write_costs};
 use crate::pricing::{Basis, CostError, Workload};
 use crate::query::Filters;
 use crate::store::Store;
 
 /// The cheapest models for a workload, and what was left out.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Ranking {
     /// Cheapest first, ties by id; at most `top`.
     pub rows: Vec<CostRow>,
     /// Models that match but have no usable price.
     pub unpriced: usize,
+    /// Models that price tokens but not a kind the workload has, by that kind.
+    pub missing: BTreeMap<&'static str, usize>,
     /// Models priced per second, left out for want of `--seconds`.
     pub per_second: usize,
+    /// Models priced only per call or per second, for a workload with tokens.
+    pub not_per_token: usize,
+    /// Models whose price for the workload is 0 (`--no-free`).
+    pub free: usize,
     /// Why some models' costs could not be held exactly.
     pub inexact: Vec<CostError>,
+}
+
+/// Which models a ranking compares.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Compare {
+    /// Keep models priced only per call or per second for a workload with tokens.
+    pub any_pricing: bool,
+    /// Leave out models whose price for the workload is 0.
+    pub no_free: bool,
 }
 
 /// Ranks the current models matching `filters` by what `workload` costs on
@@ -33,28 +54,37 @@ pub fn ranked(
     workload: &Workload,
     basis: Basis,
     top: Option<u64>,
+    compare: Compare,
 ) -> anyhow::Result<Ranking> {
-    let (mut unpriced, mut per_second, mut inexact) = (0, 0, Vec::new());
+    let mut ranking = Ranking::default();
+    let tokens = workload.input_tokens > 0 || workload.output_tokens > 0;
     let candidates = store.current_prices(filters)?;
     let mut ranked = Vec::with_capacity(candidates.len());
     for model in &candidates {
+        let listed = &model.pricing.listed;
+        if tokens && !compare.any_pricing && listed.input.is_none() && listed.output.is_none() && !listed.is_empty() {
+            ranking.not_per_token += 1;
+            continue;
+        }
         match model.cost(workload, basis) {
+            Ok(cost) if compare.no_free && cost.cost.is_zero() => ranking.free += 1,
             Ok(cost) => ranked.push((cost.cost, model)),
-            Err(CostError::NeedsSeconds { .. }) => per_second += 1,
+            Err(CostError::NeedsSeconds { .. }) => ranking.per_second += 1,
+            Err(CostError::Missing { missing, .. }) => *ranking.missing.entry(missing).or_default() += 1,
             Err(e @ (CostError::Overflow { .. } | CostError::Inexact { .. })) => {
-                unpriced += 1;
-                inexact.push(e);
+                ranking.unpriced += 1;
+                ranking.inexact.push(e);
             }
-            Err(_) => unpriced += 1,
+            Err(_) => ranking.unpriced += 1,
         }
     }
     // Ties by id (byte order), ascending.
     ranked.sort_unstable_by(|(a, x), (b, y)| a.cmp(b).then_with(|| x.id.cmp(&y.id)));
     ranked.truncate(top.map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX)));
     // The full rows (with the cost of one call) only for what is shown.
-    let rows =
+    ranking.rows =
         ranked.into_iter().map(|(_, model)| CostRow::priced(model, workload, basis)).collect::<Result<Vec<_>, _>>()?;
-    Ok(Ranking { rows, unpriced, per_second, inexact })
+    Ok(ranking)
 }
 
 pub fn run(ctx: &mut Ctx<'_>, args: &RankArgs) -> anyhow::Result<Exit> {
@@ -63,7 +93,8 @@ pub fn run(ctx: &mut Ctx<'_>, args: &RankArgs) -> anyhow::Result<Exit> {
     let (workload, basis) = (workload(&args.workload)?, args.workload.basis());
     let filters = Filters::from(&args.filters);
     check_filter_values(ctx, &store, &filters)?;
-    let ranking = ranked(&store, &filters, &workload, basis, args.top)?;
+    let compare = Compare { any_pricing: args.any_pricing, no_free: args.no_free };
+    let ranking = ranked(&store, &filters, &workload, basis, args.top, compare)?;
     write_costs(ctx.out, &ranking.rows, format, ctx.settings.look)?;
     let upcoming: Vec<&str> = ranking.rows.iter().filter(|r| r.priced.upcoming).map(|r| r.id.as_str()).collect();
     if !upcoming.is_empty() {
@@ -72,16 +103,40 @@ pub fn run(ctx: &mut Ctx<'_>, args: &RankArgs) -> anyhow::Result<Exit> {
     for e in &ranking.inexact {
         ctx.warn(e);
     }
-    let (unpriced, per_second) = (ranking.unpriced, ranking.per_second);
-    if unpriced > 0 {
-        ctx.note(format_args!("left out {unpriced} unpriced model{}", if unpriced == 1 { "" } else { "s" }));
-    }
-    if per_second > 0 {
-        ctx.note(format_args!(
-            "left out {per_second} model{} priced per second (give --seconds to rank {})",
-            if per_second == 1 { "" } else { "s" },
-            if per_second == 1 { "it" } else { "them" }
-        ));
+    for line in left_out(&ranking) {
+        ctx.note(line);
     }
     Ok(Exit::Ok)
+}
+
+/// What a ranking left out, a line for each reason.
+pub fn left_out(r: &Ranking) -> Vec<String> {
+    let them = |n: usize| if n == 1 { "it" } else { "them" };
+    let mut lines = Vec::new();
+    if r.unpriced > 0 {
+        lines.push(format!("left out {}", counted(r.unpriced as u64, "unpriced model")));
+    }
+    for (missing, n) in &r.missing {
+        lines.push(format!("left out {} that price tokens but not {missing}", counted(*n as u64, "model")));
+    }
+    if r.per_second > 0 {
+        let n = r.per_second;
+        lines.push(format!(
+            "left out {} priced per second (give --seconds to rank {})",
+            counted(n as u64, "model"),
+            them(n)
+        ));
+    }
+    if r.not_per_token > 0 {
+        let n = r.not_per_token;
+        lines.push(format!(
+            "left out {} priced per call or per second, which bill no tokens (--any-pricing ranks {} too)",
+            counted(n as u64, "model"),
+            them(n)
+        ));
+    }
+    if r.free > 0 {
+        lines.push(format!("left out {} free for this workload (--no-free)", counted(r.free as u64, "model")));
+    }
+    lines
 }

@@ -91,19 +91,21 @@ fn read_file(
         match File::open(path) {
             Ok(file) => (shown, Box::new(BufReader::with_capacity(BUFFER, file))),
             Err(e) => {
-                ledger.add(&shown, Read::Unreadable { line: 0, reason: format!("cannot be read: {e}") }, |_| {})?;
+                let reason = format!("cannot be read: {e}");
+                ledger.add(&shown, Read::Unreadable { line: 0, reason, values: 0 }, |_| {})?;
                 return Ok(false);
             }
         }
     };
     // The reader cannot stop early: the first failure is kept, the rest skipped.
     let mut failed: Option<anyhow::Error> = None;
-    let mut records = 0u64;
+    let (mut records, mut values) = (0u64, 0u64);
     let read = read::read(input, tag, &mut |item| {
         if failed.is_some() {
             return;
         }
-        records += 1;
+        records += u64::from(matches!(item, Read::Record { .. }));
+        values += item.values();
         let mut written = Ok(());
         let added = ledger.add(&shown, item, |priced| {
             if per_record {
@@ -118,10 +120,15 @@ fn read_file(
         return Err(e);
     }
     match read {
-        Ok(()) => Ok(true),
+        Ok(read) => {
+            ledger.read_values(read);
+            Ok(true)
+        }
         Err(e) => {
+            // What was read before the failure is accounted for as it was read.
+            ledger.read_values(values);
             let reason = format!("reading stopped after {records} records: {e}");
-            ledger.add(&shown, Read::Unreadable { line: 0, reason }, |_| {})?;
+            ledger.add(&shown, Read::Unreadable { line: 0, reason, values: 0 }, |_| {})?;
             Ok(false)
         }
     }

@@ -13,14 +13,14 @@ use super::catalogs::{Catalogs, Timing};
 use super::options::{At, GroupBy, Options};
 use super::record::{Kind, Read, Record};
 use super::report::{
-    CACHE_NOTE, Counts, Group, Resolved, SnapshotUse, TimingReport, Totals, Unknown, UnpricedModel, Unreadable,
-    UsageReport, WhatIf, unpriced_reason,
+    CACHE_NOTE, Counts, ErrorKind, Group, Input, Resolved, SnapshotUse, TimingReport, Totals, Unknown, UnpricedModel,
+    Unreadable, UsageReport, WhatIf, unpriced_reason,
 };
 use super::resolve::How;
 use crate::catalog::{CatalogRef, Model};
-use crate::money::{Money, Overflow};
+use crate::money::Money;
 use crate::numbers::counted;
-use crate::pricing::{Basis, CostError, Workload};
+use crate::pricing::{Basis, Consumed, CostError, Rates};
 
 /// What one record came to: what `--per-record` prints for it.
 #[derive(Debug, Serialize)]
@@ -44,6 +44,9 @@ pub struct PricedRecord<'a> {
     pub seconds: Option<Money>,
     pub cost: Option<Money>,
     pub list_cost: Option<Money>,
+    /// What the provider (or gateway) says it charged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub charged: Option<Money>,
     pub snapshot: i64,
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "time")]
     pub time: Option<Timestamp>,
@@ -72,7 +75,7 @@ pub struct Ledger<'l> {
     /// Names already resolved, per snapshot.
     names: HashMap<i64, HashMap<String, Option<(usize, How)>>>,
     /// Each `--what-if` model's prices, made ready once.
-    what_if_rates: Vec<crate::pricing::Rates>,
+    what_if_rates: Vec<Rates>,
 }
 
 impl<'l> Ledger<'l> {
@@ -105,33 +108,44 @@ impl<'l> Ledger<'l> {
         }
     }
 
-    /// Adds what was read at `file:line`; for a call, hands what it came to
+    /// Counts `values` values read (lines, events, array elements, documents):
+    /// what the report accounts for.
+    pub fn read_values(&mut self, values: u64) {
+        self.tally.input.values += values;
+    }
+
+    /// Adds what was read at `file:line`; for a record, hands what it came to
     /// to `each` (for `--per-record`).
     pub fn add(&mut self, file: &str, item: Read, each: impl FnOnce(&PricedRecord<'_>)) -> anyhow::Result<()> {
-        let (line, call) = match item {
-            Read::Unreadable { line, reason } => {
+        let (line, record, values) = match item {
+            Read::Unreadable { line, reason, values } => {
+                self.tally.input.unreadable += values;
                 self.note_unreadable(file, line, reason);
                 return Ok(());
             }
-            Read::Record { line, record } => (line, record),
+            Read::Error { kind, values, .. } => {
+                self.tally.input.in_errors += values;
+                self.tally.totals.errors += 1;
+                *self.tally.errors.entry(kind).or_default() += 1;
+                return Ok(());
+            }
+            Read::Events(n) => {
+                self.tally.input.stream_events += n;
+                return Ok(());
+            }
+            Read::Record { line, record, values } => (line, record, values),
         };
-        let (snapshot, timing) = self.catalogs.pick(self.options.at, call.time);
-        let found = self.find(snapshot, call.model.as_deref())?;
+        let (snapshot, timing) = self.catalogs.pick(self.options.at, record.time);
+        let found = self.find(snapshot, record.model.as_deref())?;
         let book = self.catalogs.book(snapshot)?;
         let model = found.map(|(i, how)| (book.model(i), how));
-        let rates = found.map(|(i, _)| book.rates(i));
-        let work = Workload {
-            input_tokens: call.input_tokens,
-            output_tokens: call.output_tokens,
-            seconds: call.seconds,
-            requests: call.requests,
-        };
-        let cost = model.zip(rates).map(|((m, _), r)| r.cost(&m.id, &work, Basis::Effective));
+        let consumed = consumed(&record);
+        let cost = model.map(|(m, _)| book.rates(found.expect("found").0).charge(&m.id, &consumed, Basis::Effective));
         let priced = PricedRecord {
             file,
             line,
-            kind: call.kind,
-            model: call.model.as_deref(),
+            kind: record.kind,
+            model: record.model.as_deref(),
             resolved: model.map(|(m, _)| m.id.as_str()),
             how: model.map(|(_, how)| how),
             status: match &cost {
@@ -139,29 +153,32 @@ impl<'l> Ledger<'l> {
                 Some(Ok(_)) => "priced",
                 Some(Err(_)) => "unpriced",
             },
-            input_tokens: call.input_tokens,
-            output_tokens: call.output_tokens,
-            cached_tokens: call.cached_tokens,
-            reasoning_tokens: call.reasoning_tokens,
-            requests: call.requests,
-            seconds: call.seconds,
+            input_tokens: record.input_tokens,
+            output_tokens: record.output_tokens,
+            cached_tokens: record.cached_tokens,
+            reasoning_tokens: record.reasoning_tokens,
+            requests: record.requests,
+            seconds: record.seconds,
             cost: cost.as_ref().and_then(|c| c.as_ref().ok()).map(|c| c.cost),
             list_cost: cost.as_ref().and_then(|c| c.as_ref().ok()).map(|c| c.list_cost),
+            charged: record.charged,
             snapshot,
-            time: call.time,
+            time: record.time,
         };
-        let key = group_key(&self.options.by, &call, model.map(|(m, _)| m));
+        let key = group_key(&self.options.by, &record, model.map(|(m, _)| m));
         let unpriced = cost.and_then(Result::err);
         let (cost, list_cost) = (priced.cost, priced.list_cost);
-        if self.tally.count(&call, cost, list_cost, key).is_err() {
+        if self.tally.count(&record, cost, list_cost, key).is_err() {
             let reason = "its counts or cost cannot be added to the totals exactly (too large, or too many decimals)";
+            self.tally.input.unreadable += values;
             self.note_unreadable(file, line, reason.into());
             return Ok(());
         }
+        self.tally.input.in_records += values;
         each(&priced);
         self.tally.note_model(priced.model, priced.resolved.zip(priced.how), unpriced);
         self.count_timing(snapshot, timing);
-        self.price_alternatives(&work, cost);
+        self.price_alternatives(&consumed, cost);
         Ok(())
     }
 
@@ -194,10 +211,15 @@ impl<'l> Ledger<'l> {
     }
 }
 
-/// The group a call counts in.
-fn group_key<'a>(by: &GroupBy, call: &'a Record, model: Option<&'a Model>) -> Cow<'a, str> {
+/// What a record consumed, as the pricing formula takes it: its totals.
+fn consumed(r: &Record) -> Consumed {
+    Consumed { input_tokens: r.input_tokens, output_tokens: r.output_tokens, seconds: r.seconds, requests: r.requests }
+}
+
+/// The group a record counts in.
+fn group_key<'a>(by: &GroupBy, record: &'a Record, model: Option<&'a Model>) -> Cow<'a, str> {
     match by {
-        GroupBy::Model => match (model, &call.model) {
+        GroupBy::Model => match (model, &record.model) {
             (Some(m), _) => Cow::Borrowed(&m.id),
             (None, Some(name)) => Cow::Borrowed(name),
             (None, None) => Cow::Borrowed("(no model)"),
@@ -205,8 +227,8 @@ fn group_key<'a>(by: &GroupBy, call: &'a Record, model: Option<&'a Model>) -> Co
         GroupBy::Provider => {
             model.and_then(|m| m.provider_code.as_deref().or(m.provider.as_deref())).unwrap_or("(unknown)").into()
         }
-        GroupBy::Day => call.time.map_or(Cow::Borrowed("(no time)"), |t| t.strftime("%Y-%m-%d").to_string().into()),
-        GroupBy::Tag(_) => call.tag.as_deref().unwrap_or("(none)").into(),
+        GroupBy::Day => record.time.map_or(Cow::Borrowed("(no time)"), |t| t.strftime("%Y-%m-%d").to_string().into()),
+        GroupBy::Tag(_) => record.tag.as_deref().unwrap_or("(none)").into(),
     }
 }
 
@@ -214,64 +236,54 @@ fn group_key<'a>(by: &GroupBy, call: &'a Record, model: Option<&'a Model>) -> Co
 #[derive(Default)]
 struct Tally {
     totals: Totals,
+    input: Input,
     groups: HashMap<String, Group>,
     resolved: HashMap<(String, String, How), u64>,
     unknown: HashMap<String, u64>,
     unpriced: HashMap<(String, String), u64>,
+    errors: HashMap<String, u64>,
 }
 
 impl Tally {
-    /// Adds a call's consumption to the totals and its group. Tokens and
-    /// seconds are per call: a generic line of N requests counts N times.
+    /// Adds a record's consumption (its totals) to the totals and its group.
+    /// Every sum is worked out before any is kept: a record that cannot be
+    /// added exactly changes nothing.
     fn count(
         &mut self,
-        call: &Record,
+        record: &Record,
         cost: Option<Money>,
         list_cost: Option<Money>,
         key: Cow<'_, str>,
     ) -> anyhow::Result<()> {
-        let n = call.requests;
-        let times = |count: u64| count.checked_mul(n).ok_or(Overflow);
-        let seconds = call.seconds.map(|s| s.checked_mul(Money::from_u64(n))).transpose()?;
         let counts = Counts {
-            input_tokens: times(call.input_tokens)?,
-            output_tokens: times(call.output_tokens)?,
-            cached_tokens: times(call.cached_tokens)?,
-            reasoning_tokens: times(call.reasoning_tokens)?,
-            requests: n,
-            seconds: seconds.unwrap_or(Money::ZERO),
+            input_tokens: record.input_tokens,
+            output_tokens: record.output_tokens,
+            cached_tokens: record.cached_tokens,
+            reasoning_tokens: record.reasoning_tokens,
+            requests: record.requests,
+            seconds: record.seconds.unwrap_or(Money::ZERO),
         };
-        // Every sum is worked out before any is kept: a record that cannot be
-        // added exactly changes nothing.
-        let mut totals = self.totals.counts.clone();
-        totals.add(&counts)?;
-        let (priced, cost_sum, list_sum) = match (cost, list_cost) {
-            (Some(cost), Some(list)) => {
-                (1, self.totals.cost.checked_add(cost)?, self.totals.list_cost.checked_add(list)?)
-            }
-            _ => (0, self.totals.cost, self.totals.list_cost),
-        };
-        let (mut group_counts, group_cost) = match self.groups.get(key.as_ref()) {
-            Some(g) => (g.counts.clone(), g.cost),
-            None => (Counts::default(), None),
-        };
-        group_counts.add(&counts)?;
-        let group_cost = match cost {
-            Some(cost) => Some(group_cost.unwrap_or(Money::ZERO).checked_add(cost)?),
-            None => group_cost,
-        };
-        self.totals.records += 1;
-        self.totals.priced += priced;
-        (self.totals.counts, self.totals.cost, self.totals.list_cost) = (totals, cost_sum, list_sum);
-        let group = match self.groups.get_mut(key.as_ref()) {
-            Some(group) => group,
-            None => self
-                .groups
-                .entry(key.to_string())
-                .or_insert_with(|| Group { key: key.into_owned(), ..Group::default() }),
-        };
+        let mut totals = self.totals.clone();
+        totals.counts.add(&counts)?;
+        if let (Some(cost), Some(list)) = (cost, list_cost) {
+            totals.priced += 1;
+            (totals.cost, totals.list_cost) = (totals.cost.checked_add(cost)?, totals.list_cost.checked_add(list)?);
+        }
+        totals.charges.add(record.charged, cost)?;
+        let mut group = self
+            .groups
+            .get(key.as_ref())
+            .cloned()
+            .unwrap_or_else(|| Group { key: key.to_string(), ..Group::default() });
+        group.counts.add(&counts)?;
+        if let Some(cost) = cost {
+            group.cost = Some(group.cost.unwrap_or(Money::ZERO).checked_add(cost)?);
+        }
+        group.charges.add(record.charged, cost)?;
         group.records += 1;
-        (group.counts, group.cost) = (group_counts, group_cost);
+        totals.records += 1;
+        self.totals = totals;
+        self.groups.insert(key.into_owned(), group);
         Ok(())
     }
 
@@ -296,13 +308,14 @@ impl Tally {
 }
 
 impl Ledger<'_> {
-    /// The same call on each `--what-if` model, when it had a cost to compare
-    /// with. A sum too large to hold leaves the record out of that comparison.
-    fn price_alternatives(&mut self, work: &Workload, actual: Option<Money>) {
+    /// The same record on each `--what-if` model, when it had a cost to
+    /// compare with. A sum too large to hold leaves the record out of that
+    /// comparison.
+    fn price_alternatives(&mut self, consumed: &Consumed, actual: Option<Money>) {
         let Some(actual) = actual else { return };
         for ((alt, model), rates) in self.what_if.iter_mut().zip(&self.options.what_if).zip(&self.what_if_rates) {
-            let sums = match rates.cost(&model.id, work, Basis::Effective) {
-                Ok(c) if charges_for(model, work) => {
+            let sums = match rates.charge(&model.id, consumed, Basis::Effective) {
+                Ok(c) if charges_for(model, consumed) => {
                     alt.cost.unwrap_or(Money::ZERO).checked_add(c.cost).ok().zip(alt.actual.checked_add(actual).ok())
                 }
                 _ => None,
@@ -355,6 +368,9 @@ impl Ledger<'_> {
             })
             .collect();
         unpriced.sort_by(|a, b| b.records.cmp(&a.records).then_with(|| a.model.cmp(&b.model)));
+        let mut errors: Vec<ErrorKind> =
+            self.tally.errors.into_iter().map(|(kind, records)| ErrorKind { kind, records }).collect();
+        errors.sort_by(|a, b| b.records.cmp(&a.records).then_with(|| a.kind.cmp(&b.kind)));
         let timing = (self.options.at == At::Record).then(|| TimingReport {
             untimed: self.untimed,
             before_first: self.before_first,
@@ -367,10 +383,12 @@ impl Ledger<'_> {
                 At::Record => "record",
             },
             totals: self.tally.totals,
+            input: self.tally.input,
             resolved,
             groups,
             unknown,
             unpriced,
+            errors,
             unreadable: self.unreadable,
             what_if: self.what_if,
             timing,
@@ -381,19 +399,19 @@ impl Ledger<'_> {
     }
 }
 
-/// Whether `model` charges for everything the call consumed. A model that
-/// would bill a call nothing for what it used (tokens on a model priced only
-/// per second, seconds on one priced only per token, a call of neither on a
-/// model without a price per call) cannot price it.
-fn charges_for(model: &Model, w: &Workload) -> bool {
+/// Whether `model` charges for everything the record consumed. A model that
+/// would bill a record nothing for what it used (tokens on a model priced
+/// only per second, seconds on one priced only per token, a call of neither
+/// on a model without a price per call) cannot price it.
+fn charges_for(model: &Model, c: &Consumed) -> bool {
     let p = &model.pricing.listed;
-    let seconds = w.seconds.is_some_and(|s| s > Money::ZERO);
+    let seconds = c.seconds.is_some_and(|s| s > Money::ZERO);
     if p.per_request.is_some() {
         return true;
     }
-    let unbilled_tokens = (w.input_tokens > 0 && p.input.is_none()) || (w.output_tokens > 0 && p.output.is_none());
-    let consumed = w.input_tokens > 0 || w.output_tokens > 0 || seconds;
-    consumed && !unbilled_tokens && !(seconds && p.per_second.is_none())
+    let unbilled_tokens = (c.input_tokens > 0 && p.input.is_none()) || (c.output_tokens > 0 && p.output.is_none());
+    let used = c.input_tokens > 0 || c.output_tokens > 0 || seconds;
+    used && !unbilled_tokens && !(seconds && p.per_second.is_none())
 }
 
 #[cfg(test)]
@@ -421,13 +439,15 @@ mod tests {
                 seconds: None,
                 time: time.map(|t| t.parse().unwrap()),
                 tag: None,
+                charged: None,
             },
+            values: 1,
         }
     }
 
     #[test]
     fn an_alternative_prices_only_what_it_charges_for() {
-        let w = |input: u64, seconds: Option<&str>| Workload {
+        let w = |input: u64, seconds: Option<&str>| Consumed {
             input_tokens: input,
             output_tokens: 0,
             requests: 1,
@@ -444,7 +464,7 @@ mod tests {
         assert!(!charges_for(&video, &w(100, Some("8"))), "tokens on a model priced per second");
         assert!(charges_for(&image, &w(100, None)), "a price per call charges any call");
         assert!(
-            !charges_for(&embedding, &Workload { output_tokens: 5, ..w(100, None) }),
+            !charges_for(&embedding, &Consumed { output_tokens: 5, ..w(100, None) }),
             "output on an input-only model"
         );
     }

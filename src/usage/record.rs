@@ -1,5 +1,8 @@
-//! What reading usage yields: one [`Record`] per call (a stream is one call),
-//! of a [`Kind`] of response, or a line that holds none ([`Read::Unreadable`]).
+//! What reading usage yields ([`Read`]): a [`Record`] per call (a stream is
+//! one call; an aggregate line stands for many), an error the API answered
+//! with, a line that holds nothing readable, or stream events that carry no
+//! usage — each with the number of values (lines, events, array elements,
+//! documents) it was read from, so that the report accounts for its input.
 
 use jiff::Timestamp;
 
@@ -11,6 +14,9 @@ use crate::money::Money;
 pub enum Kind {
     Chat,
     ChatStream,
+    /// A legacy completion (`text_completion`).
+    Completion,
+    CompletionStream,
     Responses,
     ResponsesStream,
     Embeddings,
@@ -21,10 +27,16 @@ pub enum Kind {
     Image,
     Video,
     Transcription,
+    /// A log line: a model and counts (totals for the `requests` it stands for).
     Generic,
+    /// An OpenAI organization usage result: an aggregate.
+    OrganizationUsage,
 }
 
-/// What one call consumed, as its response (or log line) says: one record.
+/// What one or more calls consumed, as a response (or a log line) says: one
+/// record. The counts are totals: for a single call, its counts; for an
+/// aggregate (a log line that says `requests`, a usage bucket), the sums over
+/// the calls it stands for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Record {
     pub kind: Kind,
@@ -36,18 +48,46 @@ pub struct Record {
     pub output_tokens: u64,
     pub cached_tokens: u64,
     pub reasoning_tokens: u64,
-    /// Calls; more than 1 only for a generic line that says so (its tokens
-    /// and seconds are per call).
+    /// Calls: 1, or what an aggregate says it stands for.
     pub requests: u64,
     pub seconds: Option<Money>,
     pub time: Option<Timestamp>,
     /// The value of the tag asked for (`--by tag:KEY`), if the record has it.
     pub tag: Option<String>,
+    /// What the provider (or gateway) says it charged, in USD.
+    pub charged: Option<Money>,
 }
 
-/// One thing read: a record, or a line that holds none, with why.
+/// One thing read, with the number of values it was read from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Read {
-    Record { line: u64, record: Record },
-    Unreadable { line: u64, reason: String },
+    Record {
+        line: u64,
+        record: Record,
+        values: u64,
+    },
+    /// An error body, event or failed stream, by kind (its code or type).
+    Error {
+        line: u64,
+        kind: String,
+        values: u64,
+    },
+    /// A line, document or stream that holds no record, and why.
+    Unreadable {
+        line: u64,
+        reason: String,
+        values: u64,
+    },
+    /// Stream events that carry no usage: content, pings, keep-alives.
+    Events(u64),
+}
+
+impl Read {
+    /// The values this was read from.
+    pub fn values(&self) -> u64 {
+        match self {
+            Read::Record { values, .. } | Read::Error { values, .. } | Read::Unreadable { values, .. } => *values,
+            Read::Events(n) => *n,
+        }
+    }
 }

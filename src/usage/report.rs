@@ -20,6 +20,7 @@ pub(super) fn unpriced_reason(e: &CostError) -> String {
         CostError::NeedsSeconds { .. } => "priced per second, and the record gives no seconds".into(),
         CostError::Inexact { field, .. } => format!("{field} cannot be held exactly"),
         CostError::Overflow { part, .. } => format!("the cost of {part} cannot be held exactly"),
+        CostError::Missing { priced, missing, .. } => format!("it prices {priced} but not {missing}"),
     }
 }
 
@@ -60,11 +61,15 @@ pub struct Totals {
     pub unknown: u64,
     pub unpriced: u64,
     pub unreadable: u64,
+    /// Error bodies, events and failed streams: not records.
+    pub errors: u64,
     #[serde(flatten)]
     pub counts: Counts,
     /// Of the priced records only.
     pub cost: Money,
     pub list_cost: Money,
+    #[serde(flatten)]
+    pub charges: Charges,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -75,6 +80,99 @@ pub struct Group {
     pub counts: Counts,
     /// Of the priced records; `None` when none of the group's was priced.
     pub cost: Option<Money>,
+    #[serde(flatten)]
+    pub charges: Charges,
+}
+
+/// What the provider or gateway says it charged, beside what the catalog
+/// says it costs. Written (in JSON: present) only when some record states a
+/// charge. The comparison takes only the records that have both a charge and
+/// a catalog cost; the others are counted as not compared.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Charges {
+    /// Every stated charge, summed.
+    pub charged: Money,
+    /// Records that state a charge.
+    pub stated: u64,
+    /// Records with both a charge and a catalog cost.
+    pub compared: u64,
+    /// Their charges and their catalog cost.
+    pub compared_charged: Money,
+    pub compared_cost: Money,
+    /// Records without a charge or without a catalog cost.
+    pub not_compared: u64,
+}
+
+impl Charges {
+    /// Adds a record's stated charge and catalog cost.
+    pub(super) fn add(&mut self, charged: Option<Money>, cost: Option<Money>) -> Result<(), Overflow> {
+        let mut next = self.clone();
+        if let Some(ch) = charged {
+            next.stated += 1;
+            next.charged = next.charged.checked_add(ch)?;
+        }
+        match (charged, cost) {
+            (Some(ch), Some(cost)) => {
+                next.compared += 1;
+                next.compared_charged = next.compared_charged.checked_add(ch)?;
+                next.compared_cost = next.compared_cost.checked_add(cost)?;
+            }
+            _ => next.not_compared += 1,
+        }
+        *self = next;
+        Ok(())
+    }
+
+    /// `charged − cost` over the records compared.
+    pub fn difference(&self) -> Option<Money> {
+        self.compared_charged.checked_sub(self.compared_cost).ok()
+    }
+
+    /// The difference in % of the compared records' catalog cost; `None` when that is 0.
+    pub fn difference_pct(&self) -> Option<Money> {
+        self.difference()?.percent_of(self.compared_cost)
+    }
+}
+
+impl Serialize for Charges {
+    /// `charged`, `difference`, `difference_pct` and `compared: {records,
+    /// charged, cost, not_compared}`, or nothing when no charge was stated.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if self.stated > 0 {
+            map.serialize_entry("charged", &self.charged)?;
+            map.serialize_entry("difference", &self.difference())?;
+            map.serialize_entry("difference_pct", &self.difference_pct())?;
+            let compared = serde_json::json!({
+                "records": self.compared,
+                "charged": self.compared_charged,
+                "cost": self.compared_cost,
+                "not_compared": self.not_compared,
+            });
+            map.serialize_entry("compared", &compared)?;
+        }
+        map.end()
+    }
+}
+
+/// Errors the APIs answered with, by kind.
+#[derive(Clone, Debug, Serialize)]
+pub struct ErrorKind {
+    pub kind: String,
+    pub records: u64,
+}
+
+/// What the input held, value by value (lines, events, array elements,
+/// documents): every value read is in a record, in an error, unreadable, or
+/// a stream event that carries no usage.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Input {
+    pub values: u64,
+    pub in_records: u64,
+    pub in_errors: u64,
+    pub unreadable: u64,
+    pub stream_events: u64,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -153,10 +251,12 @@ pub struct UsageReport {
     pub catalog: CatalogRef,
     pub at: &'static str,
     pub totals: Totals,
+    pub input: Input,
     pub resolved: Vec<Resolved>,
     pub groups: Vec<Group>,
     pub unknown: Vec<Unknown>,
     pub unpriced: Vec<UnpricedModel>,
+    pub errors: Vec<ErrorKind>,
     pub unreadable: Vec<Unreadable>,
     pub what_if: Vec<WhatIf>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -275,10 +275,10 @@ fn the_usage_guide_works_as_written() {
     assert_eq!(refreshed.code, 0, "{refreshed}");
     std::fs::copy(fixture("usage/generic.jsonl"), env.dir.path().join("recorded/more.jsonl")).unwrap();
     let gated = run(gate);
-    assert_eq!(gated.code, 3, "the spend grew from 1.339 to 4.393 USD: {gated}");
+    assert_eq!(gated.code, 3, "the spend grew from 1.339 to 3.592 USD: {gated}");
     let comment = std::fs::read_to_string(env.dir.path().join("usage-comment.md")).unwrap();
     assert!(
-        comment.starts_with("### cometcat usage: $4.39319 for 19 records ▲ +$3.05411 (+228.08%) vs baseline"),
+        comment.starts_with("### cometcat usage: $3.59159 for 19 records ▲ +$2.25251 (+168.21%) vs baseline"),
         "{comment}"
     );
     assert!(comment.contains("more than 10% allows (`max_increase`)"), "{comment}");

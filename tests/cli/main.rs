@@ -1,6 +1,7 @@
 //! End-to-end tests of the cometcat binary: a temp database per test, pages
 //! served from 127.0.0.1 by wiremock, output pinned by insta snapshots.
 
+mod architecture;
 mod browser;
 mod catalog;
 mod common;

@@ -155,9 +155,18 @@ fn rank_orders_by_cost_then_id_and_counts_what_it_left_out() {
     let env = catalog();
     let run = env.run(&["rank", "--input-tokens", "1M", "--output-tokens", "200K", "--top", "6"]);
     snap!(run);
-    // With no --seconds, the 9 per-second models are left out, and the 2 unpriced ones.
+    // The 2 unpriced models are left out; models that price input tokens but not
+    // output tokens are never ranked at $0 for them; and the 8 models priced per call
+    // and 9 per second bill no tokens: left out of a token workload, unless --any-pricing.
     assert!(run.stderr.contains("left out 2 unpriced models"), "{run}");
-    assert!(run.stderr.contains("left out 9 models priced per second"), "{run}");
+    assert!(run.stderr.contains("left out 4 models that price tokens but not output tokens"), "{run}");
+    assert!(run.stderr.contains("left out 17 models priced per call or per second, which bill no tokens"), "{run}");
+    let any = env.run(&["rank", "--input-tokens", "1M", "--output-tokens", "200K", "--any-pricing"]);
+    assert!(any.stdout.contains("dall-e-3"), "{any}");
+    assert!(any.stderr.contains("left out 9 models priced per second (give --seconds to rank them)"), "{any}");
+    let paid = env.run(&["rank", "--input-tokens", "1M", "--no-free", "--top", "1", "--format", "csv"]);
+    assert!(!paid.stdout.contains("omni-moderation-latest"), "{paid}");
+    assert!(paid.stderr.contains("left out 1 model free for this workload (--no-free)"), "{paid}");
     let ids = |args: &[&str]| -> Vec<String> {
         let run = env.run(&[&["rank", "--format", "json"], args].concat());
         run.success().json().as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_owned()).collect()
@@ -190,6 +199,8 @@ fn rank_writes_every_format() {
         "100",
         "--top",
         "4",
+        // Models priced per call compared with token-priced ones, on purpose.
+        "--any-pricing",
     ];
     for format in ["json", "csv", "markdown"] {
         snap!(format!("rank_{format}"), env.run(&[&args[..], &["--format", format]].concat()));

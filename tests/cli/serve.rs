@@ -69,6 +69,30 @@ fn catalog() -> Env {
     env
 }
 
+/// Each page's HTML on a fixed catalog, pinned: a renamed field, a lost
+/// column or a changed link shows here.
+#[tokio::test]
+async fn every_page_is_pinned_on_a_fixed_catalog() {
+    let env = catalog();
+    let server = Server::start(&env);
+    for (name, path) in [
+        ("page_catalog", "?provider=anthropic&sort=input-price"),
+        ("page_model", "models/gpt-5"),
+        ("page_map", "map?type=text&provider=openai"),
+        ("page_cost", "cost?input-tokens=1200&output-tokens=350&requests=1000&type=text&top=5"),
+        (
+            "page_cost_workload",
+            "cost?workload=%5B%5Bitem%5D%5D%0Aname%3D%22a%22%0Amodel%3D%22gpt-5%22%0Ainput_tokens%3D1000",
+        ),
+        ("page_changes", "changes"),
+        ("page_not_found", "nowhere"),
+    ] {
+        let got = get(&server.at(path)).await;
+        let page = format!("status: {}\n{}", got.status, got.body.replace("><", ">\n<"));
+        crate::common::settings().bind(|| insta::assert_snapshot!(name, page));
+    }
+}
+
 #[tokio::test]
 async fn every_page_and_route_answers() {
     let env = catalog();

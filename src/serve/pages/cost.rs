@@ -11,7 +11,7 @@ use maud::{Markup, html};
 use super::filters::{facets, filter_form};
 use super::frame::{Frame, Nav, layout, model_href, money, render, shown};
 use crate::cli::Command;
-use crate::commands::rank::ranked;
+use crate::commands::rank::{Compare, ranked};
 use crate::estimate::EstimateReport;
 use crate::output::costs::CostRow;
 use crate::query::Filters;
@@ -39,7 +39,10 @@ fn cost_page(app: &App, query: &str) -> Result<Markup, HttpError> {
     let facets = facets(app, &store, &frame, &filters)?;
     // The cheapest models, as `rank` lists them, once a workload is given.
     let ranking = match args.workload.workload() {
-        Some(work) => Some(ranked(&store, &filters, &work, args.workload.basis(), Some(args.top.unwrap_or(TOP)))?),
+        Some(work) => {
+            let compare = Compare { any_pricing: args.any_pricing, no_free: args.no_free };
+            Some(ranked(&store, &filters, &work, args.workload.basis(), Some(args.top.unwrap_or(TOP)), compare)?)
+        }
         None => None,
     };
     drop(store);

@@ -1,257 +1,358 @@
 //! Assembly: the values framing cuts, read through the wire formats, become
-//! records — one per body, and one per stream, whose events are gathered
-//! until the stream ends. What cannot be read is said with its line and why.
+//! records — one per body, one per stream, whose events are gathered until
+//! the stream ends — or errors, or unreadable lines with their line and why.
+//!
+//! Every value read lands in exactly one place, so the report can account
+//! for its input: in a record, in an error, unreadable, or a stream event
+//! that carries no usage. A chat stream is told by its `id` (every value that
+//! shares it belongs to it, whatever its `object`); an Anthropic stream runs
+//! from `message_start` to `message_stop`; a Responses stream to its
+//! `response.completed`; Gemini chunks are joined when they share a
+//! `responseId`, or inside an event stream up to the chunk with a
+//! `finishReason`. An error inside a stream makes the stream an error unless
+//! it carries usage.
 
 use serde_json::value::RawValue;
 
-use super::wire::{Doc, StreamEvent, blank, event_of, record, sum, time_of, unreadable_value};
+use super::wire::{
+    Anthropic, AnthropicUsage, Chunk, Doc, Framing, Gemini, Responses, Value, blank, classify, unreadable_value,
+};
 use crate::usage::record::{Kind, Read, Record};
 
 /// The longest line, event or document read; a longer one is unreadable.
 pub const MAX_LINE: usize = 64 << 20;
 
-/// Where a stream is: the one open, if any, and what it has gathered.
+/// The stream open, if any, and what it has gathered.
 enum Open {
     None,
-    /// OpenAI chat chunks sharing an id; the usage chunk, once it came.
-    Chat {
+    /// Chat or completion chunks sharing an id.
+    Chunks {
         line: u64,
         id: String,
-        call: Option<Record>,
+        kind: Kind,
+        model: Option<String>,
+        usage: Option<Record>,
+        time: Option<jiff::Timestamp>,
     },
-    /// An Anthropic stream: the counts so far (message_start, overridden by message_delta).
+    /// An Anthropic message, from `message_start`.
     Anthropic {
         line: u64,
-        call: Record,
+        base: Record,
         usage: AnthropicUsage,
-        /// Whether a message_delta (which carries the final output count) came.
-        delta: bool,
     },
-    /// Gemini chunks sharing a responseId; the last chunk's counts.
-    Gemini {
-        line: u64,
-        id: Option<String>,
-        call: Record,
-        chunks: u32,
-        /// Whether the last chunk (with a finishReason) came.
-        finished: bool,
-    },
-    /// A Responses stream, until its response.completed.
+    /// A Responses stream, until its end.
     Responses {
         line: u64,
     },
-}
-
-#[derive(Clone, Copy, Default)]
-struct AnthropicUsage {
-    input: u64,
-    cache_creation: u64,
-    cache_read: u64,
-    output: u64,
+    /// Gemini chunks of one response: the last one's counts.
+    Gemini {
+        line: u64,
+        id: Option<String>,
+        framing: Framing,
+        record: Record,
+        chunks: u32,
+        finished: bool,
+    },
 }
 
 /// Turns the values framing cuts into records, assembling streams across events.
 pub(super) struct Assembler<'e> {
     open: Open,
+    /// The values that make up the open stream and carry its usage.
+    held: u64,
+    /// The first error seen inside the open stream.
+    error: Option<String>,
     tag: Option<String>,
+    /// Every value read so far (lines, events, array elements, documents).
+    pub(super) values: u64,
     each: &'e mut dyn FnMut(Read),
 }
 
 impl<'e> Assembler<'e> {
     pub(super) fn new(tag: Option<&str>, each: &'e mut dyn FnMut(Read)) -> Assembler<'e> {
-        Assembler { open: Open::None, tag: tag.map(str::to_owned), each }
+        Assembler { open: Open::None, held: 0, error: None, tag: tag.map(str::to_owned), values: 0, each }
     }
 
+    /// A value at `line` that cannot be read, and why.
     pub(super) fn unreadable(&mut self, line: u64, reason: String) {
-        (self.each)(Read::Unreadable { line, reason });
+        self.values += 1;
+        (self.each)(Read::Unreadable { line, reason, values: 1 });
     }
 
-    fn call(&mut self, line: u64, record: Record) {
-        (self.each)(Read::Record { line, record });
-    }
-
-    /// A line of a JSON Lines file (blank lines are nothing).
-    pub(super) fn line(&mut self, number: u64, fits: bool, text: &[u8]) {
-        if !fits {
-            return self.unreadable(number, format!("the line is longer than {} MiB", MAX_LINE >> 20));
-        }
+    /// A line of JSON Lines (blank lines are nothing).
+    pub(super) fn line(&mut self, number: u64, text: &[u8]) {
         if text.iter().all(u8::is_ascii_whitespace) {
             return;
         }
-        self.value(number, text);
+        self.value(number, text, Framing::Line);
     }
 
-    /// The data of one event of an SSE stream.
+    /// The data of one event of an event stream.
     pub(super) fn event(&mut self, line: u64, data: &[u8]) {
         if data.is_empty() {
             return;
         }
         if data.trim_ascii() == b"[DONE]" {
+            self.values += 1;
+            (self.each)(Read::Events(1));
             return self.close();
         }
-        self.value(line, data);
+        self.value(line, data, Framing::Event);
     }
 
     /// One JSON value: an object (a record, an event, an envelope) or an array of them.
-    pub(super) fn value(&mut self, line: u64, text: &[u8]) {
+    pub(super) fn value(&mut self, line: u64, text: &[u8], framing: Framing) {
         let text = text.trim_ascii();
         if text.starts_with(b"[") {
-            return match serde_json::from_slice::<Vec<&RawValue>>(text) {
-                Ok(items) if items.is_empty() || items.iter().any(|i| !i.get().starts_with('{')) => {
-                    self.unreadable(line, "a list, but not of records (JSON objects)".into())
-                }
-                Ok(items) => {
-                    // Each item's line, counted on from the one before (not from the start).
-                    let (mut at, mut seen) = (line, 0);
-                    for item in items {
-                        let offset = item.get().as_ptr() as usize - text.as_ptr() as usize;
-                        at += memchr::memchr_iter(b'\n', &text[seen..offset]).count() as u64;
-                        seen = offset;
-                        self.value(at, item.get().as_bytes());
-                    }
-                }
-                Err(e) => self.unreadable(line, format!("not JSON records: {e}")),
-            };
+            return self.array(line, text);
         }
-        match serde_json::from_slice::<Doc<'_>>(text) {
-            Ok(doc) => self.doc(line, doc),
-            Err(e) if e.is_data() => self.unreadable(line, unreadable_value(text, &e)),
-            Err(e) => self.unreadable(line, format!("not JSON: {e}")),
+        self.values += 1;
+        let value = match serde_json::from_slice::<Doc<'_>>(text) {
+            Ok(doc) => classify(doc, framing, self.tag.as_deref()),
+            Err(e) if e.is_data() => Err(unreadable_value(text, &e)),
+            Err(e) => Err(format!("not JSON: {e}")),
+        };
+        match value {
+            Ok(value) => self.take(line, value, framing),
+            Err(reason) => (self.each)(Read::Unreadable { line, reason, values: 1 }),
         }
     }
 
-    fn doc(&mut self, line: u64, doc: Doc<'_>) {
-        match event_of(&doc) {
-            Some(event) => self.stream(line, event, doc),
-            None => {
+    /// A JSON array: each element a value of its own, on its own line.
+    fn array(&mut self, line: u64, text: &[u8]) {
+        let items = match serde_json::from_slice::<Vec<&RawValue>>(text) {
+            Ok(items) if !items.is_empty() && items.iter().all(|i| i.get().starts_with('{')) => items,
+            Ok(_) => return self.unreadable(line, "a list, but not of records (JSON objects)".into()),
+            Err(e) => return self.unreadable(line, format!("not JSON records: {e}")),
+        };
+        // Each item's line, counted on from the one before (not from the start).
+        let (mut at, mut seen) = (line, 0);
+        for item in items {
+            let offset = item.get().as_ptr() as usize - text.as_ptr() as usize;
+            at += memchr::memchr_iter(b'\n', &text[seen..offset]).count() as u64;
+            seen = offset;
+            self.value(at, item.get().as_bytes(), Framing::Line);
+        }
+    }
+
+    /// What one classified value does: a body is a record (or belongs to the
+    /// open stream with its id), an event moves a stream along.
+    fn take(&mut self, line: u64, value: Value, framing: Framing) {
+        match value {
+            Value::Quiet => (self.each)(Read::Events(1)),
+            Value::Error { kind } => self.error(line, kind),
+            Value::NotARecord(reason) => {
                 self.close();
-                match record(doc, None, self.tag.as_deref()) {
-                    Ok(call) => self.call(line, call),
-                    Err(reason) => self.unreadable(line, reason),
-                }
+                (self.each)(Read::Unreadable { line, reason, values: 1 });
             }
+            Value::Body { id, records } => self.body(line, id, records),
+            Value::Chunk(chunk) => self.chunk(line, chunk),
+            Value::Anthropic(event) => self.anthropic(line, event),
+            Value::Responses(event) => self.responses(line, event),
+            Value::Gemini(gemini) => self.gemini(line, gemini, framing),
         }
     }
 
-    /// One event of a stream.
-    fn stream(&mut self, line: u64, event: StreamEvent, doc: Doc<'_>) {
+    /// An error: the open stream's, or one of its own.
+    fn error(&mut self, line: u64, kind: String) {
+        if matches!(self.open, Open::None) {
+            (self.each)(Read::Error { line, kind, values: 1 });
+        } else {
+            self.held += 1;
+            self.error.get_or_insert(kind);
+        }
+    }
+
+    fn body(&mut self, line: u64, id: Option<String>, records: Vec<Record>) {
+        if let (Open::Chunks { id: open, usage, .. }, Some(id)) = (&mut self.open, &id)
+            && open == id
+        {
+            // A body with the stream's id (Perplexity's `chat.completion.done`)
+            // repeats its usage: the last usage block counts, never a sum.
+            if let Some(record) = records.into_iter().next() {
+                *usage = Some(record);
+                self.held += 1;
+            } else {
+                (self.each)(Read::Events(1));
+            }
+            return;
+        }
+        self.close();
+        if records.is_empty() {
+            return (self.each)(Read::Events(1));
+        }
+        self.emit(line, records, 1);
+    }
+
+    fn chunk(&mut self, line: u64, c: Chunk) {
+        let same = matches!(&self.open, Open::Chunks { id, .. } if *id == c.id && !id.is_empty());
+        if !same {
+            self.close();
+            self.open =
+                Open::Chunks { line, id: c.id, kind: c.kind, model: c.model.clone(), usage: None, time: c.time };
+        }
+        let Open::Chunks { model, usage, time, .. } = &mut self.open else { unreachable!("a chunk stream is open") };
+        if model.is_none() {
+            *model = c.model;
+        }
+        if time.is_none() {
+            *time = c.time;
+        }
+        match c.usage {
+            Some(u) => {
+                *usage = Some(u);
+                self.held += 1;
+            }
+            None => (self.each)(Read::Events(1)),
+        }
+    }
+
+    fn anthropic(&mut self, line: u64, event: Anthropic) {
         match event {
-            StreamEvent::ChatChunk => {
-                let id = doc.id.as_deref().unwrap_or_default().to_owned();
-                if !matches!(&self.open, Open::Chat { id: open, .. } if *open == id) {
-                    self.close();
-                    self.open = Open::Chat { line, id, call: None };
+            Anthropic::Start { model, time, usage } => {
+                self.close();
+                let mut base = blank(Kind::AnthropicStream, model.as_deref());
+                base.time = time;
+                self.open = Open::Anthropic { line, base, usage };
+                self.held += 1;
+            }
+            Anthropic::Delta { usage: later } => match &mut self.open {
+                Open::Anthropic { usage, .. } => {
+                    usage.update(later);
+                    self.held += 1;
                 }
-                if doc.usage.is_some() {
-                    let call = record(doc, Some(Kind::ChatStream), self.tag.as_deref()).ok();
-                    if let Open::Chat { call: slot, .. } = &mut self.open {
-                        *slot = call;
+                _ => {
+                    self.close();
+                    let reason = "a message_delta outside an Anthropic stream (no message_start)".into();
+                    (self.each)(Read::Unreadable { line, reason, values: 1 });
+                }
+            },
+            Anthropic::Stop => match std::mem::replace(&mut self.open, Open::None) {
+                Open::Anthropic { line: start, base, usage } => {
+                    let held = std::mem::take(&mut self.held) + 1;
+                    match (usage.records(&base), self.error.take()) {
+                        (Ok(records), _) => self.emit(start, records, held),
+                        (Err(why), _) => (self.each)(Read::Unreadable { line: start, reason: why, values: held }),
                     }
                 }
-            }
-            StreamEvent::AnthropicStart => {
-                self.close();
-                let message = doc.message.as_deref();
-                let usage = message.and_then(|m| m.usage).unwrap_or_default();
-                let mut call = blank(Kind::AnthropicStream, message.and_then(|m| m.model.as_deref()));
-                call.time = time_of(&doc).ok().flatten();
-                let usage = AnthropicUsage {
-                    input: usage.input_tokens.unwrap_or(0),
-                    cache_creation: usage.cache_creation_input_tokens.unwrap_or(0),
-                    cache_read: usage.cache_read_input_tokens.unwrap_or(0),
-                    output: usage.output_tokens.unwrap_or(0),
-                };
-                self.open = Open::Anthropic { line, call, usage, delta: false };
-            }
-            StreamEvent::AnthropicDelta => match (&mut self.open, doc.usage) {
-                (Open::Anthropic { usage, delta: seen, .. }, Some(delta)) => {
-                    *seen = true;
-                    // Each field the delta gives replaces the one before (they are cumulative).
-                    usage.input = delta.input_tokens.unwrap_or(usage.input);
-                    usage.cache_creation = delta.cache_creation_input_tokens.unwrap_or(usage.cache_creation);
-                    usage.cache_read = delta.cache_read_input_tokens.unwrap_or(usage.cache_read);
-                    usage.output = delta.output_tokens.unwrap_or(usage.output);
+                other => {
+                    self.open = other;
+                    (self.each)(Read::Events(1));
                 }
-                (Open::Anthropic { .. }, None) => {}
-                _ => self.unreadable(line, "a message_delta outside an Anthropic stream (no message_start)".into()),
             },
-            StreamEvent::AnthropicStop => {
-                if matches!(self.open, Open::Anthropic { .. }) {
-                    self.close();
-                }
-            }
-            StreamEvent::Ignore => {}
-            StreamEvent::ResponsesProgress => {
-                if !matches!(self.open, Open::Responses { .. }) {
+        }
+    }
+
+    fn responses(&mut self, line: u64, event: Responses) {
+        match event {
+            // A stream runs from its first event to its end, whatever ids the
+            // events carry (a gateway may rotate them); `response.created` starts a new one.
+            Responses::Progress { created } => {
+                if created || !matches!(self.open, Open::Responses { .. }) {
                     self.close();
                     self.open = Open::Responses { line };
                 }
+                (self.each)(Read::Events(1));
             }
-            StreamEvent::ResponsesDone => {
-                let start = match self.open {
+            Responses::End { record, failed } => {
+                let start = match std::mem::replace(&mut self.open, Open::None) {
                     Open::Responses { line } => line,
-                    _ => line,
+                    other => {
+                        self.open = other;
+                        self.close();
+                        line
+                    }
                 };
-                self.open = Open::None;
-                let response = doc.response.map(|r| *r).unwrap_or_default();
-                match record(response, Some(Kind::ResponsesStream), self.tag.as_deref()) {
-                    Ok(call) => self.call(start, call),
-                    Err(reason) => self.unreadable(start, reason),
-                }
-            }
-            StreamEvent::GeminiChunk { last } => {
-                let id = doc.response_id.as_deref().map(str::to_owned);
-                if !matches!(&self.open, Open::Gemini { id: open, .. } if *open == id) {
-                    self.close();
-                    let call = blank(Kind::Gemini, None);
-                    self.open = Open::Gemini { line, id, call, chunks: 0, finished: false };
-                }
-                // Every chunk repeats the counts so far: the last one holds the totals.
-                let read = record(doc, None, self.tag.as_deref());
-                if let (Open::Gemini { call, chunks, finished, .. }, Ok(read)) = (&mut self.open, read) {
-                    *chunks += 1;
-                    *finished = last;
-                    *call = Record { kind: if *chunks > 1 { Kind::GeminiStream } else { Kind::Gemini }, ..read };
-                }
-                if last {
-                    self.close();
+                let held = std::mem::take(&mut self.held) + 1;
+                let error = self.error.take();
+                match (record, error.or(failed)) {
+                    (Some(record), _) => self.emit(start, vec![record], held),
+                    (None, Some(kind)) => (self.each)(Read::Error { line: start, kind, values: held }),
+                    (None, None) => {
+                        let reason = "a Responses stream whose response.completed carries no usage".into();
+                        (self.each)(Read::Unreadable { line: start, reason, values: held });
+                    }
                 }
             }
         }
     }
 
-    /// Ends the open stream, if any: its call, or why it has none.
+    fn gemini(&mut self, line: u64, g: Gemini, framing: Framing) {
+        let joins = match &self.open {
+            Open::Gemini { id: Some(open), .. } => g.response_id.as_ref() == Some(open),
+            // Inside an event stream, chunks without a responseId run up to the one with a finishReason.
+            Open::Gemini { id: None, framing: Framing::Event, finished: false, .. } => {
+                g.response_id.is_none() && framing == Framing::Event
+            }
+            _ => false,
+        };
+        if !joins {
+            self.close();
+        }
+        match &mut self.open {
+            Open::Gemini { record, chunks, finished, .. } if joins => {
+                *chunks += 1;
+                *finished = g.finished;
+                *record = Record { kind: Kind::GeminiStream, ..g.record };
+            }
+            _ => {
+                self.open = Open::Gemini {
+                    line,
+                    id: g.response_id,
+                    framing,
+                    record: g.record,
+                    chunks: 1,
+                    finished: g.finished,
+                };
+            }
+        }
+        self.held += 1;
+        if g.finished && framing == Framing::Event {
+            self.close();
+        }
+    }
+
+    /// Ends the open stream, if any: its record, its error, or why it has none.
     pub(super) fn close(&mut self) {
-        match std::mem::replace(&mut self.open, Open::None) {
-            Open::None => {}
-            Open::Chat { line, call: Some(call), .. } => self.call(line, call),
-            Open::Chat { line, call: None, .. } => self.unreadable(
-                line,
-                "a chat stream without a usage chunk (the request needs stream_options.include_usage)".into(),
-            ),
-            Open::Anthropic { line, delta: false, .. } => self.unreadable(
-                line,
-                "an Anthropic stream cut before its message_delta, which carries the output count".into(),
-            ),
-            Open::Anthropic { line, mut call, usage, .. } => {
-                match sum(&[usage.input, usage.cache_creation, usage.cache_read]) {
-                    Ok(input) => {
-                        call.input_tokens = input;
-                        call.cached_tokens = usage.cache_read;
-                        call.output_tokens = usage.output;
-                        self.call(line, call);
-                    }
-                    Err(why) => self.unreadable(line, why),
-                }
+        let held = std::mem::take(&mut self.held);
+        let error = self.error.take();
+        let (line, outcome): (u64, Result<Vec<Record>, String>) = match std::mem::replace(&mut self.open, Open::None) {
+            Open::None => return,
+            Open::Chunks { line, model, usage: Some(mut record), time, kind, .. } => {
+                record.kind = kind;
+                record.model = record.model.or(model);
+                record.time = record.time.or(time);
+                (line, Ok(vec![record]))
             }
-            Open::Gemini { line, finished: false, chunks, .. } if chunks > 1 => self.unreadable(
+            Open::Chunks { line, kind, .. } => (
                 line,
-                "a Gemini stream cut before its last chunk (the one with a finishReason holds the totals)".into(),
+                Err(match kind {
+                    Kind::CompletionStream => "a completion stream without a usage chunk".into(),
+                    _ => "a chat stream without a usage chunk (the request needs stream_options.include_usage)".into(),
+                }),
             ),
-            Open::Gemini { line, call, .. } => self.call(line, call),
-            Open::Responses { line } => {
-                self.unreadable(line, "a Responses stream that ended without response.completed".into())
+            Open::Anthropic { line, .. } => (line, Err("an Anthropic stream cut before its message_stop".into())),
+            Open::Responses { line, .. } => {
+                (line, Err("a Responses stream that ended without response.completed".into()))
             }
+            Open::Gemini { line, framing: Framing::Event, chunks, finished: false, .. } if chunks > 1 => (
+                line,
+                Err("a Gemini stream cut before its last chunk (the one with a finishReason holds the totals)".into()),
+            ),
+            Open::Gemini { line, record, .. } => (line, Ok(vec![record])),
+        };
+        match (outcome, error) {
+            (Ok(records), _) => self.emit(line, records, held),
+            (Err(_), Some(kind)) => (self.each)(Read::Error { line, kind, values: held }),
+            (Err(reason), None) => (self.each)(Read::Unreadable { line, reason, values: held }),
+        }
+    }
+
+    /// Records read at `line` from `values` values: the first carries them,
+    /// any others (an advisor iteration's, a page of aggregates) share them.
+    fn emit(&mut self, line: u64, records: Vec<Record>, values: u64) {
+        for (i, record) in records.into_iter().enumerate() {
+            (self.each)(Read::Record { line, record, values: if i == 0 { values } else { 0 } });
         }
     }
 }

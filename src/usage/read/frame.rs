@@ -1,7 +1,8 @@
 //! Framing: how a file's bytes are cut into the values the assembler reads —
-//! JSON Lines (a line each), one JSON document (an array or a pretty-printed
-//! object), or a Server-Sent-Event stream (`data:` lines, events separated by
-//! blank lines). Lines are read where they lie in the reader's buffer; a line
+//! one JSON document (an array, or a pretty-printed object), or lines: JSON
+//! Lines (a value each) and Server-Sent-Event streams (`data:` lines, events
+//! separated by blank lines), which may stand in one file, each read by its
+//! own framing. Lines are read where they lie in the reader's buffer; a line
 //! longer than [`MAX_LINE`] is unreadable, never held.
 
 use std::io::{self, BufRead, Read};
@@ -9,6 +10,7 @@ use std::io::{self, BufRead, Read};
 use serde::de::IgnoredAny;
 
 use super::assemble::{Assembler, MAX_LINE};
+use super::wire::Framing;
 
 /// The first byte that is not white space (a byte-order mark skipped).
 pub(super) fn first_byte(input: &mut impl BufRead) -> io::Result<Option<u8>> {
@@ -83,19 +85,27 @@ pub(super) fn objects(input: &mut impl BufRead, streams: &mut Assembler<'_>) -> 
         input.take(MAX_LINE as u64).read_to_end(&mut text)?;
         return match serde_json::from_slice::<IgnoredAny>(&text) {
             Ok(_) => {
-                streams.value(1, &text);
+                streams.value(1, &text, Framing::Line);
                 Ok(())
             }
             // Neither lines nor a document: read it as lines, each said unreadable or read.
-            Err(_) => lines(io::Cursor::new(text), streams),
+            Err(_) => lines(io::Cursor::new(text), false, streams),
         };
     }
-    streams.line(1, fits, &line);
-    each_line(input, 1, &mut |number, fits, line| streams.line(number, fits, line))
+    let mut events = Events::new(false);
+    events.line(streams, 1, fits, &line);
+    each_line(input, 1, &mut |number, fits, line| events.line(streams, number, fits, line))?;
+    events.end(streams);
+    Ok(())
 }
 
-pub(super) fn lines(mut input: impl BufRead, streams: &mut Assembler<'_>) -> io::Result<()> {
-    each_line(&mut input, 0, &mut |number, fits, line| streams.line(number, fits, line))
+/// Lines: JSON Lines and event streams, each read by its own framing. `sse`
+/// says the file started as an event stream (which words an unreadable line).
+pub(super) fn lines(mut input: impl BufRead, sse: bool, streams: &mut Assembler<'_>) -> io::Result<()> {
+    let mut events = Events::new(sse);
+    each_line(&mut input, 0, &mut |number, fits, line| events.line(streams, number, fits, line))?;
+    events.end(streams);
+    Ok(())
 }
 
 /// Calls `each` with every line of `input` (without its end, `fits` false for
@@ -133,51 +143,71 @@ pub(super) fn document(input: &mut impl BufRead, streams: &mut Assembler<'_>) ->
     }
     // One JSON value, or JSON Lines whose first line is a list.
     if serde_json::from_slice::<IgnoredAny>(&text).is_err() && text.contains(&b'\n') {
-        return lines(io::Cursor::new(text), streams);
+        return lines(io::Cursor::new(text), false, streams);
     }
-    streams.value(1, &text);
+    streams.value(1, &text, Framing::Line);
     Ok(())
 }
 
-/// A Server-Sent-Event stream: `event:` and `data:` lines, events separated
-/// by blank lines; `data: [DONE]` ends an OpenAI stream.
-pub(super) fn events(input: &mut impl BufRead, streams: &mut Assembler<'_>) -> io::Result<()> {
-    let mut data: Vec<u8> = Vec::new();
-    let mut started = 0;
-    each_line(input, 0, &mut |number, fits, line| {
+/// Lines as they come: a `data:` line adds to the event being read (a blank
+/// line ends it; `event:`, `id:`, `retry:` and comments are read past), and
+/// any other line is a line of JSON Lines. `data: [DONE]` ends an OpenAI
+/// stream.
+struct Events {
+    data: Vec<u8>,
+    started: u64,
+    /// The file started as an event stream.
+    sse: bool,
+}
+
+impl Events {
+    fn new(sse: bool) -> Events {
+        Events { data: Vec::new(), started: 0, sse }
+    }
+
+    fn line(&mut self, streams: &mut Assembler<'_>, number: u64, fits: bool, line: &[u8]) {
         if !fits {
+            self.end(streams);
             return streams.unreadable(number, format!("the line is longer than {} MiB", MAX_LINE >> 20));
         }
         // A lone CR ends a line too.
         for line in line.split(|&b| b == b'\r') {
-            if line.is_empty() {
-                streams.event(started, &data);
-                data.clear();
+            if line.iter().all(u8::is_ascii_whitespace) {
+                self.end(streams);
             } else if let Some(value) = line.strip_prefix(b"data:") {
-                let value = value.strip_prefix(b" ").unwrap_or(value);
-                let whole =
-                    |data: &[u8]| data.trim_ascii() == b"[DONE]" || serde_json::from_slice::<IgnoredAny>(data).is_ok();
-                if !data.is_empty() && whole(&data) {
-                    // A whole event already, and no blank line after it: saved
-                    // `data:` lines one after another are events each.
-                    streams.event(started, &data);
-                    data.clear();
-                }
-                if data.is_empty() {
-                    started = number;
-                } else {
-                    data.push(b'\n');
-                }
-                data.extend_from_slice(value);
-            } else if !(line.starts_with(b"event:")
-                || line.starts_with(b"id:")
-                || line.starts_with(b"retry:")
-                || line.starts_with(b":"))
-            {
+                self.data_line(streams, number, value.strip_prefix(b" ").unwrap_or(value));
+            } else if [&b"event:"[..], b"id:", b"retry:", b":"].iter().any(|p| line.starts_with(p)) {
+                // Fields of an event that cometcat does not need.
+            } else if self.sse && !line.trim_ascii_start().starts_with(b"{") {
+                self.end(streams);
                 streams.unreadable(number, "not a line of an event stream (data:, event:, id:)".into());
+            } else {
+                self.end(streams);
+                streams.line(number, line);
             }
         }
-    })?;
-    streams.event(started, &data);
-    Ok(())
+    }
+
+    fn data_line(&mut self, streams: &mut Assembler<'_>, number: u64, value: &[u8]) {
+        let whole = |data: &[u8]| data.trim_ascii() == b"[DONE]" || serde_json::from_slice::<IgnoredAny>(data).is_ok();
+        if !self.data.is_empty() && whole(&self.data) {
+            // A whole event already, and no blank line after it: saved
+            // `data:` lines one after another are events each.
+            self.end(streams);
+        }
+        if self.data.is_empty() {
+            self.started = number;
+        } else {
+            self.data.push(b'\n');
+        }
+        self.data.extend_from_slice(value);
+    }
+
+    /// Ends the event being read, if any.
+    fn end(&mut self, streams: &mut Assembler<'_>) {
+        if !self.data.is_empty() {
+            streams.event(self.started, &self.data);
+            self.data.clear();
+        }
+    }
 }

@@ -1,8 +1,9 @@
 //! The providers' wire formats: the fields cometcat reads from a response,
 //! an event or a log line ([`Doc`], borrowed from the text: no
-//! `serde_json::Value` is built per record), which kind of record a document
-//! is, which stream event, and what it consumed by each provider's billing
-//! rules. Pure.
+//! `serde_json::Value` is built per record), and what one JSON value is
+//! ([`Value`]): a whole body and the records it holds, a piece of a stream,
+//! an error, or nothing cometcat reads — with what it consumed by each
+//! provider's billing rules. Pure.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -15,97 +16,248 @@ use serde_json::value::RawValue;
 use crate::money::Money;
 use crate::usage::record::{Kind, Record};
 
+/// How a value reached the reader, which decides how values are grouped: a
+/// line of JSON Lines, an element of an array or a whole document is a body
+/// of its own; the `data:` of a Server-Sent Event is a piece of a stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Framing {
+    Line,
+    Event,
+}
+
+/// What one JSON value is.
+#[derive(Debug)]
+pub(super) enum Value {
+    /// A whole body: its records (more than one for an Anthropic body with
+    /// advisor iterations, or a page of aggregates), and its `id` (a body
+    /// that shares an open chat stream's id belongs to that stream).
+    Body {
+        id: Option<String>,
+        records: Vec<Record>,
+    },
+    /// An error body or event, by kind (its code, else its type).
+    Error {
+        kind: String,
+    },
+    /// A chat or legacy completion chunk.
+    Chunk(Chunk),
+    Anthropic(Anthropic),
+    Responses(Responses),
+    Gemini(Gemini),
+    /// A stream event that carries no usage (a ping, a content delta, Azure's
+    /// opening `prompt_filter_results`): it belongs to whatever stream is open.
+    Quiet,
+    /// Nothing cometcat reads, and why.
+    NotARecord(String),
+}
+
+/// A chat (`chat.completion.chunk`) or legacy completion (`text_completion`)
+/// chunk: streams are told apart by `id`.
+#[derive(Debug)]
+pub(super) struct Chunk {
+    pub(super) id: String,
+    pub(super) kind: Kind,
+    pub(super) model: Option<String>,
+    pub(super) time: Option<Timestamp>,
+    /// What the chunk says was consumed (the last such chunk of a stream holds the totals).
+    pub(super) usage: Option<Record>,
+}
+
+/// An Anthropic stream event.
+#[derive(Debug)]
+pub(super) enum Anthropic {
+    Start {
+        model: Option<String>,
+        time: Option<Timestamp>,
+        usage: AnthropicUsage,
+    },
+    /// Each field it gives replaces the one before (they are cumulative).
+    Delta {
+        usage: AnthropicUsage,
+    },
+    Stop,
+}
+
+/// A Responses stream event: its progress, or its end with the final response.
+#[derive(Debug)]
+pub(super) enum Responses {
+    /// Any event before the end; `created` for `response.created`, which starts a stream.
+    Progress { created: bool },
+    /// `response.completed`, `.failed` or `.incomplete`: the response's record
+    /// when it carries usage; else, for a failed or incomplete one, the error.
+    End { record: Option<Record>, failed: Option<String> },
+}
+
+/// A Gemini body or stream chunk: every chunk repeats the counts so far.
+#[derive(Debug)]
+pub(super) struct Gemini {
+    pub(super) response_id: Option<String>,
+    /// Whether it carries a `finishReason` (the last chunk of a stream).
+    pub(super) finished: bool,
+    pub(super) record: Record,
+}
+
+/// Anthropic's usage fields, each `None` when not given (a `message_delta`
+/// overrides only the fields it gives).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(super) struct AnthropicUsage {
+    pub(super) input: Option<u64>,
+    pub(super) cache_creation: Option<u64>,
+    pub(super) cache_read: Option<u64>,
+    pub(super) output: Option<u64>,
+    pub(super) thinking: Option<u64>,
+    pub(super) iterations: Option<Vec<Iteration>>,
+    pub(super) charged: Option<Money>,
+}
+
+/// One iteration of an Anthropic message (`usage.iterations`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(super) struct Iteration {
+    /// Set for an iteration run by another model (`advisor_message`): a record of its own.
+    pub(super) model: Option<String>,
+    pub(super) input: u64,
+    pub(super) cache_creation: u64,
+    pub(super) cache_read: u64,
+    pub(super) output: u64,
+    pub(super) thinking: u64,
+}
+
 /// The fields cometcat reads from a response, an event or a log line, borrowed
 /// from the text. Everything else is skipped unread.
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub(super) struct Doc<'a> {
     #[serde(borrow)]
-    pub(super) model: Option<Cow<'a, str>>,
+    model: Option<Cow<'a, str>>,
     #[serde(borrow)]
-    pub(super) object: Option<Cow<'a, str>>,
+    object: Option<Cow<'a, str>>,
     #[serde(borrow, rename = "type")]
-    pub(super) kind: Option<Cow<'a, str>>,
+    kind: Option<Cow<'a, str>>,
     #[serde(borrow)]
-    pub(super) id: Option<Cow<'a, str>>,
+    id: Option<Cow<'a, str>>,
     #[serde(borrow)]
-    pub(super) status: Option<Cow<'a, str>>,
-    pub(super) choices: Option<IgnoredAny>,
-    pub(super) data: Option<IgnoredAny>,
+    status: Option<Cow<'a, str>>,
+    choices: Option<IgnoredAny>,
     #[serde(borrow)]
-    pub(super) created: Option<&'a RawValue>,
+    data: Option<&'a RawValue>,
     #[serde(borrow)]
-    pub(super) created_at: Option<&'a RawValue>,
+    error: Option<&'a RawValue>,
+    prompt_filter_results: Option<IgnoredAny>,
     #[serde(borrow)]
-    pub(super) usage: Option<UsageFields<'a>>,
+    created: Option<&'a RawValue>,
+    #[serde(borrow)]
+    created_at: Option<&'a RawValue>,
+    #[serde(borrow)]
+    usage: Option<UsageFields<'a>>,
+    #[serde(borrow)]
+    x_groq: Option<Groq<'a>>,
     #[serde(rename = "usageMetadata")]
-    pub(super) usage_metadata: Option<GeminiUsage>,
+    usage_metadata: Option<GeminiUsage>,
     #[serde(borrow, rename = "modelVersion")]
-    pub(super) model_version: Option<Cow<'a, str>>,
+    model_version: Option<Cow<'a, str>>,
     #[serde(borrow, rename = "responseId")]
-    pub(super) response_id: Option<Cow<'a, str>>,
-    pub(super) candidates: Option<Vec<Candidate>>,
+    response_id: Option<Cow<'a, str>>,
+    candidates: Option<Vec<Candidate>>,
     #[serde(borrow)]
-    pub(super) seconds: Option<&'a RawValue>,
-    pub(super) input_tokens: Option<u64>,
-    pub(super) output_tokens: Option<u64>,
-    pub(super) requests: Option<u64>,
+    seconds: Option<&'a RawValue>,
+    input_tokens: Option<u64>,
+    output_tokens: Option<u64>,
+    input_cached_tokens: Option<u64>,
+    num_model_requests: Option<u64>,
+    requests: Option<u64>,
     #[serde(borrow)]
-    pub(super) response: Option<Box<Doc<'a>>>,
+    response: Option<Box<Doc<'a>>>,
     #[serde(borrow)]
-    pub(super) message: Option<Box<Doc<'a>>>,
+    message: Option<Box<Doc<'a>>>,
     #[serde(borrow)]
-    pub(super) time: Option<&'a RawValue>,
+    time: Option<&'a RawValue>,
     #[serde(borrow)]
-    pub(super) tags: Option<&'a RawValue>,
+    tags: Option<&'a RawValue>,
 }
 
-#[derive(Deserialize, Default, Clone, Copy)]
+#[derive(Deserialize, Default)]
 #[serde(default)]
-pub(super) struct UsageFields<'a> {
-    pub(super) prompt_tokens: Option<u64>,
-    pub(super) completion_tokens: Option<u64>,
-    pub(super) prompt_tokens_details: Option<Details>,
-    pub(super) completion_tokens_details: Option<Details>,
-    pub(super) input_tokens: Option<u64>,
-    pub(super) output_tokens: Option<u64>,
-    pub(super) input_tokens_details: Option<Details>,
-    pub(super) output_tokens_details: Option<Details>,
-    pub(super) cache_creation_input_tokens: Option<u64>,
-    pub(super) cache_read_input_tokens: Option<u64>,
+struct UsageFields<'a> {
+    prompt_tokens: Option<u64>,
+    completion_tokens: Option<u64>,
+    total_tokens: Option<u64>,
+    prompt_tokens_details: Option<Details>,
+    completion_tokens_details: Option<Details>,
+    input_tokens: Option<u64>,
+    output_tokens: Option<u64>,
+    input_tokens_details: Option<Details>,
+    output_tokens_details: Option<Details>,
+    cache_creation_input_tokens: Option<u64>,
+    cache_read_input_tokens: Option<u64>,
+    iterations: Option<Vec<IterationFields<'a>>>,
     #[serde(borrow, rename = "type")]
-    pub(super) kind: Option<&'a str>,
+    kind: Option<Cow<'a, str>>,
     #[serde(borrow)]
-    pub(super) seconds: Option<&'a RawValue>,
+    seconds: Option<&'a RawValue>,
+    /// What the provider says the call cost, in USD (OpenRouter and others).
+    #[serde(borrow)]
+    cost: Option<&'a RawValue>,
+    /// The same in 10^-10 USD (xAI).
+    cost_in_usd_ticks: Option<u64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct IterationFields<'a> {
+    #[serde(borrow)]
+    model: Option<Cow<'a, str>>,
+    input_tokens: Option<u64>,
+    output_tokens: Option<u64>,
+    cache_creation_input_tokens: Option<u64>,
+    cache_read_input_tokens: Option<u64>,
+    output_tokens_details: Option<Details>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Groq<'a> {
+    #[serde(borrow)]
+    usage: Option<UsageFields<'a>>,
 }
 
 #[derive(Deserialize, Default, Clone, Copy)]
 #[serde(default)]
-pub(super) struct Details {
-    pub(super) cached_tokens: Option<u64>,
-    pub(super) reasoning_tokens: Option<u64>,
+struct Details {
+    cached_tokens: Option<u64>,
+    reasoning_tokens: Option<u64>,
+    thinking_tokens: Option<u64>,
 }
 
 #[derive(Deserialize, Default, Clone, Copy)]
 #[serde(default, rename_all = "camelCase")]
-pub(super) struct GeminiUsage {
-    pub(super) prompt_token_count: Option<u64>,
-    pub(super) candidates_token_count: Option<u64>,
-    pub(super) cached_content_token_count: Option<u64>,
-    pub(super) tool_use_prompt_token_count: Option<u64>,
-    pub(super) thoughts_token_count: Option<u64>,
+struct GeminiUsage {
+    prompt_token_count: Option<u64>,
+    candidates_token_count: Option<u64>,
+    cached_content_token_count: Option<u64>,
+    tool_use_prompt_token_count: Option<u64>,
+    thoughts_token_count: Option<u64>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default, rename_all = "camelCase")]
-pub(super) struct Candidate {
-    pub(super) finish_reason: Option<IgnoredAny>,
+struct Candidate {
+    finish_reason: Option<IgnoredAny>,
 }
 
+/// An organization usage bucket: its results, and the time they start.
+#[derive(Deserialize)]
+struct Bucket<'a> {
+    #[serde(borrow, default)]
+    start_time: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    results: Option<Vec<Doc<'a>>>,
+}
+
+/// A record of `kind`, with no counts yet.
 pub(super) fn blank(kind: Kind, model: Option<&str>) -> Record {
     Record {
         kind,
-        model: model.map(str::to_owned),
+        model: model.filter(|m| !m.is_empty()).map(str::to_owned),
         input_tokens: 0,
         output_tokens: 0,
         cached_tokens: 0,
@@ -114,171 +266,405 @@ pub(super) fn blank(kind: Kind, model: Option<&str>) -> Record {
         seconds: None,
         time: None,
         tag: None,
+        charged: None,
     }
 }
 
-/// One whole record (not a stream event): what it consumed, or why it is
-/// not one. `stream` names the kind when the record closes a stream.
-pub(super) fn record(doc: Doc<'_>, stream: Option<Kind>, tag: Option<&str>) -> Result<Record, String> {
+/// What the JSON value `doc` is, reached by `framing`; `tag` is the tag whose
+/// value is kept (`--by tag:KEY`).
+pub(super) fn classify(doc: Doc<'_>, framing: Framing, tag: Option<&str>) -> Result<Value, String> {
+    let kind = doc.kind.as_deref().unwrap_or_default();
+    let object = doc.object.as_deref().unwrap_or_default();
     if doc.response.is_some() && doc.object.is_none() && doc.kind.is_none() {
-        return envelope(doc, tag);
+        return envelope(doc, framing, tag);
     }
-    let mut call = blank(Kind::Generic, doc.model.as_deref());
-    call.time = time_of(&doc)?;
-    call.tag = tag_of(&doc, tag)?;
-    let usage = doc.usage.unwrap_or_default();
-    let kind = recognise(&doc, &usage).ok_or_else(|| not_a_record(&doc))?;
-    call.kind = stream.unwrap_or(kind);
-    match kind {
-        Kind::Chat | Kind::Embeddings => {
-            call.input_tokens = usage.prompt_tokens.unwrap_or(0);
-            call.output_tokens = usage.completion_tokens.unwrap_or(0);
-            call.cached_tokens = usage.prompt_tokens_details.and_then(|d| d.cached_tokens).unwrap_or(0);
-            call.reasoning_tokens = usage.completion_tokens_details.and_then(|d| d.reasoning_tokens).unwrap_or(0);
-        }
-        Kind::Responses => {
-            call.input_tokens = usage.input_tokens.unwrap_or(0);
-            call.output_tokens = usage.output_tokens.unwrap_or(0);
-            call.cached_tokens = usage.input_tokens_details.and_then(|d| d.cached_tokens).unwrap_or(0);
-            call.reasoning_tokens = usage.output_tokens_details.and_then(|d| d.reasoning_tokens).unwrap_or(0);
-        }
-        Kind::Anthropic => {
-            let cache_read = usage.cache_read_input_tokens.unwrap_or(0);
-            call.input_tokens =
-                sum(&[usage.input_tokens.unwrap_or(0), usage.cache_creation_input_tokens.unwrap_or(0), cache_read])?;
-            call.output_tokens = usage.output_tokens.unwrap_or(0);
-            call.cached_tokens = cache_read;
-        }
-        Kind::Gemini => {
-            let g = doc.usage_metadata.unwrap_or_default();
-            call.model = doc.model_version.as_deref().or(doc.model.as_deref()).map(str::to_owned);
-            call.input_tokens = sum(&[g.prompt_token_count.unwrap_or(0), g.tool_use_prompt_token_count.unwrap_or(0)])?;
-            call.output_tokens = sum(&[g.candidates_token_count.unwrap_or(0), g.thoughts_token_count.unwrap_or(0)])?;
-            call.cached_tokens = g.cached_content_token_count.unwrap_or(0);
-            call.reasoning_tokens = g.thoughts_token_count.unwrap_or(0);
-        }
-        Kind::Image | Kind::Transcription => {
-            call.input_tokens = usage.input_tokens.unwrap_or(0);
-            call.output_tokens = usage.output_tokens.unwrap_or(0);
-            call.seconds = usage.seconds.map(number).transpose()?;
-        }
-        Kind::Video => {
-            call.seconds = match doc.status.as_deref() {
-                // A job that failed or was cancelled made no video.
-                Some("failed" | "cancelled" | "canceled") => Some(Money::ZERO),
-                _ => doc.seconds.map(number).transpose()?,
-            }
-        }
-        Kind::Generic => {
-            call.input_tokens = doc.input_tokens.unwrap_or(0);
-            call.output_tokens = doc.output_tokens.unwrap_or(0);
-            call.requests = doc.requests.unwrap_or(1);
-            call.seconds = doc.seconds.map(number).transpose()?;
-        }
-        _ => unreachable!("recognise gives no stream kind"),
+    if let Some(error) = doc.error.filter(|e| e.get() != "null")
+        && doc.usage.is_none()
+        && !kind.starts_with("response.")
+    {
+        return Ok(Value::Error { kind: error_kind(error, None) });
     }
-    Ok(call)
-}
-
-/// `{response, model?, time?, tags?}`: the response's call, with the
-/// envelope's model where the response names none, and its time and tags.
-fn envelope(mut doc: Doc<'_>, tag: Option<&str>) -> Result<Record, String> {
-    let inner = doc.response.take().map(|r| *r).unwrap_or_default();
-    if event_of(&inner).is_some_and(|e| !matches!(e, StreamEvent::GeminiChunk { .. })) {
-        return Err("an envelope around a stream event, not a whole response".into());
+    if kind == "error" {
+        return Ok(Value::Error { kind: "error".into() });
     }
-    let mut call = record(inner, None, tag)?;
-    if call.model.is_none() {
-        call.model = doc.model.as_deref().map(str::to_owned);
+    if object == "chat.completion.chunk"
+        || (object == "text_completion" && (doc.usage.is_none() || framing == Framing::Event))
+    {
+        return chunk(doc, tag).map(Value::Chunk);
     }
-    if let Some(time) = doc.time.map(timestamp).transpose()? {
-        call.time = Some(time);
-    }
-    if doc.tags.is_some() {
-        call.tag = tag_of(&doc, tag)?;
-    }
-    Ok(call)
-}
-
-/// The value of the tag asked for, if the record's `tags` has it.
-fn tag_of(doc: &Doc<'_>, tag: Option<&str>) -> Result<Option<String>, String> {
-    let (Some(key), Some(tags)) = (tag, doc.tags) else { return Ok(None) };
-    let tags: BTreeMap<Cow<'_, str>, &RawValue> =
-        serde_json::from_str(tags.get()).map_err(|_| "`tags` is not an object".to_owned())?;
-    Ok(tags
-        .get(key)
-        .filter(|v| v.get() != "null")
-        .map(|v| serde_json::from_str::<String>(v.get()).unwrap_or_else(|_| v.get().to_owned())))
-}
-
-/// How an event takes part in a stream.
-pub(super) enum StreamEvent {
-    ChatChunk,
-    AnthropicStart,
-    AnthropicDelta,
-    AnthropicStop,
-    /// An event of a stream that carries no usage (content, pings).
-    Ignore,
-    /// A Responses stream's progress (created, deltas, ...), before it completes.
-    ResponsesProgress,
-    ResponsesDone,
-    GeminiChunk {
-        last: bool,
-    },
-}
-
-pub(super) fn event_of(doc: &Doc<'_>) -> Option<StreamEvent> {
-    if doc.object.as_deref() == Some("chat.completion.chunk") {
-        return Some(StreamEvent::ChatChunk);
+    if doc.prompt_filter_results.is_some() && doc.usage.is_none() {
+        return Ok(Value::Quiet);
     }
     if doc.usage_metadata.is_some() {
-        let last = doc.candidates.as_ref().is_some_and(|c| c.iter().any(|c| c.finish_reason.is_some()));
-        return Some(StreamEvent::GeminiChunk { last });
+        return gemini(doc, tag).map(Value::Gemini);
     }
-    let kind = doc.kind.as_deref()?;
-    Some(match kind {
-        "message_start" => StreamEvent::AnthropicStart,
-        "message_delta" => StreamEvent::AnthropicDelta,
-        "message_stop" => StreamEvent::AnthropicStop,
-        "content_block_start" | "content_block_delta" | "content_block_stop" | "ping" => StreamEvent::Ignore,
-        "response.completed" | "response.incomplete" | "response.failed" if doc.response.is_some() => {
-            StreamEvent::ResponsesDone
+    if let Some(value) = anthropic_event(&doc, kind)? {
+        return Ok(value);
+    }
+    if let Some(event) = kind.strip_prefix("response.").map(str::to_owned) {
+        return responses_event(doc, &event, tag);
+    }
+    body(doc, tag)
+}
+
+/// A chat or completion chunk.
+fn chunk(doc: Doc<'_>, tag: Option<&str>) -> Result<Chunk, String> {
+    let kind = if doc.object.as_deref() == Some("text_completion") { Kind::CompletionStream } else { Kind::ChatStream };
+    let usage = match usage_of(&doc) {
+        Some(u) => {
+            let mut record = chat(&doc, u, kind)?;
+            record.tag = tag_of(&doc, tag)?;
+            Some(record)
         }
-        k if k.starts_with("response.") => StreamEvent::ResponsesProgress,
-        _ => return None,
+        None => None,
+    };
+    Ok(Chunk {
+        id: doc.id.as_deref().unwrap_or_default().to_owned(),
+        kind,
+        model: doc.model.as_deref().filter(|m| !m.is_empty()).map(str::to_owned),
+        time: time_of(&doc)?,
+        usage,
     })
 }
 
-/// Which record a document is, by the fields that mark each kind.
-fn recognise(doc: &Doc<'_>, usage: &UsageFields<'_>) -> Option<Kind> {
-    let object = doc.object.as_deref();
-    let kind = doc.kind.as_deref();
-    Some(if doc.usage_metadata.is_some() {
-        Kind::Gemini
-    } else if object == Some("response") && usage.input_tokens.is_some() {
-        Kind::Responses
-    } else if kind == Some("message") && usage.input_tokens.is_some() {
-        Kind::Anthropic
-    } else if doc.choices.is_some() && usage.prompt_tokens.is_some() {
-        Kind::Chat
-    } else if object == Some("video") {
-        Kind::Video
-    } else if matches!(usage.kind, Some("duration" | "tokens")) {
-        Kind::Transcription
-    } else if usage.prompt_tokens.is_some() && usage.completion_tokens.is_none() {
-        Kind::Embeddings
-    } else if doc.created.is_some() && doc.data.is_some() {
-        Kind::Image
-    } else if doc.model.is_some()
-        && (doc.input_tokens.is_some()
-            || doc.output_tokens.is_some()
-            || doc.requests.is_some()
-            || doc.seconds.is_some())
-    {
-        Kind::Generic
-    } else {
-        return None;
+/// The usage block of a chat body or chunk: `usage`, else Groq's `x_groq.usage`.
+fn usage_of<'d, 'a>(doc: &'d Doc<'a>) -> Option<&'d UsageFields<'a>> {
+    doc.usage.as_ref().or_else(|| doc.x_groq.as_ref().and_then(|g| g.usage.as_ref()))
+}
+
+/// A chat (or completion, or embeddings) usage block as a record of `kind`.
+/// Cached and reasoning tokens are inside the counts, except xAI's reasoning,
+/// which `total_tokens` shows to be outside the completion count.
+fn chat(doc: &Doc<'_>, u: &UsageFields<'_>, kind: Kind) -> Result<Record, String> {
+    let mut r = blank(kind, doc.model.as_deref());
+    r.time = time_of(doc)?;
+    r.input_tokens = u.prompt_tokens.unwrap_or(0);
+    let completion = u.completion_tokens.unwrap_or(0);
+    let reasoning = u.completion_tokens_details.and_then(|d| d.reasoning_tokens).unwrap_or(0);
+    let outside = reasoning > 0
+        && u.total_tokens.is_some()
+        && u.total_tokens == sum(&[r.input_tokens, completion, reasoning]).ok()
+        && u.total_tokens != sum(&[r.input_tokens, completion]).ok();
+    r.output_tokens = if outside { sum(&[completion, reasoning])? } else { completion };
+    r.cached_tokens = u.prompt_tokens_details.and_then(|d| d.cached_tokens).unwrap_or(0);
+    r.reasoning_tokens = reasoning;
+    r.charged = charged(u)?;
+    Ok(r)
+}
+
+/// What the provider says it charged: `usage.cost` (USD) or `usage.cost_in_usd_ticks` (10^-10 USD).
+fn charged(u: &UsageFields<'_>) -> Result<Option<Money>, String> {
+    if let Some(ticks) = u.cost_in_usd_ticks {
+        return Money::from_u64(ticks).checked_mul(Money::new(1, 10)).map(Some).map_err(|_| "a cost too large".into());
+    }
+    match u.cost.filter(|c| c.get() != "null") {
+        Some(raw) => number(raw, "cost").map(Some),
+        None => Ok(None),
+    }
+}
+
+/// A Gemini body or chunk: tool-use prompt tokens are input, thoughts are output.
+fn gemini(doc: Doc<'_>, tag: Option<&str>) -> Result<Gemini, String> {
+    let g = doc.usage_metadata.unwrap_or_default();
+    let model = doc.model_version.as_deref().or(doc.model.as_deref());
+    let mut r = blank(Kind::Gemini, model);
+    r.time = time_of(&doc)?;
+    r.tag = tag_of(&doc, tag)?;
+    r.input_tokens = sum(&[g.prompt_token_count.unwrap_or(0), g.tool_use_prompt_token_count.unwrap_or(0)])?;
+    r.output_tokens = sum(&[g.candidates_token_count.unwrap_or(0), g.thoughts_token_count.unwrap_or(0)])?;
+    r.cached_tokens = g.cached_content_token_count.unwrap_or(0);
+    r.reasoning_tokens = g.thoughts_token_count.unwrap_or(0);
+    let finished = doc.candidates.as_ref().is_some_and(|c| c.iter().any(|c| c.finish_reason.is_some()));
+    let response_id = doc.response_id.as_deref().filter(|id| !id.is_empty()).map(str::to_owned);
+    Ok(Gemini { response_id, finished, record: r })
+}
+
+/// An Anthropic stream event, if `kind` names one.
+fn anthropic_event(doc: &Doc<'_>, kind: &str) -> Result<Option<Value>, String> {
+    Ok(Some(match kind {
+        "message_start" => {
+            let message = doc.message.as_deref();
+            let usage = message.and_then(|m| m.usage.as_ref()).map(anthropic_usage).transpose()?.unwrap_or_default();
+            let model = message.and_then(|m| m.model.as_deref()).filter(|m| !m.is_empty()).map(str::to_owned);
+            Value::Anthropic(Anthropic::Start { model, time: time_of(doc)?, usage })
+        }
+        "message_delta" => {
+            let usage = doc.usage.as_ref().map(anthropic_usage).transpose()?.unwrap_or_default();
+            Value::Anthropic(Anthropic::Delta { usage })
+        }
+        "message_stop" => Value::Anthropic(Anthropic::Stop),
+        "content_block_start" | "content_block_delta" | "content_block_stop" | "ping" => Value::Quiet,
+        _ => return Ok(None),
+    }))
+}
+
+fn anthropic_usage(u: &UsageFields<'_>) -> Result<AnthropicUsage, String> {
+    let iterations = u.iterations.as_ref().map(|items| {
+        items
+            .iter()
+            .map(|i| Iteration {
+                model: i.model.as_deref().filter(|m| !m.is_empty()).map(str::to_owned),
+                input: i.input_tokens.unwrap_or(0),
+                cache_creation: i.cache_creation_input_tokens.unwrap_or(0),
+                cache_read: i.cache_read_input_tokens.unwrap_or(0),
+                output: i.output_tokens.unwrap_or(0),
+                thinking: i.output_tokens_details.and_then(|d| d.thinking_tokens).unwrap_or(0),
+            })
+            .collect()
+    });
+    Ok(AnthropicUsage {
+        input: u.input_tokens,
+        cache_creation: u.cache_creation_input_tokens,
+        cache_read: u.cache_read_input_tokens,
+        output: u.output_tokens,
+        thinking: u.output_tokens_details.and_then(|d| d.thinking_tokens),
+        iterations,
+        charged: charged(u)?,
     })
+}
+
+impl AnthropicUsage {
+    /// `later`'s fields where it gives them, else these.
+    pub(super) fn update(&mut self, later: AnthropicUsage) {
+        self.input = later.input.or(self.input);
+        self.cache_creation = later.cache_creation.or(self.cache_creation);
+        self.cache_read = later.cache_read.or(self.cache_read);
+        self.output = later.output.or(self.output);
+        self.thinking = later.thinking.or(self.thinking);
+        self.iterations = later.iterations.or(self.iterations.take());
+        self.charged = later.charged.or(self.charged);
+    }
+
+    /// The records these counts make on `base` (a record of the message's
+    /// kind, model, time and tag): input billed = input + cache writes + cache
+    /// reads. With `iterations`, the message's counts are the sum of the
+    /// iterations that name no model of their own; each that does is a record
+    /// of that model.
+    pub(super) fn records(&self, base: &Record) -> Result<Vec<Record>, String> {
+        let counted = |input: u64, cache_creation: u64, cache_read: u64, output: u64, thinking: u64| {
+            let mut r = base.clone();
+            r.input_tokens = sum(&[input, cache_creation, cache_read])?;
+            r.output_tokens = output;
+            r.cached_tokens = cache_read;
+            r.reasoning_tokens = thinking;
+            Ok::<Record, String>(r)
+        };
+        let Some(iterations) = self.iterations.as_ref().filter(|i| !i.is_empty()) else {
+            let (input, cc, cr) =
+                (self.input.unwrap_or(0), self.cache_creation.unwrap_or(0), self.cache_read.unwrap_or(0));
+            let mut r = counted(input, cc, cr, self.output.unwrap_or(0), self.thinking.unwrap_or(0))?;
+            r.charged = self.charged;
+            return Ok(vec![r]);
+        };
+        let own: Vec<&Iteration> = iterations.iter().filter(|i| i.model.is_none()).collect();
+        let total = |f: fn(&Iteration) -> u64| sum(&own.iter().map(|i| f(i)).collect::<Vec<_>>());
+        let mut main = counted(
+            total(|i| i.input)?,
+            total(|i| i.cache_creation)?,
+            total(|i| i.cache_read)?,
+            total(|i| i.output)?,
+            self.thinking.map_or_else(|| total(|i| i.thinking), Ok)?,
+        )?;
+        main.charged = self.charged;
+        let mut records = vec![main];
+        for i in iterations.iter().filter(|i| i.model.is_some()) {
+            let mut r = counted(i.input, i.cache_creation, i.cache_read, i.output, i.thinking)?;
+            r.model = i.model.clone();
+            records.push(r);
+        }
+        Ok(records)
+    }
+}
+
+/// A Responses stream event (`response.<event>`).
+fn responses_event(doc: Doc<'_>, event: &str, tag: Option<&str>) -> Result<Value, String> {
+    let Some(response) = doc.response.filter(|_| matches!(event, "completed" | "failed" | "incomplete")) else {
+        return Ok(Value::Responses(Responses::Progress { created: event == "created" }));
+    };
+    let response = *response;
+    if response.usage.is_some() {
+        let record = responses(&response, Kind::ResponsesStream, tag)?;
+        return Ok(Value::Responses(Responses::End { record: Some(record), failed: None }));
+    }
+    let failed = match event {
+        "completed" => None,
+        _ => Some(match response.error.filter(|e| e.get() != "null") {
+            Some(error) => error_kind(error, response.status.as_deref()),
+            None => response.status.as_deref().unwrap_or(event).to_owned(),
+        }),
+    };
+    Ok(Value::Responses(Responses::End { record: None, failed }))
+}
+
+/// An OpenAI Responses body (or a stream's final response).
+fn responses(doc: &Doc<'_>, kind: Kind, tag: Option<&str>) -> Result<Record, String> {
+    let u = doc.usage.as_ref().ok_or("a response without usage")?;
+    let mut r = blank(kind, doc.model.as_deref());
+    r.time = time_of(doc)?;
+    r.tag = tag_of(doc, tag)?;
+    r.input_tokens = u.input_tokens.unwrap_or(0);
+    r.output_tokens = u.output_tokens.unwrap_or(0);
+    r.cached_tokens = u.input_tokens_details.and_then(|d| d.cached_tokens).unwrap_or(0);
+    r.reasoning_tokens = u.output_tokens_details.and_then(|d| d.reasoning_tokens).unwrap_or(0);
+    r.charged = charged(u)?;
+    Ok(r)
+}
+
+/// A whole body: which record it is, by the fields that mark each kind.
+fn body(doc: Doc<'_>, tag: Option<&str>) -> Result<Value, String> {
+    let object = doc.object.as_deref().unwrap_or_default();
+    let kind = doc.kind.as_deref().unwrap_or_default();
+    let usage = doc.usage.as_ref();
+    let usage_type = usage.and_then(|u| u.kind.as_deref());
+    let id = doc.id.as_deref().filter(|id| !id.is_empty()).map(str::to_owned);
+    let one = |r: Record| Ok(Value::Body { id: id.clone(), records: vec![r] });
+    if object == "response" && usage.is_some_and(|u| u.input_tokens.is_some()) {
+        return one(responses(&doc, Kind::Responses, tag)?);
+    }
+    if kind == "message" && usage.is_some_and(|u| u.input_tokens.is_some()) {
+        let mut base = blank(Kind::Anthropic, doc.model.as_deref());
+        base.time = time_of(&doc)?;
+        base.tag = tag_of(&doc, tag)?;
+        let records = anthropic_usage(usage.expect("checked"))?.records(&base)?;
+        return Ok(Value::Body { id, records });
+    }
+    if object == "organization.usage.completions.result" {
+        return one(aggregate(&doc, None, tag)?);
+    }
+    if object == "page" || object == "bucket" || (doc.data.is_some() && object.is_empty() && doc.model.is_none()) {
+        if let Some(records) = buckets(&doc, tag)? {
+            return Ok(Value::Body { id: None, records });
+        }
+    }
+    if let Some(u) = usage_of(&doc).filter(|u| u.prompt_tokens.is_some()) {
+        let kind = match (object, doc.choices.is_some(), u.completion_tokens.is_some()) {
+            ("text_completion", _, _) => Kind::Completion,
+            (_, true, _) => Kind::Chat,
+            (_, false, false) => Kind::Embeddings,
+            _ => Kind::Chat,
+        };
+        let mut r = chat(&doc, u, kind)?;
+        r.tag = tag_of(&doc, tag)?;
+        return one(r);
+    }
+    let mut r = blank(Kind::Generic, doc.model.as_deref());
+    r.time = time_of(&doc)?;
+    r.tag = tag_of(&doc, tag)?;
+    if object == "video" {
+        r.kind = Kind::Video;
+        r.seconds = match doc.status.as_deref() {
+            // A job that failed or was cancelled made no video.
+            Some("failed" | "cancelled" | "canceled") => Some(Money::ZERO),
+            _ => doc.seconds.map(|s| number(s, "seconds")).transpose()?,
+        };
+        return one(r);
+    }
+    if matches!(usage_type, Some("duration" | "tokens")) || (doc.created.is_some() && doc.data.is_some()) {
+        let u = usage.map(|u| (u.input_tokens, u.output_tokens, u.seconds)).unwrap_or_default();
+        r.kind = if usage_type.is_some() { Kind::Transcription } else { Kind::Image };
+        (r.input_tokens, r.output_tokens) = (u.0.unwrap_or(0), u.1.unwrap_or(0));
+        r.seconds = u.2.map(|s| number(s, "seconds")).transpose()?;
+        return one(r);
+    }
+    let generic = doc.input_tokens.is_some() || doc.output_tokens.is_some() || doc.requests.is_some();
+    if doc.model.is_some() && (generic || doc.seconds.is_some()) {
+        // A log line's counts are its totals: `requests` says how many calls it stands for.
+        r.input_tokens = doc.input_tokens.unwrap_or(0);
+        r.output_tokens = doc.output_tokens.unwrap_or(0);
+        r.requests = doc.requests.unwrap_or(1);
+        r.seconds = doc.seconds.map(|s| number(s, "seconds")).transpose()?;
+        return one(r);
+    }
+    Ok(Value::NotARecord(not_a_record(&doc)))
+}
+
+/// One OpenAI organization usage result: an aggregate (its counts are totals).
+fn aggregate(doc: &Doc<'_>, start: Option<&RawValue>, tag: Option<&str>) -> Result<Record, String> {
+    let mut r = blank(Kind::OrganizationUsage, doc.model.as_deref());
+    r.time = match start {
+        Some(t) => Some(timestamp(t)?),
+        None => time_of(doc)?,
+    };
+    r.tag = tag_of(doc, tag)?;
+    r.input_tokens = doc.input_tokens.unwrap_or(0);
+    r.output_tokens = doc.output_tokens.unwrap_or(0);
+    r.cached_tokens = doc.input_cached_tokens.unwrap_or(0);
+    r.requests = doc.num_model_requests.unwrap_or(0);
+    Ok(r)
+}
+
+/// `{data: [{start_time, results: [...]}]}`: every result of every bucket,
+/// when the buckets hold organization usage results.
+fn buckets(doc: &Doc<'_>, tag: Option<&str>) -> Result<Option<Vec<Record>>, String> {
+    let Some(data) = doc.data else { return Ok(None) };
+    let Ok(buckets) = serde_json::from_str::<Vec<Bucket<'_>>>(data.get()) else { return Ok(None) };
+    let mut records = Vec::new();
+    for bucket in &buckets {
+        for result in bucket.results.iter().flatten() {
+            if result.object.as_deref() != Some("organization.usage.completions.result") {
+                return Ok(None);
+            }
+            records.push(aggregate(result, bucket.start_time, tag)?);
+        }
+    }
+    Ok((!buckets.is_empty() && buckets.iter().any(|b| b.results.is_some())).then_some(records))
+}
+
+/// `{response, model?, time?, tags?}`: the response's records, with the
+/// envelope's model where the response names none, and its time and tags.
+fn envelope(mut doc: Doc<'_>, framing: Framing, tag: Option<&str>) -> Result<Value, String> {
+    let inner = doc.response.take().map(|r| *r).unwrap_or_default();
+    let mut records = match classify(inner, framing, tag)? {
+        Value::Body { records, .. } => records,
+        Value::Gemini(g) => vec![g.record],
+        Value::Error { kind } => return Ok(Value::Error { kind }),
+        Value::NotARecord(why) => return Ok(Value::NotARecord(why)),
+        _ => return Err("an envelope around a stream event, not a whole response".into()),
+    };
+    let time = doc.time.map(timestamp).transpose()?;
+    let tag_value = if doc.tags.is_some() { Some(tag_of(&doc, tag)?) } else { None };
+    for r in &mut records {
+        if r.model.is_none() {
+            r.model = doc.model.as_deref().filter(|m| !m.is_empty()).map(str::to_owned);
+        }
+        if time.is_some() {
+            r.time = time;
+        }
+        if let Some(t) = &tag_value {
+            r.tag = t.clone();
+        }
+    }
+    Ok(Value::Body { id: None, records })
+}
+
+/// An error's kind: its `code` (text or number), else its `type`, else `status`.
+fn error_kind(error: &RawValue, status: Option<&str>) -> String {
+    #[derive(Deserialize, Default)]
+    #[serde(default)]
+    struct ErrorFields<'a> {
+        #[serde(borrow)]
+        code: Option<&'a RawValue>,
+        #[serde(borrow, rename = "type")]
+        kind: Option<Cow<'a, str>>,
+        #[serde(borrow)]
+        status: Option<Cow<'a, str>>,
+    }
+    let text = |raw: &RawValue| match serde_json::from_str::<Cow<'_, str>>(raw.get()) {
+        Ok(s) => s.into_owned(),
+        Err(_) => raw.get().to_owned(),
+    };
+    match serde_json::from_str::<ErrorFields<'_>>(error.get()) {
+        Ok(e) => e
+            .code
+            .filter(|c| c.get() != "null")
+            .map(text)
+            .or(e.kind.map(Cow::into_owned))
+            .or(e.status.map(Cow::into_owned))
+            .or(status.map(str::to_owned))
+            .unwrap_or_else(|| "error".into()),
+        // A string, say: the error itself.
+        Err(_) => "error".into(),
+    }
 }
 
 /// Why a JSON object is not a record, as precisely as it can be said.
@@ -311,7 +697,7 @@ pub(super) fn sum(counts: &[u64]) -> Result<u64, String> {
 /// seconds), else `created_at`.
 /// A `time` that cannot be read makes the record unreadable; the APIs' own
 /// `created` fields are used only when they can be.
-pub(super) fn time_of(doc: &Doc<'_>) -> Result<Option<Timestamp>, String> {
+fn time_of(doc: &Doc<'_>) -> Result<Option<Timestamp>, String> {
     if let Some(time) = doc.time {
         return timestamp(time).map(Some);
     }
@@ -340,16 +726,28 @@ fn timestamp(raw: &RawValue) -> Result<Timestamp, String> {
     Timestamp::from_second(whole).map_err(|e| format!("the time {text:?} is out of range: {e}"))
 }
 
-/// A number of seconds: a JSON number or a string holding one, 0 or more.
-fn number(raw: &RawValue) -> Result<Money, String> {
+/// An amount (seconds, a cost): a JSON number or a string holding one, 0 or more.
+fn number(raw: &RawValue, what: &str) -> Result<Money, String> {
     let text = raw.get();
     let inner = if text.starts_with('"') { serde_json::from_str::<Cow<'_, str>>(text).ok() } else { None };
     let text = inner.as_deref().unwrap_or(text).trim();
     match Money::parse(text) {
-        // Read to the microsecond: a float's noise (12.345000000000001) would
-        // otherwise make sums that no exact decimal can hold.
-        Ok(m) if !m.is_negative() => Ok(m.round_dp(6)),
-        Ok(_) => Err(format!("seconds {text:?} is negative")),
-        Err(_) => Err(format!("seconds {text:?} is not a number cometcat can hold exactly (0 or more)")),
+        // Seconds are read to the microsecond: a float's noise (12.345000000000001)
+        // would otherwise make sums that no exact decimal can hold.
+        Ok(m) if !m.is_negative() && what == "seconds" => Ok(m.round_dp(6)),
+        Ok(m) if !m.is_negative() => Ok(m),
+        Ok(_) => Err(format!("{what} {text:?} is negative")),
+        Err(_) => Err(format!("{what} {text:?} is not a number cometcat can hold exactly (0 or more)")),
     }
+}
+
+/// The value of the tag asked for, if the record's `tags` has it.
+fn tag_of(doc: &Doc<'_>, tag: Option<&str>) -> Result<Option<String>, String> {
+    let (Some(key), Some(tags)) = (tag, doc.tags) else { return Ok(None) };
+    let tags: BTreeMap<Cow<'_, str>, &RawValue> =
+        serde_json::from_str(tags.get()).map_err(|_| "`tags` is not an object".to_owned())?;
+    Ok(tags
+        .get(key)
+        .filter(|v| v.get() != "null")
+        .map(|v| serde_json::from_str::<String>(v.get()).unwrap_or_else(|_| v.get().to_owned())))
 }
