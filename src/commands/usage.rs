@@ -198,7 +198,7 @@ fn write(ctx: &mut Ctx<'_>, report: &UsageReport, args: &UsageArgs) -> anyhow::R
     let format = args.output.format();
     match format {
         Format::Json => output::json(ctx.out, report)?,
-        Format::Csv => output::usage::groups_grid(report).write(ctx.out, format, ctx.settings.look)?,
+        Format::Csv => output::usage::groups_grid(report, &args.by).write(ctx.out, format, ctx.settings.look)?,
         Format::Markdown => ctx.out.write_all(output::usage::markdown(report, &args.by).as_bytes())?,
         Format::Table => output::usage::table(ctx.out, report, &args.by, ctx.settings.look)?,
     }

@@ -10,31 +10,41 @@ use super::markdown::escape as esc;
 use crate::money::Money;
 use crate::numbers::counted;
 use crate::usage::GroupBy;
-use crate::usage::report::{Group, UsageReport};
+use crate::usage::report::{Charges, Group, UsageReport};
 
 /// GitHub rejects comments longer than 65,536 characters.
 const MARKDOWN_LIMIT: usize = 65_000;
 
-/// The CSV columns, named as the JSON's group fields.
-const COLUMNS: [&str; 9] = [
-    "key",
-    "records",
-    "input_tokens",
-    "output_tokens",
-    "cached_tokens",
-    "reasoning_tokens",
-    "requests",
-    "seconds",
-    "cost",
-];
+/// The CSV columns after the group's, named as the JSON's group fields.
+const COLUMNS: [&str; 8] =
+    ["records", "input_tokens", "output_tokens", "cached_tokens", "reasoning_tokens", "requests", "seconds", "cost"];
 
-/// One row per group, in the report's order.
-pub fn groups_grid(r: &UsageReport) -> Grid {
-    let mut grid = Grid::new(&COLUMNS);
+/// One row per group, in the report's order: the group's column is named
+/// after `--by` (`model`, `provider`, `day`, or the tag's name), and
+/// `charged` and `difference` follow when some record states a charge.
+pub fn groups_grid(r: &UsageReport, by: &GroupBy) -> Grid {
+    let charged = r.totals.charges.stated > 0;
+    let first = match by {
+        GroupBy::Model => "model",
+        GroupBy::Provider => "provider",
+        GroupBy::Day => "day",
+        GroupBy::Tag(key) => key.as_str(),
+    };
+    let mut headers = vec![first];
+    headers.extend(COLUMNS);
+    if charged {
+        headers.extend(["charged", "difference"]);
+    }
+    let mut grid = Grid::new(&headers);
     for g in &r.groups {
         let mut row = vec![g.key.clone()];
         row.extend(counts(g));
         row.push(cell(g.cost));
+        if charged {
+            let ch = &g.charges;
+            row.push(if ch.stated > 0 { ch.charged.to_string() } else { String::new() });
+            row.push(cell((ch.compared > 0).then(|| ch.difference()).flatten()));
+        }
         grid.push(row);
     }
     grid
@@ -67,48 +77,7 @@ fn group_name(by: &GroupBy) -> String {
 /// The human report: the groups and their total, then in words what was
 /// priced and how, what could not be, the alternatives, and the violations.
 pub fn table(out: &mut dyn Write, r: &UsageReport, by: &GroupBy, look: Look) -> io::Result<()> {
-    let name = group_name(by);
-    let t = &r.totals;
-    let c = &t.counts;
-    // The seconds column only when some record has seconds.
-    let keep = |row: Vec<String>| -> Vec<String> {
-        row.into_iter().enumerate().filter(|&(i, _)| i != 7 || !c.seconds.is_zero()).map(|(_, v)| v).collect()
-    };
-    let headers = keep(
-        [name.as_str(), "RECORDS", "REQUESTS", "IN", "OUT", "CACHED", "REASONING", "SECONDS", "COST $"]
-            .map(str::to_owned)
-            .to_vec(),
-    );
-    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
-    let mut grid = Grid::new(&headers).numeric(&(1..headers.len()).collect::<Vec<_>>());
-    let money = |m: Option<Money>| m.map_or_else(|| "not priced".to_owned(), |m| m.display());
-    for g in &r.groups {
-        let [records, input, output, cached, reasoning, requests, _] = counts(g);
-        let seconds = g.counts.seconds.display();
-        grid.push(keep(vec![
-            g.key.clone(),
-            records,
-            requests,
-            input,
-            output,
-            cached,
-            reasoning,
-            seconds,
-            money(g.cost),
-        ]));
-    }
-    grid.push(keep(vec![
-        "total".into(),
-        t.records.to_string(),
-        c.requests.to_string(),
-        c.input_tokens.to_string(),
-        c.output_tokens.to_string(),
-        c.cached_tokens.to_string(),
-        c.reasoning_tokens.to_string(),
-        c.seconds.display(),
-        t.cost.display(),
-    ]));
-    grid.write(out, Format::Table, look)?;
+    groups_table(r, by).write(out, Format::Table, look)?;
     writeln!(out)?;
     for line in summary(r) {
         writeln!(out, "{line}")?;
@@ -123,6 +92,65 @@ pub fn table(out: &mut dyn Write, r: &UsageReport, by: &GroupBy, look: Look) -> 
     Ok(())
 }
 
+/// The groups and their total. The seconds column is there when some record
+/// has seconds; the charged and difference columns when some record states
+/// a charge.
+fn groups_table(r: &UsageReport, by: &GroupBy) -> Grid {
+    let name = group_name(by);
+    let t = &r.totals;
+    let (seconds, charged) = (!t.counts.seconds.is_zero(), t.charges.stated > 0);
+    let keep = |row: [String; 11]| -> Vec<String> {
+        row.into_iter()
+            .enumerate()
+            .filter(|&(i, _)| (i != 7 || seconds) && (i < 9 || charged))
+            .map(|(_, v)| v)
+            .collect()
+    };
+    let headers = keep(
+        [
+            name.as_str(),
+            "RECORDS",
+            "REQUESTS",
+            "IN",
+            "OUT",
+            "CACHED",
+            "REASONING",
+            "SECONDS",
+            "COST $",
+            "CHARGED $",
+            "DIFF $",
+        ]
+        .map(str::to_owned),
+    );
+    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let mut grid = Grid::new(&headers).numeric(&(1..headers.len()).collect::<Vec<_>>());
+    let money = |m: Option<Money>| m.map_or_else(|| "not priced".to_owned(), |m| m.display());
+    let row = |key: String, records: u64, c: &crate::usage::report::Counts, cost: String, ch: &Charges| {
+        keep([
+            key,
+            records.to_string(),
+            c.requests.to_string(),
+            c.input_tokens.to_string(),
+            c.output_tokens.to_string(),
+            c.cached_tokens.to_string(),
+            c.reasoning_tokens.to_string(),
+            c.seconds.display(),
+            cost,
+            if ch.stated > 0 { ch.charged.display() } else { String::new() },
+            if ch.compared > 0 {
+                ch.difference().map_or_else(String::new, |d| plus(d, d.display()))
+            } else {
+                String::new()
+            },
+        ])
+    };
+    for g in &r.groups {
+        grid.push(row(g.key.clone(), g.records, &g.counts, money(g.cost), &g.charges));
+    }
+    grid.push(row("total".into(), t.records, &t.counts, t.cost.display(), &t.charges));
+    grid
+}
+
 /// The report in words, a line each: counts, list cost, catalog, matches,
 /// what could not be priced, timing and notes.
 fn summary(r: &UsageReport) -> Vec<String> {
@@ -134,6 +162,19 @@ fn summary(r: &UsageReport) -> Vec<String> {
         t.unpriced,
         counted(t.unreadable, "line")
     )];
+    let i = &r.input;
+    lines.push(format!(
+        "read: {} ({} in records, {} in errors, {} unreadable, {} stream events without usage)",
+        counted(i.values, "value"),
+        i.in_records,
+        i.in_errors,
+        i.unreadable,
+        i.stream_events
+    ));
+    if t.errors > 0 {
+        let kinds: Vec<String> = r.errors.iter().map(|e| format!("{} ×{}", e.kind, e.records)).collect();
+        lines.push(format!("errors: {} the APIs answered with ({}), not priced", t.errors, kinds.join(", ")));
+    }
     for u in r.unreadable.iter().take(LISTED) {
         lines.push(format!("unreadable: {}:{}: {}", u.file, u.line, u.reason));
     }
@@ -145,6 +186,9 @@ fn summary(r: &UsageReport) -> Vec<String> {
         t.cost.display(),
         t.list_cost.display()
     ));
+    if let Some(line) = charges_line(&t.charges) {
+        lines.push(line);
+    }
     lines.push(format!(
         "prices: {} (current snapshot {}, fetched {})",
         if r.at == "record" { "of each record's time" } else { "of now" },
@@ -182,6 +226,31 @@ fn summary(r: &UsageReport) -> Vec<String> {
     }
     lines.extend(r.notes.iter().map(|n| format!("note: {n}")));
     lines
+}
+
+/// What was stated as charged against what the catalog says, in words.
+fn charges_line(ch: &Charges) -> Option<String> {
+    if ch.stated == 0 {
+        return None;
+    }
+    let mut line = format!("charged: ${} as stated ({})", ch.charged.display(), counted(ch.stated, "record"));
+    if ch.compared > 0 {
+        let d = ch.difference().map_or_else(|| "too large".into(), signed);
+        line.push_str(&format!(
+            "; on the {} with a catalog cost, ${} charged against ${}: {d}{}",
+            counted(ch.compared, "record"),
+            ch.compared_charged.display(),
+            ch.compared_cost.display(),
+            percent(ch.difference_pct())
+        ));
+    }
+    if ch.not_compared > 0 {
+        line.push_str(&format!(
+            "; {} not compared (no charge, or no catalog cost)",
+            counted(ch.not_compared, "record")
+        ));
+    }
+    Some(line)
 }
 
 /// Each alternative: what the priced records would have cost on it.
@@ -226,6 +295,33 @@ const LISTED: usize = 10;
 /// what could not be priced, alternatives, violations, the catalog.
 pub fn markdown(r: &UsageReport, by: &GroupBy) -> String {
     let t = &r.totals;
+    let mut out = format!("{}\n\n", headline(r));
+    let name = group_name(by).to_lowercase();
+    out.push_str(&format!(
+        "| {} | records | requests | tokens in / out | seconds | cost |\n| --- | ---: | ---: | ---: | ---: | ---: |\n",
+        esc(&name)
+    ));
+    let tail = format!(
+        "| **total** | {} | {} | {} / {} | {} | **${}** |\n",
+        t.records,
+        t.counts.requests,
+        t.counts.input_tokens,
+        t.counts.output_tokens,
+        t.counts.seconds.display(),
+        t.cost.display()
+    );
+    let rest = markdown_notes(r);
+    let room = MARKDOWN_LIMIT.saturating_sub(out.len() + tail.len() + rest.len() + 100);
+    out.extend(fit(markdown_rows(r), room, "groups"));
+    out.push_str(&tail);
+    out.push('\n');
+    out.push_str(&rest);
+    out
+}
+
+/// `### cometcat usage: $X for N records ▲ +$Y (+Z%) vs baseline · ⚠️ … · ❌ …`
+fn headline(r: &UsageReport) -> String {
+    let t = &r.totals;
     let mut out = format!("### cometcat usage: ${} for {}", t.cost.display(), counted(t.records, "record"));
     if let Some(b) = &r.baseline {
         out.push_str(&format!(
@@ -241,24 +337,35 @@ pub fn markdown(r: &UsageReport, by: &GroupBy) -> String {
     if let Some(v) = r.violations.iter().find(|v| v.kind == "budget") {
         out.push_str(&format!(" · ❌ {}", esc(&v.message)));
     }
-    out.push_str("\n\n");
-    let name = group_name(by).to_lowercase();
-    out.push_str(&format!(
-        "| {} | records | requests | tokens in / out | seconds | cost |\n| --- | ---: | ---: | ---: | ---: | ---: |\n",
-        esc(&name)
-    ));
-    let tail = format!(
-        "| **total** | {} | {} | {} / {} | {} | **${}** |\n",
-        t.records,
-        t.counts.requests,
-        t.counts.input_tokens,
-        t.counts.output_tokens,
-        t.counts.seconds.display(),
-        t.cost.display()
-    );
+    out
+}
+
+/// A table row per group.
+fn markdown_rows(r: &UsageReport) -> Vec<String> {
+    r.groups
+        .iter()
+        .map(|g| {
+            let c = &g.counts;
+            let cost = g.cost.map_or_else(|| "not priced".to_owned(), |m| format!("${}", m.display()));
+            format!(
+                "| {} | {} | {} | {} / {} | {} | {cost} |\n",
+                esc(&g.key),
+                g.records,
+                c.requests,
+                c.input_tokens,
+                c.output_tokens,
+                c.seconds.display()
+            )
+        })
+        .collect()
+}
+
+/// What follows the table: the summary in words, the alternatives, the
+/// unreadable lines and the violations.
+fn markdown_notes(r: &UsageReport) -> String {
     let mut rest = String::new();
     // The unreadable lines get a section of their own below.
-    for line in summary(r).iter().skip(1).filter(|l| !l.starts_with("unreadable: ")) {
+    for line in summary(r).iter().skip(1).filter(|l| !l.starts_with("unreadable: ") && !l.starts_with("read: ")) {
         rest.push_str(&format!("- {}\n", esc(line)));
     }
     for w in &r.what_if {
@@ -267,11 +374,8 @@ pub fn markdown(r: &UsageReport, by: &GroupBy) -> String {
             Some(cost) => {
                 let change = w.change.map(|c| format!(", {}{}", signed(c), percent(w.change_pct))).unwrap_or_default();
                 let (cost, actual) = (cost.display(), w.actual.display());
-                format!(
-                    "- what if {}: ${cost} instead of ${actual}{change} ({})\n",
-                    esc(&w.model),
-                    counted(w.records, "record")
-                )
+                let records = counted(w.records, "record");
+                format!("- what if {}: ${cost} instead of ${actual}{change} ({records})\n", esc(&w.model))
             }
         };
         rest.push_str(&line);
@@ -288,27 +392,5 @@ pub fn markdown(r: &UsageReport, by: &GroupBy) -> String {
     for v in &r.violations {
         rest.push_str(&format!("- ❌ {} (`{}`)\n", esc(&v.message), v.kind));
     }
-    let rows: Vec<String> = r
-        .groups
-        .iter()
-        .map(|g| {
-            let c = &g.counts;
-            let cost = g.cost.map_or_else(|| "not priced".to_owned(), |m| format!("${}", m.display()));
-            format!(
-                "| {} | {} | {} | {} / {} | {} | {cost} |\n",
-                esc(&g.key),
-                g.records,
-                c.requests,
-                c.input_tokens,
-                c.output_tokens,
-                c.seconds.display()
-            )
-        })
-        .collect();
-    let room = MARKDOWN_LIMIT.saturating_sub(out.len() + tail.len() + rest.len() + 100);
-    out.extend(fit(rows, room, "groups"));
-    out.push_str(&tail);
-    out.push('\n');
-    out.push_str(&rest);
-    out
+    rest
 }

@@ -382,3 +382,22 @@ fn the_pull_request_comment_stays_under_65000_characters() {
     assert!(comment.contains("| **total** |"), "the total row is never cut");
     assert!(comment.contains("catalog snapshot 1"), "the footer is never cut");
 }
+
+#[test]
+fn an_item_with_tokens_its_model_does_not_price_fails_the_gate() {
+    let env = catalog();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("w.toml");
+    let item =
+        "[[item]]\nname = \"embed\"\nmodel = \"text-embedding-3-small\"\ninput_tokens = 1000\noutput_tokens = 10\n";
+    std::fs::write(&file, item).unwrap();
+    let run = env.run(&["estimate", file.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(run.code, 4, "{run}");
+    let report = run.json();
+    assert_eq!(report["items"][0]["unpriced"], true);
+    assert_eq!(report["violations"][0]["kind"], "unpriced_model");
+    assert!(
+        report["violations"][0]["message"].as_str().unwrap().contains("prices input tokens but not output tokens"),
+        "{report}"
+    );
+}

@@ -568,3 +568,99 @@ fn what_if_says_when_a_model_can_price_nothing() {
     let run = usage(&env, &["mixed.jsonl"], &["--alias", "x=gpt-5", "--alias", "x=gpt-5-mini"]);
     assert_eq!(run.code, 2, "{run}");
 }
+
+#[test]
+fn errors_the_apis_answered_with_are_counted_and_fail_nothing() {
+    let env = catalog();
+    let run = usage(&env, &["v3-errors.jsonl", "v3-responses-failed.sse"], &["--json"]);
+    assert_eq!(run.code, 0, "a log with rate-limited calls is a normal log: {run}");
+    let report = run.json();
+    assert_eq!(report["totals"]["errors"], 4);
+    assert_eq!(report["totals"]["unreadable"], 0);
+    assert_eq!(
+        report["errors"],
+        json!([
+            {"kind": "429", "records": 1},
+            {"kind": "insufficient_quota", "records": 1},
+            {"kind": "overloaded_error", "records": 1},
+            {"kind": "rate_limit_exceeded", "records": 1}
+        ])
+    );
+    // gpt-5-mini: 1,000 × 0.2 + 100 × 1.6 per 1M; gpt-5's incomplete response: 900 × 1 + 4,000 × 8.
+    assert_eq!(report["totals"]["cost"], "0.03326");
+    let i = &report["input"];
+    let parts = ["in_records", "in_errors", "unreadable", "stream_events"].map(|k| i[k].as_u64().unwrap());
+    assert_eq!(i["values"].as_u64().unwrap(), parts.iter().sum::<u64>(), "every value accounted for: {i}");
+    assert_eq!(parts, [2, 5, 0, 3], "{i}");
+}
+
+#[test]
+fn an_aggregate_line_is_priced_on_its_totals() {
+    let env = catalog();
+    let report = usage(&env, &["v3-aggregates.jsonl"], &["--json"]).success().json();
+    let costs: BTreeMap<&str, &str> = report["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| (g["key"].as_str().unwrap(), g["cost"].as_str().unwrap()))
+        .collect();
+    // 12M × 0.2 + 3M × 1.6 per 1M (not 4,000 calls of 12M tokens); 240 s × 0.1; 250 × 0.04.
+    assert_eq!(costs, BTreeMap::from([("gpt-5-mini", "7.2"), ("sora-2", "24"), ("dall-e-3", "10")]));
+    assert_eq!((report["totals"]["requests"].clone(), report["totals"]["seconds"].clone()), (json!(4280), json!(240)));
+}
+
+#[test]
+fn a_stated_charge_is_reported_beside_the_catalog_cost() {
+    let env = catalog();
+    let report = usage(&env, &["v3-charged.jsonl"], &["--json"]).success().json();
+    let t = &report["totals"];
+    // grok-4-fast: 1,000 × 0.16 + 342 × 0.4 = 0.0002968, charged 0.0002; the second states
+    // no charge; qwen3-coder: 2,000 × 0.24 + 500 × 0.96 = 0.00096, charged 0.0012.
+    assert_eq!(t["charged"], "0.0014");
+    assert_eq!(t["compared"], json!({"records": 2, "charged": "0.0014", "cost": "0.0012568", "not_compared": 1}));
+    assert_eq!((t["difference"].clone(), t["difference_pct"].clone()), (json!("0.0001432"), json!("11.39")));
+    let qwen = report["groups"].as_array().unwrap().iter().find(|g| g["key"] == "qwen3-coder").unwrap().clone();
+    assert_eq!((qwen["charged"].clone(), qwen["difference"].clone()), (json!("0.0012"), json!("0.00024")));
+    let table = usage(&env, &["v3-charged.jsonl"], &[]).success().stdout.clone();
+    assert!(table.contains("CHARGED $") && table.contains("DIFF $"), "{table}");
+    assert!(table.contains("charged: $0.0014 as stated (2 records); on the 2 records with a catalog cost"), "{table}");
+    let csv = usage(&env, &["v3-charged.jsonl"], &["--format", "csv"]).success().stdout.clone();
+    assert!(csv.starts_with("model,records,") && csv.lines().next().unwrap().ends_with(",cost,charged,difference"));
+    let lines = usage(&env, &["v3-charged.jsonl"], &["--per-record"]).success().stdout.clone();
+    assert!(lines.lines().next().unwrap().contains("\"charged\":\"0.0002\""), "{lines}");
+    let none = usage(&env, &["generic.jsonl"], &["--json"]).success().json();
+    assert!(none["totals"].get("charged").is_none(), "no charge stated: no charged keys");
+}
+
+#[test]
+fn tokens_of_a_kind_a_model_does_not_price_are_unpriced_never_zero() {
+    let env = catalog();
+    let line = "{\"model\":\"text-embedding-3-small\",\"input_tokens\":1000,\"output_tokens\":10}\n";
+    let run = env.run(&["usage", &scratch(&env, "embed.jsonl", line), "--json"]);
+    assert_eq!(run.code, 4, "{run}");
+    assert_eq!(
+        run.json()["unpriced"],
+        json!([{"model": "text-embedding-3-small", "records": 1, "reason": "it prices input tokens but not output tokens"}])
+    );
+    let run = env.run(&["cost", "text-embedding-3-small", "--input-tokens", "1000", "--output-tokens", "10"]);
+    assert_eq!(run.code, 4, "{run}");
+    assert!(run.stdout.contains("unpriced"), "{run}");
+    assert!(
+        run.stderr.contains("text-embedding-3-small prices input tokens but not output tokens, which this use has"),
+        "{run}"
+    );
+    let ok = env.run(&["cost", "text-embedding-3-small", "--input-tokens", "1000"]);
+    assert_eq!(ok.code, 0, "input only is priced: {ok}");
+}
+
+#[test]
+fn mixed_framing_reads_each_part_by_its_own() {
+    let env = catalog();
+    let report = usage(&env, &["v3-mixed-framing.jsonl"], &["--json"]).success().json();
+    assert_eq!((report["totals"]["records"].clone(), report["totals"]["unreadable"].clone()), (json!(3), json!(0)));
+    let run = usage(&env, &["v3-mixed-framing.sse"], &["--json"]);
+    assert_eq!(run.code, 1, "{run}");
+    let report = run.json();
+    assert_eq!(report["totals"]["records"], 2);
+    assert_eq!(report["unreadable"][0]["reason"], "not a line of an event stream (data:, event:, id:)");
+}

@@ -14,8 +14,9 @@
 
 use serde_json::value::RawValue;
 
+use super::fields::Doc;
 use super::wire::{
-    Anthropic, AnthropicUsage, Chunk, Doc, Framing, Gemini, Responses, Value, blank, classify, unreadable_value,
+    Anthropic, AnthropicUsage, Chunk, Framing, Gemini, Responses, Value, blank, classify, unreadable_value,
 };
 use crate::usage::record::{Kind, Read, Record};
 

@@ -6,6 +6,7 @@
 //! pretty-printed object) is read whole, up to [`MAX_LINE`] bytes.
 
 mod assemble;
+mod fields;
 mod frame;
 mod wire;
 
