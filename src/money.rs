@@ -95,6 +95,11 @@ impl Money {
         Money(Decimal::from(n))
     }
 
+    /// Whole units, signed (a gateway's quota may be negative: a refund).
+    pub fn from_i64(n: i64) -> Money {
+        Money(Decimal::from(n))
+    }
+
     /// `n` × 10^-`scale`, for constants such as one millionth.
     pub fn new(n: i64, scale: u32) -> Money {
         Money(Decimal::new(n, scale))
@@ -131,9 +136,21 @@ impl Money {
         exact(negative, product, self.0.scale() + other.0.scale())
     }
 
+    /// `1 / self`, when that is an exact decimal (`500000` → `0.000002`); `None`
+    /// when it is not (`3`), or `self` is 0.
+    pub fn reciprocal(self) -> Option<Money> {
+        let r = Decimal::ONE.checked_div(self.0)?;
+        (Money(r).checked_mul(self) == Ok(Money::ONE)).then(|| Money(r.normalize()))
+    }
+
     /// Rounded half-even to `places` decimal places.
     pub fn round_dp(self, places: u32) -> Money {
         Money(self.0.round_dp_with_strategy(places, RoundingStrategy::MidpointNearestEven).normalize())
+    }
+
+    /// The amount without its sign.
+    pub fn abs(self) -> Money {
+        Money(self.0.abs())
     }
 
     /// `self / other × 100`, rounded half-even to 2 places; `None` when `other` is 0.
@@ -393,6 +410,16 @@ mod tests {
         values.sort();
         assert_eq!(by_key, values);
         assert_eq!(["0", "0.05", "1.25", "10"].map(|t| m(t).sort_key()), ["a", "a05", "b125", "c10"].map(String::from));
+    }
+
+    #[test]
+    fn a_reciprocal_is_exact_or_none() {
+        assert_eq!(m("500000").reciprocal(), Some(m("0.000002")));
+        assert_eq!(m("0.25").reciprocal(), Some(m("4")));
+        assert_eq!(m("1280").reciprocal(), Some(m("0.00078125")));
+        assert_eq!(m("3").reciprocal(), None);
+        assert_eq!(m("700000").reciprocal(), None);
+        assert_eq!(Money::ZERO.reciprocal(), None);
     }
 
     #[test]

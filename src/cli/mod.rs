@@ -14,12 +14,12 @@ use crate::output::Format;
 use crate::pricing::{Basis, Money, Threshold, Workload};
 
 use crate::query::{Facet, Filters, PricingKind, Sort, SortKey};
-use crate::usage::{At, GroupBy};
+use crate::usage::{At, GroupBy, QuotaRate};
 use help::{USAGE_INPUT, WORKLOAD_FORMAT};
 pub use parse::SnapshotSelector;
 use parse::{
-    alias, bind_address, calls, duration, group_by, positive_seconds, price, seconds, size, snapshot_selector, tokens,
-    whole,
+    alias, bind_address, calls, day_end, day_start, duration, group_by, percent, positive_seconds, price, quota_rate,
+    seconds, size, snapshot_selector, tokens, whole,
 };
 
 /// clap's view of a domain enum: its values and their names on the command
@@ -451,7 +451,49 @@ pub struct UsageArgs {
     #[arg(long, conflicts_with_all = ["format", "json"])]
     pub per_record: bool,
     #[command(flatten)]
+    pub bill: BillArgs,
+    #[command(flatten)]
     pub output: Output,
+}
+
+/// A gateway's own bill: reading its quota, and fetching its log.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "The gateway's bill")]
+pub struct BillArgs {
+    /// How many quota units a gateway log counts as one dollar
+    #[arg(long, value_name = "Q", default_value = "500000", value_parser = quota_rate)]
+    pub quota_per_usd: QuotaRate,
+    /// Exit 3 when the total charged exceeds the catalog's cost by more than PCT percent
+    #[arg(long, value_name = "PCT", value_parser = percent, allow_negative_numbers = true)]
+    pub max_overcharge: Option<Money>,
+    /// Fetch the gateway's call log (COMETCAT_ACCESS_TOKEN, with COMETCAT_USER_ID,
+    /// or COMETCAT_API_KEY) instead of reading files
+    #[arg(long)]
+    pub fetch: bool,
+    /// The gateway's address, for --fetch
+    #[arg(long, value_name = "URL", env = "COMETCAT_BASE_URL", default_value = crate::api::DEFAULT_BASE_URL)]
+    pub base_url: String,
+    /// Fetch calls from this time: RFC 3339, or a date (its start, UTC) [default: 30 days ago]
+    #[arg(long, value_name = "TIME", value_parser = day_start, requires = "fetch")]
+    pub since: Option<jiff::Timestamp>,
+    /// Fetch calls up to this time: RFC 3339, or a date (its end, UTC) [default: now]
+    #[arg(long, value_name = "TIME", value_parser = day_end, requires = "fetch")]
+    pub until: Option<jiff::Timestamp>,
+    /// Also write the fetched items to FILE, as JSON Lines that `usage FILE` reads offline
+    #[arg(long, value_name = "FILE", requires = "fetch")]
+    pub save: Option<PathBuf>,
+    /// Fetch at most N pages of the log, and say so when there were more
+    #[arg(long, value_name = "N", default_value = "100000", value_parser = whole(1, u64::MAX), requires = "fetch")]
+    pub max_pages: u64,
+    /// Seconds allowed for each request
+    #[arg(long, value_name = "SECS", default_value = "30", value_parser = positive_seconds, requires = "fetch")]
+    pub timeout: f64,
+    /// Retries for each request after a transient failure
+    #[arg(long, value_name = "N", default_value = "5", value_parser = whole(0, 100), requires = "fetch")]
+    pub retries: u64,
+    /// The largest answer read: 64M, 512K, 1G, or bytes
+    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = size, requires = "fetch")]
+    pub max_body: u64,
 }
 
 #[derive(Debug, Args)]

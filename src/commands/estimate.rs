@@ -88,6 +88,7 @@ pub fn report(
         max_catalog_age: args.max_catalog_age,
         allow_unpriced: args.gate.allow_unpriced,
         skip_unreadable: false,
+        max_overcharge: None,
     };
     let facts = Facts {
         total,
@@ -95,6 +96,7 @@ pub fn report(
         unpriced: priced.iter().filter_map(|i| i.problem.as_ref()).map(|p| (p.kind, p.message.as_str())).collect(),
         fetched_at: &snapshot.fetched_at,
         unreadable: gate::Unread::default(),
+        charges: None,
     };
     let violations = gate::evaluate(&facts, &limits, Timestamp::now());
     let report = EstimateReport {

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 
 use super::ctx::{Ctx, catalog_for_gate, read_baseline};
+use super::fetch;
 use super::lookup::unknown;
 use crate::catalog::{CatalogRef, Model};
 use crate::cli::UsageArgs;
@@ -24,6 +25,10 @@ use crate::usage::{At, Catalogs, GroupBy, Ledger, Options, Read, UsageReport, re
 const BUFFER: usize = 256 << 10;
 
 pub fn run(ctx: &mut Ctx<'_>, args: &UsageArgs) -> anyhow::Result<Exit> {
+    // Not clap's `conflicts_with`: it would let `--save FILE` pass without `--fetch`.
+    if args.bill.fetch && !args.files.is_empty() {
+        return Err(UserError::usage("--fetch reads the gateway's log, not files: give --fetch or FILEs").into());
+    }
     let earlier = args.gate.baseline.as_deref().map(|path| read_baseline(path, Shape::Usage)).transpose()?;
     let store = catalog_for_gate(&ctx.settings.db, "usage")?;
     let snapshot = store.current_snapshot()?.expect("Store::open checked there is one");
@@ -32,6 +37,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &UsageArgs) -> anyhow::Result<Exit> {
         at: args.at,
         aliases: aliases(&store, &args.aliases)?,
         what_if: what_ifs(&store, &args.what_if)?,
+        quota: args.bill.quota_per_usd,
     };
     let history = match args.at {
         At::Now => Vec::new(),
@@ -47,16 +53,22 @@ pub fn run(ctx: &mut Ctx<'_>, args: &UsageArgs) -> anyhow::Result<Exit> {
         GroupBy::Tag(key) => Some(key.as_str()),
         _ => None,
     };
-    let files = if args.files.is_empty() { vec![PathBuf::from("-")] } else { args.files.clone() };
+    let fetched = args.bill.fetch.then(|| fetch::fetch(ctx, &args.bill)).transpose()?;
+    let files: Vec<(PathBuf, String)> = match &fetched {
+        Some(log) => vec![(log.path.clone(), log.shown.clone())],
+        None if args.files.is_empty() => vec![(PathBuf::from("-"), "stdin".into())],
+        None => args.files.iter().map(|p| (p.clone(), p.display().to_string())).collect(),
+    };
     let mut unopened = 0;
-    for path in &files {
-        if !read_file(ctx.out, &mut ledger, path, tag, args.per_record)? {
+    for (path, shown) in &files {
+        if !read_file(ctx.out, &mut ledger, path, shown, tag, args.per_record)? {
             unopened += 1;
         }
     }
     let catalog =
         CatalogRef { sync_id: snapshot.id, synced_at: snapshot.fetched_at.clone(), source: snapshot.source.clone() };
     let mut report = ledger.report(catalog);
+    report.notes.extend(fetched.and_then(|log| log.note));
     report.baseline = earlier
         .map(|b| Growth::new(b.total, report.totals.cost))
         .transpose()
@@ -81,18 +93,18 @@ fn read_file(
     out: &mut dyn Write,
     ledger: &mut Ledger<'_>,
     path: &Path,
+    shown: &str,
     tag: Option<&str>,
     per_record: bool,
 ) -> anyhow::Result<bool> {
-    let (shown, input): (String, Box<dyn BufRead>) = if path == Path::new("-") {
-        ("stdin".into(), Box::new(BufReader::with_capacity(BUFFER, io::stdin().lock())))
+    let input: Box<dyn BufRead> = if path == Path::new("-") {
+        Box::new(BufReader::with_capacity(BUFFER, io::stdin().lock()))
     } else {
-        let shown = path.display().to_string();
         match File::open(path) {
-            Ok(file) => (shown, Box::new(BufReader::with_capacity(BUFFER, file))),
+            Ok(file) => Box::new(BufReader::with_capacity(BUFFER, file)),
             Err(e) => {
                 let reason = format!("cannot be read: {e}");
-                ledger.add(&shown, Read::Unreadable { line: 0, reason, values: 0 }, |_| {})?;
+                ledger.add(shown, Read::Unreadable { line: 0, reason, values: 0 }, |_| {})?;
                 return Ok(false);
             }
         }
@@ -107,7 +119,7 @@ fn read_file(
         records += u64::from(matches!(item, Read::Record { .. }));
         values += item.values();
         let mut written = Ok(());
-        let added = ledger.add(&shown, item, |priced| {
+        let added = ledger.add(shown, item, |priced| {
             if per_record {
                 written = serde_json::to_writer(&mut *out, priced)
                     .map_err(io::Error::from)
@@ -128,7 +140,7 @@ fn read_file(
             // What was read before the failure is accounted for as it was read.
             ledger.read_values(values);
             let reason = format!("reading stopped after {records} records: {e}");
-            ledger.add(&shown, Read::Unreadable { line: 0, reason, values: 0 }, |_| {})?;
+            ledger.add(shown, Read::Unreadable { line: 0, reason, values: 0 }, |_| {})?;
             Ok(false)
         }
     }
@@ -183,6 +195,7 @@ fn limits(args: &UsageArgs) -> Limits {
         max_increase: args.gate.max_increase,
         allow_unpriced: args.gate.allow_unpriced,
         skip_unreadable: args.skip_unreadable,
+        max_overcharge: args.bill.max_overcharge,
         ..Limits::default()
     }
 }
@@ -191,7 +204,9 @@ fn limits(args: &UsageArgs) -> Limits {
 /// unpriced model with its records, and what could not be read.
 fn facts<'a>(report: &'a UsageReport, fetched_at: &'a str, unreadable: Unread<'a>) -> Facts<'a> {
     let baseline = report.baseline.as_ref().map(|b| (b.total, b.change_pct));
-    Facts { total: report.totals.cost, baseline, unpriced: report.problems(), fetched_at, unreadable }
+    let charges = &report.totals.charges;
+    let charges = (charges.compared > 0).then_some((charges.compared_charged, charges.compared_cost));
+    Facts { total: report.totals.cost, baseline, unpriced: report.problems(), fetched_at, unreadable, charges }
 }
 
 fn write(ctx: &mut Ctx<'_>, report: &UsageReport, args: &UsageArgs) -> anyhow::Result<()> {
@@ -219,6 +234,10 @@ fn finish(ctx: &Ctx<'_>, report: &UsageReport, args: &UsageArgs, unreadable_fail
     let more = report.totals.unreadable.saturating_sub(report.unreadable.len() as u64);
     if more > 0 {
         ctx.note(format_args!("... and {more} more unreadable lines"));
+    }
+    // The table, Markdown and JSON say how quota was read; the other outputs say it here.
+    if let Some(g) = report.gateway.as_ref().filter(|_| args.per_record || args.output.format() == Format::Csv) {
+        ctx.note(format_args!("charged reads the gateway's quota as {} = $1 (--quota-per-usd)", g.quota_per_usd));
     }
     if report.totals.records == 0 && report.totals.unreadable == 0 {
         ctx.note("the input holds no record");

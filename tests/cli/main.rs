@@ -2,6 +2,7 @@
 //! served from 127.0.0.1 by wiremock, output pinned by insta snapshots.
 
 mod architecture;
+mod bill;
 mod browser;
 mod catalog;
 mod common;
