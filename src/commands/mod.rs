@@ -2,17 +2,19 @@
 //! settings, the store, the API and the renderers, plus what they share —
 //! [`ctx`] (settings, stdout, opening the catalog), [`lookup`] (models by the
 //! names people give) and [`diagnostics`] (how an error reaches the user).
+//! The typed parts of some commands are public, for other front doors to
+//! answer with the very same code.
 //! Data goes to stdout; notes, warnings and progress go to stderr, and `-q`
 //! silences all of them but errors.
 
 mod cost;
-mod ctx;
+pub mod ctx;
 pub mod diagnostics;
 pub mod diff;
 pub mod estimate;
 mod export;
 mod facets;
-mod history;
+pub mod history;
 pub mod lookup;
 mod models;
 pub mod rank;
@@ -21,7 +23,7 @@ mod show;
 mod sql;
 mod sync;
 mod syncs;
-mod usage;
+pub mod usage;
 
 use std::io::{self, BufWriter, Write};
 
