@@ -15,7 +15,7 @@ use crate::pricing::{Basis, Money, Threshold, Workload};
 
 use crate::query::{Facet, Filters, PricingKind, Sort, SortKey};
 use crate::usage::{At, GroupBy, QuotaRate};
-use help::{USAGE_INPUT, WORKLOAD_FORMAT};
+use help::{MCP_SETUP, USAGE_INPUT, WORKLOAD_FORMAT};
 pub use parse::SnapshotSelector;
 use parse::{
     alias, bind_address, calls, day_end, day_start, duration, group_by, percent, positive_seconds, price, quota_rate,
@@ -162,6 +162,8 @@ pub enum Command {
     Sql(SqlArgs),
     /// Browse the catalog in a web browser: filters, price charts, costs, changes
     Serve(ServeArgs),
+    /// Serve the catalog to AI agents: an MCP server on stdin/stdout (read-only)
+    Mcp(McpArgs),
     /// Print the shell completion script (completes commands, flags and the catalog's models)
     Completions(CompletionsArgs),
 }
@@ -550,6 +552,12 @@ pub struct ServeArgs {
     #[arg(long)]
     pub open: bool,
 }
+
+/// `cometcat mcp` takes no arguments of its own: the global `--db` (or
+/// `COMETCAT_DB`) names the catalog it reads.
+#[derive(Debug, Args)]
+#[command(after_long_help = MCP_SETUP)]
+pub struct McpArgs {}
 
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {

@@ -2,6 +2,8 @@
 //! glue. Reads each file as it streams ([`crate::usage::read`]), hands every
 //! call to the aggregator ([`crate::usage::Usage`]), prints the report (or one
 //! JSON line per record), and asks the gate ([`crate::gate`]) how to exit.
+//! [`price`] and [`read_input`] are that pricing without files or output,
+//! for agents too.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -16,10 +18,11 @@ use super::lookup::unknown;
 use crate::catalog::{CatalogRef, Model};
 use crate::cli::UsageArgs;
 use crate::error::{Diagnostic, Exit, UserError};
+use crate::gate::baseline::Baseline;
 use crate::gate::{self, Facts, Growth, Limits, Shape, Unread};
 use crate::output::{self, Format};
 use crate::store::Store;
-use crate::usage::{At, Catalogs, GroupBy, Ledger, Options, Read, UsageReport, read};
+use crate::usage::{At, Catalogs, GroupBy, Ledger, Options, QuotaRate, Read, UsageReport, read};
 
 /// Read buffer per file: large enough that reading costs little per record.
 const BUFFER: usize = 256 << 10;
@@ -31,15 +34,76 @@ pub fn run(ctx: &mut Ctx<'_>, args: &UsageArgs) -> anyhow::Result<Exit> {
     }
     let earlier = args.gate.baseline.as_deref().map(|path| read_baseline(path, Shape::Usage)).transpose()?;
     let store = catalog_for_gate(&ctx.settings.db, "usage")?;
+    let terms = Terms {
+        by: &args.by,
+        at: args.at,
+        aliases: &args.aliases,
+        what_if: &args.what_if,
+        limits: limits(args),
+        quota: args.bill.quota_per_usd,
+        flag: &|name| format!("--{}", name.replace('_', "-")),
+    };
+    let fetched = args.bill.fetch.then(|| fetch::fetch(ctx, &args.bill)).transpose()?;
+    let files: Vec<(PathBuf, String)> = match &fetched {
+        Some(log) => vec![(log.path.clone(), log.shown.clone())],
+        None if args.files.is_empty() => vec![(PathBuf::from("-"), "stdin".into())],
+        None => args.files.iter().map(|p| (p.clone(), p.display().to_string())).collect(),
+    };
+    let out = &mut *ctx.out;
+    let mut report = price(&store, &terms, earlier, |ledger, tag| {
+        let mut unopened = 0;
+        for (path, shown) in &files {
+            if !read_file(out, ledger, path, shown, tag, args.per_record)? {
+                unopened += 1;
+            }
+        }
+        Ok(unopened)
+    })?;
+    report.notes.extend(fetched.and_then(|log| log.note));
+    let exit = gate::exit(&report.violations);
+    let unreadable_fails = report.violations.iter().any(|v| v.kind == "unreadable");
+    if !args.per_record {
+        write(ctx, &report, args)?;
+    }
+    finish(ctx, &report, args, unreadable_fails);
+    Ok(exit)
+}
+
+/// The terms usage is priced on: everything `usage` is told but its input and its output.
+pub struct Terms<'a> {
+    pub by: &'a GroupBy,
+    pub at: At,
+    /// `--alias NAME=MODEL`.
+    pub aliases: &'a [(String, String)],
+    /// `--what-if MODEL`.
+    pub what_if: &'a [String],
+    pub limits: Limits,
+    /// How a gateway's quota converts to dollars.
+    pub quota: QuotaRate,
+    /// How an option (`what_if`, `alias`) is named where it was given
+    /// (`--what-if` on the command line).
+    pub flag: &'a dyn Fn(&str) -> String,
+}
+
+/// The usage report on the current snapshot of `store`, compared with the
+/// `earlier` report and judged by the gate: `feed` reads the input into the
+/// ledger (grouping by the tag it is given, if any) and says how many inputs
+/// could not be opened.
+pub fn price(
+    store: &Store,
+    terms: &Terms<'_>,
+    earlier: Option<Baseline>,
+    feed: impl FnOnce(&mut Ledger<'_>, Option<&str>) -> anyhow::Result<u64>,
+) -> anyhow::Result<UsageReport> {
     let snapshot = store.current_snapshot()?.expect("Store::open checked there is one");
     let options = Options {
-        by: args.by.clone(),
-        at: args.at,
-        aliases: aliases(&store, &args.aliases)?,
-        what_if: what_ifs(&store, &args.what_if)?,
-        quota: args.bill.quota_per_usd,
+        by: terms.by.clone(),
+        at: terms.at,
+        aliases: aliases(store, terms.aliases, &(terms.flag)("alias"))?,
+        what_if: what_ifs(store, terms.what_if, &(terms.flag)("what_if"))?,
+        quota: terms.quota,
     };
-    let history = match args.at {
+    let history = match terms.at {
         At::Now => Vec::new(),
         At::Record => store
             .snapshots()?
@@ -49,26 +113,14 @@ pub fn run(ctx: &mut Ctx<'_>, args: &UsageArgs) -> anyhow::Result<Exit> {
     };
     let catalogs = Catalogs::new((snapshot.id, store.models_at(snapshot.id)?), history, |id| Ok(store.models_at(id)?));
     let mut ledger = Ledger::new(options, catalogs);
-    let tag = match &args.by {
+    let tag = match terms.by {
         GroupBy::Tag(key) => Some(key.as_str()),
         _ => None,
     };
-    let fetched = args.bill.fetch.then(|| fetch::fetch(ctx, &args.bill)).transpose()?;
-    let files: Vec<(PathBuf, String)> = match &fetched {
-        Some(log) => vec![(log.path.clone(), log.shown.clone())],
-        None if args.files.is_empty() => vec![(PathBuf::from("-"), "stdin".into())],
-        None => args.files.iter().map(|p| (p.clone(), p.display().to_string())).collect(),
-    };
-    let mut unopened = 0;
-    for (path, shown) in &files {
-        if !read_file(ctx.out, &mut ledger, path, shown, tag, args.per_record)? {
-            unopened += 1;
-        }
-    }
+    let unopened = feed(&mut ledger, tag)?;
     let catalog =
         CatalogRef { sync_id: snapshot.id, synced_at: snapshot.fetched_at.clone(), source: snapshot.source.clone() };
     let mut report = ledger.report(catalog);
-    report.notes.extend(fetched.and_then(|log| log.note));
     report.baseline = earlier
         .map(|b| Growth::new(b.total, report.totals.cost))
         .transpose()
@@ -76,14 +128,8 @@ pub fn run(ctx: &mut Ctx<'_>, args: &UsageArgs) -> anyhow::Result<Exit> {
     let first = report.unreadable.first().map(|u| format!("{}:{}: {}", u.file, u.line, u.reason));
     let unreadable = Unread { lines: report.totals.unreadable, files: unopened, first: first.as_deref() };
     report.violations =
-        gate::evaluate(&facts(&report, &snapshot.fetched_at, unreadable), &limits(args), Timestamp::now());
-    let exit = gate::exit(&report.violations);
-    let unreadable_fails = report.violations.iter().any(|v| v.kind == "unreadable");
-    if !args.per_record {
-        write(ctx, &report, args)?;
-    }
-    finish(ctx, &report, args, unreadable_fails);
-    Ok(exit)
+        gate::evaluate(&facts(&report, &snapshot.fetched_at, unreadable), &terms.limits, Timestamp::now());
+    Ok(report)
 }
 
 /// Reads one file (or stdin) into the report, writing each record's line
@@ -109,6 +155,20 @@ fn read_file(
             }
         }
     };
+    read_input(out, ledger, shown, input, tag, per_record)
+}
+
+/// Reads one input, named `shown` in the report, into the ledger, writing
+/// each record's line when `per_record`. An input whose reading fails counts
+/// as an unreadable line (at line 0) and gives `false`.
+pub fn read_input(
+    out: &mut dyn Write,
+    ledger: &mut Ledger<'_>,
+    shown: &str,
+    input: impl BufRead,
+    tag: Option<&str>,
+    per_record: bool,
+) -> anyhow::Result<bool> {
     // The reader cannot stop early: the first failure is kept, the rest skipped.
     let mut failed: Option<anyhow::Error> = None;
     let (mut records, mut values) = (0u64, 0u64);
@@ -147,10 +207,10 @@ fn read_file(
 }
 
 /// `--what-if MODEL`s, each a current model, each once.
-fn what_ifs(store: &Store, names: &[String]) -> anyhow::Result<Vec<Model>> {
+fn what_ifs(store: &Store, names: &[String], flag: &str) -> anyhow::Result<Vec<Model>> {
     let mut models: Vec<Model> = Vec::new();
     for name in names {
-        let model = current(store, name, "--what-if")?;
+        let model = current(store, name, flag)?;
         if !models.iter().any(|m| m.id == model.id) {
             models.push(model);
         }
@@ -159,13 +219,13 @@ fn what_ifs(store: &Store, names: &[String]) -> anyhow::Result<Vec<Model>> {
 }
 
 /// `--alias NAME=MODEL`, each MODEL a current model (by id, code or case).
-fn aliases(store: &Store, given: &[(String, String)]) -> anyhow::Result<HashMap<String, String>> {
+fn aliases(store: &Store, given: &[(String, String)], flag: &str) -> anyhow::Result<HashMap<String, String>> {
     let mut aliases = HashMap::new();
     for (name, target) in given {
-        let id = current(store, target, "--alias")?.id;
+        let id = current(store, target, flag)?.id;
         match aliases.insert(name.clone(), id.clone()) {
             Some(other) if other != id => {
-                let message = format!("--alias {name} is given twice, as {other} and as {id}");
+                let message = format!("{flag} {name} is given twice, as {other} and as {id}");
                 return Err(UserError::usage(message).into());
             }
             _ => {}

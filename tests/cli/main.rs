@@ -10,6 +10,7 @@ mod docs;
 mod explore;
 mod first_hour;
 mod history;
+mod mcp;
 mod price;
 mod serve;
 mod sync;

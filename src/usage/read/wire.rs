@@ -411,10 +411,11 @@ fn body(doc: Doc<'_>, tag: Option<&str>) -> Result<Value, String> {
     if object == "organization.usage.completions.result" {
         return one(aggregate(&doc, None, tag)?);
     }
-    if object == "page" || object == "bucket" || (doc.data.is_some() && object.is_empty() && doc.model.is_none()) {
-        if let Some(records) = buckets(&doc, tag)? {
-            return Ok(Value::Body { id: None, records });
-        }
+    let buckets_page = object == "page" || object == "bucket";
+    if (buckets_page || (doc.data.is_some() && object.is_empty() && doc.model.is_none()))
+        && let Some(records) = buckets(&doc, tag)?
+    {
+        return Ok(Value::Body { id: None, records });
     }
     if let Some(u) = usage_of(&doc).filter(|u| u.prompt_tokens.is_some()) {
         let kind = match (object, doc.choices.is_some(), u.completion_tokens.is_some()) {
