@@ -155,11 +155,16 @@ impl Money {
 
     /// `self / other × 100`, rounded half-even to 2 places; `None` when `other` is 0.
     pub fn percent_of(self, other: Money) -> Option<Money> {
+        self.percent_to(other, 2)
+    }
+
+    /// `self / other × 100`, rounded half-even to `places`; `None` when `other` is 0.
+    pub fn percent_to(self, other: Money, places: u32) -> Option<Money> {
         if other.is_zero() {
             return None;
         }
         let ratio = self.0.checked_mul(Decimal::ONE_HUNDRED)?.checked_div(other.0)?;
-        Some(Money(ratio.round_dp_with_strategy(2, RoundingStrategy::MidpointNearestEven).normalize()))
+        Some(Money(ratio.round_dp_with_strategy(places, RoundingStrategy::MidpointNearestEven).normalize()))
     }
 
     /// As tables and Markdown show it: exact when it has at most 6 decimal

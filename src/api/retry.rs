@@ -26,7 +26,7 @@ pub enum Failure {
     Html,
     #[error("the answer is not JSON: {0}")]
     NotJson(String),
-    #[error("the answer is JSON but not a model list: {0}")]
+    #[error("the answer is JSON of another shape than expected: {0}")]
     Shape(String),
     #[error("the server refused the request (success: false): {0}")]
     Refused(String),
@@ -44,6 +44,7 @@ pub fn size(bytes: u64) -> String {
     match units.iter().find(|(_, n)| bytes >= *n) {
         Some((unit, n)) if bytes.is_multiple_of(*n) => format!("{} {unit}", bytes / n),
         Some((unit, n)) => format!("{:.1} {unit}", bytes as f64 / *n as f64),
+        None if bytes == 1 => "1 byte".to_owned(),
         None => format!("{bytes} bytes"),
     }
 }

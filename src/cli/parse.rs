@@ -178,7 +178,12 @@ pub fn quota_rate(s: &str) -> Result<QuotaRate, String> {
 
 /// A percentage, 0 or more: `5`, `5%`, `2.5`.
 pub fn percent(s: &str) -> Result<Money, String> {
-    let m: Money = s.trim().trim_end_matches('%').parse().map_err(|e: crate::pricing::MoneyError| e.to_string())?;
+    let m: Money = s
+        .trim()
+        .strip_suffix('%')
+        .unwrap_or(s.trim())
+        .parse()
+        .map_err(|e: crate::pricing::MoneyError| e.to_string())?;
     if m.is_negative() {
         return Err("a percentage cannot be negative".into());
     }
@@ -197,12 +202,17 @@ pub fn day_end(s: &str) -> Result<jiff::Timestamp, String> {
 
 fn time_or_day(s: &str, (h, m, sec): (i8, i8, i8)) -> Result<jiff::Timestamp, String> {
     let s = s.trim();
-    if let Ok(at) = s.parse::<jiff::Timestamp>() {
-        return Ok(at);
-    }
-    let day: jiff::civil::Date =
-        s.parse().map_err(|_| format!("{s:?} is not a time (2026-10-01T08:00:00Z) or a date (2026-10-01)"))?;
-    day.at(h, m, sec, 0).to_zoned(jiff::tz::TimeZone::UTC).map(|z| z.timestamp()).map_err(|e| format!("{s:?}: {e}"))
+    let invalid = || format!("{s:?} is not a time (2026-10-01T08:00:00Z) or a date (2026-10-01)");
+    let out_of_range = || format!("{s:?} is outside the times cometcat can fetch for");
+    // A date alone is a whole day; a date and time without an offset is UTC.
+    let at = match s.parse::<jiff::civil::Date>() {
+        Ok(day) if s.len() == 10 => day.at(h, m, sec, 0),
+        _ => match s.parse::<jiff::Timestamp>() {
+            Ok(at) => return Ok(at),
+            Err(_) => s.parse::<jiff::civil::DateTime>().map_err(|_| invalid())?,
+        },
+    };
+    at.to_zoned(jiff::tz::TimeZone::UTC).map(|z| z.timestamp()).map_err(|_| out_of_range())
 }
 
 #[cfg(test)]
@@ -220,6 +230,10 @@ mod tests {
         assert_eq!(day_end("2026-11-30").unwrap().to_string(), "2026-11-30T23:59:59Z");
         assert_eq!(day_end("2026-11-30T12:00:00Z").unwrap().to_string(), "2026-11-30T12:00:00Z");
         assert!(day_start("last month").is_err());
+        assert_eq!(day_start("2026-11-03T12:00:00").unwrap().to_string(), "2026-11-03T12:00:00Z", "no offset: UTC");
+        assert_eq!(day_end("2026-11-03T13:00:00").unwrap().to_string(), "2026-11-03T13:00:00Z", "never the whole day");
+        assert_eq!(day_start("2026-11-03T12:00:00+02:00").unwrap().to_string(), "2026-11-03T10:00:00Z");
+        assert!(day_end("9999-12-31").unwrap_err().contains("outside the times"));
     }
 
     #[test]

@@ -112,6 +112,7 @@ pub fn report_items(
         fetched_at: &snapshot.fetched_at,
         unreadable: gate::Unread::default(),
         charges: None,
+        charges_stated: 0,
     };
     let violations = gate::evaluate(&facts, limits, Timestamp::now());
     let report = EstimateReport {

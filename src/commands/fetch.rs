@@ -1,11 +1,12 @@
-//! `usage --fetch`: the gateway's call log, fetched ([`crate::api::log`]) into
-//! a JSON Lines file that `usage` then reads as it reads any file — so a
-//! fetched month and the same month saved with `--save` and read offline give
-//! the same report. The token or key comes from the environment only, and
-//! goes nowhere but the request.
+//! `usage --fetch`: the gateway's call log, fetched ([`crate::api::log`]) as
+//! JSON Lines that `usage` then reads as it reads any file — so a fetched
+//! month and the same month saved with `--save` and read offline give the
+//! same report. The token or key comes from the environment only, and goes
+//! nowhere but the request.
 
-use std::io::{BufWriter, Write};
-use std::path::PathBuf;
+use std::fs::File;
+use std::io::{BufWriter, Seek, Write};
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -15,11 +16,12 @@ use serde_json::value::RawValue;
 
 use super::ctx::Ctx;
 use super::progress;
-use crate::api::log::{self, Auth, Fetched, LogOptions};
+use crate::api::log::{self, Auth, Fetched, KEY_ANSWER_LIMIT, LogOptions};
 use crate::cli::BillArgs;
 use crate::error::UserError;
 use crate::numbers::counted;
 use crate::output;
+use crate::time::Time;
 
 /// The page size asked for; the gateway may answer with fewer (some cap it at 10).
 const PAGE_SIZE: u64 = 100;
@@ -27,40 +29,36 @@ const PAGE_SIZE: u64 = 100;
 /// The default period: the last 30 days.
 const DEFAULT_PERIOD: SignedDuration = SignedDuration::from_hours(30 * 24);
 
-/// A fetched log, in a file `usage` reads.
+/// A fetched log, for `usage` to read.
 pub struct FetchedLog {
-    /// The JSON Lines file (`--save`, or a temporary file removed when dropped).
-    pub path: PathBuf,
-    /// How the file is named in what `usage` says (`--save`'s path, or the log).
+    /// The items as JSON Lines, in a temporary file the system removes
+    /// whatever happens to the process.
+    pub file: File,
+    /// How the log is named in what `usage` says (`--save`'s path, or the log).
     pub shown: String,
-    /// Said in the report: the walk stopped at `--max-pages` with more to fetch.
-    pub note: Option<String>,
-    _temporary: Option<tempfile::TempPath>,
+    /// What the report must say of the fetch (items left out, a total that differs, ...).
+    pub notes: Vec<String>,
+    /// Why the log is incomplete, when it is: `--max-pages` stopped the walk.
+    pub incomplete: Option<String>,
 }
 
 /// Fetches the log `args` describe, saving it where `--save` says.
 pub fn fetch(ctx: &Ctx<'_>, args: &BillArgs) -> anyhow::Result<FetchedLog> {
     let opts = options(ctx, args)?;
-    let (since, until) = (opts.since, opts.until);
-    let mut temporary = tempfile::NamedTempFile::new().context("cannot make a temporary file for the log")?;
+    if let Some(save) = &args.save {
+        writable(save)?;
+    }
+    let period = (Time::from(opts.since), Time::from(opts.until));
+    let mut file = tempfile::tempfile().context("cannot make a temporary file for the log")?;
     let bar = progress::bar(ctx, "fetching the log:");
     let report = progress::reporter(bar.clone(), ctx.settings.quiet, ctx.settings.verbose);
-    let (mut outside, mut twice) = (0u64, 0u64);
-    let mut seen = std::collections::HashSet::new();
+    let mut outside = 0u64;
     let fetched = {
-        let mut out = BufWriter::new(temporary.as_file_mut());
+        let mut out = BufWriter::new(&mut file);
         let mut each = |item: &RawValue| -> std::io::Result<()> {
-            let Head { created_at, id } = serde_json::from_str(item.get()).unwrap_or_default();
             // A gateway that ignores the period is not trusted with it.
-            if created_at.is_some_and(|at| !(since.as_second()..=until.as_second()).contains(&at)) {
+            if created(item).is_some_and(|at| at < period.0 || at > period.1) {
                 outside += 1;
-                return Ok(());
-            }
-            // A log that grows while it is read shifts its pages: an item sent twice is kept once.
-            if let Some(id) = id
-                && !seen.insert(id.get().to_owned())
-            {
-                twice += 1;
                 return Ok(());
             }
             out.write_all(item.get().as_bytes())?;
@@ -76,78 +74,114 @@ pub fn fetch(ctx: &Ctx<'_>, args: &BillArgs) -> anyhow::Result<FetchedLog> {
         out.flush().context("cannot write the fetched log to a temporary file")?;
         fetched
     };
-    say(ctx, &fetched, outside, twice, since, until);
-    let path = temporary.path().to_owned();
-    let note = fetched.capped.then(|| {
-        format!(
-            "the log has more than {} (--max-pages): this report covers only the calls they hold",
-            counted(args.max_pages, "page")
-        )
-    });
-    match &args.save {
-        Some(save) => {
-            // Written whole or not at all: a failed fetch never reached here.
-            output::file::write_to(save, |out| {
-                std::io::copy(&mut std::fs::File::open(&path)?, out)?;
-                Ok(())
-            })?;
-            ctx.note(format_args!(
-                "saved {} to {}",
-                counted(fetched.items - outside - twice, "log item"),
-                save.display()
-            ));
-            Ok(FetchedLog { path: save.clone(), shown: save.display().to_string(), note, _temporary: None })
-        }
-        None => {
-            Ok(FetchedLog { path, shown: "the fetched log".into(), note, _temporary: Some(temporary.into_temp_path()) })
-        }
-    }
-}
-
-/// What was fetched, on stderr: the pages, the cap when it was hit, the items
-/// left out for lying outside the period.
-fn say(ctx: &Ctx<'_>, fetched: &Fetched, outside: u64, twice: u64, since: Timestamp, until: Timestamp) {
-    let period = format!("{} to {}", crate::time::format_time(since), crate::time::format_time(until));
+    let kept = fetched.items - outside;
     ctx.note(format_args!(
-        "fetched {} in {} from {period}",
-        counted(fetched.items, "log item"),
-        counted(fetched.pages, "page")
+        "fetched {} in {} from {} to {}",
+        counted(kept, "log item"),
+        counted(fetched.pages, "page"),
+        period.0,
+        period.1
     ));
-    if outside > 0 {
-        ctx.note(format_args!("left out {} the gateway sent from outside {period}", counted(outside, "log item")));
+    let mut log = FetchedLog {
+        file,
+        shown: "the fetched log".into(),
+        notes: notes(&opts.auth, &fetched, outside, period),
+        incomplete: fetched.capped.then(|| {
+            format!(
+                "the log has more than {} (--max-pages): this report covers only the calls they hold",
+                counted(args.max_pages, "page")
+            )
+        }),
+    };
+    log.file.rewind()?;
+    if let Some(save) = &args.save {
+        // Written whole or not at all: a failed fetch never reached here.
+        output::file::write_to(save, |out| {
+            std::io::copy(&mut log.file, out).with_context(|| format!("cannot write {}", save.display()))?;
+            Ok(())
+        })?;
+        log.file.rewind()?;
+        log.shown = save.display().to_string();
+        ctx.note(format_args!("saved {} to {}", counted(kept, "log item"), save.display()));
     }
-    if twice > 0 {
-        ctx.note(format_args!("kept once {} the gateway sent twice (its pages shifted)", counted(twice, "log item")));
-    }
+    Ok(log)
 }
 
-/// What of a log item the fetch looks at: its time and its id (text or number).
-#[derive(Deserialize, Default)]
-struct Head {
-    created_at: Option<i64>,
-    id: Option<Box<RawValue>>,
+/// What the report says of the fetch: items it left out or kept once, a
+/// total the gateway stated but did not send, an API key's answer that may
+/// hold only the latest calls.
+fn notes(auth: &Auth, fetched: &Fetched, outside: u64, (since, until): (Time, Time)) -> Vec<String> {
+    let mut notes = Vec::new();
+    if outside > 0 {
+        let items = counted(outside, "log item");
+        notes.push(format!("left out {items} the gateway sent from outside {since} to {until}"));
+    }
+    if fetched.twice > 0 {
+        let items = counted(fetched.twice, "log item");
+        notes.push(format!("kept once {items} the gateway sent again (its pages shifted while the log grew)"));
+    }
+    if let Some(total) = fetched.total_differs {
+        let sent = counted(fetched.items, "item");
+        notes.push(format!("the gateway said its log holds {total} items for the period, and sent {sent}"));
+    }
+    if matches!(auth, Auth::ApiKey(_)) && fetched.items >= KEY_ANSWER_LIMIT {
+        notes.push(format!(
+            "the gateway sent {} for this key in one answer, as many as it sends at once: older calls of the \
+             period may be missing (fetch with COMETCAT_ACCESS_TOKEN for a whole period)",
+            counted(fetched.items, "log item")
+        ));
+    }
+    notes
+}
+
+/// A log item's `created_at`, when it has one that can be read (an item
+/// without one is kept, and `usage` says what it lacks).
+fn created(item: &RawValue) -> Option<Time> {
+    #[derive(Deserialize)]
+    struct Head<'a> {
+        #[serde(borrow)]
+        created_at: Option<&'a RawValue>,
+    }
+    let head: Head<'_> = serde_json::from_str(item.get()).ok()?;
+    crate::usage::read::time_of_value(head.created_at?).ok()
+}
+
+/// `--save`'s path, checked before anything is fetched: a folder, or a
+/// folder that does not exist, would lose the fetch.
+fn writable(path: &Path) -> anyhow::Result<()> {
+    let shown = path.display();
+    if path.is_dir() {
+        return Err(UserError::usage(format!("--save {shown} is a folder")).hint("give a file name").into());
+    }
+    match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(parent) if !parent.is_dir() => {
+            Err(UserError::usage(format!("--save {shown}: the folder {} does not exist", parent.display())).into())
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The fetch's options: the credential from the environment, the period, the network limits.
 fn options(ctx: &Ctx<'_>, args: &BillArgs) -> anyhow::Result<LogOptions> {
     let base = crate::api::base_url(&args.base_url).map_err(UserError::usage)?;
-    let now = Timestamp::now();
-    let until = args.until.unwrap_or(now);
+    let until = args.until.unwrap_or_else(Timestamp::now);
     let since = match args.since {
         Some(since) => since,
         None => until.checked_sub(DEFAULT_PERIOD).unwrap_or(Timestamp::MIN),
     };
     if since > until {
-        return Err(UserError::usage(format!(
-            "--since {} is after --until {}",
-            crate::time::format_time(since),
-            crate::time::format_time(until)
-        ))
-        .into());
+        let (since, until) = (Time::from(since), Time::from(until));
+        return Err(UserError::usage(format!("--since {since} is after --until {until}")).into());
+    }
+    let auth = auth(|name| std::env::var(name).ok())?;
+    if let Some(name) = auth.unsendable() {
+        let message =
+            format!("{name} holds a character an HTTP header cannot carry (a newline or a control character)");
+        return Err(UserError::usage(message).hint("set it again, without the stray character").into());
     }
     Ok(LogOptions {
         base,
-        auth: auth(|name| std::env::var(name).ok())?,
+        auth,
         since,
         until,
         page_size: PAGE_SIZE,
@@ -190,5 +224,15 @@ mod tests {
         assert!(matches!(got, Ok(Auth::ApiKey(key)) if key == "sk-1"));
         let got = auth(env(&[("COMETCAT_USER_ID", "7")]));
         assert!(got.is_err_and(|e| e.to_string().contains("access token")));
+    }
+
+    #[test]
+    fn an_items_time_is_read_as_usage_reads_it() {
+        let item = |text: &str| RawValue::from_string(text.to_owned()).unwrap();
+        assert_eq!(created(&item(r#"{"created_at":100}"#)), Time::from_second(100));
+        assert_eq!(created(&item(r#"{"created_at":1700000000.0}"#)), Time::from_second(1_700_000_000));
+        assert_eq!(created(&item(r#"{"created_at":"2023-11-14T22:13:20Z"}"#)), Time::from_second(1_700_000_000));
+        assert_eq!(created(&item(r#"{"created_at":1e30}"#)), None, "unreadable: kept, and said unreadable by usage");
+        assert_eq!(created(&item(r#"{"id":1}"#)), None);
     }
 }

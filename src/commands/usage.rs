@@ -19,9 +19,10 @@ use crate::catalog::{CatalogRef, Model};
 use crate::cli::UsageArgs;
 use crate::error::{Diagnostic, Exit, UserError};
 use crate::gate::baseline::Baseline;
-use crate::gate::{self, Facts, Growth, Limits, Shape, Unread};
+use crate::gate::{self, Facts, Growth, Limits, Shape, Unread, Violation};
 use crate::output::{self, Format};
 use crate::store::Store;
+use crate::time::Time;
 use crate::usage::{At, Catalogs, GroupBy, Ledger, Options, QuotaRate, Read, UsageReport, read};
 
 /// Read buffer per file: large enough that reading costs little per record.
@@ -43,23 +44,28 @@ pub fn run(ctx: &mut Ctx<'_>, args: &UsageArgs) -> anyhow::Result<Exit> {
         quota: args.bill.quota_per_usd,
         flag: &|name| format!("--{}", name.replace('_', "-")),
     };
-    let fetched = args.bill.fetch.then(|| fetch::fetch(ctx, &args.bill)).transpose()?;
-    let files: Vec<(PathBuf, String)> = match &fetched {
-        Some(log) => vec![(log.path.clone(), log.shown.clone())],
-        None if args.files.is_empty() => vec![(PathBuf::from("-"), "stdin".into())],
-        None => args.files.iter().map(|p| (p.clone(), p.display().to_string())).collect(),
-    };
+    let mut fetched = args.bill.fetch.then(|| fetch::fetch(ctx, &args.bill)).transpose()?;
+    let files: Vec<PathBuf> = if args.files.is_empty() { vec![PathBuf::from("-")] } else { args.files.clone() };
     let out = &mut *ctx.out;
     let mut report = price(&store, &terms, earlier, |ledger, tag| {
+        if let Some(log) = fetched.as_mut() {
+            let input = BufReader::with_capacity(BUFFER, &mut log.file);
+            return Ok(u64::from(!read_input(out, ledger, &log.shown, input, tag, args.per_record)?));
+        }
         let mut unopened = 0;
-        for (path, shown) in &files {
-            if !read_file(out, ledger, path, shown, tag, args.per_record)? {
+        for path in &files {
+            if !read_file(out, ledger, path, tag, args.per_record)? {
                 unopened += 1;
             }
         }
         Ok(unopened)
     })?;
-    report.notes.extend(fetched.and_then(|log| log.note));
+    if let Some(log) = fetched {
+        report.notes.extend(log.notes);
+        if let Some(message) = log.incomplete {
+            report.violations.push(Violation { kind: "incomplete_log", message, exit: Exit::Error });
+        }
+    }
     let exit = gate::exit(&report.violations);
     let unreadable_fails = report.violations.iter().any(|v| v.kind == "unreadable");
     if !args.per_record {
@@ -105,11 +111,9 @@ pub fn price(
     };
     let history = match terms.at {
         At::Now => Vec::new(),
-        At::Record => store
-            .snapshots()?
-            .into_iter()
-            .filter_map(|s| Some((s.fetched_at.parse::<Timestamp>().ok()?, s.id)))
-            .collect(),
+        At::Record => {
+            store.snapshots()?.into_iter().filter_map(|s| Some((Time::parse(&s.fetched_at)?, s.id))).collect()
+        }
     };
     let catalogs = Catalogs::new((snapshot.id, store.models_at(snapshot.id)?), history, |id| Ok(store.models_at(id)?));
     let mut ledger = Ledger::new(options, catalogs);
@@ -139,11 +143,13 @@ fn read_file(
     out: &mut dyn Write,
     ledger: &mut Ledger<'_>,
     path: &Path,
-    shown: &str,
     tag: Option<&str>,
     per_record: bool,
 ) -> anyhow::Result<bool> {
-    let input: Box<dyn BufRead> = if path == Path::new("-") {
+    let stdin = path == Path::new("-");
+    let shown = if stdin { "stdin".to_owned() } else { path.display().to_string() };
+    let shown = shown.as_str();
+    let input: Box<dyn BufRead> = if stdin {
         Box::new(BufReader::with_capacity(BUFFER, io::stdin().lock()))
     } else {
         match File::open(path) {
@@ -264,9 +270,10 @@ fn limits(args: &UsageArgs) -> Limits {
 /// unpriced model with its records, and what could not be read.
 fn facts<'a>(report: &'a UsageReport, fetched_at: &'a str, unreadable: Unread<'a>) -> Facts<'a> {
     let baseline = report.baseline.as_ref().map(|b| (b.total, b.change_pct));
-    let charges = &report.totals.charges;
-    let charges = (charges.compared > 0).then_some((charges.compared_charged, charges.compared_cost));
-    Facts { total: report.totals.cost, baseline, unpriced: report.problems(), fetched_at, unreadable, charges }
+    let ch = &report.totals.charges;
+    let charges = (ch.compared > 0).then_some((ch.compared_charged, ch.compared_cost));
+    let (total, unpriced, charges_stated) = (report.totals.cost, report.problems(), ch.stated);
+    Facts { total, baseline, unpriced, fetched_at, unreadable, charges, charges_stated }
 }
 
 fn write(ctx: &mut Ctx<'_>, report: &UsageReport, args: &UsageArgs) -> anyhow::Result<()> {
@@ -295,9 +302,14 @@ fn finish(ctx: &Ctx<'_>, report: &UsageReport, args: &UsageArgs, unreadable_fail
     if more > 0 {
         ctx.note(format_args!("... and {more} more unreadable lines"));
     }
-    // The table, Markdown and JSON say how quota was read; the other outputs say it here.
-    if let Some(g) = report.gateway.as_ref().filter(|_| args.per_record || args.output.format() == Format::Csv) {
-        ctx.note(format_args!("charged reads the gateway's quota as {} = $1 (--quota-per-usd)", g.quota_per_usd));
+    // The table, Markdown and JSON say how quota was read, and their notes; the other outputs say them here.
+    if args.per_record || args.output.format() == Format::Csv {
+        if let Some(g) = &report.gateway {
+            ctx.note(format_args!("charged reads the gateway's quota as {} = $1 (--quota-per-usd)", g.quota_per_usd));
+        }
+        for note in &report.notes {
+            ctx.note(format_args!("note: {note}"));
+        }
     }
     if report.totals.records == 0 && report.totals.unreadable == 0 {
         ctx.note("the input holds no record");

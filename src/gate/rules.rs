@@ -47,8 +47,10 @@ pub struct Facts<'a> {
     /// Input that could not be read (`usage`).
     pub unreadable: Unread<'a>,
     /// What was charged and what the catalog says it cost, over the records
-    /// that have both (`usage`); `None` when no record states a charge.
+    /// that have both (`usage`); `None` when no record has both.
     pub charges: Option<(Money, Money)>,
+    /// How many records state a charge.
+    pub charges_stated: u64,
 }
 
 /// What of the input could not be read.
@@ -106,16 +108,24 @@ pub fn evaluate(facts: &Facts<'_>, limits: &Limits, now: Timestamp) -> Vec<Viola
     if let Some(pct) = limits.max_overcharge {
         match facts.charges {
             Some((charged, cost)) if overcharged(charged, cost, pct) => {
-                let over = percent_over(charged, cost).map(|p| format!(" (+{p}%)")).unwrap_or_default();
+                let over = percent_over(charged, cost, pct).map(|p| format!(" (+{p}%)")).unwrap_or_default();
                 let message = format!(
                     "the gateway charged ${charged} for calls the catalog prices at ${cost}{over}, more than --max-overcharge {pct}% allows"
                 );
                 violate("overcharge", message, Exit::Threshold);
             }
             Some(_) => {}
-            None => violate(
+            None if facts.charges_stated == 0 => violate(
                 "overcharge",
                 "no record states what was charged, so --max-overcharge cannot be checked".to_owned(),
+                Exit::Policy,
+            ),
+            None => violate(
+                "overcharge",
+                format!(
+                    "{} stating a charge, none with a catalog cost (unknown or unpriced models), so --max-overcharge cannot be checked",
+                    counted(facts.charges_stated, "record")
+                ),
                 Exit::Policy,
             ),
         }
@@ -136,9 +146,11 @@ fn overcharged(charged: Money, cost: Money, pct: Money) -> bool {
     compare().unwrap_or(true)
 }
 
-/// How far `charged` is over `cost`, in percent (none when the cost is zero).
-fn percent_over(charged: Money, cost: Money) -> Option<Money> {
-    charged.checked_sub(cost).ok()?.percent_of(cost)
+/// How far `charged` is over `cost`, in percent: to 2 places, or as many
+/// more as it takes to show it is over `limit` (none when the cost is zero).
+fn percent_over(charged: Money, cost: Money, limit: Money) -> Option<Money> {
+    let over = charged.checked_sub(cost).ok()?;
+    (2..=12).map(|places| over.percent_to(cost, places)).find(|p| p.is_none_or(|p| p > limit)).flatten()
 }
 
 /// Why a catalog fetched at `fetched_at` fails `--max-catalog-age max`, if it does.
@@ -189,6 +201,7 @@ mod tests {
             fetched_at: "2026-11-28T11:00:00Z",
             unreadable: Unread::default(),
             charges: None,
+            charges_stated: 0,
         }
     }
 
@@ -211,7 +224,8 @@ mod tests {
             |lines, files| Facts { unreadable: Unread { lines, files, first: Some("f:2: not JSON") }, ..facts("1") };
         let skip = Limits { skip_unreadable: true, ..Limits::default() };
         let overcharge = |pct: &str| Limits { max_overcharge: Some(m(pct)), ..Limits::default() };
-        let charged = |charged: &str, cost: &str| Facts { charges: Some((m(charged), m(cost))), ..facts("1") };
+        let charged =
+            |charged: &str, cost: &str| Facts { charges: Some((m(charged), m(cost))), charges_stated: 1, ..facts("1") };
         let cases: &[(&str, Facts<'_>, Limits, &[&str], Exit)] = &[
             ("no limits", facts("1000"), Limits::default(), &[], Exit::Ok),
             ("within budget", facts("100"), budget("100"), &[], Exit::Ok),
@@ -251,6 +265,13 @@ mod tests {
                 Exit::Threshold,
             ),
             ("no charge to compare", facts("1"), overcharge("5"), &["overcharge"], Exit::Policy),
+            (
+                "charges on models the catalog cannot price",
+                Facts { charges_stated: 2, ..facts("1") },
+                overcharge("5"),
+                &["overcharge"],
+                Exit::Policy,
+            ),
             ("no overcharge limit", charged("100", "1"), Limits::default(), &[], Exit::Ok),
             ("unreadable lines", unread(2, 0), Limits::default(), &["unreadable"], Exit::Error),
             ("unreadable lines skipped", unread(2, 0), skip.clone(), &[], Exit::Ok),

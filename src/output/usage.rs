@@ -20,8 +20,10 @@ const COLUMNS: [&str; 8] =
     ["records", "input_tokens", "output_tokens", "cached_tokens", "reasoning_tokens", "requests", "seconds", "cost"];
 
 /// One row per group, in the report's order: the group's column is named
-/// after `--by` (`model`, `provider`, `day`, or the tag's name), and
-/// `charged` and `difference` follow when some record states a charge.
+/// after `--by` (`model`, `provider`, `day`, or the tag's name), and when
+/// some record states a charge, `charged` (all stated), `difference` (over
+/// the compared records) and the compared records, charge and cost follow,
+/// so that every difference can be checked from its row.
 pub fn groups_grid(r: &UsageReport, by: &GroupBy) -> Grid {
     let charged = r.totals.charges.stated > 0;
     let first = match by {
@@ -33,7 +35,7 @@ pub fn groups_grid(r: &UsageReport, by: &GroupBy) -> Grid {
     let mut headers = vec![first];
     headers.extend(COLUMNS);
     if charged {
-        headers.extend(["charged", "difference"]);
+        headers.extend(["charged", "difference", "compared_records", "compared_charged", "compared_cost"]);
     }
     let mut grid = Grid::new(&headers);
     for g in &r.groups {
@@ -42,8 +44,12 @@ pub fn groups_grid(r: &UsageReport, by: &GroupBy) -> Grid {
         row.push(cell(g.cost));
         if charged {
             let ch = &g.charges;
+            let compared = ch.compared > 0;
             row.push(if ch.stated > 0 { ch.charged.to_string() } else { String::new() });
-            row.push(cell((ch.compared > 0).then(|| ch.difference()).flatten()));
+            row.push(cell(ch.difference()));
+            row.push(ch.compared.to_string());
+            row.push(cell(compared.then_some(ch.compared_charged)));
+            row.push(cell(compared.then_some(ch.compared_cost)));
         }
         grid.push(row);
     }
@@ -137,10 +143,11 @@ fn groups_table(r: &UsageReport, by: &GroupBy) -> Grid {
             c.seconds.display(),
             cost,
             if ch.stated > 0 { ch.charged.display() } else { String::new() },
-            if ch.compared > 0 {
-                ch.difference().map_or_else(String::new, |d| plus(d, d.display()))
-            } else {
-                String::new()
+            match ch.difference() {
+                // `*`: over the records with both a charge and a catalog cost only.
+                Some(d) if ch.not_compared > 0 => format!("{}*", plus(d, d.display())),
+                Some(d) => plus(d, d.display()),
+                None => String::new(),
             },
         ])
     };
@@ -235,24 +242,33 @@ fn charges_line(ch: &Charges) -> Option<String> {
     if ch.stated == 0 {
         return None;
     }
-    let mut line = format!("charged: ${} as stated ({})", ch.charged.display(), counted(ch.stated, "record"));
-    if ch.compared > 0 {
-        let d = ch.difference().map_or_else(|| "too large".into(), signed);
+    let mut line = format!("charged: {} as stated ({})", usd(ch.charged), counted(ch.stated, "record"));
+    if let Some(d) = ch.difference() {
         line.push_str(&format!(
-            "; on the {} with a catalog cost, ${} charged against ${}: {d}{}",
+            "; on the {} with a catalog cost, {} charged against {}: {}{}",
             counted(ch.compared, "record"),
-            ch.compared_charged.display(),
-            ch.compared_cost.display(),
+            usd(ch.compared_charged),
+            usd(ch.compared_cost),
+            signed(d),
             percent(ch.difference_pct())
         ));
     }
     if ch.not_compared > 0 {
         line.push_str(&format!(
-            "; {} not compared (no charge, or no catalog cost)",
+            "; {} not compared (no charge, or no catalog cost: marked * in DIFF)",
             counted(ch.not_compared, "record")
         ));
     }
     Some(line)
+}
+
+/// An amount in dollars, its sign first: `$0.5`, `-$0.5`.
+fn usd(m: Money) -> String {
+    let text = m.display();
+    match text.strip_prefix('-') {
+        Some(abs) => format!("-${abs}"),
+        None => format!("${text}"),
+    }
 }
 
 /// How a gateway's log was read: its quota's worth, its items by type, the
@@ -362,13 +378,19 @@ fn headline(r: &UsageReport) -> String {
     if t.unknown + t.unpriced > 0 {
         out.push_str(&format!(" · ⚠️ {} not priced", counted(t.unknown + t.unpriced, "record")));
     }
-    if t.charges.compared > 0
-        && let Some(d) = t.charges.difference()
-    {
-        let (charged, pct) = (t.charges.compared_charged.display(), percent(t.charges.difference_pct()));
-        out.push_str(&format!(" · charged ${charged}, {}{pct}", signed(d)));
+    let ch = &t.charges;
+    if ch.stated > 0 {
+        out.push_str(&format!(" · charged {}", usd(ch.charged)));
     }
-    for v in r.violations.iter().filter(|v| matches!(v.kind, "budget" | "overcharge")) {
+    if let Some(d) = ch.difference() {
+        let on = if ch.not_compared > 0 {
+            format!(" on {} compared", counted(ch.compared, "record"))
+        } else {
+            String::new()
+        };
+        out.push_str(&format!(", {}{}{on}", signed(d), percent(ch.difference_pct())));
+    }
+    for v in r.violations.iter().filter(|v| matches!(v.kind, "budget" | "overcharge" | "incomplete_log")) {
         out.push_str(&format!(" · ❌ {}", esc(&v.message)));
     }
     out
@@ -405,10 +427,11 @@ fn markdown_rows(r: &UsageReport) -> Vec<String> {
 /// ` $charged | +$difference (+pct%) |`, bold for the total; blank where nothing was stated or compared.
 fn charge_cells(ch: &Charges, bold: bool) -> String {
     let b = if bold { "**" } else { "" };
-    let charged = if ch.stated > 0 { format!("{b}${}{b}", ch.charged.display()) } else { String::new() };
-    let difference = match ch.difference().filter(|_| ch.compared > 0) {
-        Some(d) if d.is_zero() => format!("{b}$0{b}"),
-        Some(d) => format!("{b}{}{}{b}", signed(d), percent(ch.difference_pct())),
+    let charged = if ch.stated > 0 { format!("{b}{}{b}", usd(ch.charged)) } else { String::new() };
+    let mark = if ch.not_compared > 0 && ch.compared > 0 { "*" } else { "" };
+    let difference = match ch.difference() {
+        Some(d) if d.is_zero() => format!("{b}$0{b}{mark}"),
+        Some(d) => format!("{b}{}{}{b}{mark}", signed(d), percent(ch.difference_pct())),
         None => String::new(),
     };
     format!(" {charged} | {difference} |")

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use jiff::Timestamp;
+use crate::time::Time;
 
 use super::options::At;
 use super::resolve::Resolver;
@@ -15,7 +15,7 @@ use crate::catalog::Model;
 pub struct Catalogs<'l> {
     current: (i64, Resolver),
     /// (fetched at, snapshot id), oldest first.
-    history: Vec<(Timestamp, i64)>,
+    history: Vec<(Time, i64)>,
     loaded: HashMap<i64, Resolver>,
     load: Box<dyn FnMut(i64) -> anyhow::Result<Vec<Model>> + 'l>,
 }
@@ -25,7 +25,7 @@ impl<'l> Catalogs<'l> {
     /// snapshot's fetch time and id; `load` gives a snapshot's models.
     pub fn new(
         current: (i64, Vec<Model>),
-        mut history: Vec<(Timestamp, i64)>,
+        mut history: Vec<(Time, i64)>,
         load: impl FnMut(i64) -> anyhow::Result<Vec<Model>> + 'l,
     ) -> Catalogs<'l> {
         history.sort();
@@ -39,7 +39,7 @@ impl<'l> Catalogs<'l> {
 
     /// The snapshot a call at `time` is priced on, and whether that was its
     /// time, the current snapshot for want of one, or the first for a call older than any.
-    pub(super) fn pick(&self, at: At, time: Option<Timestamp>) -> (i64, Timing) {
+    pub(super) fn pick(&self, at: At, time: Option<Time>) -> (i64, Timing) {
         match (at, time) {
             (At::Now, _) => (self.current.0, Timing::AtTime),
             (At::Record, None) => (self.current.0, Timing::Untimed),

@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
-use jiff::Timestamp;
+use crate::time::Time;
 use serde::Serialize;
 
 use super::catalogs::{Catalogs, Timing};
@@ -55,15 +55,8 @@ pub struct PricedRecord<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub upstream_model: Option<&'a str>,
     pub snapshot: i64,
-    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "time")]
-    pub time: Option<Timestamp>,
-}
-
-fn time<S: serde::Serializer>(value: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Error> {
-    match value {
-        Some(t) => s.collect_str(&crate::time::format_time(*t)),
-        None => s.serialize_none(),
-    }
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time: Option<Time>,
 }
 
 /// The unreadable lines kept to be listed; the rest are only counted.
@@ -255,7 +248,7 @@ fn group_key<'a>(by: &GroupBy, record: &'a Record, model: Option<&'a Model>) -> 
         GroupBy::Provider => {
             model.and_then(|m| m.provider_code.as_deref().or(m.provider.as_deref())).unwrap_or("(unknown)").into()
         }
-        GroupBy::Day => record.time.map_or(Cow::Borrowed("(no time)"), |t| t.strftime("%Y-%m-%d").to_string().into()),
+        GroupBy::Day => record.time.map_or(Cow::Borrowed("(no time)"), |t| t.date().into()),
         GroupBy::Tag(_) => record.tag.as_deref().unwrap_or("(none)").into(),
     }
 }
@@ -480,7 +473,7 @@ mod tests {
                 reasoning_tokens: 0,
                 requests: 1,
                 seconds: None,
-                time: time.map(|t| t.parse().unwrap()),
+                time: time.map(|t| Time::parse(t).unwrap()),
                 tag: None,
                 charged: None,
                 gateway: None,
@@ -517,7 +510,7 @@ mod tests {
     fn at_record_picks_the_snapshot_of_the_time() {
         let old = model("m", Some("2"), None, None, None);
         let new = model("m", Some("1"), None, None, None);
-        let t = |s: &str| s.parse::<Timestamp>().unwrap();
+        let t = |s: &str| Time::parse(s).unwrap();
         let history = vec![(t("2026-10-01T00:00:00Z"), 2), (t("2026-09-01T00:00:00Z"), 1)];
         let mut loads = 0;
         let catalogs = Catalogs::new((2, vec![new]), history, |id| {

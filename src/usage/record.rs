@@ -4,7 +4,7 @@
 //! usage — each with the number of values (lines, events, array elements,
 //! documents) it was read from, so that the report accounts for its input.
 
-use jiff::Timestamp;
+use crate::time::Time;
 
 use crate::money::Money;
 
@@ -53,7 +53,7 @@ pub struct Record {
     /// Calls: 1, or what an aggregate says it stands for.
     pub requests: u64,
     pub seconds: Option<Money>,
-    pub time: Option<Timestamp>,
+    pub time: Option<Time>,
     /// The value of the tag asked for (`--by tag:KEY`), if the record has it.
     pub tag: Option<String>,
     /// What the provider says it charged, in USD.

@@ -125,6 +125,9 @@ impl Charges {
 
     /// `charged − cost` over the records compared.
     pub fn difference(&self) -> Option<Money> {
+        if self.compared == 0 {
+            return None;
+        }
         self.compared_charged.checked_sub(self.compared_cost).ok()
     }
 

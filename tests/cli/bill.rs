@@ -52,13 +52,15 @@ pub(crate) struct Gateway {
     total: bool,
     /// Answer page 1 whatever `p` says.
     ignores_paging: bool,
+    /// one-api: pages numbered from 0, and `data` a bare list.
+    one_api: bool,
     requests: Arc<AtomicU64>,
 }
 
 impl Gateway {
     pub(crate) fn new(items: Vec<Value>) -> Gateway {
         let requests = Arc::new(AtomicU64::new(0));
-        Gateway { items, cap: 10, echo: false, total: false, ignores_paging: false, requests }
+        Gateway { items, cap: 10, echo: false, total: false, ignores_paging: false, one_api: false, requests }
     }
 
     fn requests(&self) -> u64 {
@@ -75,7 +77,12 @@ impl Gateway {
         }
         let param = |name: &str| req.url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned());
         let number = |name: &str| param(name).and_then(|v| v.parse::<u64>().ok());
-        let p = if self.ignores_paging { 1 } else { number("p").unwrap_or(1).max(1) };
+        // new-api reads p below 1 as 1; one-api's pages start at 0.
+        let p = match (self.ignores_paging, self.one_api) {
+            (true, _) => 1,
+            (false, true) => number("p").unwrap_or(0) + 1,
+            (false, false) => number("p").unwrap_or(1).max(1),
+        };
         let asked = number("page_size").unwrap_or(10);
         let size = asked.min(self.cap);
         let (from, to) = (number("start_timestamp").unwrap_or(0), number("end_timestamp").unwrap_or(u64::MAX));
@@ -88,6 +95,9 @@ impl Gateway {
             .collect();
         let start = ((p - 1) * size) as usize;
         let page: Vec<&Value> = matching.iter().skip(start).take(size as usize).copied().collect();
+        if self.one_api {
+            return json_answer(json!({"success": true, "message": "", "data": page}));
+        }
         let mut data = json!({"page": p, "items": page});
         if self.echo {
             data["page_size"] = json!(asked);
@@ -172,8 +182,9 @@ async fn a_month_through_a_silent_cap_of_ten_gives_the_same_report_as_the_saved_
     let env = catalog();
     let fetched = fetch(&env, &server, &["--save", "month.jsonl", "--format", "json", "-v"]);
     assert_eq!(fetched.code, 0, "{fetched}");
-    // We ask for 100 a page; the server sends 10 and says nothing: 6 pages, the last short.
-    assert_eq!(gateway.requests(), 6, "{fetched}");
+    // We ask for 100 a page from p=0; the server reads p=0 as p=1 (so p=1 repeats it), sends
+    // 10 and says nothing: 6 pages, the last short, in 7 requests.
+    assert_eq!(gateway.requests(), 7, "{fetched}");
     assert!(fetched.stderr.contains("fetched 57 log items in 6 pages"), "{fetched}");
     let saved = std::fs::read_to_string(env.dir.path().join("month.jsonl")).unwrap();
     assert_eq!(saved.lines().count(), 57, "the calls, as JSON Lines, top-ups left out by the server");
@@ -293,9 +304,10 @@ async fn a_body_always_cut_short_fails_saying_so() {
 async fn the_walk_ends_where_the_log_does() {
     // calls, the page size echoed, a total given, the requests the walk takes.
     let cases = [
-        (60, true, false, 7, "six full pages of 10 (100 echoed, 10 sent), then an empty one"),
-        (31, true, true, 4, "the total reached on page 4"),
-        (7, false, false, 2, "a log of 7 is page 1's length: page 2, empty, ends it"),
+        // p=0 first (one-api's first page; new-api reads it as p=1, so p=1 repeats it).
+        (60, true, false, 8, "six full pages of 10 (100 echoed, 10 sent), then an empty one"),
+        (31, true, true, 5, "the total reached on page 4"),
+        (7, false, false, 3, "a log of 7 is page 1's length: page 2, empty, ends it"),
         (0, false, false, 1, "an empty log"),
     ];
     for (calls, echo, total, requests, why) in cases {
@@ -315,8 +327,8 @@ async fn max_pages_says_the_report_covers_part_of_the_log() {
     let server = serve(&gateway).await;
     let env = catalog();
     let run = fetch(&env, &server, &["--max-pages", "2", "--format", "markdown"]);
-    assert_eq!(run.code, 0, "{run}");
-    assert_eq!(gateway.requests(), 2);
+    assert_eq!(run.code, 1, "a part of the log is never a whole month: {run}");
+    assert_eq!(gateway.requests(), 3, "two pages, and p=1 that repeated p=0");
     assert!(run.stdout.contains("for 20 records"), "{run}");
     assert!(run.stdout.contains("more than 2 pages (--max-pages)"), "said in the report: {run}");
 }
@@ -329,7 +341,7 @@ async fn a_gateway_that_ignores_paging_is_refused() {
     let env = catalog();
     let run = fetch(&env, &server, &[]);
     assert_eq!(run.code, 1, "{run}");
-    assert!(run.stderr.contains("page 2 of the log is the same as page 1"), "{run}");
+    assert!(run.stderr.contains("page 2 of the log holds only items it already sent"), "{run}");
     assert!(run.stdout.is_empty());
 }
 
@@ -341,7 +353,7 @@ async fn the_period_and_type_are_asked_for_and_items_outside_are_left_out() {
     let all = items.clone();
     Mock::given(path("/api/log/self"))
         .respond_with(move |req: &Request| {
-            let p: usize = req.url.query_pairs().find(|(k, _)| k == "p").unwrap().1.parse().unwrap();
+            let p: usize = req.url.query_pairs().find(|(k, _)| k == "p").unwrap().1.parse::<usize>().unwrap().max(1);
             let page: Vec<&Value> = all.iter().skip((p - 1) * 10).take(10).collect();
             json_answer(json!({"success": true, "data": {"items": page}}))
         })
@@ -369,7 +381,7 @@ async fn the_period_and_type_are_asked_for_and_items_outside_are_left_out() {
     let q = |k: &str| query.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     assert_eq!(
         (q("p"), q("page_size"), q("type"), q("start_timestamp"), q("end_timestamp")),
-        (Some("1"), Some("100"), Some("2"), Some("1793577600"), Some("1793793600"))
+        (Some("0"), Some("100"), Some("2"), Some("1793577600"), Some("1793793600"))
     );
     assert_eq!(asked.headers.get("authorization").unwrap(), TOKEN, "the token, raw, as the console sends it");
     assert!(asked.headers.get("new-api-user").is_none(), "no user id given, none sent");
@@ -377,7 +389,7 @@ async fn the_period_and_type_are_asked_for_and_items_outside_are_left_out() {
     let report = run.json();
     assert_eq!(report["totals"]["records"], 5, "{run}");
     assert_eq!(report["input"]["skipped"], 2, "the top-ups of 11-02 and 11-03, counted, not calls");
-    assert!(run.stderr.contains("left out 8 log items the gateway sent from outside"), "{run}");
+    assert!(report["notes"].to_string().contains("left out 8 log items the gateway sent from outside"), "{run}");
 }
 
 #[tokio::test]
@@ -416,7 +428,7 @@ async fn pages_that_shift_while_read_keep_each_call_once() {
     let list = calls.clone();
     Mock::given(path("/api/log/self"))
         .respond_with(move |req: &Request| {
-            let p: usize = req.url.query_pairs().find(|(k, _)| k == "p").unwrap().1.parse().unwrap();
+            let p: usize = req.url.query_pairs().find(|(k, _)| k == "p").unwrap().1.parse::<usize>().unwrap().max(1);
             let start = ((p - 1) * 10).saturating_sub(if p > 1 { 2 } else { 0 });
             let page: Vec<&Value> = list.iter().skip(start).take(10).collect();
             json_answer(json!({"success": true, "data": {"items": page}}))
@@ -426,8 +438,9 @@ async fn pages_that_shift_while_read_keep_each_call_once() {
     let env = catalog();
     let run = fetch(&env, &server, &["--format", "json"]);
     assert_eq!(run.code, 0, "{run}");
-    assert_eq!(run.json()["totals"]["records"], 25, "{run}");
-    assert!(run.stderr.contains("kept once"), "{run}");
+    let report = run.json();
+    assert_eq!(report["totals"]["records"], 25, "{run}");
+    assert!(report["notes"].to_string().contains("kept once 2 log items the gateway sent again"), "{run}");
 }
 
 #[test]
@@ -483,9 +496,9 @@ fn the_bill_is_reconciled_against_the_catalog_in_every_format() {
     csv.success();
     assert_eq!(
         csv.stdout,
-        "group,records,input_tokens,output_tokens,cached_tokens,reasoning_tokens,requests,seconds,cost,charged,difference\n\
-         default,4,135000,14000,5000,0,4,0,0.08084,0.084,0.00424\n\
-         vip,1,1000,500,0,0,1,0,0.0105,0.0105,0\n"
+        "group,records,input_tokens,output_tokens,cached_tokens,reasoning_tokens,requests,seconds,cost,charged,difference,compared_records,compared_charged,compared_cost\n\
+         default,4,135000,14000,5000,0,4,0,0.08084,0.084,0.00424,3,0.084,0.07976\n\
+         vip,1,1000,500,0,0,1,0,0.0105,0.0105,0,1,0.0105,0.0105\n"
     );
     assert!(csv.stderr.contains("quota as 500000 = $1"), "a CSV says it on stderr: {csv}");
 }
@@ -526,4 +539,78 @@ fn a_saved_refusal_is_unreadable_never_an_empty_log() {
     let run = env.run(&["usage", path.to_str().unwrap()]);
     assert_eq!(run.code, 1, "{run}");
     assert!(run.stderr.contains("success: false (无权进行此操作，access token 无效)"), "{run}");
+}
+
+#[tokio::test]
+async fn one_apis_pages_from_zero_are_read_whole() {
+    let mut gateway = Gateway::new(month(35));
+    gateway.one_api = true;
+    let server = serve(&gateway).await;
+    let run = fetch(&catalog(), &server, &["--format", "json"]);
+    assert_eq!(run.code, 0, "{run}");
+    assert_eq!(run.json()["totals"]["records"], 35, "the newest page, p=0, too");
+    assert_eq!(gateway.requests(), 4, "p=0..3, the last short");
+}
+
+#[tokio::test]
+async fn a_redirect_never_shows_the_key_and_plain_http_never_goes_through_a_proxy() {
+    let server = MockServer::start().await;
+    let to = format!("https://elsewhere.example/api/log/token?key={KEY}");
+    Mock::given(path("/api/log/token"))
+        .respond_with(ResponseTemplate::new(302).insert_header("Location", to.as_str()))
+        .mount(&server)
+        .await;
+    // A proxy that would see a plain-http request, token and all.
+    let proxy = MockServer::start().await;
+    let env = catalog();
+    let mut cmd = env.cmd(&["usage", "--fetch", "--base-url", &server.uri(), "-v"]);
+    cmd.env("COMETCAT_API_KEY", KEY).env("HTTP_PROXY", proxy.uri()).env("http_proxy", proxy.uri());
+    let run = crate::common::Run::from(cmd.output().unwrap());
+    assert_eq!(run.code, 1, "{run}");
+    assert!(run.stderr.contains("redirect (302) to https://elsewhere.example/api/log/token?key=(hidden)"), "{run}");
+    assert!(!run.stderr.contains("SECRET"), "{run}");
+    assert!(proxy.received_requests().await.unwrap().is_empty(), "the proxy saw nothing");
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn what_would_lose_the_fetch_is_refused_before_it() {
+    let gateway = Gateway::new(month(5));
+    let server = serve(&gateway).await;
+    let env = catalog();
+    std::fs::create_dir(env.dir.path().join("folder")).unwrap();
+    for (args, why) in
+        [(vec!["--save", "folder"], "a folder"), (vec!["--save", "missing/month.jsonl"], "does not exist")]
+    {
+        let run = fetch(&env, &server, &args);
+        assert_eq!(run.code, 2, "{run}");
+        assert!(run.stderr.contains(why), "{run}");
+    }
+    let mut cmd = env.cmd(&["usage", "--fetch", "--base-url", &server.uri()]);
+    cmd.env("COMETCAT_ACCESS_TOKEN", "tok\nen");
+    let run = crate::common::Run::from(cmd.output().unwrap());
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("COMETCAT_ACCESS_TOKEN holds a character an HTTP header cannot carry"), "{run}");
+    assert_eq!(gateway.requests(), 0, "nothing was fetched");
+}
+
+#[test]
+fn charges_the_catalog_cannot_price_cannot_pass_the_overcharge_gate() {
+    let env = catalog();
+    let item = json!({"id": 1, "type": 2, "created_at": 1_793_697_300, "model_name": "my-finetune",
+                      "prompt_tokens": 10, "completion_tokens": 1, "quota": 100_000_000, "other": ""});
+    let run = env.run_stdin(
+        &["usage", "--allow-unpriced", "--max-overcharge", "5", "--format", "json"],
+        item.to_string().into_bytes(),
+    );
+    assert_eq!(run.code, 4, "{run}");
+    let report = run.json();
+    assert_eq!(report["totals"]["charged"], "200");
+    assert!(report["totals"]["difference"].is_null(), "nothing compared: no difference, never 0");
+    assert!(
+        report["violations"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("1 record stating a charge, none with a catalog cost")
+    );
 }

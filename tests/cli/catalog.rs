@@ -168,15 +168,37 @@ fn a_closed_stdout_is_not_an_error() {
 }
 
 /// Runs cometcat as a user who cannot write `env`'s folder: as `nobody` when
-/// the tests run as root (root may write anything), else as ourselves.
+/// the tests run as root (root may write anything), else as ourselves. That
+/// user may not see the checkout (a clone in a private folder): the binary and
+/// every file it reads are copies in `env`'s folder (see [`place`]).
 #[cfg(unix)]
 fn run_without_write_access(env: &Env, args: &[&str]) -> crate::common::Run {
     use std::os::unix::process::CommandExt;
-    let mut cmd = env.std_cmd(args);
+    let template = env.std_cmd(args);
+    let mut cmd = std::process::Command::new(env.dir.path().join("cometcat"));
+    cmd.env_clear().args(template.get_args()).current_dir(env.dir.path());
+    for (key, value) in template.get_envs() {
+        if let Some(value) = value {
+            cmd.env(key, value);
+        }
+    }
     if unsafe { libc::geteuid() } == 0 {
         cmd.uid(65534).gid(65534);
     }
     crate::common::Run::from(cmd.output().unwrap())
+}
+
+/// Copies the binary and the fixtures `names` into `env`'s folder, for a run
+/// as another user, and gives the copies' paths.
+#[cfg(unix)]
+fn place(env: &Env, names: &[&str]) -> Vec<String> {
+    std::fs::copy(env!("CARGO_BIN_EXE_cometcat"), env.dir.path().join("cometcat")).unwrap();
+    let copy = |name: &str| {
+        let to = env.dir.path().join(std::path::Path::new(name).file_name().unwrap());
+        std::fs::copy(fixture(name), &to).unwrap();
+        to.to_str().unwrap().to_owned()
+    };
+    names.iter().map(|n| copy(n)).collect()
 }
 
 #[cfg(unix)]
@@ -185,17 +207,17 @@ fn a_read_only_catalog_can_be_read() {
     use std::os::unix::fs::PermissionsExt;
     let env = catalog();
     env.import("catalog-v2.json");
+    let [workload, catalog] = <[String; 2]>::try_from(place(&env, &["workloads/app.toml", "catalog.json"])).unwrap();
     let mode = |path: &std::path::Path, mode| std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode));
     mode(&env.db(), 0o444).unwrap();
     mode(env.dir.path(), 0o555).unwrap();
-    let workload = fixture("workloads/app.toml");
     let reads: &[&[&str]] = &[
         &["models", "--limit", "3"],
         &["show", "gpt-5"],
         &["providers"],
         &["cost", "gpt-5", "--input-tokens", "1000"],
         &["rank", "--input-tokens", "1000", "--top", "3"],
-        &["estimate", workload.to_str().unwrap(), "--allow-unpriced"],
+        &["estimate", &workload, "--allow-unpriced"],
         &["syncs"],
         &["diff"],
         &["history", "gpt-5"],
@@ -207,7 +229,7 @@ fn a_read_only_catalog_can_be_read() {
         assert_eq!(run.code, 0, "{args:?}: {run}");
     }
     // Only sync needs to write, and says why it cannot.
-    let run = run_without_write_access(&env, &["sync", "--from", fixture("catalog.json").to_str().unwrap()]);
+    let run = run_without_write_access(&env, &["sync", "--from", &catalog]);
     assert_eq!(run.code, 1, "{run}");
     mode(env.dir.path(), 0o755).unwrap();
     assert!(run.stderr.contains("cannot be written: the file or its folder is read-only"), "{run}");

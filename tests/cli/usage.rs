@@ -625,7 +625,14 @@ fn a_stated_charge_is_reported_beside_the_catalog_cost() {
     assert!(table.contains("CHARGED $") && table.contains("DIFF $"), "{table}");
     assert!(table.contains("charged: $0.0014 as stated (2 records); on the 2 records with a catalog cost"), "{table}");
     let csv = usage(&env, &["v3-charged.jsonl"], &["--format", "csv"]).success().stdout.clone();
-    assert!(csv.starts_with("model,records,") && csv.lines().next().unwrap().ends_with(",cost,charged,difference"));
+    assert!(
+        csv.starts_with("model,records,")
+            && csv
+                .lines()
+                .next()
+                .unwrap()
+                .ends_with(",cost,charged,difference,compared_records,compared_charged,compared_cost")
+    );
     let lines = usage(&env, &["v3-charged.jsonl"], &["--per-record"]).success().stdout.clone();
     assert!(lines.lines().next().unwrap().contains("\"charged\":\"0.0002\""), "{lines}");
     let none = usage(&env, &["generic.jsonl"], &["--json"]).success().json();
@@ -663,4 +670,55 @@ fn mixed_framing_reads_each_part_by_its_own() {
     let report = run.json();
     assert_eq!(report["totals"]["records"], 2);
     assert_eq!(report["unreadable"][0]["reason"], "not a line of an event stream (data:, event:, id:)");
+}
+
+#[test]
+fn times_are_every_rfc_3339_time_and_nothing_else() {
+    let env = catalog();
+    let line = |time: &str| format!(r#"{{"model":"gpt-5","input_tokens":10,"output_tokens":1,"time":{time}}}"#);
+    let input = [
+        line(r#""9999-12-31T23:59:59Z""#),
+        line(r#""0000-01-01T00:00:00Z""#),
+        line(r#""-0001-01-01T00:00:00Z""#),
+        line("-100000000000"),
+        r#"{"id":"c","object":"chat.completion","model":"gpt-5","created":100000000000000000,"usage":{"prompt_tokens":1,"completion_tokens":1}}"#.to_owned(),
+    ]
+    .join("\n");
+    let run = env.run_stdin(&["usage", "-", "--per-record", "--skip-unreadable"], input.into_bytes());
+    assert_eq!(run.code, 0, "{run}");
+    let times: Vec<String> =
+        run.stdout.lines().map(|l| serde_json::from_str::<Value>(l).unwrap()["time"].to_string()).collect();
+    assert_eq!(times, [r#""9999-12-31T23:59:59Z""#, r#""0000-01-01T00:00:00Z""#], "written back as read");
+    for (line, why) in [
+        (3, "-0001-01-01"),
+        (4, "-100000000000 is outside the years 0000 to 9999"),
+        (5, "100000000000000000 is outside"),
+    ] {
+        assert!(run.stderr.contains(&format!("stdin:{line}: the time")) && run.stderr.contains(why), "{line}: {run}");
+    }
+    let day = env
+        .run_stdin(&["usage", "-", "--by", "day", "--format", "csv"], line(r#""9999-12-31T23:59:59Z""#).into_bytes());
+    assert!(day.success().stdout.contains("\n9999-12-31,1,"), "{day}");
+}
+
+#[test]
+fn counts_too_large_to_add_up_are_unreadable_never_priced() {
+    let env = catalog();
+    let max = u64::MAX;
+    for body in [
+        format!(
+            r#"{{"candidates":[],"usageMetadata":{{"promptTokenCount":10,"candidatesTokenCount":{max},"thoughtsTokenCount":5}},"modelVersion":"gemini-2.5-flash"}}"#
+        ),
+        format!(
+            r#"{{"candidates":[],"usageMetadata":{{"promptTokenCount":{max},"candidatesTokenCount":1,"toolUsePromptTokenCount":5}},"modelVersion":"gemini-2.5-flash"}}"#
+        ),
+        format!(
+            r#"{{"type":"message","model":"claude-sonnet-4-6","usage":{{"input_tokens":{max},"cache_read_input_tokens":1,"output_tokens":1}}}}"#
+        ),
+    ] {
+        let run = env.run_stdin(&["usage", "-", "--format", "json"], body.into_bytes());
+        assert_eq!(run.code, 1, "{run}");
+        assert_eq!(run.json()["totals"]["records"], 0, "{run}");
+        assert!(run.stderr.contains("stdin:1: token counts too large to add up"), "{run}");
+    }
 }

@@ -33,7 +33,7 @@ enum Open {
         kind: Kind,
         model: Option<String>,
         usage: Option<Record>,
-        time: Option<jiff::Timestamp>,
+        time: Option<crate::time::Time>,
     },
     /// An Anthropic message, from `message_start`.
     Anthropic {

@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use jiff::Timestamp;
+use crate::time::Time;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
@@ -252,33 +252,35 @@ pub(super) fn sum(counts: &[u64]) -> Result<u64, String> {
 /// seconds), else `created_at`.
 /// A `time` that cannot be read makes the record unreadable; the APIs' own
 /// `created` fields are used only when they can be.
-pub(super) fn time_of(doc: &Doc<'_>) -> Result<Option<Timestamp>, String> {
-    if let Some(time) = doc.time {
-        return timestamp(time).map(Some);
+pub(super) fn time_of(doc: &Doc<'_>) -> Result<Option<Time>, String> {
+    // A time that is given but cannot be read makes the record unreadable:
+    // never silently untimed.
+    match [doc.time, doc.created, doc.created_at].into_iter().flatten().next() {
+        Some(raw) => timestamp(raw).map(Some),
+        None => Ok(None),
     }
-    Ok([doc.created, doc.created_at].into_iter().flatten().find_map(|raw| timestamp(raw).ok()))
 }
 
-/// RFC 3339 text, or unix seconds (a number, or a string of digits).
-pub(super) fn timestamp(raw: &RawValue) -> Result<Timestamp, String> {
+/// RFC 3339 text (or a date and time without an offset, as Python's
+/// isoformat() writes it: UTC), or unix seconds (a number, or a string of
+/// digits); years 0000 to 9999, as RFC 3339 can write them.
+pub(super) fn timestamp(raw: &RawValue) -> Result<Time, String> {
     let text = raw.get();
+    let out_of_range = |text: &str| format!("the time {text} is outside the years 0000 to 9999");
     // Unix seconds, the common case, read without a detour.
     if let Ok(seconds) = text.parse::<i64>() {
-        return Timestamp::from_second(seconds).map_err(|e| format!("the time {text} is out of range: {e}"));
+        return Time::from_second(seconds).ok_or_else(|| out_of_range(text));
     }
     let inner = if text.starts_with('"') { serde_json::from_str::<Cow<'_, str>>(text).ok() } else { None };
     let text = inner.as_deref().unwrap_or(text).trim();
-    if let Ok(t) = text.parse::<Timestamp>() {
+    if let Some(t) = Time::parse(text) {
         return Ok(t);
     }
-    // A date and time without an offset (as Python's isoformat() writes it): UTC.
-    if let Ok(t) = text.parse::<jiff::civil::DateTime>().map(|d| d.to_zoned(jiff::tz::TimeZone::UTC)) {
-        return t.map(|z| z.timestamp()).map_err(|e| format!("the time {text:?} is out of range: {e}"));
-    }
-    let seconds = Money::parse(text).map_err(|_| format!("the time {text:?} is not RFC 3339 or unix seconds"))?;
-    let whole: i64 =
-        seconds.to_string().split('.').next().unwrap_or_default().parse().map_err(|_| "a time too large".to_owned())?;
-    Timestamp::from_second(whole).map_err(|e| format!("the time {text:?} is out of range: {e}"))
+    let Ok(seconds) = Money::parse(text) else {
+        return Err(format!("the time {text:?} is not RFC 3339 or unix seconds"));
+    };
+    let whole: Option<i64> = seconds.to_string().split('.').next().unwrap_or_default().parse().ok();
+    whole.and_then(Time::from_second).ok_or_else(|| out_of_range(&format!("{text:?}")))
 }
 
 /// An amount (seconds, a cost): a JSON number or a string holding one, 0 or more.

@@ -16,6 +16,11 @@ use std::io::{self, BufRead};
 use assemble::Assembler;
 pub use assemble::MAX_LINE;
 
+/// A time as a record gives it: RFC 3339, or unix seconds; years 0000 to 9999.
+pub fn time_of_value(raw: &serde_json::value::RawValue) -> Result<crate::time::Time, String> {
+    fields::timestamp(raw)
+}
+
 use crate::usage::record::Read;
 
 /// Reads every record in `input`, handing each thing read to `each` as it is

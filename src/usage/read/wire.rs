@@ -3,7 +3,7 @@
 //! an error, or nothing cometcat reads — with what it consumed by each
 //! provider's billing rules. Pure.
 
-use jiff::Timestamp;
+use crate::time::Time;
 use serde_json::value::RawValue;
 
 use super::fields::{Bucket, Doc, UsageFields, error_kind, number, sum, tag_of, time_of, timestamp};
@@ -57,7 +57,7 @@ pub(super) struct Chunk {
     pub(super) id: String,
     pub(super) kind: Kind,
     pub(super) model: Option<String>,
-    pub(super) time: Option<Timestamp>,
+    pub(super) time: Option<Time>,
     /// What the chunk says was consumed (the last such chunk of a stream holds the totals).
     pub(super) usage: Option<Record>,
 }
@@ -67,7 +67,7 @@ pub(super) struct Chunk {
 pub(super) enum Anthropic {
     Start {
         model: Option<String>,
-        time: Option<Timestamp>,
+        time: Option<Time>,
         usage: AnthropicUsage,
     },
     /// Each field it gives replaces the one before (they are cumulative).
