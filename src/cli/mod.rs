@@ -10,7 +10,9 @@ use std::path::PathBuf;
 use clap::builder::{FalseyValueParser, PossibleValuesParser, TypedValueParser};
 use clap::{ArgAction, Args, ColorChoice, Parser, Subcommand, ValueEnum};
 
+use crate::book::{Dialect, TableName, TableRole};
 use crate::output::Format;
+use crate::output::book::BookFormat;
 use crate::pricing::{Basis, Money, Threshold, Workload};
 
 use crate::query::{Facet, Filters, PricingKind, Sort, SortKey};
@@ -18,8 +20,8 @@ use crate::usage::{At, GroupBy};
 use help::{USAGE_INPUT, WORKLOAD_FORMAT};
 pub use parse::SnapshotSelector;
 use parse::{
-    alias, bind_address, calls, duration, group_by, positive_seconds, price, seconds, size, snapshot_selector, tokens,
-    whole,
+    alias, bind_address, calls, duration, group_by, positive_seconds, price, seconds, size, snapshot_selector, table,
+    tokens, whole,
 };
 
 /// clap's view of a domain enum: its values and their names on the command
@@ -39,6 +41,7 @@ macro_rules! value_enum {
 }
 
 value_enum!(SortKey, SortKey::ALL, name);
+value_enum!(Dialect, Dialect::ALL, name);
 value_enum!(PricingKind, PricingKind::ALL, name);
 
 /// Choose AI models and keep AI spend honest: a local, queryable copy of
@@ -117,7 +120,6 @@ macro_rules! output_args {
 
 output_args!(Output, "table", [Table, Json, Csv, Markdown]);
 output_args!(TableOrJson, "table", [Table, Json]);
-output_args!(CsvOrJson, "csv", [Csv, Json]);
 
 /// A parser that takes exactly these formats by name.
 fn formats(allowed: &[Format]) -> impl TypedValueParser<Value = Format> {
@@ -142,7 +144,8 @@ pub enum Command {
     Types(FacetArgs),
     /// Endpoints, each with its number of models
     Endpoints(FacetArgs),
-    /// The catalog as CSV, or as JSON that `sync --from` re-imports losslessly
+    /// The catalog as CSV, or as JSON that `sync --from` re-imports losslessly; or, with
+    /// --price-book, its prices over time as tables for SQL engines
     Export(ExportArgs),
     /// What a workload costs on the named models
     Cost(CostArgs),
@@ -312,11 +315,36 @@ pub struct FacetArgs {
 pub struct ExportArgs {
     #[command(flatten)]
     pub filters: FilterArgs,
-    /// Write to FILE instead of stdout (a regular file is replaced atomically)
+    /// Write to FILE instead of stdout (a regular file is replaced atomically);
+    /// with --price-book, the folder to write its two tables into
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    #[command(flatten)]
-    pub format: CsvOrJson,
+    /// Output format: csv, json, or (with --price-book) parquet
+    #[arg(long, value_name = "FORMAT", default_value = "csv", requires_if("parquet", "price_book"),
+          value_parser = PossibleValuesParser::new(["csv", "json", "parquet"]).map(export_format))]
+    pub format: BookFormat,
+    /// Short for --format json
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+    /// Write the price book instead: every model's price periods (price_book) and the
+    /// names that resolve to it (price_aliases), from every stored snapshot, for SQL
+    /// engines (see docs/warehouse.md)
+    #[arg(long, requires = "output", conflicts_with = "FilterArgs")]
+    pub price_book: bool,
+}
+
+impl ExportArgs {
+    pub fn format(&self) -> BookFormat {
+        if self.json { BookFormat::Json } else { self.format }
+    }
+}
+
+fn export_format(name: String) -> BookFormat {
+    match name.as_str() {
+        "json" => BookFormat::Json,
+        "parquet" => BookFormat::Parquet,
+        _ => BookFormat::Csv,
+    }
 }
 
 /// A workload: tokens and seconds per call, and the number of calls.
@@ -452,6 +480,17 @@ pub struct UsageArgs {
     pub per_record: bool,
     #[command(flatten)]
     pub output: Output,
+    /// Print one SQL query for DIALECT's engine that prices the table `usage` as
+    /// --at record --by model does, with the tables of `export --price-book`
+    /// (reads no file; see docs/warehouse.md)
+    #[arg(long, value_name = "DIALECT", help_heading = "In other engines",
+          conflicts_with_all = ["files", "by", "at", "what_if", "aliases", "GateArgs", "skip_unreadable", "per_record", "Output"])]
+    pub sql: Option<Dialect>,
+    /// With --sql, the name of a table: usage=NAME, price_book=NAME or price_aliases=NAME
+    /// (repeat for each; a dotted name such as billing.calls is fine)
+    #[arg(long = "table", value_name = "TABLE=NAME", requires = "sql", value_parser = table,
+          help_heading = "In other engines")]
+    pub tables: Vec<(TableRole, TableName)>,
 }
 
 #[derive(Debug, Args)]

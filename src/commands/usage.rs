@@ -2,6 +2,8 @@
 //! glue. Reads each file as it streams ([`crate::usage::read`]), hands every
 //! call to the aggregator ([`crate::usage::Usage`]), prints the report (or one
 //! JSON line per record), and asks the gate ([`crate::gate`]) how to exit.
+//! With `--sql`, prints instead the query that prices usage in another
+//! engine ([`crate::book::sql`]), and reads nothing.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -12,6 +14,7 @@ use jiff::Timestamp;
 
 use super::ctx::{Ctx, catalog_for_gate, read_baseline};
 use super::lookup::unknown;
+use crate::book::{Dialect, TableName, TableRole, Tables};
 use crate::catalog::{CatalogRef, Model};
 use crate::cli::UsageArgs;
 use crate::error::{Diagnostic, Exit, UserError};
@@ -24,6 +27,9 @@ use crate::usage::{At, Catalogs, GroupBy, Ledger, Options, Read, UsageReport, re
 const BUFFER: usize = 256 << 10;
 
 pub fn run(ctx: &mut Ctx<'_>, args: &UsageArgs) -> anyhow::Result<Exit> {
+    if let Some(dialect) = args.sql {
+        return sql(ctx, dialect, &args.tables);
+    }
     let earlier = args.gate.baseline.as_deref().map(|path| read_baseline(path, Shape::Usage)).transpose()?;
     let store = catalog_for_gate(&ctx.settings.db, "usage")?;
     let snapshot = store.current_snapshot()?.expect("Store::open checked there is one");
@@ -72,6 +78,16 @@ pub fn run(ctx: &mut Ctx<'_>, args: &UsageArgs) -> anyhow::Result<Exit> {
     }
     finish(ctx, &report, args, unreadable_fails);
     Ok(exit)
+}
+
+/// `--sql DIALECT`: the query alone on stdout. It reads neither the catalog nor any file.
+fn sql(ctx: &mut Ctx<'_>, dialect: Dialect, names: &[(TableRole, TableName)]) -> anyhow::Result<Exit> {
+    let mut tables = Tables::default();
+    for (role, name) in names {
+        tables.set(*role, name.clone());
+    }
+    ctx.out.write_all(crate::book::sql::query(dialect, &tables).as_bytes())?;
+    Ok(Exit::Ok)
 }
 
 /// Reads one file (or stdin) into the report, writing each record's line

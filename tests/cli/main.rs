@@ -2,6 +2,7 @@
 //! served from 127.0.0.1 by wiremock, output pinned by insta snapshots.
 
 mod architecture;
+mod book;
 mod browser;
 mod catalog;
 mod common;
@@ -9,7 +10,10 @@ mod docs;
 mod explore;
 mod first_hour;
 mod history;
+mod postgres;
 mod price;
+mod price_history;
 mod serve;
 mod sync;
 mod usage;
+mod warehouse;
