@@ -226,9 +226,13 @@ pub fn calls(n: usize) -> Vec<Call> {
             let video = NAMES[NAMES.len() - VIDEO..].contains(&model);
             let seconds = (video && seq.below(5) > 0 || !video && seq.below(20) == 0).then(|| {
                 let micros = seq.below(20_000_000);
-                let places = seq.below(7) as usize;
                 let text = format!("{}.{:06}", micros / 1_000_000, micros % 1_000_000);
-                text[..text.len() - 6 + places].trim_end_matches('.').to_owned()
+                match seq.below(10) as usize {
+                    // Past the microsecond, as a float's noise writes it: cometcat rounds half to even.
+                    7 => format!("{text}5"),
+                    8 | 9 => format!("{text}{}", seq.below(1000)),
+                    places => text[..text.len() - 6 + places].trim_end_matches('.').to_owned(),
+                }
             });
             Call {
                 model,

@@ -225,9 +225,9 @@ fn shell(catalog: &Env, dir: &Path, command: &str, env: &[(&str, &str)]) -> crat
 }
 
 /// Runs a Python script (a block of the guide) with `python` in `dir`.
-fn run_python(setup: &Setup, dir: &Path, python: &Path, script: &str, env: &[(&str, &str)]) {
+fn run_python(catalog: &Env, dir: &Path, python: &Path, script: &str, env: &[(&str, &str)]) {
     std::fs::write(dir.join("block.py"), script).unwrap();
-    let run = shell(&setup.env, dir, &format!("{} block.py", python.display()), env);
+    let run = shell(catalog, dir, &format!("{} block.py", python.display()), env);
     assert_eq!(run.code, 0, "{script}\n{run}");
 }
 
@@ -292,7 +292,7 @@ fn duckdb_prices_the_calls_as_cometcat_does_from_parquet_and_from_csv() {
     let guide = guide();
     // From Parquet: the guide's Python block, whole.
     let dir = workspace(setup);
-    run_python(setup, dir.path(), &python, guide.block("python duckdb"), &[]);
+    run_python(&setup.env, dir.path(), &python, guide.block("python duckdb"), &[]);
     agree("DuckDB (Parquet)", &read_result(&dir.path().join("cost-by-model.csv")), &setup.want);
     // From CSV: the guide's SQL block, then the calls and the query as above.
     let dir = workspace(setup);
@@ -302,7 +302,7 @@ fn duckdb_prices_the_calls_as_cometcat_does_from_parquet_and_from_csv() {
          con.execute(open('load.sql').read())\n{}",
         guide.block("python duckdb").split_once("# The calls").map(|(_, rest)| format!("# The calls{rest}")).unwrap()
     );
-    run_python(setup, dir.path(), &python, &script, &[]);
+    run_python(&setup.env, dir.path(), &python, &script, &[]);
     agree("DuckDB (CSV)", &read_result(&dir.path().join("cost-by-model.csv")), &setup.want);
 }
 
@@ -318,7 +318,7 @@ fn spark_prices_the_calls_as_cometcat_does_in_local_mode() {
     let submit = "--master local[1] --driver-memory 512m --conf spark.ui.enabled=false \
                   --conf spark.sql.shuffle.partitions=1 pyspark-shell";
     let env = [("PYSPARK_SUBMIT_ARGS", submit), ("SPARK_LOCAL_IP", "127.0.0.1")];
-    run_python(setup, dir.path(), &python, guide().block("python spark"), &env);
+    run_python(&setup.env, dir.path(), &python, guide().block("python spark"), &env);
     agree("Spark", &read_result(&dir.path().join("cost-by-model.csv")), &setup.want);
 }
 
@@ -364,4 +364,144 @@ fn bigquery_statements_parse_as_bigquery() {
     assert_eq!(text, "price_usage.sql 1\nddl.sql 2\n");
     let query = std::fs::read_to_string(dir.path().join("price_usage.sql")).unwrap();
     assert!(query.contains("FROM billing.calls AS u") && query.contains("BIGNUMERIC '0.000001'"), "{query}");
+}
+
+/// A catalog of one snapshot from `records` (JSON objects, as the API sends them).
+fn catalog_of(env: &Env, records: &str) {
+    let envelope = format!(
+        "{{\"success\": true, \"page\": 0, \"page_size\": 0, \"fetched_at\": \"2026-01-01T00:00:00Z\", \"data\": [{records}]}}"
+    );
+    let run = env.run_stdin(&["sync", "--from", "-"], envelope.into_bytes());
+    run.success();
+}
+
+#[test]
+fn parquet_money_reads_back_exactly_in_duckdb() {
+    let Some(python) = python("duckdb") else { return };
+    let env = Env::new();
+    catalog_of(
+        &env,
+        r#"{"id": "edge", "pricing": {"currency": "USD / M Tokens", "input": "0.000000000000000001", "output": "12345678901234567890.12345678", "per_request": 0}},
+           {"id": "none"}, {"id": "rated", "pricing": {"currency": "USD / M Tokens", "per_second": "0.333333333333333333", "ratio": 3}}"#,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    for format in ["parquet", "csv"] {
+        let run = env.run(&["export", "--price-book", "--format", format, "--output", dir.path().to_str().unwrap()]);
+        run.success();
+    }
+    // Every cell of the Parquet file, as DuckDB reads it, against the CSV's text.
+    let script = r#"
+import csv, duckdb
+from decimal import Decimal
+con = duckdb.connect()
+for table in ["price_book", "price_aliases"]:
+    got = con.execute(f"SELECT * FROM read_parquet('{table}.parquet')").fetchall()
+    want = list(csv.reader(open(f"{table}.csv")))[1:]
+    assert len(got) == len(want), (table, got, want)
+    for g, w in zip(got, want):
+        for cell, text in zip(g, w):
+            if cell is None:
+                assert text == "", (table, g, w)
+            elif isinstance(cell, Decimal):
+                assert cell == Decimal(text), (table, cell, text)
+            elif isinstance(cell, bool):
+                assert str(cell).lower() == text, (table, cell, text)
+            elif hasattr(cell, "isoformat"):
+                assert cell.strftime("%Y-%m-%dT%H:%M:%SZ") == text, (table, cell, text)
+            else:
+                assert str(cell) == text, (table, cell, text)
+types = con.execute("SELECT name, type, type_length, converted_type, precision, scale FROM parquet_schema('price_book.parquet') WHERE name IN ('valid_from', 'effective_input_price', 'is_current', 'model_id')").fetchall()
+print(sorted(types))
+"#;
+    std::fs::write(dir.path().join("check.py"), script).unwrap();
+    let out = Command::new(&python).arg("check.py").current_dir(dir.path()).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{text}");
+    assert_eq!(
+        text.trim(),
+        "[('effective_input_price', 'FIXED_LEN_BYTE_ARRAY', '16', 'DECIMAL', 38, 18), \
+         ('is_current', 'BOOLEAN', None, None, None, None), ('model_id', 'BYTE_ARRAY', None, 'UTF8', None, None), \
+         ('valid_from', 'INT64', None, 'TIMESTAMP_MICROS', None, None)]"
+    );
+    let book = std::fs::read_to_string(dir.path().join("price_book.csv")).unwrap();
+    assert!(book.contains(",0.000000000000000001,12345678901234567890.12345678,0,"), "{book}");
+    assert!(book.contains(",0.999999999999999999,true"), "{book}");
+}
+
+#[test]
+fn a_price_beyond_decimal_38_18_is_unpriced_there_and_seconds_round_as_cometcat_reads_them() {
+    let Some(python) = python("duckdb") else { return };
+    let env = Env::new();
+    catalog_of(
+        &env,
+        r#"{"id": "nineteen", "pricing": {"currency": "USD / M Tokens", "input": "0.0000000000000000001", "output": 1}},
+           {"id": "video", "pricing": {"currency": "USD / M Tokens", "per_second": 0.1}}"#,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let calls = "model,time,input_tokens,output_tokens,requests,seconds\n\
+                 nineteen,2026-02-01T00:00:00Z,1000000,1000000,1,\n\
+                 video,2026-02-01T00:00:00Z,0,0,1,1.1234565\n\
+                 video,2026-02-01T00:00:00Z,0,0,1,2.5000015000000000001\n";
+    std::fs::write(dir.path().join("usage.csv"), calls).unwrap();
+    let lines = "{\"model\":\"nineteen\",\"time\":\"2026-02-01T00:00:00Z\",\"input_tokens\":1000000,\"output_tokens\":1000000}\n\
+                 {\"model\":\"video\",\"time\":\"2026-02-01T00:00:00Z\",\"requests\":1,\"seconds\":1.1234565}\n\
+                 {\"model\":\"video\",\"time\":\"2026-02-01T00:00:00Z\",\"requests\":1,\"seconds\":2.5000015000000000001}\n";
+    std::fs::write(dir.path().join("usage.jsonl"), lines).unwrap();
+    let export = shell(&env, dir.path(), "cometcat export --price-book --format parquet --output price-book", &[]);
+    assert!(export.stderr.contains("warning: nineteen in every snapshot: effective_input_price"), "{export}");
+    run_python(&env, dir.path(), &python, guide().block("python duckdb"), &[]);
+    // DuckDB leaves the first unpriced (the price has 19 decimal places) and rounds seconds as cometcat does.
+    let got = read_result(&dir.path().join("cost-by-model.csv"));
+    let row = |records, unpriced, cost: Option<&str>, seconds: &str| Row {
+        records,
+        unpriced,
+        cost: cost.map(str::to_owned),
+        seconds: seconds.into(),
+        ..Row::default()
+    };
+    // cometcat prices all three calls, with its 28 decimal places.
+    let file = dir.path().join("usage.jsonl");
+    let report = env.run(&["usage", file.to_str().unwrap(), "--at", "record", "--format", "json"]).success().json();
+    let costs: Vec<(&str, &str)> = report["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| (g["key"].as_str().unwrap(), g["cost"].as_str().unwrap()))
+        .collect();
+    // Seconds to the microsecond, half to even: 1.123456 (a tie), 2.500002 (past one).
+    assert_eq!(costs, [("nineteen", "1.0000000000000000001"), ("video", "0.3623458")]);
+    let nineteen = Row { input_tokens: 1_000_000, output_tokens: 1_000_000, requests: 1, ..row(1, 1, None, "0") };
+    assert_eq!(got[&Some("nineteen".into())], nineteen, "a price DECIMAL(38,18) cannot hold");
+    let video = Row { requests: 2, ..row(2, 0, Some("0.3623458"), "3.623458") };
+    assert_eq!(got[&Some("video".into())], video, "seconds past the microsecond");
+}
+
+#[tokio::test]
+async fn the_guides_refresh_runs_as_written() {
+    // The API serves a month later than the catalog holds.
+    let server = wiremock::MockServer::start().await;
+    let pages = crate::common::pager(crate::common::records("catalog-v3.json"), 100);
+    wiremock::Mock::given(wiremock::matchers::path("/api/models")).respond_with(pages).mount(&server).await;
+    let env = Env::new();
+    env.import("catalog-v1-dated.json").import("catalog-v2.json");
+    let dir = tempfile::tempdir().unwrap();
+    let guide = guide();
+    let refresh = guide.blocks("sh").nth(1).expect("the refresh block");
+    for command in refresh.lines() {
+        let run = shell(&env, dir.path(), command, &[("COMETCAT_BASE_URL", &server.uri())]);
+        assert_eq!(run.code, 0, "{command}\n{run}");
+    }
+    let parquet = std::fs::read(dir.path().join("price-book/price_book.parquet")).unwrap();
+    assert!(parquet.starts_with(b"PAR1"));
+    // The book holds the new snapshot: gpt-5's third price, current.
+    let run = shell(&env, dir.path(), "cometcat export --price-book --output csv-book -q", &[]);
+    assert_eq!(run.code, 0, "{run}");
+    let book = std::fs::read_to_string(dir.path().join("csv-book/price_book.csv")).unwrap();
+    let gpt5: Vec<&str> = book.lines().filter(|l| l.starts_with("gpt-5,")).collect();
+    assert_eq!(gpt5.len(), 3, "{book}");
+    assert!(gpt5[2].ends_with(",1,10,,,0.8,0.8,8,,,true"), "{}", gpt5[2]);
+    let cron = guide.block("crontab");
+    let steps = "cometcat sync -q && cometcat export --price-book --format parquet --output ";
+    assert!(refresh.starts_with("cometcat sync\ncometcat export --price-book --format parquet --output "));
+    assert!(cron.contains(steps), "the crontab runs the same steps: {cron}");
 }

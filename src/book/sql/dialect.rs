@@ -84,7 +84,7 @@ impl Dialect {
         let narrow = format!("CAST({price} AS DECIMAL(24,18))");
         let price = match (self, unit) {
             (Dialect::DuckDb | Dialect::Postgres, Unit::PerMillion) => format!("({price} * 0.000001)"),
-            (Dialect::BigQuery, Unit::PerMillion) => format!("({price} * BIGNUMERIC '0.000001')"),
+            (Dialect::BigQuery, Unit::PerMillion) => format!("({price} * {})", self.exact("0.000001")),
             (Dialect::Spark, Unit::PerMillion) => format!("CAST({narrow} * 0.000001 AS DECIMAL(24,24))"),
             (Dialect::Spark, _) => narrow,
             (_, Unit::Each | Unit::Seconds) => price.to_owned(),
@@ -103,16 +103,38 @@ impl Dialect {
         }
     }
 
-    /// The exact type seconds are multiplied in when it holds fewer decimal
-    /// places than a number of seconds may have: seconds with more places
-    /// than it holds make the call unpriced, never rounded.
-    pub fn seconds_type(self) -> Option<&'static str> {
+    /// A decimal constant as an exact value (a bare `0.5` is FLOAT64 in BigQuery).
+    fn exact(self, literal: &str) -> String {
         match self {
-            Dialect::DuckDb | Dialect::Spark => Some(self.quantity_type(Unit::Seconds)),
-            // BIGNUMERIC keeps 38 places: seconds with up to 20 times a price with 18.
-            Dialect::BigQuery => Some("BIGNUMERIC(58,20)"),
-            Dialect::Postgres => None,
+            Dialect::BigQuery => format!("BIGNUMERIC '{literal}'"),
+            _ => literal.to_owned(),
         }
+    }
+
+    /// The seconds a call gives, as a count of microseconds (with any
+    /// fraction): exact for up to 18 decimal places.
+    pub fn micros(self, seconds: &str) -> String {
+        let wide = match self {
+            Dialect::DuckDb => "DECIMAL(38,18)",
+            // 25 digits: × 1000000 stays within Spark's 38 (the guard keeps seconds under 10^7).
+            Dialect::Spark => "DECIMAL(25,18)",
+            Dialect::BigQuery => "BIGNUMERIC",
+            Dialect::Postgres => "NUMERIC",
+        };
+        format!("CAST({seconds} AS {wide}) * 1000000")
+    }
+
+    /// `micros` rounded half to even, as seconds: how `usage` reads seconds
+    /// (to the microsecond, so that a float's noise cannot make a sum no
+    /// decimal holds). Seconds are never negative.
+    pub fn to_seconds(self, micros: &str) -> String {
+        let (half, millionth) = (self.exact("0.5"), self.exact("0.000001"));
+        let whole = format!("floor({micros})");
+        format!(
+            "(CASE WHEN {micros} - {whole} > {half}\n        \
+             OR ({micros} - {whole} = {half} AND {whole} - 2 * floor({whole} * {half}) = 1)\n      \
+             THEN {whole} + 1 ELSE {whole} END) * {millionth}"
+        )
     }
 
     /// The sum of a call's parts (each NULL when not priced, then 0).

@@ -131,17 +131,10 @@ enum Refusal {
     Tokens(Component),
     /// A price per second, and no seconds.
     NoSeconds,
-    /// Seconds with more decimal places than the engine multiplies exactly.
-    FineSeconds,
 }
 
-const REFUSALS: [Refusal; 5] = [
-    Refusal::NoPrice,
-    Refusal::Tokens(Component::Input),
-    Refusal::Tokens(Component::Output),
-    Refusal::NoSeconds,
-    Refusal::FineSeconds,
-];
+const REFUSALS: [Refusal; 4] =
+    [Refusal::NoPrice, Refusal::Tokens(Component::Input), Refusal::Tokens(Component::Output), Refusal::NoSeconds];
 
 /// The effective price of `c`, as the `priced` step names it.
 fn price(c: Component) -> String {
@@ -188,18 +181,22 @@ pub fn query(dialect: Dialect, tables: &Tables) -> String {
     sql
 }
 
-/// The calls, with the forms of their names the lookups need.
+/// The calls, with the forms of their names the lookups need, and their
+/// seconds read to the microsecond.
 fn names(dialect: Dialect, tables: &Tables) -> String {
     let undated = dialect.undated("u.model");
     format!(
         "WITH named AS (\n  SELECT\n    u.model AS name,\n    u.time AS called_at,\n    \
          coalesce(u.input_tokens, 0) AS input_tokens,\n    coalesce(u.output_tokens, 0) AS output_tokens,\n    \
-         coalesce(u.requests, 1) AS requests,\n    u.seconds AS seconds,\n    \
+         coalesce(u.requests, 1) AS requests,\n    u.seconds AS seconds_given,\n    {} AS micros,\n    \
          substr(u.model, 1, 7) = 'models/' AS prefixed,\n    {} AS lowered,\n    {undated} AS undated\n  \
-         FROM {} AS u\n),\nn AS (\n  SELECT named.*, {} AS lowered_undated FROM named\n),\n",
+         FROM {} AS u\n),\nn AS (\n  SELECT\n    named.*,\n    {} AS lowered_undated,\n    {} AS seconds\n  \
+         FROM named\n),\n",
+        dialect.micros("u.seconds"),
         lowered("u.model"),
         tables.name(TableRole::Usage, dialect),
         lowered("named.undated"),
+        dialect.to_seconds("named.micros"),
     )
 }
 
@@ -238,7 +235,7 @@ fn priced(dialect: Dialect, tables: &Tables) -> String {
         let _ = write!(prices, ",\n    {} AS {}", dialect.price(&format!("p.{column}")), price(c));
     }
     format!(
-        "priced AS (\n  SELECT\n    p.model_id, n.input_tokens, n.output_tokens, n.requests, n.seconds{prices}\n  \
+        "priced AS (\n  SELECT\n    p.model_id, n.input_tokens, n.output_tokens, n.requests, n.seconds, n.seconds_given{prices}\n  \
          FROM resolved AS n\n  LEFT JOIN {} AS p\n    ON p.model_id = n.alias_of\n    AND {}\n),\n",
         tables.name(TableRole::PriceBook, dialect),
         in_force("p"),
@@ -260,14 +257,12 @@ fn costs(dialect: Dialect) -> String {
     let mut cases = String::from("      WHEN k.model_id IS NULL THEN NULL\n");
     let counts = ["k.input_tokens", "k.output_tokens", "k.requests"];
     let prices: Vec<String> = PARTS.iter().map(|(c, _, _)| format!("k.{}", price(*c))).collect();
-    if let Some(guard) = dialect.guard(&counts, "k.seconds", &prices, &names) {
+    if let Some(guard) = dialect.guard(&counts, "k.seconds_given", &prices, &names) {
         let raise = dialect.raise("cometcat: a call is outside the range this query prices exactly");
         let _ = writeln!(cases, "      WHEN {guard}\n      THEN {raise}");
     }
     for refusal in REFUSALS {
-        if let Some(when) = refused(refusal, dialect) {
-            let _ = writeln!(cases, "      WHEN {when} THEN NULL");
-        }
+        let _ = writeln!(cases, "      WHEN {} THEN NULL", refused(refusal));
     }
     format!(
         "parts AS (\n  SELECT c.*{parts}\n  FROM priced AS c\n),\ncosts AS (\n  SELECT\n    k.model_id, k.input_tokens, \
@@ -277,9 +272,9 @@ fn costs(dialect: Dialect) -> String {
 }
 
 /// The condition of one refusal, on the `costs` step's row `k`.
-fn refused(refusal: Refusal, dialect: Dialect) -> Option<String> {
+fn refused(refusal: Refusal) -> String {
     let p = |c: Component| format!("k.{}", price(c));
-    Some(match refusal {
+    match refusal {
         Refusal::NoPrice => {
             let none: Vec<String> = PARTS.iter().map(|(c, _, _)| format!("{} IS NULL", p(*c))).collect();
             none.join(" AND ")
@@ -290,11 +285,7 @@ fn refused(refusal: Refusal, dialect: Dialect) -> Option<String> {
             format!("k.{quantity} > 0 AND {} IS NULL AND {} IS NOT NULL", p(c), p(other))
         }
         Refusal::NoSeconds => format!("{} IS NOT NULL AND k.seconds IS NULL", p(Component::Second)),
-        Refusal::FineSeconds => {
-            let ty = dialect.seconds_type()?;
-            format!("{} IS NOT NULL AND CAST(k.seconds AS {ty}) <> k.seconds", p(Component::Second))
-        }
-    })
+    }
 }
 
 /// Calls and costs per model; the unknown calls together, under a NULL model.
@@ -335,7 +326,7 @@ mod tests {
         for d in Dialect::ALL {
             let q = query(d, &Tables::default());
             assert_eq!(q.matches("LEFT JOIN price_aliases").count(), 4, "{d:?}");
-            assert_eq!(q.matches("THEN NULL").count(), if d == Dialect::Postgres { 5 } else { 6 }, "{d:?}");
+            assert_eq!(q.matches("THEN NULL").count(), 5, "{d:?}");
             assert!(!q.contains(" / "), "no division: it rounds or turns to DOUBLE ({d:?})");
             assert!(!q.contains("1e-"), "no float literal ({d:?})");
         }
