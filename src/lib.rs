@@ -50,6 +50,8 @@
 //! - [`store`]: SQLite: pragmas, migrations, snapshot writes, reads, the read-only SQL sandbox.
 //! - [`output`]: table, JSON, CSV and Markdown renderers over `Write`.
 //! - [`commands`]: one file per subcommand, gluing the above together.
+//! - [`serve`]: the web explorer, over the commands' own code.
+//! - [`mcp`]: the MCP server for AI agents (`cometcat mcp`), over the commands' own code.
 //! - [`error`]: the exit-code table, and how errors give hints and exit codes.
 
 pub mod api;
@@ -62,6 +64,7 @@ pub mod error;
 pub mod estimate;
 pub mod gate;
 pub mod history;
+pub mod mcp;
 pub mod money;
 pub mod numbers;
 pub mod output;

@@ -95,6 +95,11 @@ impl Money {
         Money(Decimal::from(n))
     }
 
+    /// Whole units, signed (a gateway's quota may be negative: a refund).
+    pub fn from_i64(n: i64) -> Money {
+        Money(Decimal::from(n))
+    }
+
     /// `n` × 10^-`scale`, for constants such as one millionth.
     pub fn new(n: i64, scale: u32) -> Money {
         Money(Decimal::new(n, scale))
@@ -140,9 +145,21 @@ impl Money {
         d.mantissa().checked_mul(10i128.checked_pow(up)?)
     }
 
+    /// `1 / self`, when that is an exact decimal (`500000` → `0.000002`); `None`
+    /// when it is not (`3`), or `self` is 0.
+    pub fn reciprocal(self) -> Option<Money> {
+        let r = Decimal::ONE.checked_div(self.0)?;
+        (Money(r).checked_mul(self) == Ok(Money::ONE)).then(|| Money(r.normalize()))
+    }
+
     /// Rounded half-even to `places` decimal places.
     pub fn round_dp(self, places: u32) -> Money {
         Money(self.0.round_dp_with_strategy(places, RoundingStrategy::MidpointNearestEven).normalize())
+    }
+
+    /// The amount without its sign.
+    pub fn abs(self) -> Money {
+        Money(self.0.abs())
     }
 
     /// `self / other × 100`, rounded half-even to 2 places; `None` when `other` is 0.
@@ -412,6 +429,16 @@ mod tests {
         assert_eq!(m("-0.5").scaled_integer(1), Some(-5));
         assert_eq!(m("79228162514264337593543950335").scaled_integer(18), None, "overflows i128");
         assert_eq!(Money::ZERO.scaled_integer(0), Some(0));
+    }
+
+    #[test]
+    fn a_reciprocal_is_exact_or_none() {
+        assert_eq!(m("500000").reciprocal(), Some(m("0.000002")));
+        assert_eq!(m("0.25").reciprocal(), Some(m("4")));
+        assert_eq!(m("1280").reciprocal(), Some(m("0.00078125")));
+        assert_eq!(m("3").reciprocal(), None);
+        assert_eq!(m("700000").reciprocal(), None);
+        assert_eq!(Money::ZERO.reciprocal(), None);
     }
 
     #[test]

@@ -135,15 +135,25 @@ fn read_item(
         }
     }
     // Errors about the whole item point at its header.
-    item.name = name.ok_or_else(|| located(None, "missing field `name`".into()))?;
-    item.model = model.ok_or_else(|| located(None, "missing field `model`".into()))?.trim().to_owned();
-    if item.name.trim().is_empty() {
-        return Err(located(None, "name is empty".into()));
+    let name = name.ok_or_else(|| located(None, "missing field `name`".into()))?;
+    let model = model.ok_or_else(|| located(None, "missing field `model`".into()))?;
+    Item::new(name, &model, item.workload, item.given, line).map_err(|message| located(None, message))
+}
+
+impl Item {
+    /// An item from its values, checked as every item is: a name and a model
+    /// that are not blank (the model is trimmed). `line` places it: a line of
+    /// a file, or a position in a list.
+    pub fn new(name: String, model: &str, workload: Workload, given: Given, line: usize) -> Result<Item, String> {
+        if name.trim().is_empty() {
+            return Err("name is empty".into());
+        }
+        let model = model.trim().to_owned();
+        if model.is_empty() {
+            return Err("model is empty".into());
+        }
+        Ok(Item { name, model, workload, given, line })
     }
-    if item.model.is_empty() {
-        return Err(located(None, "model is empty".into()));
-    }
-    Ok(item)
 }
 
 /// A table's entries in the order they stand in the file.

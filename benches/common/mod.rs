@@ -34,7 +34,7 @@ pub fn record(i: usize) -> String {
         _ => "video",
     };
     let features = match kind {
-        "text" if i % 3 == 0 => r#"["text-to-text", "image-to-text"]"#,
+        "text" if i.is_multiple_of(3) => r#"["text-to-text", "image-to-text"]"#,
         "text" => r#"["text-to-text"]"#,
         "image" => r#"["text-to-image", "image-editing"]"#,
         "audio" => r#"["text-to-speech"]"#,
@@ -42,7 +42,7 @@ pub fn record(i: usize) -> String {
     };
     let price = |n: usize| format!("{}.{:03}", n / 1000, n % 1000);
     let pricing = match kind {
-        "image" if i % 2 == 0 => format!(
+        "image" if i.is_multiple_of(2) => format!(
             r#"{{"currency": "USD / M Tokens", "input": null, "output": null, "per_request": {}, "per_second": null, "ratio": 1}}"#,
             price(10 + i % 90)
         ),
@@ -75,7 +75,7 @@ pub fn record(i: usize) -> String {
         features = features,
         pricing = pricing,
         context = context,
-        upcoming = i % 97 == 0,
+        upcoming = i.is_multiple_of(97),
         ps = i % PROVIDERS.len(),
     )
 }

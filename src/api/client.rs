@@ -8,16 +8,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use jiff::Timestamp;
 use reqwest::Url;
-use reqwest::header::{CONTENT_TYPE, LOCATION, RETRY_AFTER};
 use serde_json::value::RawValue;
 use tokio::sync::{Semaphore, SemaphorePermit, mpsc};
 use tokio::task::JoinSet;
 
+use super::http;
 use super::paging::{self, Collected, PageCheck, PageMeta, PagingError, Plan};
-use super::retry::{Backoff, Failure, jitter, parse_retry_after};
-use super::wire::{Answer, Problem, error_body};
+use super::retry::{Backoff, Failure, jitter};
+use super::wire::{Answer, Problem};
 use crate::error::Diagnostic;
 use std::borrow::Cow;
 
@@ -341,33 +340,8 @@ async fn fetch_page(ctx: &Walker, number: u64, size: u64) -> Result<Page, SyncEr
 }
 
 async fn try_once(ctx: &Walker, url: &Url) -> Result<Page, Failure> {
-    let response = ctx.client.get(url.clone()).timeout(ctx.opts.timeout).send().await.map_err(transport)?;
-    let status = response.status();
-    let header = |name| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    if status.is_redirection() {
-        let location = header(LOCATION).unwrap_or_else(|| "nowhere".to_owned());
-        return Err(Failure::Redirect { status: status.as_u16(), location });
-    }
-    let retry_after = header(RETRY_AFTER).and_then(|v| parse_retry_after(&v, Timestamp::now()));
-    let html = header(CONTENT_TYPE).is_some_and(|t| t.to_ascii_lowercase().contains("html"));
-    let body = read_body(response, ctx.opts.max_body).await?;
-    if !status.is_success() {
-        let (code, message) = error_body(&body);
-        return Err(Failure::Status { status: status.as_u16(), retry_after, code, message });
-    }
-    let text_start = body.iter().find(|b| !b.is_ascii_whitespace());
-    if html || text_start == Some(&b'<') {
-        return Err(Failure::Html);
-    }
-    let answer = Answer::parse(&body).map_err(|e| {
-        if e.is_eof() {
-            Failure::Truncated(e.to_string())
-        } else if e.is_data() {
-            Failure::Shape(e.to_string())
-        } else {
-            Failure::NotJson(e.to_string())
-        }
-    })?;
+    let body = http::get(&ctx.client, url, &[], ctx.opts.timeout, ctx.opts.max_body).await?;
+    let answer = Answer::parse(&body).map_err(http::parse_failure)?;
     let meta = answer.meta();
     let records = answer.into_records().map_err(|p| match p {
         Problem::Refused(message) => Failure::Refused(message),
@@ -378,61 +352,6 @@ async fn try_once(ctx: &Walker, url: &Url) -> Result<Page, Failure> {
         r.get().hash(&mut hasher);
     }
     Ok(Page { meta, records: records.into_iter().map(|r| r.to_owned()).collect(), fingerprint: hasher.finish() })
-}
-
-/// The body, read a chunk at a time so that no answer can take more than
-/// `max` bytes of memory.
-async fn read_body(mut response: reqwest::Response, max: u64) -> Result<Vec<u8>, Failure> {
-    if response.content_length().is_some_and(|n| n > max) {
-        return Err(Failure::TooLarge { max });
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(transport)? {
-        if body.len() as u64 + chunk.len() as u64 > max {
-            return Err(Failure::TooLarge { max });
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
-}
-
-/// A transport error as a failure, described by its innermost cause.
-fn transport(e: reqwest::Error) -> Failure {
-    if e.is_timeout() {
-        return Failure::Timeout;
-    }
-    let mut innermost: &dyn std::error::Error = &e;
-    while let Some(next) = innermost.source() {
-        innermost = next;
-    }
-    let text = innermost.to_string();
-    if let Some(tls) = find_cause::<rustls::Error>(&e) {
-        Failure::Tls(tls.to_string())
-    } else if e.is_dns() {
-        Failure::Dns(text)
-    } else if e.is_body() || e.is_decode() {
-        Failure::Truncated(text)
-    } else {
-        Failure::Connection(text)
-    }
-}
-
-/// The first error of type `T` among the causes of `e`, looking inside the
-/// `std::io::Error`s that wrap other errors (whose `source` skips them).
-fn find_cause<'e, T: std::error::Error + 'static>(e: &'e (dyn std::error::Error + 'static)) -> Option<&'e T> {
-    let mut next = Some(e);
-    while let Some(cause) = next {
-        if let Some(found) = cause.downcast_ref::<T>() {
-            return Some(found);
-        }
-        if let Some(inner) = cause.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref())
-            && let Some(found) = find_cause::<T>(inner)
-        {
-            return Some(found);
-        }
-        next = cause.source();
-    }
-    None
 }
 
 /// Bounds the requests in flight. A 429 lowers the bound by one for the rest of

@@ -1,9 +1,13 @@
 //! CometAPI's `/api/models`: the wire format ([`wire`]), the paging plan
 //! ([`paging`]) and retry policy ([`retry`]) as pure functions, and the reqwest
-//! walker that uses them ([`client`]). No key is ever read, sent or stored: the
-//! catalog is public.
+//! walker that uses them ([`client`]); the catalog is public, so no key is
+//! sent for it. The gateway's own call log ([`log`]) needs the user's token or
+//! key: sent to the gateway only, never stored or shown. Both share one GET
+//! ([`http`]).
 
 pub mod client;
+mod http;
+pub mod log;
 pub mod paging;
 pub mod retry;
 pub mod wire;
@@ -29,9 +33,14 @@ pub fn redact(source: &str) -> String {
     }
 }
 
-/// The `/api/models` URL under `base`. `base` must be https, or http on a
-/// loopback host (local servers, tests).
+/// The `/api/models` URL under `base` (see [`base_url`]).
 pub fn models_url(base: &str) -> Result<Url, String> {
+    base_url(base)?.join("api/models").map_err(|e| format!("--base-url {base:?}: {e}"))
+}
+
+/// The gateway's root, ending in `/`. `base` must be https, or http on a
+/// loopback host (local servers, tests): a token never travels in the clear.
+pub fn base_url(base: &str) -> Result<Url, String> {
     let mut url = Url::parse(base.trim()).map_err(|e| format!("--base-url {base:?} is not a URL ({e})"))?;
     let host = url.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']');
     let loopback =
@@ -54,7 +63,7 @@ pub fn models_url(base: &str) -> Result<Url, String> {
     }
     url.set_query(None);
     url.set_fragment(None);
-    url.join("api/models").map_err(|e| format!("--base-url {base:?}: {e}"))
+    Ok(url)
 }
 
 #[cfg(test)]

@@ -42,7 +42,7 @@ pub enum Failure {
 pub fn size(bytes: u64) -> String {
     let units = [("GiB", 1u64 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)];
     match units.iter().find(|(_, n)| bytes >= *n) {
-        Some((unit, n)) if bytes % n == 0 => format!("{} {unit}", bytes / n),
+        Some((unit, n)) if bytes.is_multiple_of(*n) => format!("{} {unit}", bytes / n),
         Some((unit, n)) => format!("{:.1} {unit}", bytes as f64 / *n as f64),
         None => format!("{bytes} bytes"),
     }

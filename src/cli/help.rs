@@ -1,5 +1,6 @@
 //! The long help texts that installed binaries carry (they have no README):
-//! the workload file's format and what `usage` reads.
+//! the workload file's format, what `usage` reads, and how an MCP client
+//! starts `cometcat mcp`.
 
 /// The workload file's format, for `estimate --help` (installed binaries have no README).
 pub const WORKLOAD_FORMAT: &str = "\
@@ -82,3 +83,20 @@ counted as $0.
 Exit codes: 0 ok; 1 an unreadable line (unless --skip-unreadable), a file that cannot be
 read, or another error; 3 over --budget or --max-increase; 4 an unknown or unpriced record
 (unless --allow-unpriced). 4 wins over 3, and both over 1.";
+
+/// How an MCP client is told to start `cometcat mcp`, for `mcp --help`.
+pub const MCP_SETUP: &str = "\
+An MCP client starts `cometcat mcp` itself and talks to it over stdin/stdout (JSON-RPC, one
+message per line); stdin closing stops it. stdout carries protocol messages only; notes go to
+stderr. Nothing is written to the catalog: a sync while it runs is seen at the next call.
+
+Claude Code:
+    claude mcp add cometcat -- cometcat mcp
+
+Claude Desktop, Cursor and others (an `mcpServers` entry in their JSON settings; VS Code takes
+    the same entry under `servers` in .vscode/mcp.json):
+    {\"mcpServers\": {\"cometcat\": {\"command\": \"cometcat\", \"args\": [\"mcp\"]}}}
+    (add \"env\": {\"COMETCAT_DB\": \"/path/to/catalog.db\"} for a catalog elsewhere)
+
+Tools: find_models, get_model, rank_models, estimate_cost, price_usage, catalog_changes.
+Listings hold at most `limit` entries (default 50, at most 500) and say when more matched.";

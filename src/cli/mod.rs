@@ -16,12 +16,12 @@ use crate::output::book::BookFormat;
 use crate::pricing::{Basis, Money, Threshold, Workload};
 
 use crate::query::{Facet, Filters, PricingKind, Sort, SortKey};
-use crate::usage::{At, GroupBy};
-use help::{USAGE_INPUT, WORKLOAD_FORMAT};
+use crate::usage::{At, GroupBy, QuotaRate};
+use help::{MCP_SETUP, USAGE_INPUT, WORKLOAD_FORMAT};
 pub use parse::SnapshotSelector;
 use parse::{
-    alias, bind_address, calls, duration, group_by, positive_seconds, price, seconds, size, snapshot_selector, table,
-    tokens, whole,
+    alias, bind_address, book_format, calls, day_end, day_start, duration, group_by, percent, positive_seconds, price,
+    quota_rate, seconds, size, snapshot_selector, table, tokens, whole,
 };
 
 /// clap's view of a domain enum: its values and their names on the command
@@ -165,6 +165,8 @@ pub enum Command {
     Sql(SqlArgs),
     /// Browse the catalog in a web browser: filters, price charts, costs, changes
     Serve(ServeArgs),
+    /// Serve the catalog to AI agents: an MCP server on stdin/stdout (read-only)
+    Mcp(McpArgs),
     /// Print the shell completion script (completes commands, flags and the catalog's models)
     Completions(CompletionsArgs),
 }
@@ -321,7 +323,7 @@ pub struct ExportArgs {
     pub output: Option<PathBuf>,
     /// Output format: csv, json, or (with --price-book) parquet
     #[arg(long, value_name = "FORMAT", default_value = "csv", requires_if("parquet", "price_book"),
-          value_parser = PossibleValuesParser::new(["csv", "json", "parquet"]).map(export_format))]
+          value_parser = PossibleValuesParser::new(["csv", "json", "parquet"]).map(book_format))]
     pub format: BookFormat,
     /// Short for --format json
     #[arg(long, conflicts_with = "format")]
@@ -336,14 +338,6 @@ pub struct ExportArgs {
 impl ExportArgs {
     pub fn format(&self) -> BookFormat {
         if self.json { BookFormat::Json } else { self.format }
-    }
-}
-
-fn export_format(name: String) -> BookFormat {
-    match name.as_str() {
-        "json" => BookFormat::Json,
-        "parquet" => BookFormat::Parquet,
-        _ => BookFormat::Csv,
     }
 }
 
@@ -479,18 +473,61 @@ pub struct UsageArgs {
     #[arg(long, conflicts_with_all = ["format", "json"])]
     pub per_record: bool,
     #[command(flatten)]
+    pub bill: BillArgs,
+    #[command(flatten)]
     pub output: Output,
     /// Print one SQL query for DIALECT's engine that prices the table `usage` as
     /// --at record --by model does, with the tables of `export --price-book`
     /// (reads no file; see docs/warehouse.md)
     #[arg(long, value_name = "DIALECT", help_heading = "In other engines",
-          conflicts_with_all = ["files", "by", "at", "what_if", "aliases", "GateArgs", "skip_unreadable", "per_record", "Output"])]
+          conflicts_with_all = ["files", "by", "at", "what_if", "aliases", "GateArgs", "skip_unreadable", "per_record", "Output",
+                               "fetch", "quota_per_usd", "max_overcharge"])]
     pub sql: Option<Dialect>,
     /// With --sql, the name of a table: usage=NAME, price_book=NAME or price_aliases=NAME
     /// (repeat for each; a dotted name such as billing.calls is fine)
     #[arg(long = "table", value_name = "TABLE=NAME", requires = "sql", value_parser = table,
           help_heading = "In other engines")]
     pub tables: Vec<(TableRole, TableName)>,
+}
+
+/// A gateway's own bill: reading its quota, and fetching its log.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "The gateway's bill")]
+pub struct BillArgs {
+    /// How many quota units a gateway log counts as one dollar
+    #[arg(long, value_name = "Q", default_value = "500000", value_parser = quota_rate)]
+    pub quota_per_usd: QuotaRate,
+    /// Exit 3 when the total charged exceeds the catalog's cost by more than PCT percent
+    #[arg(long, value_name = "PCT", value_parser = percent, allow_negative_numbers = true)]
+    pub max_overcharge: Option<Money>,
+    /// Fetch the gateway's call log (COMETCAT_ACCESS_TOKEN, with COMETCAT_USER_ID,
+    /// or COMETCAT_API_KEY) instead of reading files
+    #[arg(long)]
+    pub fetch: bool,
+    /// The gateway's address, for --fetch
+    #[arg(long, value_name = "URL", env = "COMETCAT_BASE_URL", default_value = crate::api::DEFAULT_BASE_URL)]
+    pub base_url: String,
+    /// Fetch calls from this time: RFC 3339, or a date (its start, UTC) [default: 30 days ago]
+    #[arg(long, value_name = "TIME", value_parser = day_start, requires = "fetch")]
+    pub since: Option<jiff::Timestamp>,
+    /// Fetch calls up to this time: RFC 3339, or a date (its end, UTC) [default: now]
+    #[arg(long, value_name = "TIME", value_parser = day_end, requires = "fetch")]
+    pub until: Option<jiff::Timestamp>,
+    /// Also write the fetched items to FILE, as JSON Lines that `usage FILE` reads offline
+    #[arg(long, value_name = "FILE", requires = "fetch")]
+    pub save: Option<PathBuf>,
+    /// Fetch at most N pages of the log, and say so when there were more
+    #[arg(long, value_name = "N", default_value = "100000", value_parser = whole(1, u64::MAX), requires = "fetch")]
+    pub max_pages: u64,
+    /// Seconds allowed for each request
+    #[arg(long, value_name = "SECS", default_value = "30", value_parser = positive_seconds, requires = "fetch")]
+    pub timeout: f64,
+    /// Retries for each request after a transient failure
+    #[arg(long, value_name = "N", default_value = "5", value_parser = whole(0, 100), requires = "fetch")]
+    pub retries: u64,
+    /// The largest answer read: 64M, 512K, 1G, or bytes
+    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = size, requires = "fetch")]
+    pub max_body: u64,
 }
 
 #[derive(Debug, Args)]
@@ -547,6 +584,12 @@ pub struct ServeArgs {
     #[arg(long)]
     pub open: bool,
 }
+
+/// `cometcat mcp` takes no arguments of its own: the global `--db` (or
+/// `COMETCAT_DB`) names the catalog it reads.
+#[derive(Debug, Args)]
+#[command(after_long_help = MCP_SETUP)]
+pub struct McpArgs {}
 
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {

@@ -5,8 +5,9 @@ use clap::builder::TypedValueParser;
 
 use crate::book::{TableName, TableRole};
 use crate::catalog::{CountError, parse_count};
+use crate::output::book::BookFormat;
 use crate::pricing::Money;
-use crate::usage::GroupBy;
+use crate::usage::{GroupBy, QuotaRate};
 
 /// `--by`: model, provider, day or tag:KEY.
 pub fn group_by(s: &str) -> Result<GroupBy, String> {
@@ -29,6 +30,15 @@ pub fn alias(s: &str) -> Result<(String, String), String> {
             Ok((name.to_owned(), model.trim().to_owned()))
         }
         _ => Err(format!("{s:?} is not NAME=MODEL, as in gpt4o=gpt-4o")),
+    }
+}
+
+/// `export --format`, one of its possible values: csv, json or parquet.
+pub fn book_format(name: String) -> BookFormat {
+    match name.as_str() {
+        "json" => BookFormat::Json,
+        "parquet" => BookFormat::Parquet,
+        _ => BookFormat::Csv,
     }
 }
 
@@ -183,9 +193,57 @@ pub fn positive_seconds(s: &str) -> Result<f64, String> {
     }
 }
 
+/// `--quota-per-usd`: quota units to the dollar, whose reciprocal is exact.
+pub fn quota_rate(s: &str) -> Result<QuotaRate, String> {
+    let m: Money = s.parse().map_err(|e: crate::pricing::MoneyError| e.to_string())?;
+    QuotaRate::new(m)
+}
+
+/// A percentage, 0 or more: `5`, `5%`, `2.5`.
+pub fn percent(s: &str) -> Result<Money, String> {
+    let m: Money = s.trim().trim_end_matches('%').parse().map_err(|e: crate::pricing::MoneyError| e.to_string())?;
+    if m.is_negative() {
+        return Err("a percentage cannot be negative".into());
+    }
+    Ok(m)
+}
+
+/// A time: RFC 3339, or a date `YYYY-MM-DD` meaning its first second (UTC).
+pub fn day_start(s: &str) -> Result<jiff::Timestamp, String> {
+    time_or_day(s, (0, 0, 0))
+}
+
+/// A time: RFC 3339, or a date `YYYY-MM-DD` meaning its last second (UTC).
+pub fn day_end(s: &str) -> Result<jiff::Timestamp, String> {
+    time_or_day(s, (23, 59, 59))
+}
+
+fn time_or_day(s: &str, (h, m, sec): (i8, i8, i8)) -> Result<jiff::Timestamp, String> {
+    let s = s.trim();
+    if let Ok(at) = s.parse::<jiff::Timestamp>() {
+        return Ok(at);
+    }
+    let day: jiff::civil::Date =
+        s.parse().map_err(|_| format!("{s:?} is not a time (2026-10-01T08:00:00Z) or a date (2026-10-01)"))?;
+    day.at(h, m, sec, 0).to_zoned(jiff::tz::TimeZone::UTC).map(|z| z.timestamp()).map_err(|e| format!("{s:?}: {e}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bill_values_are_exact_or_refused() {
+        assert_eq!(quota_rate("500000").unwrap().usd.to_string(), "0.000002");
+        assert!(quota_rate("700000").unwrap_err().contains("not an exact decimal"));
+        assert!(quota_rate("0").is_err() && quota_rate("-5").is_err() && quota_rate("many").is_err());
+        assert_eq!(percent("5%").unwrap().to_string(), "5");
+        assert!(percent("-1").is_err());
+        assert_eq!(day_start("2026-11-01").unwrap().to_string(), "2026-11-01T00:00:00Z");
+        assert_eq!(day_end("2026-11-30").unwrap().to_string(), "2026-11-30T23:59:59Z");
+        assert_eq!(day_end("2026-11-30T12:00:00Z").unwrap().to_string(), "2026-11-30T12:00:00Z");
+        assert!(day_start("last month").is_err());
+    }
 
     #[test]
     fn value_parsers_refuse_nonsense() {

@@ -40,12 +40,19 @@ impl Ctx<'_> {
 /// The catalog, or before any sync the bundled sample catalog, said so on
 /// stderr: what `models`, `show`, the facets, `cost` and `rank` answer from.
 pub fn catalog_or_sample(ctx: &Ctx<'_>) -> anyhow::Result<Store> {
-    match Store::open(&ctx.settings.db) {
-        Err(StoreError::Missing(_) | StoreError::Empty(_)) => {
-            ctx.note(crate::sample::note());
-            Ok(crate::sample::open()?)
-        }
-        other => Ok(other?),
+    let (store, sample) = catalog_or_sample_at(&ctx.settings.db)?;
+    if sample {
+        ctx.note(crate::sample::note());
+    }
+    Ok(store)
+}
+
+/// The catalog at `db`, or before any sync the bundled sample catalog, with
+/// whether it is the sample (for the caller to say so where it answers).
+pub fn catalog_or_sample_at(db: &Path) -> anyhow::Result<(Store, bool)> {
+    match Store::open(db) {
+        Err(StoreError::Missing(_) | StoreError::Empty(_)) => Ok((crate::sample::open()?, true)),
+        other => Ok((other?, false)),
     }
 }
 

@@ -22,6 +22,7 @@ fn as_diagnostic<'e>(cause: &'e (dyn std::error::Error + 'static)) -> Option<&'e
         crate::store::StoreError,
         crate::api::client::SyncError,
         crate::api::paging::PagingError,
+        crate::api::log::LogError,
         crate::api::retry::Failure,
         crate::pricing::CostError,
         crate::workload::WorkloadError,

@@ -42,7 +42,8 @@ pub fn pick(
     Ok((from, to))
 }
 
-fn select(store: &Store, selector: SnapshotSelector) -> anyhow::Result<Snapshot> {
+/// The snapshot a selector names, or the error that names the selector.
+pub fn select(store: &Store, selector: SnapshotSelector) -> anyhow::Result<Snapshot> {
     Ok(match selector {
         SnapshotSelector::Id(id) => store.snapshot(id)?.ok_or(StoreError::NoSnapshot(id))?,
         SnapshotSelector::At(at) => store.snapshot_at(at)?.ok_or_else(|| StoreError::NoSnapshotBy(format_time(at)))?,

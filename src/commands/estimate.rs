@@ -15,6 +15,7 @@ use crate::catalog::CatalogRef;
 use crate::cli::EstimateArgs;
 use crate::error::{Diagnostic, Exit, UserError};
 use crate::estimate::{self, Budget, EstimateReport, ItemCost, ItemProblem};
+use crate::gate::baseline::Baseline;
 use crate::gate::{self, Facts, Limits, Shape};
 use crate::output::{self, Format};
 use crate::pricing::Priced;
@@ -70,33 +71,49 @@ pub fn report(
     let shape = Shape::Estimate { version: estimate::VERSION };
     let earlier = args.gate.baseline.as_deref().map(|path| read_baseline(path, shape)).transpose()?;
     let store = catalog_for_gate(db, "estimate")?;
-    let snapshot = store.current_snapshot()?.expect("Store::open checked there is one");
-
-    let mut priced = Vec::with_capacity(items.len());
-    let mut notes = Vec::new();
-    for item in &items {
-        let (cost, item_notes) = price(&store, item, shown)?;
-        notes.extend(item_notes);
-        priced.push(cost);
-    }
-    let (total, list_total) =
-        estimate::totals(&priced).map_err(|_| UserError::new("the total is too large to compute exactly"))?;
-    let baseline = earlier.map(|old| estimate::compare(&old, &priced, total)).transpose()?;
     let limits = Limits {
         budget: args.gate.budget,
         max_increase: args.gate.max_increase,
         max_catalog_age: args.max_catalog_age,
         allow_unpriced: args.gate.allow_unpriced,
         skip_unreadable: false,
+        max_overcharge: None,
     };
+    let place = |item: &Item| format!("{shown}:{}", item.line);
+    report_items(&store, &items, &place, earlier, &limits)
+}
+
+/// The report on a workload's `items`, as [`report`] makes it from a file,
+/// on the current snapshot of `store`; `place` says where an item was given
+/// (`ai/workload.toml:4`), for errors.
+pub fn report_items(
+    store: &Store,
+    items: &[Item],
+    place: &dyn Fn(&Item) -> String,
+    earlier: Option<Baseline>,
+    limits: &Limits,
+) -> anyhow::Result<(EstimateReport, Snapshot, Vec<String>)> {
+    let snapshot = store.current_snapshot()?.expect("Store::open checked there is one");
+
+    let mut priced = Vec::with_capacity(items.len());
+    let mut notes = Vec::new();
+    for item in items {
+        let (cost, item_notes) = price(store, item, place)?;
+        notes.extend(item_notes);
+        priced.push(cost);
+    }
+    let (total, list_total) =
+        estimate::totals(&priced).map_err(|_| UserError::new("the total is too large to compute exactly"))?;
+    let baseline = earlier.map(|old| estimate::compare(&old, &priced, total)).transpose()?;
     let facts = Facts {
         total,
         baseline: baseline.as_ref().map(|b| (b.growth.total, b.growth.change_pct)),
         unpriced: priced.iter().filter_map(|i| i.problem.as_ref()).map(|p| (p.kind, p.message.as_str())).collect(),
         fetched_at: &snapshot.fetched_at,
         unreadable: gate::Unread::default(),
+        charges: None,
     };
-    let violations = gate::evaluate(&facts, &limits, Timestamp::now());
+    let violations = gate::evaluate(&facts, limits, Timestamp::now());
     let report = EstimateReport {
         version: estimate::VERSION,
         catalog: CatalogRef {
@@ -109,7 +126,7 @@ pub fn report(
         total,
         list_total,
         baseline,
-        budget: args.gate.budget.map(|limit| Budget::new(limit, total)),
+        budget: limits.budget.map(|limit| Budget::new(limit, total)),
         violations,
     };
     Ok((report, snapshot, notes))
@@ -118,7 +135,7 @@ pub fn report(
 /// Prices one item; an unknown or unpriced model is reported with the item
 /// (the gate decides whether that fails the run). The notes say what the item
 /// gives that its model does not price, and whether the model is upcoming.
-fn price(store: &Store, item: &Item, file: &str) -> anyhow::Result<(ItemCost, Vec<String>)> {
+fn price(store: &Store, item: &Item, place: &dyn Fn(&Item) -> String) -> anyhow::Result<(ItemCost, Vec<String>)> {
     let w = &item.workload;
     let mut cost =
         ItemCost { name: item.name.clone(), model: item.model.clone(), priced: Priced::unpriced(w), problem: None };
@@ -137,10 +154,8 @@ fn price(store: &Store, item: &Item, file: &str) -> anyhow::Result<(ItemCost, Ve
             cost.problem = Some(ItemProblem { kind: "unpriced_model", message: format!("item {:?}: {e}", item.name) });
         }
         Err(CostError::NeedsSeconds { model }) => {
-            let message = format!(
-                "{file}:{}: item {:?}: {model} is priced per second: add `seconds = ...`",
-                item.line, item.name
-            );
+            let message =
+                format!("{}: item {:?}: {model} is priced per second: add `seconds = ...`", place(item), item.name);
             return Err(UserError::new(message).into());
         }
         Err(e) => return Err(UserError::new(format!("item {:?}: {e}", item.name)).into()),

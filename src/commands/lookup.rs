@@ -1,7 +1,7 @@
 //! Finding models by the names people give: a current model by id or code
 //! ([`lookup`]), the error for a name that matched nothing, with the closest
 //! names ([`unknown`]), and the note for a filter value that no model has
-//! ([`check_filter_values`]).
+//! ([`check_filter_values`], from [`unmatched_filter_values`]).
 
 use super::ctx::Ctx;
 use crate::output::facets;
@@ -31,6 +31,25 @@ pub fn check_filter_values(ctx: &Ctx<'_>, store: &Store, filters: &Filters) -> a
         // Notes only: with -q (and in the web explorer's API) nobody reads them.
         return Ok(());
     }
+    for unmatched in unmatched_filter_values(store, filters)? {
+        ctx.note(unmatched.message);
+    }
+    Ok(())
+}
+
+/// A filter value that no model of the catalog has.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unmatched {
+    /// The facet it was given for.
+    pub facet: Facet,
+    /// `no feature "vision"; features are: ...; did you mean X?`
+    pub message: String,
+}
+
+/// The filter values that match no value of their facet anywhere in the
+/// catalog (upcoming models included), each with the values there are and
+/// the closest one.
+pub fn unmatched_filter_values(store: &Store, filters: &Filters) -> anyhow::Result<Vec<Unmatched>> {
     let everything = Filters { include_upcoming: true, ..Filters::default() };
     let facets = [
         (Facet::Types, &filters.types, "type"),
@@ -38,6 +57,7 @@ pub fn check_filter_values(ctx: &Ctx<'_>, store: &Store, filters: &Filters) -> a
         (Facet::Providers, &filters.providers, "provider"),
         (Facet::Endpoints, &filters.endpoints, "endpoint"),
     ];
+    let mut unmatched = Vec::new();
     for (facet, given, word) in facets {
         // An endpoint may be given by its path, which the facet does not list.
         let given: Vec<&String> = given.iter().filter(|v| !v.starts_with('/')).collect();
@@ -54,8 +74,9 @@ pub fn check_filter_values(ctx: &Ctx<'_>, store: &Store, filters: &Filters) -> a
             }
             let close = suggest::closest(value, names.iter().map(|n| (n.to_string(), n.to_string())).collect());
             let close = close.first().map(|c| format!("; did you mean {c}?")).unwrap_or_default();
-            ctx.note(format_args!("no {word} {value:?}; {}s are: {list}{close}", facets::singular(facet)));
+            let message = format!("no {word} {value:?}; {}s are: {list}{close}", facets::singular(facet));
+            unmatched.push(Unmatched { facet, message });
         }
     }
-    Ok(())
+    Ok(unmatched)
 }

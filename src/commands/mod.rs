@@ -2,26 +2,31 @@
 //! settings, the store, the API and the renderers, plus what they share —
 //! [`ctx`] (settings, stdout, opening the catalog), [`lookup`] (models by the
 //! names people give) and [`diagnostics`] (how an error reaches the user).
+//! The typed parts of some commands are public, for the MCP server
+//! ([`crate::mcp`]) to answer with the very same code.
 //! Data goes to stdout; notes, warnings and progress go to stderr, and `-q`
 //! silences all of them but errors.
 
 mod cost;
-mod ctx;
+pub mod ctx;
 pub mod diagnostics;
 pub mod diff;
 pub mod estimate;
 mod export;
 mod facets;
-mod history;
+mod fetch;
+pub mod history;
 pub mod lookup;
+mod mcp;
 mod models;
+mod progress;
 pub mod rank;
 mod serve;
 mod show;
 mod sql;
 mod sync;
 mod syncs;
-mod usage;
+pub mod usage;
 
 use std::io::{self, BufWriter, Write};
 
@@ -35,7 +40,8 @@ use crate::settings::Settings;
 /// Runs the parsed command line; errors carry their exit code (see [`crate::error`]).
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     let settings = Settings::resolve(&cli.global, |name| std::env::var_os(name))?;
-    let mut out = BufWriter::new(io::stdout().lock());
+    // Not locked for the whole run: `mcp` writes to stdout from other threads.
+    let mut out = BufWriter::new(io::stdout());
     let exit = execute(&cli.command, settings, &mut out)?;
     out.flush()?;
     Ok(exit)
@@ -64,6 +70,7 @@ pub fn execute(command: &Command, settings: Settings, out: &mut dyn Write) -> an
         Command::History(args) => history::run(ctx, args),
         Command::Sql(args) => sql::run(ctx, args),
         Command::Serve(args) => serve::run(ctx, args, execute),
+        Command::Mcp(args) => mcp::run(ctx, args),
         Command::Completions(args) => crate::complete::registration(&args.shell, ctx.out).map(|()| Exit::Ok),
     }
 }

@@ -23,6 +23,8 @@ use crate::store::Store;
 pub struct Ranking {
     /// Cheapest first, ties by id; at most `top`.
     pub rows: Vec<CostRow>,
+    /// How many models were ranked, before `top` kept the cheapest.
+    pub ranked: usize,
     /// Models that match but have no usable price.
     pub unpriced: usize,
     /// Models that price tokens but not a kind the workload has, by that kind.
@@ -80,6 +82,7 @@ pub fn ranked(
     }
     // Ties by id (byte order), ascending.
     ranked.sort_unstable_by(|(a, x), (b, y)| a.cmp(b).then_with(|| x.id.cmp(&y.id)));
+    ranking.ranked = ranked.len();
     ranked.truncate(top.map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX)));
     // The full rows (with the cost of one call) only for what is shown.
     ranking.rows =
@@ -103,14 +106,16 @@ pub fn run(ctx: &mut Ctx<'_>, args: &RankArgs) -> anyhow::Result<Exit> {
     for e in &ranking.inexact {
         ctx.warn(e);
     }
-    for line in left_out(&ranking) {
+    for line in left_out(&ranking, |flag| format!("--{}", flag.replace('_', "-"))) {
         ctx.note(line);
     }
     Ok(Exit::Ok)
 }
 
-/// What a ranking left out, a line for each reason.
-pub fn left_out(r: &Ranking) -> Vec<String> {
+/// What a ranking left out, a line for each reason; `name` says how an
+/// option (`seconds`, `any_pricing`, `no_free`) is written where it is read
+/// (`--seconds` on the command line).
+pub fn left_out(r: &Ranking, name: impl Fn(&str) -> String) -> Vec<String> {
     let them = |n: usize| if n == 1 { "it" } else { "them" };
     let mut lines = Vec::new();
     if r.unpriced > 0 {
@@ -122,21 +127,27 @@ pub fn left_out(r: &Ranking) -> Vec<String> {
     if r.per_second > 0 {
         let n = r.per_second;
         lines.push(format!(
-            "left out {} priced per second (give --seconds to rank {})",
+            "left out {} priced per second (give {} to rank {})",
             counted(n as u64, "model"),
+            name("seconds"),
             them(n)
         ));
     }
     if r.not_per_token > 0 {
         let n = r.not_per_token;
         lines.push(format!(
-            "left out {} priced per call or per second, which bill no tokens (--any-pricing ranks {} too)",
+            "left out {} priced per call or per second, which bill no tokens ({} ranks {} too)",
             counted(n as u64, "model"),
+            name("any_pricing"),
             them(n)
         ));
     }
     if r.free > 0 {
-        lines.push(format!("left out {} free for this workload (--no-free)", counted(r.free as u64, "model")));
+        lines.push(format!(
+            "left out {} free for this workload ({})",
+            counted(r.free as u64, "model"),
+            name("no_free")
+        ));
     }
     lines
 }

@@ -4,17 +4,16 @@
 
 use std::io::Read;
 use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 use serde_json::value::RawValue;
 
 use super::ctx::Ctx;
-use crate::api::client::{self, Event, PageSink, Reporter, WalkOptions};
+use super::progress;
+use crate::api::client::{self, PageSink, WalkOptions};
 use crate::api::paging::Collected;
 use crate::api::retry;
 use crate::api::wire::{Answer, Problem};
@@ -92,16 +91,8 @@ fn fetch(
         backoff: ctx.settings.backoff,
         max_body: args.max_body,
     };
-    let bar = if ctx.settings.progress {
-        ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
-    } else {
-        ProgressBar::hidden()
-    };
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} syncing {pos}/{len} pages {wide_bar} {elapsed}")
-            .expect("the template is valid"),
-    );
-    let report = reporter(bar.clone(), ctx.settings.quiet, ctx.settings.verbose);
+    let bar = progress::bar(ctx, "syncing");
+    let report = progress::reporter(bar.clone(), ctx.settings.quiet, ctx.settings.verbose);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -122,40 +113,6 @@ fn fetch(
         })
     })?;
     Ok(committed)
-}
-
-/// Progress and retries, as the walk reports them.
-fn reporter(bar: ProgressBar, quiet: bool, verbose: bool) -> Reporter {
-    Arc::new(move |event| {
-        let say = |text: String| {
-            if !quiet {
-                bar.suspend(|| eprintln!("{text}"));
-            }
-        };
-        match event {
-            Event::Page { done, of } => {
-                if let Some(of) = of {
-                    bar.set_length(of);
-                }
-                bar.set_position(done);
-            }
-            Event::Retry { url, failure, attempt, delay } => {
-                if verbose {
-                    say(format!("retry {attempt} of {url} in {:.1}s: {failure}", delay.as_secs_f64()));
-                }
-            }
-            Event::Throttled { concurrency } => {
-                say(format!("warning: the server is limiting requests; {concurrency} at a time from now on"));
-            }
-            Event::WalkAgain { why } => {
-                say(format!("warning: the catalog changed during the sync ({why}); reading it again"))
-            }
-            Event::Recheck { ids } => say(format!(
-                "the server listed {ids} {} more than once; reading the catalog again to make sure it is not moving",
-                if ids == 1 { "id" } else { "ids" }
-            )),
-        }
-    })
 }
 
 impl PageSink for Ingest<'_> {

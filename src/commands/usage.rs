@@ -2,6 +2,8 @@
 //! glue. Reads each file as it streams ([`crate::usage::read`]), hands every
 //! call to the aggregator ([`crate::usage::Usage`]), prints the report (or one
 //! JSON line per record), and asks the gate ([`crate::gate`]) how to exit.
+//! [`price`] and [`read_input`] are that pricing without files or output,
+//! for agents too.
 //! With `--sql`, prints instead the query that prices usage in another
 //! engine ([`crate::book::sql`]), and reads nothing.
 
@@ -13,15 +15,17 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 
 use super::ctx::{Ctx, catalog_for_gate, read_baseline};
+use super::fetch;
 use super::lookup::unknown;
 use crate::book::{Dialect, TableName, TableRole, Tables};
 use crate::catalog::{CatalogRef, Model};
 use crate::cli::UsageArgs;
 use crate::error::{Diagnostic, Exit, UserError};
+use crate::gate::baseline::Baseline;
 use crate::gate::{self, Facts, Growth, Limits, Shape, Unread};
 use crate::output::{self, Format};
 use crate::store::Store;
-use crate::usage::{At, Catalogs, GroupBy, Ledger, Options, Read, UsageReport, read};
+use crate::usage::{At, Catalogs, GroupBy, Ledger, Options, QuotaRate, Read, UsageReport, read};
 
 /// Read buffer per file: large enough that reading costs little per record.
 const BUFFER: usize = 256 << 10;
@@ -30,16 +34,82 @@ pub fn run(ctx: &mut Ctx<'_>, args: &UsageArgs) -> anyhow::Result<Exit> {
     if let Some(dialect) = args.sql {
         return sql(ctx, dialect, &args.tables);
     }
+    // Not clap's `conflicts_with`: it would let `--save FILE` pass without `--fetch`.
+    if args.bill.fetch && !args.files.is_empty() {
+        return Err(UserError::usage("--fetch reads the gateway's log, not files: give --fetch or FILEs").into());
+    }
     let earlier = args.gate.baseline.as_deref().map(|path| read_baseline(path, Shape::Usage)).transpose()?;
     let store = catalog_for_gate(&ctx.settings.db, "usage")?;
+    let terms = Terms {
+        by: &args.by,
+        at: args.at,
+        aliases: &args.aliases,
+        what_if: &args.what_if,
+        limits: limits(args),
+        quota: args.bill.quota_per_usd,
+        flag: &|name| format!("--{}", name.replace('_', "-")),
+    };
+    let fetched = args.bill.fetch.then(|| fetch::fetch(ctx, &args.bill)).transpose()?;
+    let files: Vec<(PathBuf, String)> = match &fetched {
+        Some(log) => vec![(log.path.clone(), log.shown.clone())],
+        None if args.files.is_empty() => vec![(PathBuf::from("-"), "stdin".into())],
+        None => args.files.iter().map(|p| (p.clone(), p.display().to_string())).collect(),
+    };
+    let out = &mut *ctx.out;
+    let mut report = price(&store, &terms, earlier, |ledger, tag| {
+        let mut unopened = 0;
+        for (path, shown) in &files {
+            if !read_file(out, ledger, path, shown, tag, args.per_record)? {
+                unopened += 1;
+            }
+        }
+        Ok(unopened)
+    })?;
+    report.notes.extend(fetched.and_then(|log| log.note));
+    let exit = gate::exit(&report.violations);
+    let unreadable_fails = report.violations.iter().any(|v| v.kind == "unreadable");
+    if !args.per_record {
+        write(ctx, &report, args)?;
+    }
+    finish(ctx, &report, args, unreadable_fails);
+    Ok(exit)
+}
+
+/// The terms usage is priced on: everything `usage` is told but its input and its output.
+pub struct Terms<'a> {
+    pub by: &'a GroupBy,
+    pub at: At,
+    /// `--alias NAME=MODEL`.
+    pub aliases: &'a [(String, String)],
+    /// `--what-if MODEL`.
+    pub what_if: &'a [String],
+    pub limits: Limits,
+    /// How a gateway's quota converts to dollars.
+    pub quota: QuotaRate,
+    /// How an option (`what_if`, `alias`) is named where it was given
+    /// (`--what-if` on the command line).
+    pub flag: &'a dyn Fn(&str) -> String,
+}
+
+/// The usage report on the current snapshot of `store`, compared with the
+/// `earlier` report and judged by the gate: `feed` reads the input into the
+/// ledger (grouping by the tag it is given, if any) and says how many inputs
+/// could not be opened.
+pub fn price(
+    store: &Store,
+    terms: &Terms<'_>,
+    earlier: Option<Baseline>,
+    feed: impl FnOnce(&mut Ledger<'_>, Option<&str>) -> anyhow::Result<u64>,
+) -> anyhow::Result<UsageReport> {
     let snapshot = store.current_snapshot()?.expect("Store::open checked there is one");
     let options = Options {
-        by: args.by.clone(),
-        at: args.at,
-        aliases: aliases(&store, &args.aliases)?,
-        what_if: what_ifs(&store, &args.what_if)?,
+        by: terms.by.clone(),
+        at: terms.at,
+        aliases: aliases(store, terms.aliases, &(terms.flag)("alias"))?,
+        what_if: what_ifs(store, terms.what_if, &(terms.flag)("what_if"))?,
+        quota: terms.quota,
     };
-    let history = match args.at {
+    let history = match terms.at {
         At::Now => Vec::new(),
         At::Record => store
             .snapshots()?
@@ -49,17 +119,11 @@ pub fn run(ctx: &mut Ctx<'_>, args: &UsageArgs) -> anyhow::Result<Exit> {
     };
     let catalogs = Catalogs::new((snapshot.id, store.models_at(snapshot.id)?), history, |id| Ok(store.models_at(id)?));
     let mut ledger = Ledger::new(options, catalogs);
-    let tag = match &args.by {
+    let tag = match terms.by {
         GroupBy::Tag(key) => Some(key.as_str()),
         _ => None,
     };
-    let files = if args.files.is_empty() { vec![PathBuf::from("-")] } else { args.files.clone() };
-    let mut unopened = 0;
-    for path in &files {
-        if !read_file(ctx.out, &mut ledger, path, tag, args.per_record)? {
-            unopened += 1;
-        }
-    }
+    let unopened = feed(&mut ledger, tag)?;
     let catalog =
         CatalogRef { sync_id: snapshot.id, synced_at: snapshot.fetched_at.clone(), source: snapshot.source.clone() };
     let mut report = ledger.report(catalog);
@@ -70,14 +134,8 @@ pub fn run(ctx: &mut Ctx<'_>, args: &UsageArgs) -> anyhow::Result<Exit> {
     let first = report.unreadable.first().map(|u| format!("{}:{}: {}", u.file, u.line, u.reason));
     let unreadable = Unread { lines: report.totals.unreadable, files: unopened, first: first.as_deref() };
     report.violations =
-        gate::evaluate(&facts(&report, &snapshot.fetched_at, unreadable), &limits(args), Timestamp::now());
-    let exit = gate::exit(&report.violations);
-    let unreadable_fails = report.violations.iter().any(|v| v.kind == "unreadable");
-    if !args.per_record {
-        write(ctx, &report, args)?;
-    }
-    finish(ctx, &report, args, unreadable_fails);
-    Ok(exit)
+        gate::evaluate(&facts(&report, &snapshot.fetched_at, unreadable), &terms.limits, Timestamp::now());
+    Ok(report)
 }
 
 /// `--sql DIALECT`: the query alone on stdout. It reads neither the catalog nor any file.
@@ -97,22 +155,36 @@ fn read_file(
     out: &mut dyn Write,
     ledger: &mut Ledger<'_>,
     path: &Path,
+    shown: &str,
     tag: Option<&str>,
     per_record: bool,
 ) -> anyhow::Result<bool> {
-    let (shown, input): (String, Box<dyn BufRead>) = if path == Path::new("-") {
-        ("stdin".into(), Box::new(BufReader::with_capacity(BUFFER, io::stdin().lock())))
+    let input: Box<dyn BufRead> = if path == Path::new("-") {
+        Box::new(BufReader::with_capacity(BUFFER, io::stdin().lock()))
     } else {
-        let shown = path.display().to_string();
         match File::open(path) {
-            Ok(file) => (shown, Box::new(BufReader::with_capacity(BUFFER, file))),
+            Ok(file) => Box::new(BufReader::with_capacity(BUFFER, file)),
             Err(e) => {
                 let reason = format!("cannot be read: {e}");
-                ledger.add(&shown, Read::Unreadable { line: 0, reason, values: 0 }, |_| {})?;
+                ledger.add(shown, Read::Unreadable { line: 0, reason, values: 0 }, |_| {})?;
                 return Ok(false);
             }
         }
     };
+    read_input(out, ledger, shown, input, tag, per_record)
+}
+
+/// Reads one input, named `shown` in the report, into the ledger, writing
+/// each record's line when `per_record`. An input whose reading fails counts
+/// as an unreadable line (at line 0) and gives `false`.
+pub fn read_input(
+    out: &mut dyn Write,
+    ledger: &mut Ledger<'_>,
+    shown: &str,
+    input: impl BufRead,
+    tag: Option<&str>,
+    per_record: bool,
+) -> anyhow::Result<bool> {
     // The reader cannot stop early: the first failure is kept, the rest skipped.
     let mut failed: Option<anyhow::Error> = None;
     let (mut records, mut values) = (0u64, 0u64);
@@ -123,7 +195,7 @@ fn read_file(
         records += u64::from(matches!(item, Read::Record { .. }));
         values += item.values();
         let mut written = Ok(());
-        let added = ledger.add(&shown, item, |priced| {
+        let added = ledger.add(shown, item, |priced| {
             if per_record {
                 written = serde_json::to_writer(&mut *out, priced)
                     .map_err(io::Error::from)
@@ -144,17 +216,17 @@ fn read_file(
             // What was read before the failure is accounted for as it was read.
             ledger.read_values(values);
             let reason = format!("reading stopped after {records} records: {e}");
-            ledger.add(&shown, Read::Unreadable { line: 0, reason, values: 0 }, |_| {})?;
+            ledger.add(shown, Read::Unreadable { line: 0, reason, values: 0 }, |_| {})?;
             Ok(false)
         }
     }
 }
 
 /// `--what-if MODEL`s, each a current model, each once.
-fn what_ifs(store: &Store, names: &[String]) -> anyhow::Result<Vec<Model>> {
+fn what_ifs(store: &Store, names: &[String], flag: &str) -> anyhow::Result<Vec<Model>> {
     let mut models: Vec<Model> = Vec::new();
     for name in names {
-        let model = current(store, name, "--what-if")?;
+        let model = current(store, name, flag)?;
         if !models.iter().any(|m| m.id == model.id) {
             models.push(model);
         }
@@ -163,13 +235,13 @@ fn what_ifs(store: &Store, names: &[String]) -> anyhow::Result<Vec<Model>> {
 }
 
 /// `--alias NAME=MODEL`, each MODEL a current model (by id, code or case).
-fn aliases(store: &Store, given: &[(String, String)]) -> anyhow::Result<HashMap<String, String>> {
+fn aliases(store: &Store, given: &[(String, String)], flag: &str) -> anyhow::Result<HashMap<String, String>> {
     let mut aliases = HashMap::new();
     for (name, target) in given {
-        let id = current(store, target, "--alias")?.id;
+        let id = current(store, target, flag)?.id;
         match aliases.insert(name.clone(), id.clone()) {
             Some(other) if other != id => {
-                let message = format!("--alias {name} is given twice, as {other} and as {id}");
+                let message = format!("{flag} {name} is given twice, as {other} and as {id}");
                 return Err(UserError::usage(message).into());
             }
             _ => {}
@@ -199,6 +271,7 @@ fn limits(args: &UsageArgs) -> Limits {
         max_increase: args.gate.max_increase,
         allow_unpriced: args.gate.allow_unpriced,
         skip_unreadable: args.skip_unreadable,
+        max_overcharge: args.bill.max_overcharge,
         ..Limits::default()
     }
 }
@@ -207,7 +280,9 @@ fn limits(args: &UsageArgs) -> Limits {
 /// unpriced model with its records, and what could not be read.
 fn facts<'a>(report: &'a UsageReport, fetched_at: &'a str, unreadable: Unread<'a>) -> Facts<'a> {
     let baseline = report.baseline.as_ref().map(|b| (b.total, b.change_pct));
-    Facts { total: report.totals.cost, baseline, unpriced: report.problems(), fetched_at, unreadable }
+    let charges = &report.totals.charges;
+    let charges = (charges.compared > 0).then_some((charges.compared_charged, charges.compared_cost));
+    Facts { total: report.totals.cost, baseline, unpriced: report.problems(), fetched_at, unreadable, charges }
 }
 
 fn write(ctx: &mut Ctx<'_>, report: &UsageReport, args: &UsageArgs) -> anyhow::Result<()> {
@@ -235,6 +310,10 @@ fn finish(ctx: &Ctx<'_>, report: &UsageReport, args: &UsageArgs, unreadable_fail
     let more = report.totals.unreadable.saturating_sub(report.unreadable.len() as u64);
     if more > 0 {
         ctx.note(format_args!("... and {more} more unreadable lines"));
+    }
+    // The table, Markdown and JSON say how quota was read; the other outputs say it here.
+    if let Some(g) = report.gateway.as_ref().filter(|_| args.per_record || args.output.format() == Format::Csv) {
+        ctx.note(format_args!("charged reads the gateway's quota as {} = $1 (--quota-per-usd)", g.quota_per_usd));
     }
     if report.totals.records == 0 && report.totals.unreadable == 0 {
         ctx.note("the input holds no record");

@@ -6,6 +6,8 @@
 //! 4) unless allowed; a total over `--budget` (threshold, 3); growth over the
 //! baseline beyond `--max-increase` (3); a catalog older than
 //! `--max-catalog-age`, or whose fetch time lies in the future (4); input that
+//! charged more than `--max-overcharge` percent over the catalog's cost (3),
+//! or nothing charged to compare with (4); input that
 //! could not be read (error, 1) unless skipped. 4 wins over 3, and both over 1
 //! ([`Exit::worst`]).
 
@@ -28,6 +30,8 @@ pub struct Limits {
     pub allow_unpriced: bool,
     /// Unread lines are reported, not failed on (`--skip-unreadable`).
     pub skip_unreadable: bool,
+    /// The most the charged total may exceed the catalog's cost, in percent.
+    pub max_overcharge: Option<Money>,
 }
 
 /// What a report found, as the gate needs it.
@@ -42,6 +46,9 @@ pub struct Facts<'a> {
     pub fetched_at: &'a str,
     /// Input that could not be read (`usage`).
     pub unreadable: Unread<'a>,
+    /// What was charged and what the catalog says it cost, over the records
+    /// that have both (`usage`); `None` when no record states a charge.
+    pub charges: Option<(Money, Money)>,
 }
 
 /// What of the input could not be read.
@@ -96,12 +103,42 @@ pub fn evaluate(facts: &Facts<'_>, limits: &Limits, now: Timestamp) -> Vec<Viola
     {
         violate("catalog_age", message, Exit::Policy);
     }
+    if let Some(pct) = limits.max_overcharge {
+        match facts.charges {
+            Some((charged, cost)) if overcharged(charged, cost, pct) => {
+                let over = percent_over(charged, cost).map(|p| format!(" (+{p}%)")).unwrap_or_default();
+                let message = format!(
+                    "the gateway charged ${charged} for calls the catalog prices at ${cost}{over}, more than --max-overcharge {pct}% allows"
+                );
+                violate("overcharge", message, Exit::Threshold);
+            }
+            Some(_) => {}
+            None => violate(
+                "overcharge",
+                "no record states what was charged, so --max-overcharge cannot be checked".to_owned(),
+                Exit::Policy,
+            ),
+        }
+    }
     let unread = &facts.unreadable;
     if unread.files > 0 || (unread.lines > 0 && !limits.skip_unreadable) {
         let first = unread.first.map(|f| format!(" (the first: {f})")).unwrap_or_default();
         violate("unreadable", format!("{} could not be read{first}", counted(unread.lines, "line")), Exit::Error);
     }
     violations
+}
+
+/// Whether `charged` exceeds `cost` by more than `pct` percent, exactly:
+/// charged × 100 > cost × (100 + pct). Too large to compute is over.
+fn overcharged(charged: Money, cost: Money, pct: Money) -> bool {
+    let hundred = Money::from_i64(100);
+    let compare = || Some(charged.checked_mul(hundred).ok()? > cost.checked_mul(hundred.checked_add(pct).ok()?).ok()?);
+    compare().unwrap_or(true)
+}
+
+/// How far `charged` is over `cost`, in percent (none when the cost is zero).
+fn percent_over(charged: Money, cost: Money) -> Option<Money> {
+    charged.checked_sub(cost).ok()?.percent_of(cost)
 }
 
 /// Why a catalog fetched at `fetched_at` fails `--max-catalog-age max`, if it does.
@@ -151,6 +188,7 @@ mod tests {
             unpriced: Vec::new(),
             fetched_at: "2026-11-28T11:00:00Z",
             unreadable: Unread::default(),
+            charges: None,
         }
     }
 
@@ -172,6 +210,8 @@ mod tests {
         let unread =
             |lines, files| Facts { unreadable: Unread { lines, files, first: Some("f:2: not JSON") }, ..facts("1") };
         let skip = Limits { skip_unreadable: true, ..Limits::default() };
+        let overcharge = |pct: &str| Limits { max_overcharge: Some(m(pct)), ..Limits::default() };
+        let charged = |charged: &str, cost: &str| Facts { charges: Some((m(charged), m(cost))), ..facts("1") };
         let cases: &[(&str, Facts<'_>, Limits, &[&str], Exit)] = &[
             ("no limits", facts("1000"), Limits::default(), &[], Exit::Ok),
             ("within budget", facts("100"), budget("100"), &[], Exit::Ok),
@@ -198,6 +238,20 @@ mod tests {
                 &["unknown_model", "budget"],
                 Exit::Policy,
             ),
+            ("charged as the catalog says", charged("10", "10"), overcharge("0"), &[], Exit::Ok),
+            ("charged 5% over, 5% allowed", charged("10.5", "10"), overcharge("5"), &[], Exit::Ok),
+            ("charged 5.01% over", charged("10.501", "10"), overcharge("5"), &["overcharge"], Exit::Threshold),
+            ("charged less than asked", charged("9.5", "10"), overcharge("-5"), &[], Exit::Ok),
+            ("not 5% under", charged("9.51", "10"), overcharge("-5"), &["overcharge"], Exit::Threshold),
+            (
+                "charged for what the catalog prices at 0",
+                charged("0.01", "0"),
+                overcharge("1000"),
+                &["overcharge"],
+                Exit::Threshold,
+            ),
+            ("no charge to compare", facts("1"), overcharge("5"), &["overcharge"], Exit::Policy),
+            ("no overcharge limit", charged("100", "1"), Limits::default(), &[], Exit::Ok),
             ("unreadable lines", unread(2, 0), Limits::default(), &["unreadable"], Exit::Error),
             ("unreadable lines skipped", unread(2, 0), skip.clone(), &[], Exit::Ok),
             ("a file that cannot be read is never skipped", unread(1, 1), skip.clone(), &["unreadable"], Exit::Error),
@@ -230,8 +284,13 @@ mod tests {
             max_catalog_age: Some(Duration::from_secs(60)),
             allow_unpriced: false,
             skip_unreadable: false,
+            max_overcharge: Some(m("5")),
         };
-        let facts = Facts { unreadable: Unread { lines: 3, files: 0, first: Some("a.jsonl:7: not JSON") }, ..facts };
+        let facts = Facts {
+            unreadable: Unread { lines: 3, files: 0, first: Some("a.jsonl:7: not JSON") },
+            charges: Some((m("12.61"), m("12"))),
+            ..facts
+        };
         let messages: Vec<String> =
             evaluate(&facts, &limits, NOW.parse().unwrap()).into_iter().map(|v| v.message).collect();
         assert_eq!(
@@ -240,6 +299,7 @@ mod tests {
                 "the total, $880.32, exceeds the budget of $800",
                 "the total grew from $714.4 to $880.32 (+23.23%), more than 10% allows",
                 "the catalog was fetched at 2026-11-28T11:00:00Z (1h 0m ago), longer ago than --max-catalog-age allows",
+                "the gateway charged $12.61 for calls the catalog prices at $12 (+5.08%), more than --max-overcharge 5% allows",
                 "3 lines could not be read (the first: a.jsonl:7: not JSON)",
             ]
         );

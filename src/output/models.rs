@@ -130,7 +130,7 @@ pub fn model_row(m: &Model, upcoming: bool) -> Vec<String> {
 
 /// `show --format json`: the model's JSON object, then what only `show` gives.
 #[derive(serde::Serialize)]
-struct ShowJson<'a> {
+pub struct ShowJson<'a> {
     #[serde(flatten)]
     model: ModelJson<'a>,
     description: Option<&'a str>,
@@ -141,6 +141,21 @@ struct ShowJson<'a> {
     record: &'a RawValue,
 }
 
+impl<'a> ShowJson<'a> {
+    /// The object of a model and its `record`, as received (JSON text).
+    pub fn new(found: &'a StoredModel, record: &'a str) -> serde_json::Result<ShowJson<'a>> {
+        let m = &found.model;
+        Ok(ShowJson {
+            model: ModelJson(m),
+            description: m.description.as_deref(),
+            currency: m.pricing.currency.as_deref(),
+            api_doc_url: m.api_doc_url.as_deref(),
+            warnings: &found.warnings,
+            record: serde_json::from_str(record)?,
+        })
+    }
+}
+
 /// One model, every field: `record` is the record as received.
 pub fn write_show(
     out: &mut dyn Write,
@@ -149,18 +164,8 @@ pub fn write_show(
     format: Format,
     look: Look,
 ) -> io::Result<()> {
-    let m = &found.model;
     if format == Format::Json {
-        let record: &RawValue = serde_json::from_str(record)?;
-        let show = ShowJson {
-            model: ModelJson(m),
-            description: m.description.as_deref(),
-            currency: m.pricing.currency.as_deref(),
-            api_doc_url: m.api_doc_url.as_deref(),
-            warnings: &found.warnings,
-            record,
-        };
-        return super::json::json(out, &show);
+        return super::json::json(out, &ShowJson::new(found, record)?);
     }
     show_grid(found).write(out, format, look)
 }

@@ -163,8 +163,9 @@ fn summary(r: &UsageReport) -> Vec<String> {
         counted(t.unreadable, "line")
     )];
     let i = &r.input;
+    let skipped = if i.skipped > 0 { format!(", {} log items that are not calls", i.skipped) } else { String::new() };
     lines.push(format!(
-        "read: {} ({} in records, {} in errors, {} unreadable, {} stream events without usage)",
+        "read: {} ({} in records, {} in errors, {} unreadable, {} stream events without usage{skipped})",
         counted(i.values, "value"),
         i.in_records,
         i.in_errors,
@@ -189,6 +190,7 @@ fn summary(r: &UsageReport) -> Vec<String> {
     if let Some(line) = charges_line(&t.charges) {
         lines.push(line);
     }
+    lines.extend(gateway_line(r));
     lines.push(format!(
         "prices: {} (current snapshot {}, fetched {})",
         if r.at == "record" { "of each record's time" } else { "of now" },
@@ -253,6 +255,29 @@ fn charges_line(ch: &Charges) -> Option<String> {
     Some(line)
 }
 
+/// How a gateway's log was read: its quota's worth, its items by type, the
+/// details that had to be ignored.
+pub fn gateway_line(r: &UsageReport) -> Option<String> {
+    let g = r.gateway.as_ref()?;
+    let types: Vec<String> = g.types.iter().map(|t| format!("{} ×{}", t.name, t.items)).collect();
+    let mut line = format!(
+        "gateway log: {} ({}); quota read as {} = $1 (--quota-per-usd)",
+        counted(g.types.iter().map(|t| t.items).sum(), "item"),
+        types.join(", "),
+        g.quota_per_usd
+    );
+    if g.types.iter().any(|t| t.name != "consume") {
+        line.push_str("; only consume items are calls");
+    }
+    if g.other_ignored > 0 {
+        line.push_str(&format!(
+            "; the details (`other`) of {} were empty or malformed, and ignored",
+            counted(g.other_ignored, "call")
+        ));
+    }
+    Some(line)
+}
+
 /// Each alternative: what the priced records would have cost on it.
 fn what_if_grid(r: &UsageReport) -> Grid {
     let headers = ["WHAT IF", "RECORDS", "CANNOT PRICE", "COST $", "ACTUAL $", "CHANGE $", "CHANGE %"];
@@ -295,20 +320,23 @@ const LISTED: usize = 10;
 /// what could not be priced, alternatives, violations, the catalog.
 pub fn markdown(r: &UsageReport, by: &GroupBy) -> String {
     let t = &r.totals;
+    let charged = t.charges.stated > 0;
     let mut out = format!("{}\n\n", headline(r));
     let name = group_name(by).to_lowercase();
+    let (more, rule) = if charged { (" charged | difference |", " ---: | ---: |") } else { ("", "") };
     out.push_str(&format!(
-        "| {} | records | requests | tokens in / out | seconds | cost |\n| --- | ---: | ---: | ---: | ---: | ---: |\n",
+        "| {} | records | requests | tokens in / out | seconds | cost |{more}\n| --- | ---: | ---: | ---: | ---: | ---: |{rule}\n",
         esc(&name)
     ));
     let tail = format!(
-        "| **total** | {} | {} | {} / {} | {} | **${}** |\n",
+        "| **total** | {} | {} | {} / {} | {} | **${}** |{}\n",
         t.records,
         t.counts.requests,
         t.counts.input_tokens,
         t.counts.output_tokens,
         t.counts.seconds.display(),
-        t.cost.display()
+        t.cost.display(),
+        if charged { charge_cells(&t.charges, true) } else { String::new() }
     );
     let rest = markdown_notes(r);
     let room = MARKDOWN_LIMIT.saturating_sub(out.len() + tail.len() + rest.len() + 100);
@@ -334,30 +362,56 @@ fn headline(r: &UsageReport) -> String {
     if t.unknown + t.unpriced > 0 {
         out.push_str(&format!(" · ⚠️ {} not priced", counted(t.unknown + t.unpriced, "record")));
     }
-    if let Some(v) = r.violations.iter().find(|v| v.kind == "budget") {
+    if t.charges.compared > 0
+        && let Some(d) = t.charges.difference()
+    {
+        let (charged, pct) = (t.charges.compared_charged.display(), percent(t.charges.difference_pct()));
+        out.push_str(&format!(" · charged ${charged}, {}{pct}", signed(d)));
+    }
+    for v in r.violations.iter().filter(|v| matches!(v.kind, "budget" | "overcharge")) {
         out.push_str(&format!(" · ❌ {}", esc(&v.message)));
     }
     out
 }
 
-/// A table row per group.
+/// A table row per group; when charges are stated, the groups whose charge
+/// differs most from the catalog's cost come first.
 fn markdown_rows(r: &UsageReport) -> Vec<String> {
-    r.groups
-        .iter()
+    let charged = r.totals.charges.stated > 0;
+    let mut groups: Vec<&Group> = r.groups.iter().collect();
+    if charged {
+        let apart = |g: &Group| (g.charges.compared > 0).then(|| g.charges.difference()).flatten().map(Money::abs);
+        groups.sort_by_key(|g| std::cmp::Reverse(apart(g)));
+    }
+    groups
+        .into_iter()
         .map(|g| {
             let c = &g.counts;
             let cost = g.cost.map_or_else(|| "not priced".to_owned(), |m| format!("${}", m.display()));
             format!(
-                "| {} | {} | {} | {} / {} | {} | {cost} |\n",
+                "| {} | {} | {} | {} / {} | {} | {cost} |{}\n",
                 esc(&g.key),
                 g.records,
                 c.requests,
                 c.input_tokens,
                 c.output_tokens,
-                c.seconds.display()
+                c.seconds.display(),
+                if charged { charge_cells(&g.charges, false) } else { String::new() }
             )
         })
         .collect()
+}
+
+/// ` $charged | +$difference (+pct%) |`, bold for the total; blank where nothing was stated or compared.
+fn charge_cells(ch: &Charges, bold: bool) -> String {
+    let b = if bold { "**" } else { "" };
+    let charged = if ch.stated > 0 { format!("{b}${}{b}", ch.charged.display()) } else { String::new() };
+    let difference = match ch.difference().filter(|_| ch.compared > 0) {
+        Some(d) if d.is_zero() => format!("{b}$0{b}"),
+        Some(d) => format!("{b}{}{}{b}", signed(d), percent(ch.difference_pct())),
+        None => String::new(),
+    };
+    format!(" {charged} | {difference} |")
 }
 
 /// What follows the table: the summary in words, the alternatives, the

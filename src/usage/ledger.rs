@@ -11,16 +11,17 @@ use serde::Serialize;
 
 use super::catalogs::{Catalogs, Timing};
 use super::options::{At, GroupBy, Options};
+use super::read::gateway::type_name;
 use super::record::{Kind, Read, Record};
 use super::report::{
-    CACHE_NOTE, Counts, ErrorKind, Group, Input, Resolved, SnapshotUse, TimingReport, Totals, Unknown, UnpricedModel,
-    Unreadable, UsageReport, WhatIf, unpriced_reason,
+    CACHE_NOTE, Counts, ErrorKind, GatewayReport, Group, Input, LogType, Resolved, SnapshotUse, TimingReport, Totals,
+    Unknown, UnpricedModel, Unreadable, UsageReport, WhatIf, unpriced_reason,
 };
 use super::resolve::How;
 use crate::catalog::{CatalogRef, Model};
 use crate::money::Money;
 use crate::numbers::counted;
-use crate::pricing::{Basis, Consumed, CostError, Rates};
+use crate::pricing::{Basis, Consumed, CostError, Overflow, Rates};
 
 /// What one record came to: what `--per-record` prints for it.
 #[derive(Debug, Serialize)]
@@ -47,6 +48,12 @@ pub struct PricedRecord<'a> {
     /// What the provider (or gateway) says it charged.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub charged: Option<Money>,
+    /// A gateway log's quota, as the gateway recorded it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quota: Option<i64>,
+    /// The model a gateway called upstream: shown, never priced.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upstream_model: Option<&'a str>,
     pub snapshot: i64,
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "time")]
     pub time: Option<Timestamp>,
@@ -79,6 +86,17 @@ pub struct Ledger<'l> {
 }
 
 impl<'l> Ledger<'l> {
+    /// A gateway's call: counted as a log item, and its quota read as dollars
+    /// (quota ÷ quota-per-dollar, exact) as what was charged.
+    fn gateway_call(&mut self, record: &mut Record) -> Result<(), Overflow> {
+        let Some(g) = &record.gateway else { return Ok(()) };
+        *self.tally.gateway.entry(crate::usage::read::gateway::CONSUME).or_default() += 1;
+        self.tally.other_ignored += u64::from(g.other_ignored);
+        if let Some(q) = g.quota {
+            record.charged = Some(Money::from_i64(q).checked_mul(self.options.quota.usd)?);
+        }
+        Ok(())
+    }
     pub fn new(options: Options, catalogs: Catalogs<'l>) -> Ledger<'l> {
         let what_if = options
             .what_if
@@ -133,7 +151,15 @@ impl<'l> Ledger<'l> {
                 self.tally.input.stream_events += n;
                 return Ok(());
             }
-            Read::Record { line, record, values } => (line, record, values),
+            Read::Skipped { log_type, values, .. } => {
+                self.tally.input.skipped += values;
+                *self.tally.gateway.entry(log_type).or_default() += 1;
+                return Ok(());
+            }
+            Read::Record { line, mut record, values } => {
+                self.gateway_call(&mut record)?;
+                (line, record, values)
+            }
         };
         let (snapshot, timing) = self.catalogs.pick(self.options.at, record.time);
         let found = self.find(snapshot, record.model.as_deref())?;
@@ -162,6 +188,8 @@ impl<'l> Ledger<'l> {
             cost: cost.as_ref().and_then(|c| c.as_ref().ok()).map(|c| c.cost),
             list_cost: cost.as_ref().and_then(|c| c.as_ref().ok()).map(|c| c.list_cost),
             charged: record.charged,
+            quota: record.gateway.as_ref().and_then(|g| g.quota),
+            upstream_model: record.gateway.as_ref().and_then(|g| g.upstream_model.as_deref()),
             snapshot,
             time: record.time,
         };
@@ -242,6 +270,10 @@ struct Tally {
     unknown: HashMap<String, u64>,
     unpriced: HashMap<(String, String), u64>,
     errors: HashMap<String, u64>,
+    /// Gateway log items by type (calls are type 2).
+    gateway: BTreeMap<i64, u64>,
+    /// Gateway calls whose `other` details were empty or malformed.
+    other_ignored: u64,
 }
 
 impl Tally {
@@ -371,6 +403,16 @@ impl Ledger<'_> {
         let mut errors: Vec<ErrorKind> =
             self.tally.errors.into_iter().map(|(kind, records)| ErrorKind { kind, records }).collect();
         errors.sort_by(|a, b| b.records.cmp(&a.records).then_with(|| a.kind.cmp(&b.kind)));
+        let gateway = (!self.tally.gateway.is_empty()).then(|| GatewayReport {
+            quota_per_usd: self.options.quota.per_usd,
+            types: self
+                .tally
+                .gateway
+                .iter()
+                .map(|(&log_type, &items)| LogType { log_type, name: type_name(log_type), items })
+                .collect(),
+            other_ignored: self.tally.other_ignored,
+        });
         let timing = (self.options.at == At::Record).then(|| TimingReport {
             untimed: self.untimed,
             before_first: self.before_first,
@@ -389,10 +431,11 @@ impl Ledger<'_> {
             unknown,
             unpriced,
             errors,
+            gateway,
             unreadable: self.unreadable,
             what_if: self.what_if,
             timing,
-            notes: vec![CACHE_NOTE],
+            notes: vec![CACHE_NOTE.to_owned()],
             baseline: None,
             violations: Vec::new(),
         }
@@ -440,6 +483,7 @@ mod tests {
                 time: time.map(|t| t.parse().unwrap()),
                 tag: None,
                 charged: None,
+                gateway: None,
             },
             values: 1,
         }
@@ -481,7 +525,13 @@ mod tests {
             assert_eq!(id, 1);
             Ok(vec![old.clone()])
         });
-        let options = Options { by: GroupBy::Day, at: At::Record, aliases: HashMap::new(), what_if: Vec::new() };
+        let options = Options {
+            by: GroupBy::Day,
+            at: At::Record,
+            aliases: HashMap::new(),
+            what_if: Vec::new(),
+            quota: Default::default(),
+        };
         let mut usage = Ledger::new(options, catalogs);
         let mut costs = Vec::new();
         for time in [Some("2026-08-01T00:00:00Z"), Some("2026-09-01T00:00:00Z"), Some("2026-10-01T00:00:00Z"), None] {

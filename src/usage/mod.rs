@@ -16,7 +16,7 @@ pub mod resolve;
 
 pub use catalogs::Catalogs;
 pub use ledger::{Ledger, PricedRecord};
-pub use options::{At, GroupBy, Options};
+pub use options::{At, GroupBy, Options, QuotaRate};
 pub use read::read;
 pub use record::{Kind, Read, Record};
 pub use report::UsageReport;

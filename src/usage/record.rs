@@ -31,6 +31,8 @@ pub enum Kind {
     Generic,
     /// An OpenAI organization usage result: an aggregate.
     OrganizationUsage,
+    /// A gateway's log item (one-api / new-api): a call, as the gateway billed it.
+    GatewayLog,
 }
 
 /// What one or more calls consumed, as a response (or a log line) says: one
@@ -54,8 +56,21 @@ pub struct Record {
     pub time: Option<Timestamp>,
     /// The value of the tag asked for (`--by tag:KEY`), if the record has it.
     pub tag: Option<String>,
-    /// What the provider (or gateway) says it charged, in USD.
+    /// What the provider says it charged, in USD.
     pub charged: Option<Money>,
+    /// What a gateway's log item says of the call, when the record is one.
+    pub gateway: Option<Box<GatewayLog>>,
+}
+
+/// What a gateway's log item says beyond the counts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GatewayLog {
+    /// The quota charged (the gateway's unit; 500,000 = $1 by the family's default).
+    pub quota: Option<i64>,
+    /// Its `other` details were empty or malformed, and were ignored.
+    pub other_ignored: bool,
+    /// The model the gateway called upstream: shown, never priced (the user called `model`).
+    pub upstream_model: Option<String>,
 }
 
 /// One thing read, with the number of values it was read from.
@@ -80,13 +95,22 @@ pub enum Read {
     },
     /// Stream events that carry no usage: content, pings, keep-alives.
     Events(u64),
+    /// A gateway log item that is not a call (a top-up, say), by its type.
+    Skipped {
+        line: u64,
+        log_type: i64,
+        values: u64,
+    },
 }
 
 impl Read {
     /// The values this was read from.
     pub fn values(&self) -> u64 {
         match self {
-            Read::Record { values, .. } | Read::Error { values, .. } | Read::Unreadable { values, .. } => *values,
+            Read::Record { values, .. }
+            | Read::Error { values, .. }
+            | Read::Unreadable { values, .. }
+            | Read::Skipped { values, .. } => *values,
             Read::Events(n) => *n,
         }
     }

@@ -164,8 +164,9 @@ pub struct ErrorKind {
 }
 
 /// What the input held, value by value (lines, events, array elements,
-/// documents): every value read is in a record, in an error, unreadable, or
-/// a stream event that carries no usage.
+/// documents): every value read is in a record, in an error, unreadable, a
+/// stream event that carries no usage, or a gateway log item that is not a
+/// call.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Input {
     pub values: u64,
@@ -173,6 +174,25 @@ pub struct Input {
     pub in_errors: u64,
     pub unreadable: u64,
     pub stream_events: u64,
+    pub skipped: u64,
+}
+
+/// What a gateway's log said, when the input held its items: how its quota
+/// was read, its items by type (only `consume`, type 2, are calls), and the
+/// calls whose `other` details had to be ignored.
+#[derive(Clone, Debug, Serialize)]
+pub struct GatewayReport {
+    pub quota_per_usd: Money,
+    pub types: Vec<LogType>,
+    pub other_ignored: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct LogType {
+    #[serde(rename = "type")]
+    pub log_type: i64,
+    pub name: &'static str,
+    pub items: u64,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -257,11 +277,13 @@ pub struct UsageReport {
     pub unknown: Vec<Unknown>,
     pub unpriced: Vec<UnpricedModel>,
     pub errors: Vec<ErrorKind>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gateway: Option<GatewayReport>,
     pub unreadable: Vec<Unreadable>,
     pub what_if: Vec<WhatIf>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timing: Option<TimingReport>,
-    pub notes: Vec<&'static str>,
+    pub notes: Vec<String>,
     /// Against an earlier report, when `--baseline` names one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline: Option<Growth>,

@@ -205,6 +205,7 @@ fn the_flags_of_the_price_book_say_what_is_wrong() {
         &["usage", "--table", "usage=x"],
         &["usage", "--sql", "duckdb", "logs.jsonl"],
         &["usage", "--sql", "duckdb", "--by", "provider"],
+        &["usage", "--sql", "duckdb", "--fetch"],
         &["export", "--format", "parquet"],
         &["export", "--price-book"],
         &["export", "--price-book", "--output", "book", "--type", "text"],

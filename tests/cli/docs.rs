@@ -136,6 +136,9 @@ fn shell(env: &Env, command: &str, base_url: &str) -> crate::common::Run {
             .env("COMETCAT_BACKOFF_MS", "1")
             .env("NO_COLOR", "1")
             .env("COMETCAT_BASE_URL", base_url)
+            // The gateway's console token, as docs/bill.md has the reader export it.
+            .env("COMETCAT_ACCESS_TOKEN", crate::bill::TOKEN)
+            .env("COMETCAT_USER_ID", "7")
             .output()
             .unwrap(),
     )
@@ -146,6 +149,7 @@ async fn the_readme_works_as_written() {
     // The API serves the latest catalog; the catalog holds three months of it.
     let server = MockServer::start().await;
     Mock::given(path("/api/models")).respond_with(pager(records("catalog-v3.json"), 100)).mount(&server).await;
+    crate::bill::Gateway::new(crate::bill::items("usage/gateway-log.jsonl")).mount(&server).await;
     let env = Env::new();
     env.import("catalog-v1-dated.json").import("catalog-v2.json").import("catalog-v3.json");
     std::fs::create_dir(env.dir.path().join("ai")).unwrap();
@@ -171,26 +175,31 @@ async fn the_readme_works_as_written() {
                 assert_eq!(run.code, *exit, "{command}\n{run}");
                 assert!(run.stderr.contains("using the bundled sample catalog"), "{command}\n{run}");
             }
-            Step::Run { command, exit, .. } => {
-                let run = shell(&env, command, &server.uri());
-                assert_eq!(run.code, *exit, "{command}\n{run}");
-            }
-            Step::Output { command, shown } => {
-                let run = shell(&env, command, &server.uri());
-                let got: String =
-                    format!("{}{}", run.stdout, run.stderr).lines().map(|l| format!("{}\n", l.trim_end())).collect();
-                if times(&mask_times(&got)) != times(&mask_times(shown)) && update_docs("README.md", shown, &got) {
-                    continue;
-                }
-                assert_eq!(
-                    times(&mask_times(&got)),
-                    times(&mask_times(shown)),
-                    "the README shows another output for {command}"
-                );
-            }
+            step => check(step, &env, &server.uri(), "README.md", &|text| times(&mask_times(text))),
         }
     }
     assert!(!fresh.db().exists(), "the quick start made no catalog");
+}
+
+/// Runs one step of the document `name` in `env`: a command exits as its
+/// comment says; a shown output is what the command prints, both read through
+/// `normalize` (which masks what differs from run to run).
+fn check(step: &Step, env: &Env, base_url: &str, name: &str, normalize: &dyn Fn(&str) -> String) {
+    match step {
+        Step::Run { command, exit, .. } => {
+            let run = shell(env, command, base_url);
+            assert_eq!(run.code, *exit, "{command}\n{run}");
+        }
+        Step::Output { command, shown } => {
+            let run = shell(env, command, base_url);
+            let got: String =
+                format!("{}{}", run.stdout, run.stderr).lines().map(|l| format!("{}\n", l.trim_end())).collect();
+            if normalize(&got) != normalize(shown) && update_docs(name, shown, &got) {
+                return;
+            }
+            assert_eq!(normalize(&got), normalize(shown), "{name} shows another output for {command}");
+        }
+    }
 }
 
 /// With `COMETCAT_UPDATE_DOCS=1` (never under CI), replaces an output block
@@ -331,4 +340,28 @@ fn the_usage_guide_works_as_written() {
             }
         }
     }
+}
+
+#[tokio::test]
+async fn the_bill_guide_works_as_written() {
+    // The gateway: the catalog, and the month's log behind a page cap of 10.
+    let server = MockServer::start().await;
+    Mock::given(path("/api/models")).respond_with(pager(records("catalog.json"), 100)).mount(&server).await;
+    crate::bill::Gateway::new(crate::bill::items("usage/gateway-log.jsonl")).mount(&server).await;
+    let env = Env::new();
+    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/bill.md")).unwrap();
+    let steps = steps(&doc);
+    assert_eq!(steps.len(), 5, "{steps:?}");
+    for step in &steps {
+        check(step, &env, &server.uri(), "docs/bill.md", &mask_times);
+    }
+    let report = std::fs::read_to_string(env.dir.path().join("bill-2026-11.md")).unwrap();
+    assert!(report.contains("more than --max-overcharge 2% allows"), "{report}");
+    let csv = std::fs::read_to_string(env.dir.path().join("bill-2026-11.csv")).unwrap();
+    assert!(csv.starts_with("group,records,"), "{csv}");
+    let yaml = doc.split_once("```yaml").unwrap().1.split_once("```").unwrap().0;
+    assert!(
+        yaml.contains("--save \"bill-$month.jsonl\" --format markdown --max-overcharge 2"),
+        "the job runs the recipe"
+    );
 }

@@ -2,6 +2,7 @@
 //! served from 127.0.0.1 by wiremock, output pinned by insta snapshots.
 
 mod architecture;
+mod bill;
 mod book;
 mod browser;
 mod catalog;
@@ -10,6 +11,7 @@ mod docs;
 mod explore;
 mod first_hour;
 mod history;
+mod mcp;
 mod postgres;
 mod price;
 mod price_history;

@@ -107,16 +107,49 @@ impl<'e> Assembler<'e> {
         if text.starts_with(b"[") {
             return self.array(line, text);
         }
-        self.values += 1;
         let value = match serde_json::from_slice::<Doc<'_>>(text) {
+            Ok(doc) if doc.success.is_some() && framing == Framing::Line => return self.answer(line, text, &doc),
             Ok(doc) => classify(doc, framing, self.tag.as_deref()),
             Err(e) if e.is_data() => Err(unreadable_value(text, &e)),
             Err(e) => Err(format!("not JSON: {e}")),
         };
+        self.values += 1;
         match value {
             Ok(value) => self.take(line, value, framing),
             Err(reason) => (self.each)(Read::Unreadable { line, reason, values: 1 }),
         }
+    }
+
+    /// A saved gateway answer, `{success, message, data: {items, total}}` or
+    /// `{success, data: [...]}`: its items, each a value of its own. A saved
+    /// `success: false` is the server's refusal, never an empty log.
+    fn answer(&mut self, line: u64, text: &[u8], doc: &Doc<'_>) {
+        if doc.success == Some(false) {
+            let message = doc.message.map_or_else(
+                || "no message".to_owned(),
+                |m| serde_json::from_str::<String>(m.get()).unwrap_or_else(|_| m.get().to_owned()),
+            );
+            return self.unreadable(line, format!("a saved answer that says success: false ({message})"));
+        }
+        #[derive(serde::Deserialize)]
+        struct Page<'a> {
+            #[serde(borrow)]
+            items: Option<&'a RawValue>,
+        }
+        let items = match doc.data {
+            Some(data) if data.get().starts_with('[') => Some(data),
+            Some(data) => serde_json::from_str::<Page<'_>>(data.get()).ok().and_then(|p| p.items),
+            None => None,
+        };
+        let Some(items) = items.filter(|i| i.get() != "[]") else {
+            if items.is_none() {
+                self.unreadable(line, "a saved answer without a list of items in `data`".into());
+            }
+            return;
+        };
+        let offset = items.get().as_ptr() as usize - text.as_ptr() as usize;
+        let at = line + memchr::memchr_iter(b'\n', &text[..offset]).count() as u64;
+        self.array(at, items.get().as_bytes());
     }
 
     /// A JSON array: each element a value of its own, on its own line.
@@ -147,6 +180,10 @@ impl<'e> Assembler<'e> {
                 (self.each)(Read::Unreadable { line, reason, values: 1 });
             }
             Value::Body { id, records } => self.body(line, id, records),
+            Value::Skipped { log_type } => {
+                self.close();
+                (self.each)(Read::Skipped { line, log_type, values: 1 });
+            }
             Value::Chunk(chunk) => self.chunk(line, chunk),
             Value::Anthropic(event) => self.anthropic(line, event),
             Value::Responses(event) => self.responses(line, event),

@@ -22,9 +22,11 @@ pub(super) struct Doc<'a> {
     pub(super) model: Option<Cow<'a, str>>,
     #[serde(borrow)]
     pub(super) object: Option<Cow<'a, str>>,
+    /// `type`: text for the APIs' events, a number for a gateway's log items.
     #[serde(borrow, rename = "type")]
-    pub(super) kind: Option<Cow<'a, str>>,
-    #[serde(borrow)]
+    pub(super) kind: Option<TypeField<'a>>,
+    /// Text for the APIs; a number in a gateway's log.
+    #[serde(borrow, deserialize_with = "text_or_number")]
     pub(super) id: Option<Cow<'a, str>>,
     #[serde(borrow)]
     pub(super) status: Option<Cow<'a, str>>,
@@ -58,12 +60,78 @@ pub(super) struct Doc<'a> {
     pub(super) requests: Option<u64>,
     #[serde(borrow)]
     pub(super) response: Option<Box<Doc<'a>>>,
+    /// An Anthropic `message_start`'s message (an object), or a gateway's `message` (text).
     #[serde(borrow)]
-    pub(super) message: Option<Box<Doc<'a>>>,
+    pub(super) message: Option<&'a RawValue>,
     #[serde(borrow)]
     pub(super) time: Option<&'a RawValue>,
     #[serde(borrow)]
     pub(super) tags: Option<&'a RawValue>,
+    /// A saved gateway answer: `{success, message, data}`.
+    pub(super) success: Option<bool>,
+    /// A gateway log item (one-api / new-api): the model called, the tokens
+    /// it recorded, the quota it charged, and its `other` details.
+    #[serde(borrow)]
+    pub(super) model_name: Option<Cow<'a, str>>,
+    pub(super) prompt_tokens: Option<u64>,
+    pub(super) completion_tokens: Option<u64>,
+    pub(super) quota: Option<i64>,
+    #[serde(borrow)]
+    pub(super) other: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pub(super) token_name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub(super) group: Option<Cow<'a, str>>,
+}
+
+/// A `type` field: text (`"message_start"`), or a number (a gateway log item's type).
+#[derive(Debug)]
+pub(super) enum TypeField<'a> {
+    Text(Cow<'a, str>),
+    Number(i64),
+    Other,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for TypeField<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = <&'a RawValue>::deserialize(d)?;
+        let text = raw.get();
+        Ok(if text.starts_with('"') {
+            serde_json::from_str::<Cow<'a, str>>(text).map_or(TypeField::Other, TypeField::Text)
+        } else {
+            text.parse().map_or(TypeField::Other, TypeField::Number)
+        })
+    }
+}
+
+/// A field that is text, or a number kept as its text; anything else is none.
+fn text_or_number<'de: 'a, 'a, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Cow<'a, str>>, D::Error> {
+    let raw = <&'a RawValue>::deserialize(d)?;
+    let text = raw.get();
+    Ok(match text.as_bytes().first() {
+        Some(b'"') => serde_json::from_str::<Cow<'a, str>>(text).ok(),
+        Some(b'-' | b'0'..=b'9') => Some(Cow::Borrowed(text)),
+        _ => None,
+    })
+}
+
+impl Doc<'_> {
+    /// The `type` when it is text.
+    pub(super) fn kind(&self) -> Option<&str> {
+        match &self.kind {
+            Some(TypeField::Text(t)) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The `type` of a gateway log item: a number, beside the item's
+    /// `quota` or `model_name` (a numeric `type` alone says nothing).
+    pub(super) fn log_type(&self) -> Option<i64> {
+        match self.kind {
+            Some(TypeField::Number(n)) if self.quota.is_some() || self.model_name.is_some() => Some(n),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Deserialize, Default)]

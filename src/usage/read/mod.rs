@@ -8,6 +8,7 @@
 mod assemble;
 mod fields;
 mod frame;
+pub mod gateway;
 mod wire;
 
 use std::io::{self, BufRead};
@@ -61,7 +62,7 @@ mod tests {
             )),
             Read::Unreadable { line, reason, .. } => unreadable.push(format!("{line}: {reason}")),
             Read::Error { line, kind, .. } => unreadable.push(format!("{line}: error {kind}")),
-            Read::Events(_) => {}
+            Read::Events(_) | Read::Skipped { .. } => {}
         })
         .unwrap();
         (calls, unreadable)
@@ -188,6 +189,7 @@ mod tests {
                 Read::Unreadable { line, reason, .. } => other.push(format!("{line}: {reason}")),
                 Read::Error { line, kind, .. } => other.push(format!("{line}: error {kind}")),
                 Read::Events(n) => events += n,
+                Read::Skipped { line, log_type, .. } => other.push(format!("{line}: skipped type {log_type}")),
             }
         })
         .unwrap();
@@ -392,7 +394,7 @@ mod tests {
                     let piece = &all[i % all.len()];
                     // Now and then a piece is cut short, or junk is spliced in.
                     match cut {
-                        0 => text.push_str(&piece[..piece.len() / 2]),
+                        0 => text.push_str(&piece[..(0..=piece.len() / 2).rev().find(|&i| piece.is_char_boundary(i)).unwrap()]),
                         1 => text.push_str(&junk),
                         _ => text.push_str(piece),
                     }

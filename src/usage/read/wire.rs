@@ -7,6 +7,7 @@ use jiff::Timestamp;
 use serde_json::value::RawValue;
 
 use super::fields::{Bucket, Doc, UsageFields, error_kind, number, sum, tag_of, time_of, timestamp};
+use super::gateway::{LogItem, gateway};
 use crate::money::Money;
 use crate::usage::record::{Kind, Record};
 
@@ -43,6 +44,10 @@ pub(super) enum Value {
     Quiet,
     /// Nothing cometcat reads, and why.
     NotARecord(String),
+    /// A gateway log item that is not a call, by its type.
+    Skipped {
+        log_type: i64,
+    },
 }
 
 /// A chat (`chat.completion.chunk`) or legacy completion (`text_completion`)
@@ -130,14 +135,21 @@ pub(super) fn blank(kind: Kind, model: Option<&str>) -> Record {
         time: None,
         tag: None,
         charged: None,
+        gateway: None,
     }
 }
 
 /// What the JSON value `doc` is, reached by `framing`; `tag` is the tag whose
 /// value is kept (`--by tag:KEY`).
 pub(super) fn classify(doc: Doc<'_>, framing: Framing, tag: Option<&str>) -> Result<Value, String> {
-    let kind = doc.kind.as_deref().unwrap_or_default();
+    let kind = doc.kind().unwrap_or_default();
     let object = doc.object.as_deref().unwrap_or_default();
+    if let Some(kind) = doc.log_type() {
+        return Ok(match gateway(&doc, kind, tag)? {
+            LogItem::Call(record) => Value::Body { id: None, records: vec![record] },
+            LogItem::Other(log_type) => Value::Skipped { log_type },
+        });
+    }
     if doc.response.is_some() && doc.object.is_none() && doc.kind.is_none() {
         return envelope(doc, framing, tag);
     }
@@ -246,7 +258,12 @@ fn gemini(doc: Doc<'_>, tag: Option<&str>) -> Result<Gemini, String> {
 fn anthropic_event(doc: &Doc<'_>, kind: &str) -> Result<Option<Value>, String> {
     Ok(Some(match kind {
         "message_start" => {
-            let message = doc.message.as_deref();
+            let message: Option<Doc<'_>> = doc
+                .message
+                .map(|m| serde_json::from_str(m.get()))
+                .transpose()
+                .map_err(|e| format!("message_start's message is not a message: {e}"))?;
+            let message = message.as_ref();
             let usage = message.and_then(|m| m.usage.as_ref()).map(anthropic_usage).transpose()?.unwrap_or_default();
             let model = message.and_then(|m| m.model.as_deref()).filter(|m| !m.is_empty()).map(str::to_owned);
             Value::Anthropic(Anthropic::Start { model, time: time_of(doc)?, usage })
@@ -376,7 +393,7 @@ fn responses(doc: &Doc<'_>, kind: Kind, tag: Option<&str>) -> Result<Record, Str
 /// A whole body: which record it is, by the fields that mark each kind.
 fn body(doc: Doc<'_>, tag: Option<&str>) -> Result<Value, String> {
     let object = doc.object.as_deref().unwrap_or_default();
-    let kind = doc.kind.as_deref().unwrap_or_default();
+    let kind = doc.kind().unwrap_or_default();
     let usage = doc.usage.as_ref();
     let usage_type = usage.and_then(|u| u.kind.as_deref());
     let id = doc.id.as_deref().filter(|id| !id.is_empty()).map(str::to_owned);
@@ -394,10 +411,11 @@ fn body(doc: Doc<'_>, tag: Option<&str>) -> Result<Value, String> {
     if object == "organization.usage.completions.result" {
         return one(aggregate(&doc, None, tag)?);
     }
-    if object == "page" || object == "bucket" || (doc.data.is_some() && object.is_empty() && doc.model.is_none()) {
-        if let Some(records) = buckets(&doc, tag)? {
-            return Ok(Value::Body { id: None, records });
-        }
+    let buckets_page = object == "page" || object == "bucket";
+    if (buckets_page || (doc.data.is_some() && object.is_empty() && doc.model.is_none()))
+        && let Some(records) = buckets(&doc, tag)?
+    {
+        return Ok(Value::Body { id: None, records });
     }
     if let Some(u) = usage_of(&doc).filter(|u| u.prompt_tokens.is_some()) {
         let kind = match (object, doc.choices.is_some(), u.completion_tokens.is_some()) {
