@@ -7,6 +7,7 @@
 //! 2. 365 syncs of an unchanged 500-model catalog: the model rows must not grow.
 //!
 //! Targets: the database under 20 MB; `diff` and `history` under 50 ms.
+//! Also timed: `export --price-book` of that year (every price period and alias).
 
 mod common;
 
@@ -80,16 +81,24 @@ fn main() {
     );
     let busy = changed(200)[0];
     let busy_id = common::record(busy).split("\"id\": \"").nth(1).unwrap().split('"').next().unwrap().to_owned();
-    let cases: [(&str, Vec<&str>); 5] = [
+    let book = dir.path().join("price-book");
+    let book = book.to_str().unwrap();
+    let cases: [(&str, Vec<&str>); 7] = [
         ("diff (previous -> current)", vec!["diff", "--format", "json"]),
         ("diff 1 365 (the whole year)", vec!["diff", "1", "365", "--format", "json"]),
         ("diff 2025-03-01 2025-09-01", vec!["diff", "2025-03-01", "2025-09-01", "--format", "json"]),
         ("history MODEL", vec!["history", &busy_id, "--format", "json"]),
         ("history MODEL --all", vec!["history", &busy_id, "--all", "--format", "json"]),
+        ("export --price-book (CSV)", vec!["export", "--price-book", "--output", book, "-q"]),
+        (
+            "export --price-book --format parquet",
+            vec!["export", "--price-book", "--format", "parquet", "--output", book, "-q"],
+        ),
     ];
     for (name, args) in &cases {
         let t = common::time(&db, args, RUNS);
-        println!("  {name:<30} median {:>9}, best {:>9} (target 50 ms)", common::ms(t.median), common::ms(t.best));
+        let target = if name.starts_with("export") { "" } else { " (target 50 ms)" };
+        println!("  {name:<38} median {:>9}, best {:>9}{target}", common::ms(t.median), common::ms(t.best));
     }
 
     let db = dir.path().join("unchanged.db");

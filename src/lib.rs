@@ -43,6 +43,7 @@
 //! - [`gate`]: the CI gate's rules as a pure function of the report, the limits and the clock.
 //! - [`usage`]: pricing real usage: API responses and logs read, matched and priced.
 //! - [`history`]: what changed between two versions of a model; no I/O.
+//! - [`book`]: the price book (price periods and aliases) and the SQL that prices usage in other engines; no I/O.
 //! - [`suggest`]: "did you mean", bounded.
 //! - [`sample`]: the sample catalog bundled in the binary, for a fresh machine.
 //! - [`complete`]: shell completion that knows the catalog's models and facets.
@@ -54,6 +55,7 @@
 //! - [`error`]: the exit-code table, and how errors give hints and exit codes.
 
 pub mod api;
+pub mod book;
 pub mod catalog;
 pub mod cli;
 pub mod commands;

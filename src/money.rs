@@ -136,6 +136,15 @@ impl Money {
         exact(negative, product, self.0.scale() + other.0.scale())
     }
 
+    /// The amount × 10^`scale` as a whole number, when that is exact: the
+    /// unscaled value of a fixed-point `DECIMAL(p, scale)`. `None` when the
+    /// amount has more than `scale` decimal places (or the result overflows).
+    pub fn scaled_integer(self, scale: u32) -> Option<i128> {
+        let d = self.0.normalize();
+        let up = scale.checked_sub(d.scale())?;
+        d.mantissa().checked_mul(10i128.checked_pow(up)?)
+    }
+
     /// `1 / self`, when that is an exact decimal (`500000` → `0.000002`); `None`
     /// when it is not (`3`), or `self` is 0.
     pub fn reciprocal(self) -> Option<Money> {
@@ -415,6 +424,16 @@ mod tests {
         values.sort();
         assert_eq!(by_key, values);
         assert_eq!(["0", "0.05", "1.25", "10"].map(|t| m(t).sort_key()), ["a", "a05", "b125", "c10"].map(String::from));
+    }
+
+    #[test]
+    fn fixed_point_values_are_exact_or_none() {
+        assert_eq!(m("1.25").scaled_integer(18), Some(1_250_000_000_000_000_000));
+        assert_eq!(m("1e-18").scaled_integer(18), Some(1));
+        assert_eq!(m("1e-19").scaled_integer(18), None, "one place too many");
+        assert_eq!(m("-0.5").scaled_integer(1), Some(-5));
+        assert_eq!(m("79228162514264337593543950335").scaled_integer(18), None, "overflows i128");
+        assert_eq!(Money::ZERO.scaled_integer(0), Some(0));
     }
 
     #[test]

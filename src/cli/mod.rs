@@ -10,7 +10,9 @@ use std::path::PathBuf;
 use clap::builder::{FalseyValueParser, PossibleValuesParser, TypedValueParser};
 use clap::{ArgAction, Args, ColorChoice, Parser, Subcommand, ValueEnum};
 
+use crate::book::{Dialect, TableName, TableRole};
 use crate::output::Format;
+use crate::output::book::BookFormat;
 use crate::pricing::{Basis, Money, Threshold, Workload};
 
 use crate::query::{Facet, Filters, PricingKind, Sort, SortKey};
@@ -18,8 +20,8 @@ use crate::usage::{At, GroupBy, QuotaRate};
 use help::{MCP_SETUP, USAGE_INPUT, WORKLOAD_FORMAT};
 pub use parse::SnapshotSelector;
 use parse::{
-    alias, bind_address, calls, day_end, day_start, duration, group_by, percent, positive_seconds, price, quota_rate,
-    seconds, size, snapshot_selector, tokens, whole,
+    alias, bind_address, book_format, calls, day_end, day_start, duration, group_by, percent, positive_seconds, price,
+    quota_rate, seconds, size, snapshot_selector, table, tokens, whole,
 };
 
 /// clap's view of a domain enum: its values and their names on the command
@@ -39,6 +41,7 @@ macro_rules! value_enum {
 }
 
 value_enum!(SortKey, SortKey::ALL, name);
+value_enum!(Dialect, Dialect::ALL, name);
 value_enum!(PricingKind, PricingKind::ALL, name);
 
 /// Choose AI models and keep AI spend honest: a local, queryable copy of
@@ -117,7 +120,6 @@ macro_rules! output_args {
 
 output_args!(Output, "table", [Table, Json, Csv, Markdown]);
 output_args!(TableOrJson, "table", [Table, Json]);
-output_args!(CsvOrJson, "csv", [Csv, Json]);
 
 /// A parser that takes exactly these formats by name.
 fn formats(allowed: &[Format]) -> impl TypedValueParser<Value = Format> {
@@ -142,7 +144,8 @@ pub enum Command {
     Types(FacetArgs),
     /// Endpoints, each with its number of models
     Endpoints(FacetArgs),
-    /// The catalog as CSV, or as JSON that `sync --from` re-imports losslessly
+    /// The catalog as CSV, or as JSON that `sync --from` re-imports losslessly; or, with
+    /// --price-book, its prices over time as tables for SQL engines
     Export(ExportArgs),
     /// What a workload costs on the named models
     Cost(CostArgs),
@@ -314,11 +317,28 @@ pub struct FacetArgs {
 pub struct ExportArgs {
     #[command(flatten)]
     pub filters: FilterArgs,
-    /// Write to FILE instead of stdout (a regular file is replaced atomically)
+    /// Write to FILE instead of stdout (a regular file is replaced atomically);
+    /// with --price-book, the folder to write its two tables into
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    #[command(flatten)]
-    pub format: CsvOrJson,
+    /// Output format: csv, json, or (with --price-book) parquet
+    #[arg(long, value_name = "FORMAT", default_value = "csv", requires_if("parquet", "price_book"),
+          value_parser = PossibleValuesParser::new(["csv", "json", "parquet"]).map(book_format))]
+    pub format: BookFormat,
+    /// Short for --format json
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+    /// Write the price book instead: every model's price periods (price_book) and the
+    /// names that resolve to it (price_aliases), from every stored snapshot, for SQL
+    /// engines (see docs/warehouse.md)
+    #[arg(long, requires = "output", conflicts_with = "FilterArgs")]
+    pub price_book: bool,
+}
+
+impl ExportArgs {
+    pub fn format(&self) -> BookFormat {
+        if self.json { BookFormat::Json } else { self.format }
+    }
 }
 
 /// A workload: tokens and seconds per call, and the number of calls.
@@ -456,6 +476,18 @@ pub struct UsageArgs {
     pub bill: BillArgs,
     #[command(flatten)]
     pub output: Output,
+    /// Print one SQL query for DIALECT's engine that prices the table `usage` as
+    /// --at record --by model does, with the tables of `export --price-book`
+    /// (reads no file; see docs/warehouse.md)
+    #[arg(long, value_name = "DIALECT", help_heading = "In other engines",
+          conflicts_with_all = ["files", "by", "at", "what_if", "aliases", "GateArgs", "skip_unreadable", "per_record", "Output",
+                               "fetch", "quota_per_usd", "max_overcharge"])]
+    pub sql: Option<Dialect>,
+    /// With --sql, the name of a table: usage=NAME, price_book=NAME or price_aliases=NAME
+    /// (repeat for each; a dotted name such as billing.calls is fine)
+    #[arg(long = "table", value_name = "TABLE=NAME", requires = "sql", value_parser = table,
+          help_heading = "In other engines")]
+    pub tables: Vec<(TableRole, TableName)>,
 }
 
 /// A gateway's own bill: reading its quota, and fetching its log.

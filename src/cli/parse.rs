@@ -3,7 +3,9 @@
 
 use clap::builder::TypedValueParser;
 
+use crate::book::{TableName, TableRole};
 use crate::catalog::{CountError, parse_count};
+use crate::output::book::BookFormat;
 use crate::pricing::Money;
 use crate::usage::{GroupBy, QuotaRate};
 
@@ -29,6 +31,27 @@ pub fn alias(s: &str) -> Result<(String, String), String> {
         }
         _ => Err(format!("{s:?} is not NAME=MODEL, as in gpt4o=gpt-4o")),
     }
+}
+
+/// `export --format`, one of its possible values: csv, json or parquet.
+pub fn book_format(name: String) -> BookFormat {
+    match name.as_str() {
+        "json" => BookFormat::Json,
+        "parquet" => BookFormat::Parquet,
+        _ => BookFormat::Csv,
+    }
+}
+
+/// `--table usage=NAME`, `price_book=NAME` or `price_aliases=NAME`.
+pub fn table(s: &str) -> Result<(TableRole, TableName), String> {
+    let roles = || TableRole::ALL.map(TableRole::name).join(", ");
+    let (role, name) =
+        s.split_once('=').ok_or_else(|| format!("{s:?} is not TABLE=NAME, as in usage=billing.calls"))?;
+    let role = TableRole::ALL
+        .into_iter()
+        .find(|r| r.name() == role)
+        .ok_or_else(|| format!("{role:?} is not one of the query's tables ({})", roles()))?;
+    Ok((role, name.parse()?))
 }
 
 /// How a snapshot is named on the command line.

@@ -4,6 +4,8 @@
 //! JSON line per record), and asks the gate ([`crate::gate`]) how to exit.
 //! [`price`] and [`read_input`] are that pricing without files or output,
 //! for agents too.
+//! With `--sql`, prints instead the query that prices usage in another
+//! engine ([`crate::book::sql`]), and reads nothing.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -15,6 +17,7 @@ use jiff::Timestamp;
 use super::ctx::{Ctx, catalog_for_gate, read_baseline};
 use super::fetch;
 use super::lookup::unknown;
+use crate::book::{Dialect, TableName, TableRole, Tables};
 use crate::catalog::{CatalogRef, Model};
 use crate::cli::UsageArgs;
 use crate::error::{Diagnostic, Exit, UserError};
@@ -29,6 +32,9 @@ use crate::usage::{At, Catalogs, GroupBy, Ledger, Options, QuotaRate, Read, Usag
 const BUFFER: usize = 256 << 10;
 
 pub fn run(ctx: &mut Ctx<'_>, args: &UsageArgs) -> anyhow::Result<Exit> {
+    if let Some(dialect) = args.sql {
+        return sql(ctx, dialect, &args.tables);
+    }
     // Not clap's `conflicts_with`: it would let `--save FILE` pass without `--fetch`.
     if args.bill.fetch && !args.files.is_empty() {
         return Err(UserError::usage("--fetch reads the gateway's log, not files: give --fetch or FILEs").into());
@@ -134,6 +140,16 @@ pub fn price(
     report.violations =
         gate::evaluate(&facts(&report, &snapshot.fetched_at, unreadable), &terms.limits, Timestamp::now());
     Ok(report)
+}
+
+/// `--sql DIALECT`: the query alone on stdout. It reads neither the catalog nor any file.
+fn sql(ctx: &mut Ctx<'_>, dialect: Dialect, names: &[(TableRole, TableName)]) -> anyhow::Result<Exit> {
+    let mut tables = Tables::default();
+    for (role, name) in names {
+        tables.set(*role, name.clone());
+    }
+    ctx.out.write_all(crate::book::sql::query(dialect, &tables).as_bytes())?;
+    Ok(Exit::Ok)
 }
 
 /// Reads one file (or stdin) into the report, writing each record's line

@@ -1,10 +1,12 @@
 //! Renderers: a [`Grid`] of cells as a table, CSV or Markdown, any
 //! serializable value as JSON, and the shapes built on them — model rows
 //! ([`models`]), costs ([`costs`]), the estimate report ([`estimate`]), diffs
-//! ([`diff`]), price histories ([`history`]) and usage reports ([`usage`]).
+//! ([`diff`]), price histories ([`history`]), usage reports ([`usage`]) and
+//! the price book's tables ([`book`]: CSV, JSON Lines, Parquet).
 //! Everything writes to `impl Write`; nothing here reads the database or the
 //! network.
 
+pub mod book;
 pub mod costs;
 mod csv;
 pub mod diff;
@@ -17,6 +19,7 @@ pub mod history;
 mod json;
 mod markdown;
 pub mod models;
+mod parquet;
 pub mod syncs;
 mod table;
 mod text;

@@ -1,8 +1,8 @@
 //! The SQLite catalog: opening it (pragmas, migrations: [`open`]), one
 //! `model_versions` row's encoder and decoder ([`row`]), writing a sync as one
 //! snapshot ([`ingest`]), reading models and snapshots back ([`read`]), what
-//! changed between two snapshots ([`diff`]), and running a user's read-only
-//! SQL ([`sandbox`]).
+//! changed between two snapshots ([`diff`]), the price history the price book
+//! is made from ([`book`]), and running a user's read-only SQL ([`sandbox`]).
 //!
 //! A [`Store`] is a door, not a window: its connection is private, and callers
 //! ask for what they need through named methods. Only this module writes SQL
@@ -15,6 +15,7 @@
 //! opens a `Store` of its own (the web explorer opens one per request), and
 //! WAL lets all of them read while a sync writes.
 
+mod book;
 mod diff;
 mod error;
 pub mod ingest;

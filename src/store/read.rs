@@ -131,11 +131,13 @@ impl Store {
         Ok(())
     }
 
-    /// Every model of snapshot `id` (upcoming ones included), as it was then.
+    /// Every model of snapshot `id` (upcoming ones included), as it was then,
+    /// by id (so that a code two models share names the first, every time).
     pub fn models_at(&self, id: i64) -> Result<Vec<Model>, StoreError> {
         let sql = format!(
             "SELECT {} FROM spans AS s JOIN model_versions AS v ON v.version_id = s.version_id
-             WHERE s.first_snapshot <= ?1 AND (s.last_snapshot IS NULL OR s.last_snapshot >= ?1)",
+             WHERE s.first_snapshot <= ?1 AND (s.last_snapshot IS NULL OR s.last_snapshot >= ?1)
+             ORDER BY s.model_id",
             *MODEL_SELECT
         );
         Ok(models(&self.conn, &sql, [id])?.into_iter().map(|m| m.model).collect())

@@ -44,7 +44,7 @@ pub struct StoredModel {
 
 /// The stored price columns (listed prices and the ratio; effective prices
 /// are derived from them when read).
-fn stored_prices() -> impl Iterator<Item = PriceColumn> {
+pub(super) fn stored_prices() -> impl Iterator<Item = PriceColumn> {
     PRICE_COLUMNS.into_iter().filter(|c| !matches!(c, PriceColumn::Effective(_)))
 }
 

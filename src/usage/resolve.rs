@@ -29,38 +29,92 @@ pub enum How {
     Alias,
 }
 
+/// The names of one snapshot's models, as the resolution's equality lookups
+/// see them: ids, codes (a code that is also a model's id names that model),
+/// and ids and codes lower-cased (ASCII), which may name more than one model.
+/// The price book's alias table (`crate::book`) lists exactly these.
+#[derive(Debug, Default)]
+pub struct Names {
+    ids: HashMap<String, usize>,
+    /// The first model in list order wins a code two models share.
+    codes: HashMap<String, usize>,
+    /// Lower-cased id or code → every model it names (more than one: ambiguous).
+    folded: HashMap<String, Vec<usize>>,
+}
+
+impl Names {
+    /// The names of `models` (id, code), by their position in the list.
+    pub fn new<'m>(models: impl IntoIterator<Item = (&'m str, Option<&'m str>)>) -> Names {
+        let mut names = Names::default();
+        for (i, (id, code)) in models.into_iter().enumerate() {
+            names.ids.insert(id.to_owned(), i);
+            let mut folded = vec![id.to_ascii_lowercase()];
+            if let Some(code) = code.filter(|c| *c != id) {
+                names.codes.entry(code.to_owned()).or_insert(i);
+                folded.push(code.to_ascii_lowercase());
+            }
+            folded.dedup();
+            for name in folded {
+                let slot = names.folded.entry(name).or_default();
+                if !slot.contains(&i) {
+                    slot.push(i);
+                }
+            }
+        }
+        names
+    }
+
+    /// The model `name` is the id of, else the code of.
+    pub fn exact(&self, name: &str) -> Option<(usize, How)> {
+        match self.ids.get(name) {
+            Some(&i) => Some((i, How::Exact)),
+            None => self.codes.get(name).map(|&i| (i, How::Code)),
+        }
+    }
+
+    /// The models whose id or code, lower-cased, is `folded` (itself lower-case).
+    pub fn folded(&self, folded: &str) -> &[usize] {
+        self.folded.get(folded).map_or(&[], Vec::as_slice)
+    }
+
+    /// Every exact name: each id, then each code that is no model's id.
+    pub fn each_exact(&self) -> impl Iterator<Item = (&str, usize, How)> {
+        let ids = self.ids.iter().map(|(name, &i)| (name.as_str(), i, How::Exact));
+        let codes = self.codes.iter().filter(|(code, _)| !self.ids.contains_key(*code));
+        ids.chain(codes.map(|(name, &i)| (name.as_str(), i, How::Code)))
+    }
+
+    /// Every lower-cased name that names one model only.
+    pub fn each_folded(&self) -> impl Iterator<Item = (&str, usize)> {
+        self.folded.iter().filter_map(|(name, models)| match models.as_slice() {
+            [i] => Some((name.as_str(), *i)),
+            _ => None,
+        })
+    }
+
+    /// The exact id, the exact code, or either ignoring ASCII case (one model only).
+    fn direct(&self, name: &str) -> Option<(usize, How)> {
+        self.exact(name).or_else(|| match self.folded(&name.to_ascii_lowercase()) {
+            [i] => Some((*i, How::Case)),
+            _ => None,
+        })
+    }
+}
+
 /// The models of one snapshot, ready to be looked up by any name a response gives.
 #[derive(Debug, Default)]
 pub struct Resolver {
     models: Vec<Model>,
     /// Each model's prices, made ready once.
     rates: Vec<Rates>,
-    ids: HashMap<String, usize>,
-    codes: HashMap<String, usize>,
-    /// Lower-cased id or code → every model it names (more than one: ambiguous).
-    folded: HashMap<String, Vec<usize>>,
+    names: Names,
 }
 
 impl Resolver {
     pub fn new(models: Vec<Model>) -> Resolver {
         let rates = models.iter().map(Model::rates).collect();
-        let mut book = Resolver { models, rates, ..Resolver::default() };
-        for (i, m) in book.models.iter().enumerate() {
-            book.ids.insert(m.id.clone(), i);
-            let mut folded = vec![m.id.to_ascii_lowercase()];
-            if let Some(code) = m.code.as_ref().filter(|c| **c != m.id) {
-                book.codes.entry(code.clone()).or_insert(i);
-                folded.push(code.to_ascii_lowercase());
-            }
-            folded.dedup();
-            for name in folded {
-                let slot = book.folded.entry(name).or_default();
-                if !slot.contains(&i) {
-                    slot.push(i);
-                }
-            }
-        }
-        book
+        let names = Names::new(models.iter().map(|m| (m.id.as_str(), m.code.as_deref())));
+        Resolver { models, rates, names }
     }
 
     pub fn model(&self, index: usize) -> &Model {
@@ -75,33 +129,22 @@ impl Resolver {
     /// matches it (or it names two models that differ only in case).
     pub fn resolve(&self, name: &str, aliases: &HashMap<String, String>) -> Option<(usize, How)> {
         if let Some(target) = aliases.get(name) {
-            return self.direct(target).map(|(i, _)| (i, How::Alias));
+            return self.names.direct(target).map(|(i, _)| (i, How::Alias));
         }
-        if let Some(found) = self.direct(name) {
+        if let Some(found) = self.names.direct(name) {
             return Some(found);
         }
-        let unprefixed = name.strip_prefix("models/");
-        if let Some(found) = unprefixed.and_then(|n| self.direct(n)) {
+        let unprefixed = name.strip_prefix(PREFIX);
+        if let Some(found) = unprefixed.and_then(|n| self.names.direct(n)) {
             return Some((found.0, How::Prefix));
         }
         let undated = undated(unprefixed.unwrap_or(name))?;
-        self.direct(undated).map(|(i, _)| (i, How::Date))
-    }
-
-    /// The exact id, the exact code, or either ignoring ASCII case.
-    fn direct(&self, name: &str) -> Option<(usize, How)> {
-        if let Some(&i) = self.ids.get(name) {
-            return Some((i, How::Exact));
-        }
-        if let Some(&i) = self.codes.get(name) {
-            return Some((i, How::Code));
-        }
-        match self.folded.get(&name.to_ascii_lowercase())?.as_slice() {
-            [i] => Some((*i, How::Case)),
-            _ => None,
-        }
+        self.names.direct(undated).map(|(i, _)| (i, How::Date))
     }
 }
+
+/// The prefix some APIs put before a model's name (Gemini's `models/gemini-2.5-flash`).
+pub const PREFIX: &str = "models/";
 
 /// `name` without a trailing date, `-YYYY-MM-DD` or `-YYYYMMDD`, if it has one.
 pub fn undated(name: &str) -> Option<&str> {

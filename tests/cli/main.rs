@@ -3,6 +3,7 @@
 
 mod architecture;
 mod bill;
+mod book;
 mod browser;
 mod catalog;
 mod common;
@@ -11,7 +12,10 @@ mod explore;
 mod first_hour;
 mod history;
 mod mcp;
+mod postgres;
 mod price;
+mod price_history;
 mod serve;
 mod sync;
 mod usage;
+mod warehouse;
