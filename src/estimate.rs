@@ -3,6 +3,8 @@
 //! baseline). Pure: the command prices each item against the store and hands
 //! the results here; [`crate::gate`] decides what fails.
 
+use std::collections::{HashMap, HashSet};
+
 use serde::Serialize;
 
 use crate::catalog::CatalogRef;
@@ -96,11 +98,14 @@ pub fn compare(old: &Baseline, items: &[ItemCost], total: Money) -> Result<VsBas
         let change_pct = difference.zip(old).and_then(|(d, o)| d.percent_of(o));
         ItemChange { name: name.to_owned(), cost: old, difference, change_pct }
     };
-    let mut changes = Vec::new();
+    // One change per item, in the items' order, then the baseline's items that are gone.
+    let earlier: HashMap<&str, Option<Money>> = old.items.iter().map(|(name, cost)| (name.as_str(), *cost)).collect();
+    let mut changes = Vec::with_capacity(items.len());
     for item in items {
-        changes.push(change(&item.name, item.priced.cost, old.item(&item.name).flatten()));
+        changes.push(change(&item.name, item.priced.cost, earlier.get(item.name.as_str()).copied().flatten()));
     }
-    for (gone, cost) in old.items.iter().filter(|(name, _)| !items.iter().any(|i| i.name == *name)) {
+    let now: HashSet<&str> = items.iter().map(|i| i.name.as_str()).collect();
+    for (gone, cost) in old.items.iter().filter(|(name, _)| !now.contains(name.as_str())) {
         changes.push(change(gone, None, *cost));
     }
     let growth = Growth::new(old.total, total).map_err(|_| BaselineError::TooLarge)?;
@@ -108,13 +113,14 @@ pub fn compare(old: &Baseline, items: &[ItemCost], total: Money) -> Result<VsBas
 }
 
 impl EstimateReport {
-    /// An item's comparison with the baseline, if there is one.
-    pub fn change_of(&self, name: &str) -> Option<&ItemChange> {
-        self.baseline.as_ref()?.items.iter().find(|c| c.name == name)
+    /// Item `n`'s comparison with the baseline, if there is one ([`compare`]
+    /// lists one change per item, in the items' order).
+    pub fn change(&self, n: usize) -> Option<&ItemChange> {
+        self.baseline.as_ref()?.items.get(n).filter(|c| c.name == self.items[n].name)
     }
 
-    /// Baseline items no longer in the workload.
+    /// Baseline items no longer in the workload: the changes after the items'.
     pub fn removed(&self) -> impl Iterator<Item = &ItemChange> {
-        self.baseline.iter().flat_map(|b| &b.items).filter(|c| !self.items.iter().any(|i| i.name == c.name))
+        self.baseline.iter().flat_map(|b| b.items.get(self.items.len()..).unwrap_or_default())
     }
 }

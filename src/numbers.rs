@@ -5,6 +5,17 @@ pub fn counted(n: u64, noun: &str) -> String {
     if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
 }
 
+/// A byte count for people: `64 MiB`, `1.5 KiB`, `512 bytes`.
+pub fn bytes(bytes: u64) -> String {
+    let units = [("GiB", 1u64 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)];
+    match units.iter().find(|(_, n)| bytes >= *n) {
+        Some((unit, n)) if bytes.is_multiple_of(*n) => format!("{} {unit}", bytes / n),
+        Some((unit, n)) => format!("{:.1} {unit}", bytes as f64 / *n as f64),
+        None if bytes == 1 => "1 byte".to_owned(),
+        None => format!("{bytes} bytes"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -50,11 +50,12 @@ const WHOLE: &str = "expected a whole number, 0 or more";
 
 /// Parses a workload file. Names must be unique and models non-empty.
 pub fn parse(text: &str) -> Result<Vec<Item>, WorkloadError> {
+    let lines = Lines::new(text);
     let doc = DeTable::parse(text).map_err(|e| WorkloadError {
-        line: line_of(text, e.span().map_or(0, |s| s.start)),
+        line: lines.of(e.span().map_or(0, |s| s.start)),
         message: e.message().trim().to_owned(),
     })?;
-    let at = |offset: usize, message: String| WorkloadError { line: line_of(text, offset), message };
+    let at = |offset: usize, message: String| WorkloadError { line: lines.of(offset), message };
     let mut tables = Vec::new();
     for (key, value) in sorted(doc.get_ref()) {
         match (key.get_ref().as_ref(), value.get_ref()) {
@@ -69,11 +70,12 @@ pub fn parse(text: &str) -> Result<Vec<Item>, WorkloadError> {
         return Err(WorkloadError { line: 1, message: "there is no [[item]] in the file".into() });
     }
     let mut items: Vec<Item> = Vec::with_capacity(tables.len());
+    let mut named = std::collections::HashMap::with_capacity(tables.len());
     for (n, table) in tables.into_iter().enumerate() {
-        let line = line_of(text, table.span().start);
+        let line = lines.of(table.span().start);
         // An error in this item: on a line, which `offset` points into.
         let located = |offset: usize, message: String| WorkloadError {
-            line: line_of(text, offset),
+            line: lines.of(offset),
             message: format!("item {}: {message}", n + 1),
         };
         let DeValue::Table(fields) = table.get_ref() else {
@@ -83,8 +85,8 @@ pub fn parse(text: &str) -> Result<Vec<Item>, WorkloadError> {
             Some(offset) => located(offset, message),
             None => located(table.span().start, message),
         })?;
-        if let Some(first) = items.iter().find(|i| i.name == item.name) {
-            let message = format!("name {:?} is already used by the item on line {}", item.name, first.line);
+        if let Some(first) = named.insert(item.name.clone(), item.line) {
+            let message = format!("name {:?} is already used by the item on line {first}", item.name);
             return Err(located(table.span().start, message));
         }
         items.push(item);
@@ -220,8 +222,19 @@ fn kind(v: &DeValue<'_>) -> &'static str {
     }
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].matches('\n').count() + 1
+/// The line each byte offset of a text is on, found by binary search over
+/// where the lines start (counting from the start each time would make a
+/// long workload quadratic).
+struct Lines(Vec<usize>);
+
+impl Lines {
+    fn new(text: &str) -> Lines {
+        Lines(memchr::memchr_iter(b'\n', text.as_bytes()).collect())
+    }
+
+    fn of(&self, offset: usize) -> usize {
+        self.0.partition_point(|&newline| newline < offset) + 1
+    }
 }
 
 #[cfg(test)]

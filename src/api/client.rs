@@ -3,6 +3,7 @@
 //! handed to a [`PageSink`] as they arrive; progress and retries are reported
 //! through a callback, so this module never prints.
 
+use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -249,12 +250,27 @@ async fn fetch_pages(
         });
     }
     drop(tx);
+    let mut seen = Seen::new(first);
     while let Some((k, result)) = rx.recv().await {
-        if let Some(shifted) = store_page(ctx, k, &result?, first, sink, stats, Some(last))? {
+        if let Some(shifted) = store_page(ctx, k, &result?, &mut seen, sink, stats, Some(last))? {
             return Ok(shifted);
         }
     }
     Ok(Outcome::Done)
+}
+
+/// The pages of one walk so far: page 1, and each page's fingerprint with
+/// the first page that had it.
+struct Seen<'p> {
+    first: &'p Page,
+    pages: HashMap<u64, u64>,
+}
+
+impl<'p> Seen<'p> {
+    fn new(first: &'p Page) -> Seen<'p> {
+        let pages = if first.meta.len > 0 { HashMap::from([(first.fingerprint, 1)]) } else { HashMap::new() };
+        Seen { first, pages }
+    }
 }
 
 /// Checks page `k` against page 1 and hands it to the sink; `Some` when the
@@ -263,13 +279,17 @@ fn store_page(
     ctx: &Walker,
     k: u64,
     page: &Page,
-    first: &Page,
+    seen: &mut Seen<'_>,
     sink: &mut dyn PageSink,
     stats: &mut WalkStats,
     of: Option<u64>,
 ) -> Result<Option<Outcome>, SyncError> {
-    if paging::check(k, &page.meta, &first.meta, page.fingerprint == first.fingerprint)? == PageCheck::Shifted {
+    let repeats = seen.pages.get(&page.fingerprint).copied();
+    if paging::check(k, &page.meta, &seen.first.meta, repeats)? == PageCheck::Shifted {
         return Ok(Some(Outcome::Shifted { total: page.meta.total }));
+    }
+    if page.meta.len > 0 {
+        seen.pages.entry(page.fingerprint).or_insert(k);
     }
     sink.page(k, &page.records).map_err(SyncError::Sink)?;
     stats.pages += 1;
@@ -288,9 +308,10 @@ async fn fetch_until_short(
     if first.meta.len < size {
         return Ok(Outcome::Done);
     }
+    let mut seen = Seen::new(first);
     for k in 2..=paging::MAX_PAGES {
         let page = fetch_page(ctx, k, size).await?;
-        if let Some(shifted) = store_page(ctx, k, &page, first, sink, stats, None)? {
+        if let Some(shifted) = store_page(ctx, k, &page, &mut seen, sink, stats, None)? {
             return Ok(shifted);
         }
         if page.meta.len < size {

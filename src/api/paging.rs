@@ -34,11 +34,8 @@ pub const MAX_PAGES: u64 = 1_000_000;
 pub enum PagingError {
     #[error("the server reports {total} models in pages of {size}: more than {MAX_PAGES} pages")]
     TooManyPages { total: u64, size: u64 },
-    #[error(
-        "the server ignores paging: asked for page {asked}, it answered {}; only {got} of {total} models are reachable",
-        answered.map_or("with page 1's records again".to_owned(), |p| format!("page {p}"))
-    )]
-    IgnoresPaging { asked: u64, answered: Option<u64>, got: u64, total: u64 },
+    #[error("the server ignores paging: asked for page {asked}, it answered {answered}; only {got} of {total} models are reachable")]
+    IgnoresPaging { asked: u64, answered: String, got: u64, total: u64 },
 }
 
 impl crate::error::Diagnostic for PagingError {
@@ -86,18 +83,22 @@ pub enum PageCheck {
     Shifted,
 }
 
-/// Checks page `asked` against page 1. `repeats_first` is true when its records
-/// are exactly page 1's.
-pub fn check(asked: u64, meta: &PageMeta, first: &PageMeta, repeats_first: bool) -> Result<PageCheck, PagingError> {
+/// Checks page `asked` against page 1. `repeats` is the earlier page whose
+/// records it holds exactly, if any: a server that sends a page again ignores
+/// paging, whatever page number it echoes.
+pub fn check(asked: u64, meta: &PageMeta, first: &PageMeta, repeats: Option<u64>) -> Result<PageCheck, PagingError> {
     let ignores = |answered| PagingError::IgnoresPaging {
         asked,
         answered,
         got: first.len,
         total: first.total.unwrap_or(first.len),
     };
-    match meta.page {
-        Some(p) if p != asked => return Err(ignores(Some(p))),
-        None if repeats_first && meta.len > 0 => return Err(ignores(None)),
+    match (meta.page, repeats) {
+        (Some(p), _) if p != asked => return Err(ignores(format!("page {p}"))),
+        (_, Some(earlier)) if meta.len > 0 => {
+            let echoed = meta.page.map(|p| format!(" (saying it is page {p})")).unwrap_or_default();
+            return Err(ignores(format!("with page {earlier}'s records again{echoed}")));
+        }
         _ => {}
     }
     if meta.total != first.total {
@@ -168,15 +169,22 @@ mod tests {
     #[test]
     fn later_pages_must_echo_their_number_and_total() {
         let first = meta(Some(1), Some(25), Some(64), 25);
-        assert_eq!(check(2, &meta(Some(2), Some(25), Some(64), 25), &first, false), Ok(PageCheck::Fine));
-        assert_eq!(check(2, &meta(None, None, Some(64), 25), &first, false), Ok(PageCheck::Fine));
-        assert_eq!(check(3, &meta(Some(3), Some(25), Some(65), 15), &first, false), Ok(PageCheck::Shifted));
-        let err = check(2, &meta(Some(1), Some(25), Some(64), 25), &first, true).unwrap_err();
+        assert_eq!(check(2, &meta(Some(2), Some(25), Some(64), 25), &first, None), Ok(PageCheck::Fine));
+        assert_eq!(check(2, &meta(None, None, Some(64), 25), &first, None), Ok(PageCheck::Fine));
+        assert_eq!(check(3, &meta(Some(3), Some(25), Some(65), 15), &first, None), Ok(PageCheck::Shifted));
+        let err = check(2, &meta(Some(1), Some(25), Some(64), 25), &first, Some(1)).unwrap_err();
         assert_eq!(
             err.to_string(),
             "the server ignores paging: asked for page 2, it answered page 1; only 25 of 64 models are reachable"
         );
-        assert!(check(2, &meta(None, None, Some(64), 25), &first, true).is_err());
+        assert!(check(2, &meta(None, None, Some(64), 25), &first, Some(1)).is_err());
+        // It echoes the page asked for, and sends page 1's records (or page 2's) again.
+        let err = check(3, &meta(Some(3), Some(25), Some(64), 25), &first, Some(2)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the server ignores paging: asked for page 3, it answered with page 2's records again (saying it is page 3); only 25 of 64 models are reachable"
+        );
+        assert_eq!(check(3, &meta(Some(3), Some(25), Some(64), 0), &first, Some(2)), Ok(PageCheck::Fine), "empty pages alike are no repeat");
     }
 
     fn tally(collected: u64, received: u64, fp: &str) -> Collected {
@@ -232,7 +240,7 @@ mod tests {
 
             /// Checking any later page against any first page never panics.
             #[test]
-            fn checking_a_page_never_panics(asked in 2u64..100, page in count(), total in count(), len in 0u64..300, repeats in any::<bool>()) {
+            fn checking_a_page_never_panics(asked in 2u64..100, page in count(), total in count(), len in 0u64..300, repeats in prop::option::of(1u64..100)) {
                 let first = PageMeta { page: Some(1), page_size: Some(20), total: Some(64), len: 20 };
                 let _ = check(asked, &PageMeta { page, page_size: None, total, len }, &first, repeats);
             }

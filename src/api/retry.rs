@@ -30,23 +30,12 @@ pub enum Failure {
     Shape(String),
     #[error("the server refused the request (success: false): {0}")]
     Refused(String),
-    #[error("the answer is larger than --max-body ({}); it was not read further", size(*.max))]
+    #[error("the answer is larger than --max-body ({}); it was not read further", crate::numbers::bytes(*.max))]
     TooLarge { max: u64 },
     #[error("the secure connection failed: {0}")]
     Tls(String),
     #[error("the server's name could not be resolved: {0}")]
     Dns(String),
-}
-
-/// A byte count for people: `64 MiB`, `1.5 KiB`, `512 bytes`.
-pub fn size(bytes: u64) -> String {
-    let units = [("GiB", 1u64 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)];
-    match units.iter().find(|(_, n)| bytes >= *n) {
-        Some((unit, n)) if bytes.is_multiple_of(*n) => format!("{} {unit}", bytes / n),
-        Some((unit, n)) => format!("{:.1} {unit}", bytes as f64 / *n as f64),
-        None if bytes == 1 => "1 byte".to_owned(),
-        None => format!("{bytes} bytes"),
-    }
 }
 
 fn detail(code: &Option<String>, message: &Option<String>, retry_after: &Option<Duration>) -> String {

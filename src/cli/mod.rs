@@ -197,6 +197,9 @@ pub struct SyncArgs {
     // not stop an import.
     #[arg(long, value_name = "PATH", conflicts_with_all = ["page_size", "concurrency", "timeout", "retries"])]
     pub from: Option<PathBuf>,
+    /// Let a sync from the API remove more than half of the current catalog's models
+    #[arg(long, conflicts_with = "from")]
+    pub allow_shrink: bool,
     #[command(flatten)]
     pub output: TableOrJson,
 }
@@ -472,6 +475,10 @@ pub struct UsageArgs {
     /// Print one JSON line per record (file, line, model, counts, cost) instead of the report
     #[arg(long, conflicts_with_all = ["format", "json"])]
     pub per_record: bool,
+    /// Keep at most N groups; the records of groups first seen after the Nth are summed under
+    /// "(other groups)"
+    #[arg(long, value_name = "N", default_value = "10000", value_parser = whole(1, 10_000_000))]
+    pub max_groups: u64,
     #[command(flatten)]
     pub bill: BillArgs,
     #[command(flatten)]

@@ -85,9 +85,26 @@ pub fn workload(args: &WorkloadArgs) -> Result<Workload, UserError> {
 /// bytes) as a report of `shape`.
 pub fn read_baseline(path: &Path, shape: Shape) -> anyhow::Result<Baseline> {
     let shown = path.display().to_string();
-    let mut text = String::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_BASELINE).read_to_string(&mut text))
-        .with_context(|| format!("cannot read the baseline {shown}"))?;
+    let text = read_input(path, &format!("the baseline {shown}"))?;
     Ok(Baseline::parse(&shown, &text, shape)?)
+}
+
+/// The most a workload or a baseline may hold: 64 MiB (a real one is a few KiB).
+pub const MAX_INPUT: u64 = MAX_BASELINE;
+
+/// A whole text file (`-`: stdin), at most [`MAX_INPUT`] bytes: a device or
+/// an endless pipe is refused when it passes that, never read into memory.
+pub fn read_input(path: &Path, what: &str) -> anyhow::Result<String> {
+    let reader: Box<dyn Read> = if path == Path::new("-") {
+        Box::new(std::io::stdin().lock())
+    } else {
+        Box::new(std::fs::File::open(path).with_context(|| format!("cannot read {what}"))?)
+    };
+    let mut bytes = Vec::new();
+    reader.take(MAX_INPUT + 1).read_to_end(&mut bytes).with_context(|| format!("cannot read {what}"))?;
+    if bytes.len() as u64 > MAX_INPUT {
+        let message = format!("{what} is larger than {}: cometcat reads at most that much", crate::numbers::bytes(MAX_INPUT));
+        return Err(UserError::new(message).into());
+    }
+    String::from_utf8(bytes).map_err(|e| anyhow::anyhow!("cannot read {what}: it is not UTF-8 text ({e})"))
 }

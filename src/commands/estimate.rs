@@ -3,13 +3,11 @@
 //! ([`crate::estimate`]), asks the gate ([`crate::gate`]) what fails, and
 //! prints the report whatever the outcome, so CI can post it.
 
-use std::io::Read;
 use std::path::Path;
 
-use anyhow::Context as _;
 use jiff::Timestamp;
 
-use super::ctx::{Ctx, catalog_for_gate, read_baseline};
+use super::ctx::{Ctx, catalog_for_gate, read_baseline, read_input};
 use super::lookup::unknown;
 use crate::catalog::CatalogRef;
 use crate::cli::EstimateArgs;
@@ -25,15 +23,8 @@ use crate::workload::{self, Item};
 
 pub fn run(ctx: &mut Ctx<'_>, args: &EstimateArgs) -> anyhow::Result<Exit> {
     let format = args.output.format();
-    let (shown, text) = if args.file == Path::new("-") {
-        let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text).context("cannot read the workload from stdin")?;
-        ("stdin".to_owned(), text)
-    } else {
-        let shown = args.file.display().to_string();
-        let text = std::fs::read_to_string(&args.file).with_context(|| format!("cannot read {shown}"))?;
-        (shown, text)
-    };
+    let shown = if args.file == Path::new("-") { "stdin".to_owned() } else { args.file.display().to_string() };
+    let text = read_input(&args.file, &format!("the workload {shown}"))?;
     let (report, snapshot, notes) = report(&ctx.settings.db, &shown, &text, args)?;
     for note in notes {
         ctx.warn(note);

@@ -15,7 +15,6 @@ use super::ctx::Ctx;
 use super::progress;
 use crate::api::client::{self, PageSink, WalkOptions};
 use crate::api::paging::Collected;
-use crate::api::retry;
 use crate::api::wire::{Answer, Problem};
 use crate::api::{self};
 use crate::cli::SyncArgs;
@@ -98,10 +97,23 @@ fn fetch(
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
+    // The current catalog's ids: a walk that would drop most of them is not trusted.
+    let before: Vec<String> =
+        if args.allow_shrink { Vec::new() } else { store.names(true)?.into_iter().filter(|(n, id)| n == id).map(|(id, _)| id).collect() };
     let committed = store.write_snapshot(Feed::Network, |ingest| -> anyhow::Result<SnapshotMeta> {
         let stats = runtime.block_on(client::walk(&opts, ingest, report));
         bar.finish_and_clear();
         let stats = stats?;
+        let gone = before.iter().filter(|id| !ingest.holds(id)).count();
+        // (An empty answer is refused as such when it is committed.)
+        if gone * 2 > before.len() && ingest.received() > 0 {
+            let message = format!(
+                "this sync would remove {gone} of the catalog's {} models: more than half, so it was not stored",
+                before.len()
+            );
+            let hint = "a server that lies about paging looks like this; if the catalog really shrank, sync with --allow-shrink";
+            return Err(UserError::new(message).hint(hint).into());
+        }
         Ok(SnapshotMeta {
             started_at: started,
             fetched_at: started,
@@ -135,7 +147,7 @@ fn read_capped(input: impl Read, max: u64, shown: &str) -> anyhow::Result<Vec<u8
     let mut bytes = Vec::new();
     input.take(max.saturating_add(1)).read_to_end(&mut bytes).with_context(|| format!("cannot read {shown}"))?;
     if bytes.len() as u64 > max {
-        return Err(UserError::new(format!("{shown} is larger than --max-body ({})", retry::size(max)))
+        return Err(UserError::new(format!("{shown} is larger than --max-body ({})", crate::numbers::bytes(max)))
             .hint("if the catalog really is that large, raise --max-body")
             .into());
     }

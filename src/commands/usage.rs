@@ -48,6 +48,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &UsageArgs) -> anyhow::Result<Exit> {
         what_if: &args.what_if,
         limits: limits(args),
         quota: args.bill.quota_per_usd,
+        max_groups: args.max_groups as usize,
         flag: &|name| format!("--{}", name.replace('_', "-")),
     };
     let mut fetched = args.bill.fetch.then(|| fetch::fetch(ctx, &args.bill)).transpose()?;
@@ -92,6 +93,8 @@ pub struct Terms<'a> {
     pub limits: Limits,
     /// How a gateway's quota converts to dollars.
     pub quota: QuotaRate,
+    /// The most groups kept (the rest summed under one).
+    pub max_groups: usize,
     /// How an option (`what_if`, `alias`) is named where it was given
     /// (`--what-if` on the command line).
     pub flag: &'a dyn Fn(&str) -> String,
@@ -114,6 +117,7 @@ pub fn price(
         aliases: aliases(store, terms.aliases, &(terms.flag)("alias"))?,
         what_if: what_ifs(store, terms.what_if, &(terms.flag)("what_if"))?,
         quota: terms.quota,
+        max_groups: terms.max_groups,
     };
     let history = match terms.at {
         At::Now => Vec::new(),

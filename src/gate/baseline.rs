@@ -119,8 +119,9 @@ impl Baseline {
             return Err(BaselineError::Negative(total));
         }
         let mut items: Vec<(String, Option<Money>)> = Vec::with_capacity(report.items.len());
+        let mut names = std::collections::HashSet::with_capacity(report.items.len());
         for item in report.items {
-            if items.iter().any(|(name, _)| *name == item.name) {
+            if !names.insert(item.name.clone()) {
                 return Err(BaselineError::DuplicateItem(item.name));
             }
             items.push((item.name, amount(&item.cost)?));

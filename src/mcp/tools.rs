@@ -220,6 +220,7 @@ pub fn price_usage(c: &Catalog, args: PriceUsage) -> Result<Reply, ToolError> {
         what_if: &args.what_if,
         limits: Limits { budget: args.budget.map(|b| usd("budget", &b)).transpose()?, ..Limits::default() },
         quota: args.quota_per_usd.map(|q| quota_rate("quota_per_usd", &q)).transpose()?.unwrap_or_default(),
+        max_groups: crate::usage::DEFAULT_MAX_GROUPS,
         flag: &|name| format!("argument `{}`", if name == "alias" { "aliases" } else { name }),
     };
     let lines: String = args.records.iter().map(|r| format!("{r}\n")).collect();

@@ -23,8 +23,8 @@ pub fn items_grid(r: &EstimateReport) -> Grid {
         .chain(["baseline_cost", "difference", "change_pct"])
         .collect();
     let mut grid = Grid::new(&headers);
-    for i in &r.items {
-        let change = r.change_of(&i.name);
+    for (n, i) in r.items.iter().enumerate() {
+        let change = r.change(n);
         let mut row = vec![i.name.clone(), i.model.clone()];
         row.extend(i.priced.csv());
         row.extend([
@@ -52,7 +52,7 @@ pub fn table(out: &mut dyn Write, r: &EstimateReport, look: Look) -> io::Result<
     }
     let mut grid = Grid::new(&headers).numeric(&(2..headers.len()).collect::<Vec<_>>());
     let money = |m: Option<Money>| m.map_or_else(|| "unpriced".to_owned(), |m| m.display());
-    for i in &r.items {
+    for (n, i) in r.items.iter().enumerate() {
         let p = &i.priced;
         let mut row = vec![model_name(&i.name, p.upcoming), i.model.clone()];
         row.extend([p.requests.to_string(), p.input_tokens.to_string(), p.output_tokens.to_string()]);
@@ -61,7 +61,7 @@ pub fn table(out: &mut dyn Write, r: &EstimateReport, look: Look) -> io::Result<
         }
         row.extend([money(p.cost), money(p.list_cost)]);
         if r.baseline.is_some() {
-            row.push(r.change_of(&i.name).map_or(String::new(), |c| change_text(c, p.cost)));
+            row.push(r.change(n).map_or(String::new(), |c| change_text(c, p.cost)));
         }
         grid.push(row);
     }
@@ -215,7 +215,7 @@ fn markdown_headline(r: &EstimateReport) -> String {
 fn markdown_rows(r: &EstimateReport) -> Vec<String> {
     let dollars = |m: Option<Money>| m.map_or_else(|| "unpriced".to_owned(), |m| format!("${}", m.display()));
     let seconds = has_seconds(r);
-    let items = r.items.iter().map(|i| {
+    let items = r.items.iter().enumerate().map(|(n, i)| {
         let p = &i.priced;
         let seconds = if seconds { format!(" {} |", cell(p.seconds)) } else { String::new() };
         let mut row = format!(
@@ -231,7 +231,7 @@ fn markdown_rows(r: &EstimateReport) -> Vec<String> {
         if r.baseline.is_some() {
             row.push_str(&format!(
                 " {} |",
-                r.change_of(&i.name).map_or(String::new(), |c| change_text(c, i.priced.cost))
+                r.change(n).map_or(String::new(), |c| change_text(c, i.priced.cost))
             ));
         }
         row.push('\n');

@@ -188,6 +188,11 @@ impl Ingest<'_> {
         self.received = 0;
     }
 
+    /// Whether a record with this id is staged (kept or quarantined).
+    pub fn holds(&self, id: &str) -> bool {
+        self.kept.contains_key(id) || self.quarantined.contains_key(id)
+    }
+
     /// Stages the records of one page (or of a whole file, as page 0). Large
     /// pages are parsed and hashed on a second thread while this one writes.
     pub fn add<R: Borrow<RawValue> + Sync>(&mut self, page: u64, records: &[R]) -> Result<(), StoreError> {

@@ -55,8 +55,18 @@ pub trait RowSink {
     fn row(&mut self, cells: Vec<Cell>) -> anyhow::Result<()>;
 }
 
+/// The most memory SQLite may take for a query: past it, the query fails
+/// rather than the machine (`SELECT hex(zeroblob(400000000))` wants 3.5 GB).
+pub const HEAP_LIMIT: i64 = 1 << 30;
+
+/// The longest text or blob a query may make.
+pub const VALUE_LIMIT: i32 = 64 << 20;
+
 /// Runs one read-only statement over the catalog, stopping it after `timeout`.
 pub fn query(store: Store, sql: &str, timeout: Duration, out: &mut dyn RowSink) -> anyhow::Result<()> {
+    // Process-wide: `sql` runs one query and ends.
+    // SAFETY: sqlite3_hard_heap_limit64 only sets a limit; it may be called at any time.
+    unsafe { rusqlite::ffi::sqlite3_hard_heap_limit64(HEAP_LIMIT) };
     let conn = sandbox(store)?;
     let deadline = Instant::now() + timeout;
     conn.progress_handler(10_000, Some(move || Instant::now() > deadline)).map_err(StoreError::from)?;
@@ -78,6 +88,7 @@ fn sandbox(store: Store) -> Result<Connection, StoreError> {
     let open_err = |source| StoreError::Open { path: path.clone(), source };
     conn.pragma_update(None, "query_only", true).map_err(open_err)?;
     conn.set_limit(Limit::SQLITE_LIMIT_ATTACHED, 0).map_err(open_err)?;
+    conn.set_limit(Limit::SQLITE_LIMIT_LENGTH, VALUE_LIMIT).map_err(open_err)?;
     conn.authorizer(Some(authorize)).map_err(open_err)?;
     Ok(conn)
 }
@@ -116,7 +127,9 @@ const READ_PRAGMAS: &[&str] = &[
 
 /// Why SQLite would not run the statement, in the user's terms.
 fn refused(e: rusqlite::Error, timeout: Duration) -> UserError {
-    use rusqlite::ErrorCode::{ApiMisuse, AuthorizationForStatementDenied, OperationInterrupted, ReadOnly};
+    use rusqlite::ErrorCode::{
+        ApiMisuse, AuthorizationForStatementDenied, OperationInterrupted, OutOfMemory, ReadOnly, TooBig,
+    };
     match &e {
         rusqlite::Error::SqliteFailure(f, _) if f.code == OperationInterrupted => {
             UserError::new(format!("the query ran longer than --timeout ({} s) and was stopped", timeout.as_secs_f64()))
@@ -129,6 +142,15 @@ fn refused(e: rusqlite::Error, timeout: Duration) -> UserError {
             ))
             .hint("change the catalog with `cometcat sync`; query it with SELECT")
         }
+        rusqlite::Error::SqliteFailure(f, _) if f.code == OutOfMemory => UserError::new(format!(
+            "the query needs more than the {} of memory `cometcat sql` gives it",
+            crate::numbers::bytes(HEAP_LIMIT as u64)
+        ))
+        .hint("narrow it (a WHERE clause, a LIMIT), or aggregate less at once"),
+        rusqlite::Error::SqliteFailure(f, _) if f.code == TooBig => UserError::new(format!(
+            "the query makes a text or blob longer than {}, the most `cometcat sql` allows",
+            crate::numbers::bytes(VALUE_LIMIT as u64)
+        )),
         rusqlite::Error::MultipleStatement => UserError::new("give one SQL statement at a time"),
         // What SQLite answers to a query of only blanks or comments.
         rusqlite::Error::SqliteFailure(f, _) if f.code == ApiMisuse => {

@@ -10,7 +10,7 @@ use crate::time::Time;
 use serde::Serialize;
 
 use super::catalogs::{Catalogs, Timing};
-use super::options::{At, GroupBy, Options};
+use super::options::{At, DEFAULT_MAX_GROUPS, GroupBy, OTHER_GROUPS, Options};
 use super::read::gateway::type_name;
 use super::record::{Kind, Read, Record};
 use super::report::{
@@ -58,6 +58,10 @@ pub struct PricedRecord<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time: Option<Time>,
 }
+
+/// The models listed as unknown, and the matches listed, at most: past
+/// that, unknown models are counted together and matches are not listed.
+const LISTED: usize = 10_000;
 
 /// The unreadable lines kept to be listed; the rest are only counted.
 const LISTED_UNREADABLE: usize = 1000;
@@ -189,7 +193,7 @@ impl<'l> Ledger<'l> {
         let key = group_key(&self.options.by, &record, model.map(|(m, _)| m));
         let unpriced = cost.and_then(Result::err);
         let (cost, list_cost) = (priced.cost, priced.list_cost);
-        if self.tally.count(&record, cost, list_cost, key).is_err() {
+        if self.tally.count(&record, cost, list_cost, key, self.options.max_groups).is_err() {
             let reason = "its counts or cost cannot be added to the totals exactly (too large, or too many decimals)";
             self.tally.input.unreadable += values;
             self.note_unreadable(file, line, reason.into());
@@ -259,6 +263,8 @@ struct Tally {
     totals: Totals,
     input: Input,
     groups: HashMap<String, Group>,
+    /// Records that went to [`OTHER_GROUPS`] for the cap.
+    beyond_cap: u64,
     resolved: HashMap<(String, String, How), u64>,
     unknown: HashMap<String, u64>,
     unpriced: HashMap<(String, String), u64>,
@@ -279,6 +285,7 @@ impl Tally {
         cost: Option<Money>,
         list_cost: Option<Money>,
         key: Cow<'_, str>,
+        max_groups: usize,
     ) -> anyhow::Result<()> {
         let counts = Counts {
             input_tokens: record.input_tokens,
@@ -295,6 +302,13 @@ impl Tally {
             (totals.cost, totals.list_cost) = (totals.cost.checked_add(cost)?, totals.list_cost.checked_add(list)?);
         }
         totals.charges.add(record.charged, cost)?;
+        // Past the cap, a group not yet seen joins the others: the groups kept stay exact.
+        let key = if self.groups.len() >= max_groups && !self.groups.contains_key(key.as_ref()) {
+            self.beyond_cap += 1;
+            Cow::Borrowed(OTHER_GROUPS)
+        } else {
+            key
+        };
         let mut group = self
             .groups
             .get(key.as_ref())
@@ -316,8 +330,10 @@ impl Tally {
     fn note_model(&mut self, name: Option<&str>, resolved: Option<(&str, How)>, unpriced: Option<CostError>) {
         match (name, resolved) {
             (Some(name), Some((model, how))) => {
-                if how != How::Exact {
-                    *self.resolved.entry((name.to_owned(), model.to_owned(), how)).or_default() += 1;
+                let key = (name.to_owned(), model.to_owned(), how);
+                // Each match is listed, up to a bound: 2M spellings must not take 2M entries.
+                if how != How::Exact && (self.resolved.len() < LISTED || self.resolved.contains_key(&key)) {
+                    *self.resolved.entry(key).or_default() += 1;
                 }
                 if let Some(e) = unpriced {
                     self.totals.unpriced += 1;
@@ -326,7 +342,13 @@ impl Tally {
             }
             (name, _) => {
                 self.totals.unknown += 1;
-                *self.unknown.entry(name.unwrap_or("(no model)").to_owned()).or_default() += 1;
+                let name = name.unwrap_or("(no model)");
+                let name = if self.unknown.len() < LISTED || self.unknown.contains_key(name) {
+                    name
+                } else {
+                    "(other unknown models)"
+                };
+                *self.unknown.entry(name.to_owned()).or_default() += 1;
             }
         }
     }
@@ -365,6 +387,17 @@ impl Ledger<'_> {
         match self.options.by {
             GroupBy::Day => groups.sort_by(|a, b| a.key.cmp(&b.key)),
             _ => groups.sort_by(|a, b| b.cost.cmp(&a.cost).then_with(|| a.key.cmp(&b.key))),
+        }
+        // The groups past the cap come last, whatever they cost.
+        groups.sort_by_key(|g| g.key == OTHER_GROUPS);
+        let mut notes = vec![CACHE_NOTE.to_owned()];
+        if self.tally.beyond_cap > 0 {
+            notes.push(format!(
+                "more than {} groups: the {} of the groups first seen after the {}th are summed under {OTHER_GROUPS} (raise --max-groups to see them)",
+                self.options.max_groups,
+                counted(self.tally.beyond_cap, "record"),
+                self.options.max_groups
+            ));
         }
         let mut resolved: Vec<Resolved> = self
             .tally
@@ -428,7 +461,7 @@ impl Ledger<'_> {
             unreadable: self.unreadable,
             what_if: self.what_if,
             timing,
-            notes: vec![CACHE_NOTE.to_owned()],
+            notes,
             baseline: None,
             violations: Vec::new(),
         }
@@ -524,6 +557,7 @@ mod tests {
             aliases: HashMap::new(),
             what_if: Vec::new(),
             quota: Default::default(),
+            max_groups: DEFAULT_MAX_GROUPS,
         };
         let mut usage = Ledger::new(options, catalogs);
         let mut costs = Vec::new();
@@ -537,5 +571,28 @@ mod tests {
         let days: Vec<&str> = report.groups.iter().map(|g| g.key.as_str()).collect();
         assert_eq!(days, ["(no time)", "2026-08-01", "2026-09-01", "2026-10-01"]);
         assert_eq!(loads, 1, "an older snapshot is loaded once");
+    }
+
+    #[test]
+    fn groups_past_the_cap_are_summed_and_those_kept_stay_exact() {
+        let models = ["a", "b", "c", "d"].map(|id| model(id, Some("1"), None, None, None)).to_vec();
+        let catalogs = Catalogs::new((1, models), Vec::new(), |_| unreachable!("one snapshot"));
+        let options = Options {
+            by: GroupBy::Model,
+            at: At::Now,
+            aliases: HashMap::new(),
+            what_if: Vec::new(),
+            quota: Default::default(),
+            max_groups: 2,
+        };
+        let mut ledger = Ledger::new(options, catalogs);
+        for id in ["a", "b", "c", "a", "d", "b", "c"] {
+            ledger.add("f", call(id, None, 1_000_000), |_| {}).unwrap();
+        }
+        let report = ledger.report(CatalogRef { sync_id: 1, synced_at: String::new(), source: String::new() });
+        let groups: Vec<(&str, u64)> = report.groups.iter().map(|g| (g.key.as_str(), g.records)).collect();
+        assert_eq!(groups, [("a", 2), ("b", 2), (OTHER_GROUPS, 3)], "a and b whole; c, d and c again summed, last");
+        assert_eq!(report.totals.records, 7);
+        assert!(report.notes.iter().any(|n| n.contains("the 3 records of the groups first seen after the 2th")));
     }
 }

@@ -16,7 +16,7 @@ pub mod resolve;
 
 pub use catalogs::Catalogs;
 pub use ledger::{Ledger, PricedRecord};
-pub use options::{At, GroupBy, Options, QuotaRate};
+pub use options::{At, DEFAULT_MAX_GROUPS, GroupBy, OTHER_GROUPS, Options, QuotaRate};
 pub use read::read;
 pub use record::{Kind, Read, Record};
 pub use report::UsageReport;

@@ -38,7 +38,17 @@ pub struct Options {
     pub what_if: Vec<Model>,
     /// How a gateway's quota converts to dollars (`--quota-per-usd`).
     pub quota: QuotaRate,
+    /// The most groups kept (`--max-groups`): the records of groups first
+    /// seen after that many go to one `(other groups)` group.
+    pub max_groups: usize,
 }
+
+/// The groups a report keeps by default: memory stays bounded whatever the
+/// number of distinct tags, and every group shown is exact.
+pub const DEFAULT_MAX_GROUPS: usize = 10_000;
+
+/// The group that holds the records of the groups past `--max-groups`.
+pub const OTHER_GROUPS: &str = "(other groups)";
 
 /// How many quota units a gateway counts as one dollar (500,000 by the
 /// one-api / new-api family's default), and so what one unit is worth.

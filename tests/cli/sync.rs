@@ -154,6 +154,47 @@ async fn a_server_that_ignores_paging_is_detected() {
 }
 
 #[tokio::test]
+async fn a_server_that_echoes_the_page_asked_but_sends_an_earlier_one_is_detected() {
+    let recs = records("catalog.json");
+    let total = recs.len();
+    // Page N says it is page N, with the right total, and holds page 1's (or page 2's) records.
+    for stuck_at in [1usize, 2] {
+        let recs = recs.clone();
+        let server = MockServer::start().await;
+        let liar = move |req: &Request| {
+            let n = param(req, "page").unwrap();
+            let served = (n as usize).min(stuck_at);
+            json(page(&recs[(served - 1) * 20..served * 20], n, 20, total))
+        };
+        Mock::given(path("/api/models")).respond_with(liar).mount(&server).await;
+        let env = Env::new();
+        let run = sync(&env, &server, &["--concurrency", "1", "--page-size", "20"]);
+        assert_eq!(run.code, 1, "{run}");
+        let want = format!("it answered with page {stuck_at}'s records again (saying it is page {})", stuck_at + 1);
+        assert!(run.stderr.contains(&want), "{run}");
+        assert_ne!(env.run(&["syncs"]).code, 0, "nothing stored");
+    }
+}
+
+#[tokio::test]
+async fn a_sync_that_would_remove_most_of_the_catalog_is_refused() {
+    let env = Env::new();
+    env.import("catalog.json");
+    // A server whose paging looks right but whose catalog is a quarter of ours.
+    let recs: Vec<String> = records("catalog.json").into_iter().take(16).collect();
+    let server = MockServer::start().await;
+    Mock::given(path("/api/models")).respond_with(json(page(&recs, 1, 100, recs.len()))).mount(&server).await;
+    let run = sync(&env, &server, &[]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(run.stderr.contains("this sync would remove 48 of the catalog's 64 models"), "{run}");
+    assert!(run.stderr.contains("--allow-shrink"), "{run}");
+    assert_eq!(model_count(&env), "64\n", "the catalog is as it was");
+    let run = sync(&env, &server, &["--allow-shrink"]);
+    assert_eq!(run.code, 0, "{run}");
+    assert_eq!(model_count(&env), "16\n");
+}
+
+#[tokio::test]
 async fn duplicates_across_pages_are_collapsed() {
     let server = MockServer::start().await;
     let recs = records("catalog.json");
