@@ -34,7 +34,9 @@ pub const MAX_PAGES: u64 = 1_000_000;
 pub enum PagingError {
     #[error("the server reports {total} models in pages of {size}: more than {MAX_PAGES} pages")]
     TooManyPages { total: u64, size: u64 },
-    #[error("the server ignores paging: asked for page {asked}, it answered {answered}; only {got} of {total} models are reachable")]
+    #[error(
+        "the server ignores paging: asked for page {asked}, it answered {answered}; only {got} of {total} models are reachable"
+    )]
     IgnoresPaging { asked: u64, answered: String, got: u64, total: u64 },
 }
 
@@ -184,7 +186,11 @@ mod tests {
             err.to_string(),
             "the server ignores paging: asked for page 3, it answered with page 2's records again (saying it is page 3); only 25 of 64 models are reachable"
         );
-        assert_eq!(check(3, &meta(Some(3), Some(25), Some(64), 0), &first, Some(2)), Ok(PageCheck::Fine), "empty pages alike are no repeat");
+        assert_eq!(
+            check(3, &meta(Some(3), Some(25), Some(64), 0), &first, Some(2)),
+            Ok(PageCheck::Fine),
+            "empty pages alike are no repeat"
+        );
     }
 
     fn tally(collected: u64, received: u64, fp: &str) -> Collected {

@@ -103,7 +103,8 @@ pub fn read_input(path: &Path, what: &str) -> anyhow::Result<String> {
     let mut bytes = Vec::new();
     reader.take(MAX_INPUT + 1).read_to_end(&mut bytes).with_context(|| format!("cannot read {what}"))?;
     if bytes.len() as u64 > MAX_INPUT {
-        let message = format!("{what} is larger than {}: cometcat reads at most that much", crate::numbers::bytes(MAX_INPUT));
+        let message =
+            format!("{what} is larger than {}: cometcat reads at most that much", crate::numbers::bytes(MAX_INPUT));
         return Err(UserError::new(message).into());
     }
     String::from_utf8(bytes).map_err(|e| anyhow::anyhow!("cannot read {what}: it is not UTF-8 text ({e})"))

@@ -14,7 +14,7 @@ use anyhow::Context as _;
 use super::ctx::Ctx;
 use crate::book::{PRICE_ALIASES, PRICE_BOOK, PriceBook, Unheld};
 use crate::cli::ExportArgs;
-use crate::error::Exit;
+use crate::error::{Exit, UserError};
 use crate::output::CsvRows;
 use crate::output::book::BookFormat;
 use crate::output::models::{csv_columns, csv_row};
@@ -60,14 +60,17 @@ pub fn run(ctx: &mut Ctx<'_>, args: &ExportArgs) -> anyhow::Result<Exit> {
 /// the book could not hold, said on stderr.
 fn price_book(ctx: &mut Ctx<'_>, store: &Store, folder: &Path, format: BookFormat) -> anyhow::Result<Exit> {
     let book = PriceBook::new(&store.price_history()?);
+    if folder.exists() && !folder.is_dir() {
+        let message = format!("--output {} is a file: the price book is written to a folder", folder.display());
+        return Err(UserError::usage(message).hint("give a folder's name (it is made if missing)").into());
+    }
     std::fs::create_dir_all(folder).with_context(|| format!("cannot make the folder {}", folder.display()))?;
     let file = |table: &str| folder.join(format!("{table}.{}", format.extension()));
-    crate::output::file::write_to(&file("price_book"), |out| {
-        Ok(format.write(out, "price_book", &PRICE_BOOK, &book.periods)?)
-    })?;
-    crate::output::file::write_to(&file("price_aliases"), |out| {
-        Ok(format.write(out, "price_aliases", &PRICE_ALIASES, &book.aliases)?)
-    })?;
+    // The two tables are read together: both are written before either replaces its old file.
+    crate::output::file::write_together(vec![
+        (file("price_book"), Box::new(|out| Ok(format.write(out, "price_book", &PRICE_BOOK, &book.periods)?))),
+        (file("price_aliases"), Box::new(|out| Ok(format.write(out, "price_aliases", &PRICE_ALIASES, &book.aliases)?))),
+    ])?;
     for problem in &book.problems {
         ctx.warn(format_args!("{}", unheld(problem)));
     }

@@ -86,15 +86,12 @@ pub fn fetch(ctx: &Ctx<'_>, args: &BillArgs) -> anyhow::Result<FetchedLog> {
         file,
         shown: "the fetched log".into(),
         notes: notes(&opts.auth, &fetched, outside, period),
-        incomplete: fetched.capped.then(|| {
-            format!(
-                "the log has more than {} (--max-pages): this report covers only the calls they hold",
-                counted(args.max_pages, "page")
-            )
-        }),
+        incomplete: incomplete(&fetched, args.max_pages),
     };
     log.file.rewind()?;
-    if let Some(save) = &args.save {
+    if let (Some(save), Some(why)) = (&args.save, &log.incomplete) {
+        ctx.warn(format_args!("not saved to {}: {why}", save.display()));
+    } else if let Some(save) = &args.save {
         // Written whole or not at all: a failed fetch never reached here.
         output::file::write_to(save, |out| {
             std::io::copy(&mut log.file, out).with_context(|| format!("cannot write {}", save.display()))?;
@@ -105,6 +102,23 @@ pub fn fetch(ctx: &Ctx<'_>, args: &BillArgs) -> anyhow::Result<FetchedLog> {
         ctx.note(format_args!("saved {} to {}", counted(kept, "log item"), save.display()));
     }
     Ok(log)
+}
+
+/// Why the log fetched is not the whole period, if it is not: `--max-pages`
+/// stopped the walk, or the gateway said it holds more than it sent.
+fn incomplete(fetched: &Fetched, max_pages: u64) -> Option<String> {
+    if fetched.capped {
+        let pages = counted(max_pages, "page");
+        return Some(format!(
+            "the walk stopped after {pages} (--max-pages) and the log may hold more: this report covers only the calls they hold"
+        ));
+    }
+    fetched.total_differs.filter(|&total| total > fetched.items).map(|total| {
+        format!(
+            "the gateway said its log holds {total} items for the period and sent {}: this report covers only those",
+            fetched.items
+        )
+    })
 }
 
 /// What the report says of the fetch: items it left out or kept once, a
@@ -120,7 +134,8 @@ fn notes(auth: &Auth, fetched: &Fetched, outside: u64, (since, until): (Time, Ti
         let items = counted(fetched.twice, "log item");
         notes.push(format!("kept once {items} the gateway sent again (its pages shifted while the log grew)"));
     }
-    if let Some(total) = fetched.total_differs {
+    // A total above what was sent makes the log incomplete (said as a violation); one below is said here.
+    if let Some(total) = fetched.total_differs.filter(|&total| total < fetched.items) {
         let sent = counted(fetched.items, "item");
         notes.push(format!("the gateway said its log holds {total} items for the period, and sent {sent}"));
     }

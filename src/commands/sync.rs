@@ -98,8 +98,11 @@ fn fetch(
         .build()
         .context("cannot start the async runtime")?;
     // The current catalog's ids: a walk that would drop most of them is not trusted.
-    let before: Vec<String> =
-        if args.allow_shrink { Vec::new() } else { store.names(true)?.into_iter().filter(|(n, id)| n == id).map(|(id, _)| id).collect() };
+    let before: Vec<String> = if args.allow_shrink {
+        Vec::new()
+    } else {
+        store.names(true)?.into_iter().filter(|(n, id)| n == id).map(|(id, _)| id).collect()
+    };
     let committed = store.write_snapshot(Feed::Network, |ingest| -> anyhow::Result<SnapshotMeta> {
         let stats = runtime.block_on(client::walk(&opts, ingest, report));
         bar.finish_and_clear();

@@ -149,7 +149,10 @@ pub fn price(
 /// `--sql DIALECT`: the query alone on stdout. It reads neither the catalog nor any file.
 fn sql(ctx: &mut Ctx<'_>, dialect: Dialect, names: &[(TableRole, TableName)]) -> anyhow::Result<Exit> {
     let mut tables = Tables::default();
-    for (role, name) in names {
+    for (n, (role, name)) in names.iter().enumerate() {
+        if names[..n].iter().any(|(r, _)| r == role) {
+            return Err(UserError::usage(format!("--table {} is given twice", role.name())).into());
+        }
         tables.set(*role, name.clone());
     }
     ctx.out.write_all(crate::book::sql::query(dialect, &tables).as_bytes())?;

@@ -229,10 +229,7 @@ fn markdown_rows(r: &EstimateReport) -> Vec<String> {
             dollars(p.list_cost)
         );
         if r.baseline.is_some() {
-            row.push_str(&format!(
-                " {} |",
-                r.change(n).map_or(String::new(), |c| change_text(c, i.priced.cost))
-            ));
+            row.push_str(&format!(" {} |", r.change(n).map_or(String::new(), |c| change_text(c, i.priced.cost))));
         }
         row.push('\n');
         row

@@ -74,7 +74,7 @@ fn target(path: &Path) -> anyhow::Result<Target> {
     };
     if meta.is_dir() {
         return Err(UserError::usage(format!("cannot write {}: it is a folder", path.display()))
-            .hint("give a file name, such as catalog.csv")
+            .hint("give the name of a file, or remove the folder")
             .into());
     }
     if !meta.is_file() {
@@ -125,6 +125,17 @@ fn replace(
     old: Option<&Metadata>,
     write: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
+    stage(path, old, write)?.persist(path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// The whole of `write` in a temporary file beside `path`, with the old
+/// file's permissions, on disk, ready to be renamed into place.
+fn stage(
+    path: &Path,
+    old: Option<&Metadata>,
+    write: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
+) -> anyhow::Result<tempfile::NamedTempFile> {
     let shown = path.display();
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     if !dir.is_dir() {
@@ -140,7 +151,28 @@ fn replace(
     }
     keep_permissions(tmp.as_file(), old).with_context(|| format!("cannot write {shown}"))?;
     tmp.as_file().sync_all().with_context(|| format!("cannot write {shown}"))?;
-    tmp.persist(path).with_context(|| format!("cannot write {shown}"))?;
+    Ok(tmp)
+}
+
+/// What writes one file of a set.
+pub type Writer<'a> = Box<dyn FnOnce(&mut dyn Write) -> anyhow::Result<()> + 'a>;
+
+/// Writes files that belong together (the price book's two tables): every
+/// one is written whole to a temporary file first, and only then are they
+/// renamed into place, one after the other; a failure in any writing leaves
+/// every old file as it was. Each path must be a regular file, or new.
+pub fn write_together(files: Vec<(PathBuf, Writer<'_>)>) -> anyhow::Result<()> {
+    let mut staged = Vec::with_capacity(files.len());
+    for (path, write) in files {
+        let Target::Replace { path: resolved, old } = target(&path)? else {
+            let message = format!("cannot write {}: it is not a regular file", path.display());
+            return Err(UserError::new(message).hint("write to a folder of regular files").into());
+        };
+        staged.push((stage(&resolved, old.as_ref(), write)?, resolved));
+    }
+    for (tmp, path) in staged {
+        tmp.persist(&path).with_context(|| format!("cannot write {}", path.display()))?;
+    }
     Ok(())
 }
 

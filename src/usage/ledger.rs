@@ -10,7 +10,7 @@ use crate::time::Time;
 use serde::Serialize;
 
 use super::catalogs::{Catalogs, Timing};
-use super::options::{At, DEFAULT_MAX_GROUPS, GroupBy, OTHER_GROUPS, Options};
+use super::options::{At, GroupBy, OTHER_GROUPS, Options};
 use super::read::gateway::type_name;
 use super::record::{Kind, Read, Record};
 use super::report::{
@@ -383,20 +383,12 @@ impl Ledger<'_> {
             alt.change = alt.cost.and_then(|c| c.checked_sub(alt.actual).ok());
             alt.change_pct = alt.change.and_then(|c| c.percent_of(alt.actual));
         }
-        let mut groups: Vec<Group> = self.tally.groups.into_values().collect();
-        match self.options.by {
-            GroupBy::Day => groups.sort_by(|a, b| a.key.cmp(&b.key)),
-            _ => groups.sort_by(|a, b| b.cost.cmp(&a.cost).then_with(|| a.key.cmp(&b.key))),
-        }
-        // The groups past the cap come last, whatever they cost.
-        groups.sort_by_key(|g| g.key == OTHER_GROUPS);
+        let groups = sorted(std::mem::take(&mut self.tally.groups), &self.options.by);
         let mut notes = vec![CACHE_NOTE.to_owned()];
         if self.tally.beyond_cap > 0 {
+            let (max, records) = (self.options.max_groups, counted(self.tally.beyond_cap, "record"));
             notes.push(format!(
-                "more than {} groups: the {} of the groups first seen after the {}th are summed under {OTHER_GROUPS} (raise --max-groups to see them)",
-                self.options.max_groups,
-                counted(self.tally.beyond_cap, "record"),
-                self.options.max_groups
+                "more than {max} groups: the {records} of the groups first seen after the {max}th are summed under {OTHER_GROUPS} (raise --max-groups to see them)"
             ));
         }
         let mut resolved: Vec<Resolved> = self
@@ -466,6 +458,18 @@ impl Ledger<'_> {
             violations: Vec::new(),
         }
     }
+}
+
+/// The groups in the report's order: by day, or costliest first; the groups
+/// past the cap last, whatever they cost.
+fn sorted(groups: HashMap<String, Group>, by: &GroupBy) -> Vec<Group> {
+    let mut groups: Vec<Group> = groups.into_values().collect();
+    match by {
+        GroupBy::Day => groups.sort_by(|a, b| a.key.cmp(&b.key)),
+        _ => groups.sort_by(|a, b| b.cost.cmp(&a.cost).then_with(|| a.key.cmp(&b.key))),
+    }
+    groups.sort_by_key(|g| g.key == OTHER_GROUPS);
+    groups
 }
 
 /// Whether `model` charges for everything the record consumed. A model that
@@ -557,7 +561,7 @@ mod tests {
             aliases: HashMap::new(),
             what_if: Vec::new(),
             quota: Default::default(),
-            max_groups: DEFAULT_MAX_GROUPS,
+            max_groups: crate::usage::DEFAULT_MAX_GROUPS,
         };
         let mut usage = Ledger::new(options, catalogs);
         let mut costs = Vec::new();

@@ -153,8 +153,10 @@ pub fn undated(name: &str) -> Option<&str> {
         ((2000..2100).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&d)).then_some(())
     };
     let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if let Some(rest) = name.get(..name.len().checked_sub(11)?)
-        && let Some(date) = name.get(name.len() - 11..)
+    // (A name too short for `-YYYY-MM-DD` may still end in `-YYYYMMDD`.)
+    if let Some(cut) = name.len().checked_sub(11)
+        && let Some(rest) = name.get(..cut)
+        && let Some(date) = name.get(cut..)
         && let Some(date) = date.strip_prefix('-')
         && let [y, m, d] = date.split('-').collect::<Vec<_>>()[..]
         && y.len() == 4
@@ -228,5 +230,7 @@ mod tests {
         assert_eq!(undated("gemini-1.5-flash-002"), None);
         assert_eq!(undated("model-12345678"), None, "not a plausible date");
         assert_eq!(undated("-20250929"), None);
+        assert_eq!(undated("u-20240806"), Some("u"), "a name shorter than -YYYY-MM-DD");
+        assert_eq!(undated("u-2024-08-06"), Some("u"));
     }
 }

@@ -326,11 +326,35 @@ async fn max_pages_says_the_report_covers_part_of_the_log() {
     let gateway = Gateway::new(month(57));
     let server = serve(&gateway).await;
     let env = catalog();
-    let run = fetch(&env, &server, &["--max-pages", "2", "--format", "markdown"]);
+    let run = fetch(&env, &server, &["--max-pages", "2", "--format", "markdown", "--save", "part.jsonl"]);
     assert_eq!(run.code, 1, "a part of the log is never a whole month: {run}");
     assert_eq!(gateway.requests(), 3, "two pages, and p=1 that repeated p=0");
     assert!(run.stdout.contains("for 20 records"), "{run}");
-    assert!(run.stdout.contains("more than 2 pages (--max-pages)"), "said in the report: {run}");
+    assert!(run.stdout.contains("stopped after 2 pages (--max-pages) and the log may hold more"), "said: {run}");
+    assert!(run.stderr.contains("not saved to part.jsonl"), "{run}");
+    assert!(!env.dir.path().join("part.jsonl").exists(), "a part never saved to be read as the whole");
+}
+
+#[tokio::test]
+async fn a_total_above_what_was_sent_is_an_incomplete_log() {
+    // The gateway says 40 and sends 25: pages end, short of its total.
+    let items = month(25);
+    let server = MockServer::start().await;
+    let all = items.clone();
+    Mock::given(path("/api/log/self"))
+        .respond_with(move |req: &Request| {
+            let p: usize = req.url.query_pairs().find(|(k, _)| k == "p").unwrap().1.parse::<usize>().unwrap().max(1);
+            let page: Vec<&Value> = all.iter().filter(|i| i["type"] == 2).skip((p - 1) * 10).take(10).collect();
+            json_answer(json!({"success": true, "data": {"items": page, "total": 40}}))
+        })
+        .mount(&server)
+        .await;
+    let run = fetch(&catalog(), &server, &["--format", "json"]);
+    assert_eq!(run.code, 1, "{run}");
+    let report = run.json();
+    assert_eq!(report["totals"]["records"], 25);
+    assert_eq!(report["violations"][0]["kind"], "incomplete_log");
+    assert!(report["violations"][0]["message"].as_str().unwrap().contains("holds 40 items for the period and sent 25"));
 }
 
 #[tokio::test]
@@ -414,7 +438,7 @@ async fn an_api_key_reads_its_own_log_in_one_answer() {
     let requests = server.received_requests().await.unwrap();
     assert_eq!(requests.len(), 2, "one answer, once retried");
     assert!(requests[1].url.query_pairs().any(|(k, v)| k == "key" && v == KEY));
-    assert!(run.stderr.contains("key=%28hidden%29"), "the retry names the URL, the key hidden: {run}");
+    assert!(run.stderr.contains("key=(hidden)"), "the retry names the URL, the key hidden: {run}");
     assert!(!contains(&traces(&env, &[&run]), KEY) && !contains(&traces(&env, &[&run]), "SECRET"));
     assert!(run.stdout.contains("gateway log: 11 items (top-up ×3, consume ×8)"), "{run}");
 }

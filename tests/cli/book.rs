@@ -219,3 +219,31 @@ fn the_flags_of_the_price_book_say_what_is_wrong() {
     }
     pin("price_book_flags", &out);
 }
+
+#[test]
+fn the_two_tables_are_replaced_together_or_not_at_all() {
+    let (env, out) = history();
+    let book = out.path().join("book");
+    let before = std::fs::read(book.join("price_book.csv")).unwrap();
+    // price_aliases.csv cannot be written (a folder stands there): price_book.csv stays as it was.
+    std::fs::remove_file(book.join("price_aliases.csv")).unwrap();
+    std::fs::create_dir(book.join("price_aliases.csv")).unwrap();
+    env.import("catalog-v2.json");
+    let run = env.run(&["export", "--price-book", "--output", book.to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("price_aliases.csv: it is a folder"), "{run}");
+    assert_eq!(std::fs::read(book.join("price_book.csv")).unwrap(), before, "neither table was replaced");
+    let leftovers: Vec<_> = std::fs::read_dir(&book).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert_eq!(leftovers.len(), 2, "no temporary file left: {leftovers:?}");
+    // --output naming a file, and --table given twice.
+    let file = out.path().join("afile");
+    std::fs::write(&file, "x").unwrap();
+    let run = env.run(&["export", "--price-book", "--output", file.to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("is a file: the price book is written to a folder"), "{run}");
+    let run = env.run(&["usage", "--sql", "duckdb", "--table", "usage=a", "--table", "usage=b"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("--table usage is given twice"), "{run}");
+    let run = env.run(&["usage", "--sql", "duckdb", "--table", "usage=order"]);
+    assert!(run.success().stdout.contains("FROM \"order\""), "{run}");
+}

@@ -64,12 +64,31 @@ impl Auth {
         }
     }
 
-    /// The texts that must never be shown: the token, the key, and the key as a URL writes it.
+    /// The texts that must never be shown: the token or key, and each way a
+    /// URL may write it (`+` or `%20` for a space, hex in either case).
     fn secrets(&self) -> Vec<String> {
-        let texts = match self {
-            Auth::AccessToken { token, .. } => vec![token.clone()],
-            Auth::ApiKey(key) => vec![key.clone(), form_urlencoded::byte_serialize(key.as_bytes()).collect()],
+        let secret = match self {
+            Auth::AccessToken { token, .. } => token,
+            Auth::ApiKey(key) => key,
         };
+        let escaped: String = secret
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect();
+        let mut texts = vec![
+            secret.clone(),
+            form_urlencoded::byte_serialize(secret.as_bytes()).collect(),
+            escaped.clone(),
+            lower_hex(&escaped),
+        ];
+        texts.sort_by_key(|t| std::cmp::Reverse(t.len()));
+        texts.dedup();
         texts.into_iter().filter(|t| t.len() >= 4).collect()
     }
 }
@@ -280,7 +299,18 @@ fn shown(url: &Url) -> String {
     if !pairs.is_empty() {
         url.query_pairs_mut().clear().extend_pairs(pairs);
     }
-    super::shown(&url)
+    super::shown(&url).replace("%28hidden%29", "(hidden)")
+}
+
+/// `%2F` as `%2f`: the hex digits after each `%` in lower case.
+fn lower_hex(escaped: &str) -> String {
+    let mut out = String::with_capacity(escaped.len());
+    let mut after = 0;
+    for c in escaped.chars() {
+        after = if c == '%' { 3 } else { after.max(1) - 1 };
+        out.push(if after > 0 && c != '%' { c.to_ascii_lowercase() } else { c });
+    }
+    out
 }
 
 /// `text` with every secret hidden.
@@ -345,7 +375,7 @@ mod tests {
         let url = page_url(&opts, 1);
         assert!(url.as_str().contains("sk-se+cret%2F%2B"), "the request carries it: {url}");
         assert_eq!(url.username(), "", "no second Authorization from the address");
-        assert_eq!(shown(&url), "https://gw.example/api/log/token?key=%28hidden%29");
+        assert_eq!(shown(&url), "https://gw.example/api/log/token?key=(hidden)");
         assert!(!format!("{opts:?}").contains("cret"));
         let secrets = opts.auth.secrets();
         let redirect =
@@ -361,6 +391,9 @@ mod tests {
             message: Some("bad key sk-se cret/+".into()),
         };
         assert!(!hide(echoed, &secrets).to_string().contains("cret"));
+        for written in ["sk-se%20cret%2F%2B", "sk-se%20cret%2f%2b", "sk-se+cret%2F%2B"] {
+            assert_eq!(scrub(&format!("a={written}&b"), &secrets), "a=(hidden)&b", "{written}");
+        }
         let token = Auth::AccessToken { token: "tok-secret".into(), user: Some("7".into()) };
         assert!(!format!("{token:?}").contains("tok-secret"));
         assert!(headers(&token).iter().all(|(_, v)| v.is_sensitive()));

@@ -319,6 +319,9 @@ mod tests {
         let name: TableName = "my-project.ds.usage".parse().unwrap();
         assert_eq!(name.render(Dialect::BigQuery), "`my-project`.ds.usage");
         assert_eq!(name.render(Dialect::Postgres), "\"my-project\".ds.usage");
+        let reserved: TableName = "billing.order".parse().unwrap();
+        assert_eq!(reserved.render(Dialect::DuckDb), "billing.\"order\"");
+        assert_eq!(reserved.render(Dialect::Spark), "billing.`order`");
     }
 
     #[test]
