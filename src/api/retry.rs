@@ -41,8 +41,12 @@ pub enum Failure {
 fn detail(code: &Option<String>, message: &Option<String>, retry_after: &Option<Duration>) -> String {
     let wait = match retry_after {
         Some(wait) if *wait > MAX_RETRY_AFTER => format!(
-            " and asked to wait {} s, longer than the {} s cometcat waits: not retried",
-            wait.as_secs(),
+            " and asked to wait {}, longer than the {} s cometcat waits: not retried",
+            if *wait == Duration::MAX {
+                "more seconds than can be counted".to_owned()
+            } else {
+                format!("{} s", wait.as_secs())
+            },
             MAX_RETRY_AFTER.as_secs()
         ),
         _ => String::new(),
@@ -143,6 +147,10 @@ pub fn parse_retry_after(value: &str, now: Timestamp) -> Option<Duration> {
     let value = value.trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
+    }
+    // Seconds too many to count are a wait longer than any: never "retry at once".
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(Duration::MAX);
     }
     let at = jiff::fmt::rfc2822::DateTimeParser::new().parse_timestamp(value).ok()?;
     Some(Duration::try_from(at.duration_since(now)).unwrap_or(Duration::ZERO))
@@ -250,6 +258,7 @@ mod tests {
         assert_eq!(parse_retry_after("Wed, 25 Nov 2026 11:00:00 GMT", now), Some(Duration::ZERO));
         assert_eq!(parse_retry_after("soon", now), None);
         assert_eq!(parse_retry_after("-1", now), None);
+        assert_eq!(parse_retry_after("99999999999999999999999", now), Some(Duration::MAX), "a wait too long to count");
     }
 
     #[test]

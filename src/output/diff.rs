@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::format::{Format, Look};
 use super::grid::{Grid, cell};
-use super::markdown::escape as esc;
+use super::markdown::{code_in_line, escape as esc};
 use super::models::ModelJson;
 use crate::history::Change;
 use crate::store::{Diff, Snapshot};
@@ -144,7 +144,7 @@ fn markdown(d: &Diff) -> String {
     }
     let describe = |m: &crate::catalog::Model| {
         let who = [m.provider.as_deref(), m.model_type.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(", ");
-        if who.is_empty() { format!("`{}`", esc(&m.id)) } else { format!("`{}` ({})", esc(&m.id), esc(&who)) }
+        if who.is_empty() { code_in_line(&m.id) } else { format!("{} ({})", code_in_line(&m.id), esc(&who)) }
     };
     if !d.added.is_empty() {
         out.push_str(&format!("**Added ({})**\n\n", d.added.len()));
@@ -173,7 +173,7 @@ fn markdown(d: &Diff) -> String {
                 })
                 .collect::<Vec<_>>()
                 .join("; ");
-            out.push_str(&format!("- `{}`: {}\n", esc(&c.new.model.id), esc(&fields)));
+            out.push_str(&format!("- {}: {}\n", code_in_line(&c.new.model.id), esc(&fields)));
         }
     }
     out

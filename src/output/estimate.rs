@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use super::format::{Format, Look};
 use super::grid::{Grid, cell};
-use super::markdown::escape as esc;
+use super::markdown::{code, code_in_line, escape as esc};
 use crate::estimate::{EstimateReport, ItemChange};
 use crate::money::Money;
 use crate::pricing::Priced;
@@ -163,7 +163,7 @@ pub fn markdown(r: &EstimateReport, snapshot: &Snapshot) -> String {
     if !r.violations.is_empty() {
         rest.push_str("\n**Violations**\n\n");
         for v in &r.violations {
-            rest.push_str(&format!("- ❌ {} (`{}`)\n", esc(&v.message), v.kind));
+            rest.push_str(&format!("- ❌ {} ({})\n", esc(&v.message), code_in_line(v.kind)));
         }
     }
     rest.push_str(&format!(
@@ -219,9 +219,9 @@ fn markdown_rows(r: &EstimateReport) -> Vec<String> {
         let p = &i.priced;
         let seconds = if seconds { format!(" {} |", cell(p.seconds)) } else { String::new() };
         let mut row = format!(
-            "| {} | `{}` | {} | {} / {} |{seconds} {} | {} |",
+            "| {} | {} | {} | {} / {} |{seconds} {} | {} |",
             esc(&model_name(&i.name, p.upcoming)),
-            esc(&i.model),
+            code(&i.model),
             p.requests,
             p.input_tokens,
             p.output_tokens,

@@ -17,8 +17,13 @@ pub fn one_line(text: &str) -> Cow<'_, str> {
     escaped(text, |_| false)
 }
 
+/// A character shown escaped (`\n`, `\u{202e}`): a control or bidi character.
+pub fn hidden(c: char) -> bool {
+    c.is_control() || is_bidi_control(c)
+}
+
 fn escaped(text: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
-    let hidden = |c: char| (c.is_control() || is_bidi_control(c)) && !keep(c);
+    let hidden = |c: char| hidden(c) && !keep(c);
     if !text.chars().any(hidden) {
         return text.into();
     }

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use super::estimate::{arrow, fit, paint, percent, signed};
 use super::format::{Format, Look};
 use super::grid::{Grid, cell};
-use super::markdown::escape as esc;
+use super::markdown::{code_in_line, escape as esc};
 use crate::money::Money;
 use crate::numbers::counted;
 use crate::usage::GroupBy;
@@ -287,7 +287,7 @@ pub fn gateway_line(r: &UsageReport) -> Option<String> {
     }
     if g.other_ignored > 0 {
         line.push_str(&format!(
-            "; the details (`other`) of {} were empty or malformed, and ignored",
+            "; the details (other) of {} were empty or malformed, and ignored",
             counted(g.other_ignored, "call")
         ));
     }
@@ -460,14 +460,14 @@ fn markdown_notes(r: &UsageReport) -> String {
     if !r.unreadable.is_empty() {
         rest.push_str(&format!("\n**Unreadable ({})**\n\n", r.totals.unreadable));
         for u in r.unreadable.iter().take(LISTED) {
-            rest.push_str(&format!("- `{}:{}` {}\n", esc(&u.file), u.line, esc(&u.reason)));
+            rest.push_str(&format!("- {} {}\n", code_in_line(&format!("{}:{}", u.file, u.line)), esc(&u.reason)));
         }
         if r.totals.unreadable > LISTED as u64 {
             rest.push_str(&format!("- … {} more (see `--format json`)\n", r.totals.unreadable - LISTED as u64));
         }
     }
     for v in &r.violations {
-        rest.push_str(&format!("- ❌ {} (`{}`)\n", esc(&v.message), v.kind));
+        rest.push_str(&format!("- ❌ {} ({})\n", esc(&v.message), code_in_line(v.kind)));
     }
     rest
 }

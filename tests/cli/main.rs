@@ -11,6 +11,7 @@ mod docs;
 mod explore;
 mod first_hour;
 mod history;
+mod hostile;
 mod mcp;
 mod postgres;
 mod price;
