@@ -13,5 +13,6 @@ mod history;
 mod mcp;
 mod price;
 mod serve;
+mod serve_limits;
 mod sync;
 mod usage;
