@@ -452,6 +452,29 @@ pub struct ServeArgs {
     /// Open the explorer in the default browser
     #[arg(long)]
     pub open: bool,
+    /// Seconds a request's queries may run; past it the answer is 503 with
+    /// Retry-After (waiting for a slow reader does not count)
+    #[arg(long, value_name = "SECS", default_value = "5", value_parser = positive_seconds, help_heading = "Limits")]
+    pub time_limit: f64,
+    /// Seconds an answer may take to reach its client once it is ready; past
+    /// it the connection is closed, however slowly the client still reads
+    #[arg(long, value_name = "SECS", default_value = "30", value_parser = positive_seconds, help_heading = "Limits")]
+    pub write_timeout: f64,
+    /// Connections served at once; past it, a new one takes the slot of one
+    /// that has waited 2 s on its client (to send a request or read an
+    /// answer), or waits up to 5 s, then is answered 503 with Retry-After
+    #[arg(long, value_name = "N", default_value = "256", value_parser = whole(1, 65_536), help_heading = "Limits")]
+    pub max_connections: u64,
+    /// Memory for answers being sent, across all connections (64M, 512K, 1G
+    /// or bytes); an answer that finds no room is refused with 503 and
+    /// Retry-After, the rest of a long one waits for room
+    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = size, help_heading = "Limits")]
+    pub max_in_flight: u64,
+    /// API answers over 1 MiB streamed at once (each keeps its query running
+    /// for as long as its reader takes); one more is refused with 503 and
+    /// Retry-After
+    #[arg(long, value_name = "N", default_value = "16", value_parser = whole(1, 4096), help_heading = "Limits")]
+    pub max_streams: u64,
 }
 
 /// `cometcat mcp` takes no arguments of its own: the global `--db` (or

@@ -2,12 +2,14 @@
 //! it listens (stdout: the URL; stderr: a warning when that is not loopback),
 //! opens a browser if asked, and serves ([`crate::serve`]) until Ctrl-C.
 
+use std::time::Duration;
+
 use anyhow::Context as _;
 
 use super::ctx::Ctx;
 use crate::cli::ServeArgs;
 use crate::error::Exit;
-use crate::serve::{App, Runner};
+use crate::serve::{App, Runner, ServeLimits};
 
 /// Serves until Ctrl-C; `run` is the command line's runner, which the API uses.
 pub fn run(ctx: &mut Ctx<'_>, args: &ServeArgs, run: Runner) -> anyhow::Result<Exit> {
@@ -28,7 +30,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &ServeArgs, run: Runner) -> anyhow::Result<E
         if args.open {
             open_browser(&url).unwrap_or_else(|e| ctx.warn(format_args!("cannot open a browser: {e}")));
         }
-        let app = App::new(ctx.settings.db.clone(), addr, run);
+        let app = App::new(ctx.settings.db.clone(), addr, run, limits(args));
         crate::serve::serve(listener, app, async {
             let _ = tokio::signal::ctrl_c().await;
         })
@@ -38,8 +40,19 @@ pub fn run(ctx: &mut Ctx<'_>, args: &ServeArgs, run: Runner) -> anyhow::Result<E
         Ok(Exit::Ok)
     });
     // A request still running past its deadline is not waited for.
-    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    runtime.shutdown_timeout(Duration::from_secs(1));
     exit
+}
+
+/// The explorer's bounds, as the flags set them.
+fn limits(args: &ServeArgs) -> ServeLimits {
+    ServeLimits {
+        time_limit: Duration::from_secs_f64(args.time_limit),
+        write_timeout: Duration::from_secs_f64(args.write_timeout),
+        connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
+        in_flight: usize::try_from(args.max_in_flight).unwrap_or(usize::MAX),
+        streams: usize::try_from(args.max_streams).unwrap_or(usize::MAX),
+    }
 }
 
 /// Opens `url` in the default browser, without waiting for it.

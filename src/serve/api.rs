@@ -10,10 +10,10 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use super::answer::{self, AnswerWriter, Head};
 use super::app::App;
 use super::error::{EXIT, HttpError};
-use super::job::blocking;
-use super::request;
+use super::{job, request};
 
 /// Runs `sub` for a request: `path` is the positional argument from the URL,
 /// and `positional` the query key whose values are positional arguments.
@@ -24,69 +24,54 @@ async fn run(
     positional: Option<&'static str>,
     query: Option<String>,
 ) -> Response {
-    let job = move || {
-        let pairs = request::pairs(query.as_deref().unwrap_or_default()).map_err(HttpError::BadRequest)?;
-        let format = request::value(&pairs, "format").unwrap_or("json").to_owned();
-        if !matches!(format.as_str(), "json" | "csv") {
-            return Err(HttpError::BadRequest(format!("format is json or csv, not {format:?}")));
-        }
-        let mut positionals: Vec<String> = path.into_iter().collect();
-        if let Some(key) = positional {
-            positionals.extend(request::values(&pairs, key).map(str::to_owned));
-        }
-        // The one `format` checked above is the command's.
-        let mut pairs = pairs;
-        pairs.retain(|(k, _)| k != "format");
-        pairs.push(("format".into(), format.clone()));
-        let skip: Vec<&str> = positional.into_iter().collect();
-        let command = request::command(sub, &pairs, &skip, &positionals).map_err(HttpError::BadRequest)?;
-        let mut out = Pieces::default();
-        let exit = (app.run)(&command, app.settings(), &mut out)?;
-        Ok((out, format, exit))
+    let (command, format) = match command(sub, path, positional, query.as_deref().unwrap_or_default()) {
+        Ok(parsed) => parsed,
+        Err(failure) => return failure.json(),
     };
-    match blocking(job).await {
-        Ok((body, format, exit)) => {
-            let kind = if format == "csv" { "text/csv; charset=utf-8" } else { "application/json" };
-            let mut res = (StatusCode::OK, [(header::CONTENT_TYPE, kind)], body.into_body()).into_response();
-            // The command's exit code: 4 when `cost` names an unknown model, say.
-            res.headers_mut().insert(EXIT, HeaderValue::from(u16::from(exit.code())));
-            res
-        }
-        Err(failure) => failure.json(),
+    let limit = app.limits.time_limit;
+    let (mut answer, head) = AnswerWriter::new(app.budget.clone());
+    let _job = job::spawn(limit, move || {
+        let outcome = (app.run)(&command, app.settings(), &mut answer);
+        answer.finish(outcome);
+    });
+    let kind = if format == "csv" { "text/csv; charset=utf-8" } else { "application/json" };
+    let (body, exit) = match job::wait(limit, head).await {
+        Ok(Head::Whole(pieces, exit)) => (answer::body(pieces, None), Some(exit)),
+        // Streamed: the command has not ended, so its exit code is not known yet.
+        Ok(Head::Streamed(pieces, rest)) => (answer::body(pieces, Some(rest)), None),
+        Ok(Head::Failed(failure)) | Err(failure) => return failure.after(limit).json(),
+    };
+    let mut res = (StatusCode::OK, [(header::CONTENT_TYPE, kind)], body).into_response();
+    if let Some(exit) = exit {
+        // The command's exit code: 4 when `cost` names an unknown model, say.
+        res.headers_mut().insert(EXIT, HeaderValue::from(u16::from(exit.code())));
     }
+    res
 }
 
-/// What a command writes, gathered in pieces: nothing is copied as it grows,
-/// and the pieces are the response's body as they are.
-#[derive(Default)]
-struct Pieces {
-    done: Vec<Vec<u8>>,
-    current: Vec<u8>,
-}
-
-/// The size of a piece: small enough to come from the heap, not a fresh mapping.
-const PIECE: usize = 64 << 10;
-
-impl std::io::Write for Pieces {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if self.current.len() + buf.len() > PIECE && !self.current.is_empty() {
-            self.done.push(std::mem::replace(&mut self.current, Vec::with_capacity(PIECE)));
-        }
-        self.current.extend_from_slice(buf);
-        Ok(buf.len())
+/// The command a request stands for, and the format it writes.
+fn command(
+    sub: &str,
+    path: Option<String>,
+    positional: Option<&str>,
+    query: &str,
+) -> Result<(crate::cli::Command, String), HttpError> {
+    let pairs = request::pairs(query).map_err(HttpError::BadRequest)?;
+    let format = request::value(&pairs, "format").unwrap_or("json").to_owned();
+    if !matches!(format.as_str(), "json" | "csv") {
+        return Err(HttpError::BadRequest(format!("format is json or csv, not {format:?}")));
     }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
+    let mut positionals: Vec<String> = path.into_iter().collect();
+    if let Some(key) = positional {
+        positionals.extend(request::values(&pairs, key).map(str::to_owned));
     }
-}
-
-impl Pieces {
-    fn into_body(mut self) -> axum::body::Body {
-        self.done.push(self.current);
-        let pieces = self.done.into_iter().map(Ok::<_, std::convert::Infallible>);
-        axum::body::Body::from_stream(futures_util::stream::iter(pieces))
-    }
+    // The one `format` checked above is the command's.
+    let mut pairs = pairs;
+    pairs.retain(|(k, _)| k != "format");
+    pairs.push(("format".into(), format.clone()));
+    let skip: Vec<&str> = positional.into_iter().collect();
+    let command = request::command(sub, &pairs, &skip, &positionals).map_err(HttpError::BadRequest)?;
+    Ok((command, format))
 }
 
 pub async fn models(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Response {

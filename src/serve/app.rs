@@ -5,8 +5,9 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use super::budget::ByteBudget;
 use super::error::HttpError;
-use super::limits::CACHED_FACETS;
+use super::limits::{CACHED_FACETS, ServeLimits};
 use crate::cli::Command;
 use crate::error::Exit;
 use crate::output::Look;
@@ -28,20 +29,31 @@ pub struct App {
     /// page of another site that resolves its own name to 127.0.0.1 (DNS
     /// rebinding) sends its own name, and is refused.
     pub(super) hosts: Option<Vec<String>>,
+    /// The bounds `serve`'s flags set.
+    pub(super) limits: ServeLimits,
+    /// The bytes of answers in flight, across all connections.
+    pub(super) budget: ByteBudget,
     /// Facet counts already computed, by snapshot and filters: they change
     /// only when a sync adds a snapshot.
     facets: std::sync::Mutex<std::collections::HashMap<String, Vec<crate::store::FacetCount>>>,
 }
 
 impl App {
-    pub fn new(db: PathBuf, addr: SocketAddr, run: Runner) -> App {
+    pub fn new(db: PathBuf, addr: SocketAddr, run: Runner, limits: ServeLimits) -> App {
         let port = addr.port();
         let hosts = addr.ip().is_loopback().then(|| {
             let mut hosts = vec![format!("localhost:{port}"), format!("127.0.0.1:{port}"), format!("[::1]:{port}")];
             hosts.push(addr.to_string());
             hosts
         });
-        App { db, hosts, run, facets: Default::default() }
+        App {
+            db,
+            hosts,
+            run,
+            limits,
+            budget: ByteBudget::new(limits.in_flight, limits.streams),
+            facets: Default::default(),
+        }
     }
 
     /// The settings a command runs with here: quiet, plain, this catalog.

@@ -27,6 +27,6 @@ pub mod sandbox;
 pub use diff::{Changed, Diff};
 pub use error::StoreError;
 pub use ingest::{Committed, Feed, Ingest, SnapshotMeta};
-pub use open::{Deadline, Store, deadline, interrupted};
+pub use open::{Deadline, Store, deadline, interrupted, postpone};
 pub use read::{FacetCount, Snapshot};
 pub use row::StoredModel;

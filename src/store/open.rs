@@ -61,9 +61,10 @@ impl Store {
             return Err(StoreError::Missing(path.to_owned()));
         }
         let store = Store::read_only(path)?;
-        if let Some(at) = DEADLINE.get() {
-            // SQLite asks every 1,000 steps; past the deadline, the query is interrupted.
-            store.conn.progress_handler(1000, Some(move || Instant::now() > at))?;
+        if DEADLINE.get().is_some() {
+            // SQLite asks every 1,000 steps; past the deadline (read afresh, as
+            // `postpone` may move it), the query is interrupted.
+            store.conn.progress_handler(1000, Some(|| DEADLINE.get().is_some_and(|at| Instant::now() > at)))?;
         }
         if store.current_snapshot()?.is_none() {
             return Err(StoreError::Empty(path.to_owned()));
@@ -135,6 +136,12 @@ pub fn deadline(at: Instant) -> Deadline {
     Deadline(())
 }
 
+/// Moves this thread's [`deadline`], if it has one, `by` later: the time a
+/// streamed answer waits for its reader is not the query's.
+pub fn postpone(by: Duration) {
+    DEADLINE.set(DEADLINE.get().map(|at| at + by));
+}
+
 /// Ends a [`deadline`] when dropped.
 pub struct Deadline(());
 
@@ -145,11 +152,14 @@ impl Drop for Deadline {
 }
 
 /// Whether `err` is a query stopped by a [`deadline`].
+/// SQLite's own error is looked for too: a [`StoreError::Sqlite`] is
+/// transparent, so the chain goes from it straight to SQLite's code.
 pub fn interrupted(err: &anyhow::Error) -> bool {
+    let stopped = |e: &rusqlite::Error| e.sqlite_error_code() == Some(ErrorCode::OperationInterrupted);
     err.chain().any(|cause| {
-        cause
-            .downcast_ref::<rusqlite::Error>()
-            .is_some_and(|e| e.sqlite_error_code() == Some(ErrorCode::OperationInterrupted))
+        cause.downcast_ref::<rusqlite::Error>().is_some_and(stopped)
+            || matches!(cause.downcast_ref::<StoreError>(), Some(StoreError::Sqlite(e)) if stopped(e))
+            || cause.downcast_ref::<rusqlite::ffi::Error>().is_some_and(|e| e.code == ErrorCode::OperationInterrupted)
     })
 }
 
@@ -247,6 +257,17 @@ fn failed(path: &Path, e: rusqlite::Error) -> StoreError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_query_stopped_by_the_deadline_is_known_however_it_is_wrapped() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.progress_handler(1, Some(|| true)).unwrap();
+        let stop = || conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)).unwrap_err();
+        assert!(interrupted(&anyhow::Error::from(stop())));
+        assert!(interrupted(&anyhow::Error::from(StoreError::from(stop()))), "StoreError::Sqlite is transparent");
+        assert!(interrupted(&anyhow::Error::from(StoreError::from(stop())).context("listing the models")));
+        assert!(!interrupted(&anyhow::Error::from(StoreError::NoSnapshot(1))));
+    }
 
     #[test]
     fn the_migrations_are_valid() {

@@ -17,6 +17,7 @@ mod postgres;
 mod price;
 mod price_history;
 mod serve;
+mod serve_limits;
 mod sync;
 mod usage;
 mod warehouse;

@@ -15,8 +15,13 @@ pub struct Server {
 
 impl Server {
     pub fn start(env: &Env) -> Server {
+        Server::start_with(env, &[])
+    }
+
+    /// A server started with `flags` too.
+    pub fn start_with(env: &Env, flags: &[&str]) -> Server {
         let mut child = env
-            .std_cmd(&["serve", "--bind", "127.0.0.1:0"])
+            .std_cmd(&[&["serve", "--bind", "127.0.0.1:0"], flags].concat())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -26,6 +31,11 @@ impl Server {
         let url = line.trim().to_owned();
         assert!(url.starts_with("http://127.0.0.1:"), "the server prints its URL first: {line:?}");
         Server { child, url }
+    }
+
+    /// The server's `host:port`.
+    pub fn addr(&self) -> String {
+        self.url.trim_start_matches("http://").trim_end_matches('/').to_owned()
     }
 
     /// `path` on this server (`path` starts without a `/`).

@@ -19,7 +19,7 @@ use crate::serve::request;
 const ROWS: u64 = 500;
 
 pub async fn catalog(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Response {
-    render(move || catalog_page(&app, &q.unwrap_or_default())).await
+    render(app, move |app| catalog_page(app, &q.unwrap_or_default())).await
 }
 
 fn catalog_page(app: &App, query: &str) -> Result<Markup, HttpError> {

@@ -17,7 +17,7 @@ use crate::serve::request;
 use crate::store::Diff;
 
 pub async fn changes(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Response {
-    render(move || changes_page(&app, &q.unwrap_or_default())).await
+    render(app, move |app| changes_page(app, &q.unwrap_or_default())).await
 }
 
 fn changes_page(app: &App, query: &str) -> Result<Markup, HttpError> {

@@ -23,7 +23,7 @@ use crate::serve::request;
 const TOP: u64 = 50;
 
 pub async fn cost(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Response {
-    render(move || cost_page(&app, &q.unwrap_or_default())).await
+    render(app, move |app| cost_page(app, &q.unwrap_or_default())).await
 }
 
 fn cost_page(app: &App, query: &str) -> Result<Markup, HttpError> {

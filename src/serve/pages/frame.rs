@@ -3,13 +3,16 @@
 //! links to a model's page, query strings, amounts.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use maud::{DOCTYPE, Markup, html};
 use serde_json::Value;
 
 use crate::money::Money;
+use crate::serve::app::App;
+use crate::serve::budget::full;
 use crate::serve::error::HttpError;
 use crate::serve::job::blocking;
 use crate::store::{Snapshot, Store, StoreError};
@@ -51,18 +54,28 @@ pub fn error_page(status: StatusCode, message: &str) -> Markup {
     )
 }
 
-/// A page: `job` renders it on a blocking thread; a failure is shown in the
-/// site's frame.
-pub(super) async fn render(job: impl FnOnce() -> Result<Markup, HttpError> + Send + 'static) -> Response {
-    match blocking(job).await {
-        Ok(page) => page.into_response(),
+/// A page: `page` renders it on a blocking thread, and it is held against
+/// the budget of answers in flight until it is written; a failure is shown
+/// in the site's frame.
+pub(super) async fn render(
+    app: Arc<App>,
+    page: impl FnOnce(&App) -> Result<Markup, HttpError> + Send + 'static,
+) -> Response {
+    let limit = app.limits.time_limit;
+    let built = blocking(limit, move || {
+        let html = page(&app)?.into_string().into_bytes();
+        app.budget.try_hold(html).map_err(|_| HttpError::Busy(full(app.budget.total())))
+    })
+    .await;
+    match built {
+        Ok(html) => ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response(),
         Err(e) => failure(&e),
     }
 }
 
 /// A failure as a page: the error in the site's frame, with its status.
 pub fn failure(e: &HttpError) -> Response {
-    (e.status(), error_page(e.status(), &e.message())).into_response()
+    e.respond(error_page(e.status(), &e.message()))
 }
 
 /// Every page's frame: head, navigation, the catalog it shows.

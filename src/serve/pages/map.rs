@@ -19,7 +19,7 @@ use crate::serve::error::HttpError;
 use crate::serve::request;
 
 pub async fn map(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Response {
-    render(move || map_page(&app, &q.unwrap_or_default())).await
+    render(app, move |app| map_page(app, &q.unwrap_or_default())).await
 }
 
 fn map_page(app: &App, query: &str) -> Result<Markup, HttpError> {

@@ -25,10 +25,10 @@ pub async fn model(
     RawQuery(q): RawQuery,
 ) -> Response {
     let Ok(Path(id)) = id else { return failure(&api::bad_id()) };
-    render(move || {
+    render(app, move |app| {
         request::only(&request::pairs(&q.unwrap_or_default()).map_err(HttpError::BadRequest)?, &[], "a model's page")
             .map_err(HttpError::BadRequest)?;
-        model_page(&app, &id)
+        model_page(app, &id)
     })
     .await
 }
