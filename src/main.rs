@@ -9,7 +9,7 @@ use cometcat::error::Exit;
 
 fn main() -> ExitCode {
     // At a shell's Tab (COMPLETE=bash ...), answer and exit; otherwise go on.
-    clap_complete::CompleteEnv::with_factory(Cli::command_with_usage).complete();
+    clap_complete::CompleteEnv::with_factory(Cli::command_with_usage).shells(cometcat::complete::shells()).complete();
     let matches = Cli::command_with_usage().get_matches();
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,

@@ -32,7 +32,7 @@ pub use self::format::{Format, Look};
 pub use self::grid::{Grid, cell};
 pub use self::json::{JsonArray, json};
 pub use self::markdown::escape as markdown_escape;
-pub use self::text::{one_line, visible};
+pub use self::text::{hidden, one_line, visible};
 
 /// The one place a grid is turned into text: here, so that the grid (data)
 /// and its writers (which read it) do not import each other.

@@ -89,6 +89,33 @@ pub async fn model(
     }
 }
 
+/// `/api/v1/model?id=ID`: `/api/v1/models/ID` for an id a path cannot
+/// carry (`.`, `..`: browsers resolve such segments away).
+pub async fn model_by_query(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Response {
+    match take_id(q) {
+        Ok((id, rest)) => run(app, "show", Some(id), None, rest).await,
+        Err(e) => e.json(),
+    }
+}
+
+/// `/api/v1/history?id=ID`, as [`model_by_query`].
+pub async fn history_by_query(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Response {
+    match take_id(q) {
+        Ok((id, rest)) => run(app, "history", Some(id), None, rest).await,
+        Err(e) => e.json(),
+    }
+}
+
+/// The `id` of a query string, and the rest of it.
+pub fn take_id(q: Option<String>) -> Result<(String, Option<String>), HttpError> {
+    let pairs = super::request::pairs(&q.unwrap_or_default()).map_err(HttpError::BadRequest)?;
+    let id = pairs.iter().find(|(k, _)| k == "id").map(|(_, v)| v.clone());
+    let id = id.ok_or_else(|| HttpError::BadRequest("give the model's id: ?id=ID".into()))?;
+    let rest =
+        form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs.iter().filter(|(k, _)| k != "id")).finish();
+    Ok((id, (!rest.is_empty()).then_some(rest)))
+}
+
 /// A model id in a path that is not UTF-8 text.
 pub fn bad_id() -> HttpError {
     HttpError::BadRequest("the model id in the path is not UTF-8 text".into())

@@ -45,7 +45,13 @@ impl From<anyhow::Error> for HttpError {
             c.is::<crate::suggest::UnknownModel>()
                 || matches!(
                     c.downcast_ref::<StoreError>(),
-                    Some(StoreError::NoSnapshot(_) | StoreError::NoSnapshotBy(_))
+                    // No catalog yet (the explorer serves the bundled sample): nothing to list.
+                    Some(
+                        StoreError::NoSnapshot(_)
+                            | StoreError::NoSnapshotBy(_)
+                            | StoreError::Missing(_)
+                            | StoreError::Empty(_)
+                    )
                 )
         };
         if err.chain().any(missing) {

@@ -83,3 +83,124 @@ fn catalog_and_log_text_is_inert_in_every_markdown_report() {
     let estimate = env.run_stdin(&["estimate", "-", "--format", "markdown", "--allow-unpriced"], workload.into_bytes());
     assert_inert(&estimate.stdout);
 }
+
+/// A catalog whose ids would run, glob or pose as flags in a shell.
+const SHELL_IDS: [&str; 9] =
+    ["$(touch pwned)", "`touch pwned2`", "*", "a b", "it's", "semi;colon", "--db=elsewhere.db", "a\nb", "-x"];
+
+fn shell_catalog() -> Env {
+    let env = Env::new();
+    let records: Vec<String> = SHELL_IDS
+        .iter()
+        .map(|id| serde_json::json!({"id": id, "model_type": "text", "pricing": {"input": 1, "output": 2}}).to_string())
+        .collect();
+    env.run_stdin(&["sync", "--from", "-"], format!("[{}]", records.join(",")).into_bytes()).success();
+    env
+}
+
+/// Runs `script` in `shell` (-c) in a folder of its own holding files a glob
+/// would find, with cometcat on the PATH and the catalog of `env`.
+fn in_shell(env: &Env, shell: &str, script: &str) -> (String, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    for file in ["file-one", "file-two"] {
+        std::fs::write(dir.path().join(file), "").unwrap();
+    }
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_cometcat")).parent().unwrap();
+    let out = std::process::Command::new(shell)
+        .args(["-c", script])
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+        .env("HOME", env.dir.path())
+        .env("COMETCAT_DB", env.db())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{shell}: {}", String::from_utf8_lossy(&out.stderr));
+    (String::from_utf8(out.stdout).unwrap(), dir)
+}
+
+fn has(shell: &str) -> bool {
+    let found = std::process::Command::new(shell).args(["-c", "true"]).output().is_ok_and(|o| o.status.success());
+    assert!(found || std::env::var_os("CI").is_none(), "{shell} is installed in CI (.ci/run)");
+    found
+}
+
+#[test]
+fn bash_completes_hostile_ids_to_themselves_and_runs_nothing() {
+    let env = shell_catalog();
+    let script = r#"
+        source <(COMPLETE=bash cometcat)
+        COMP_WORDS=(cometcat show "") COMP_CWORD=2 COMP_TYPE=9
+        _clap_complete_cometcat cometcat "" cometcat
+        printf '%s\0' "${COMPREPLY[@]}"
+    "#;
+    let (out, dir) = in_shell(&env, "bash", script);
+    let candidates: Vec<&str> = out.split('\0').filter(|c| !c.is_empty()).collect();
+    // What bash would insert, read back as the word it makes.
+    let mut words = Vec::new();
+    for candidate in &candidates {
+        let (word, _) = in_shell(&env, "bash", &format!("set -- {candidate}; printf %s \"$1\""));
+        words.push(word);
+    }
+    // clap offers the real flags beside the ids: never the id that poses as one.
+    assert!(!words.iter().any(|w| w.starts_with("--db=") || w == "-x"), "{words:?}");
+    words.retain(|w| !w.starts_with('-'));
+    words.sort();
+    assert_eq!(words, ["$(touch pwned)", "*", "`touch pwned2`", "a b", "it's", "semi;colon"], "{candidates:?}");
+    assert!(!dir.path().join("pwned").exists() && !dir.path().join("pwned2").exists(), "nothing ran");
+    assert!(!out.contains("file-one"), "no glob was expanded: {out:?}");
+}
+
+#[test]
+fn fish_and_zsh_are_never_offered_flags_or_control_characters() {
+    let env = shell_catalog();
+    if has("fish") {
+        let (out, dir) = in_shell(&env, "fish", "COMPLETE=fish cometcat | source; complete -C 'cometcat show '");
+        let mut offered: Vec<&str> = out.lines().map(|l| l.split('\t').next().unwrap()).collect();
+        assert!(!offered.iter().any(|w| w.starts_with("--db=") || *w == "-x"), "{offered:?}");
+        offered.retain(|w| !w.starts_with('-'));
+        offered.sort();
+        assert_eq!(offered, ["$(touch pwned)", "*", "`touch pwned2`", "a b", "it's", "semi;colon"], "{out}");
+        assert!(!dir.path().join("pwned").exists());
+    }
+    if has("zsh") {
+        // zsh inserts with its own quoting (`_describe` → `compadd`); what it is given:
+        let (out, _) =
+            in_shell(&env, "zsh", "_CLAP_IFS=$'\\n' _CLAP_COMPLETE_INDEX=2 COMPLETE=zsh cometcat -- cometcat show ''");
+        assert!(!out.contains("--db=") && !out.lines().any(|l| l.starts_with("-x")), "{out}");
+        assert!(out.lines().any(|l| l.starts_with("$(touch pwned)")), "{out}");
+    }
+}
+
+#[tokio::test]
+async fn dotted_ids_get_links_that_reach_them_and_the_sample_has_no_syncs() {
+    use crate::serve::{Server, get};
+    let env = Env::new();
+    let records: Vec<String> = [".", "..", "a/../b", "plain"]
+        .iter()
+        .map(|id| serde_json::json!({"id": id, "model_type": "text", "pricing": {"input": 1, "output": 2}}).to_string())
+        .collect();
+    env.run_stdin(&["sync", "--from", "-"], format!("[{}]", records.join(",")).into_bytes()).success();
+    let server = Server::start(&env);
+    let listing = get(&server.at("")).await.body;
+    for id in [".", "..", "a/../b"] {
+        let href = format!("/model?id={}", form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>());
+        assert!(listing.contains(&format!("href=\"{href}\"")), "{id}: {listing}");
+        // A browser resolves `.` and `..` away in a path, never in a query.
+        let url = reqwest::Url::parse(&server.at(href.trim_start_matches('/'))).unwrap();
+        assert_eq!(url.query(), Some(href.split_once('?').unwrap().1), "the link survives as written");
+        let page = get(url.as_str()).await;
+        assert_eq!(page.status, 200, "{id}: {}", page.body);
+        assert!(page.body.contains("/api/v1/model?id="), "its JSON link too");
+        let json = get(&server.at(&format!("api/v1/model?id={}", href.split_once("id=").unwrap().1))).await;
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&json.body).unwrap()["id"], *id);
+    }
+    assert!(listing.contains("href=\"/models/plain\""), "{listing}");
+    drop(server);
+    // No catalog: the explorer shows the sample, and has no syncs to list.
+    let fresh = Env::new();
+    let server = Server::start(&fresh);
+    let syncs = get(&server.at("api/v1/syncs")).await;
+    assert_eq!(syncs.status, 404, "{}", syncs.body);
+    assert!(syncs.body.contains("cometcat sync"), "{}", syncs.body);
+}

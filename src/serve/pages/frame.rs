@@ -133,14 +133,35 @@ pub(super) fn shown(text: &str) -> Cow<'_, str> {
 
 /// This server's page of a model: its id, percent-encoded. A `/` is kept
 /// (`black-forest-labs/flux-kontext-pro`) unless the id has a segment that a
-/// browser would resolve away (`..`, `.`, or an empty one).
+/// browser would resolve away (`..`, `.`, or an empty one): such an id goes
+/// in the query instead (`/model?id=..`).
 pub fn model_href(id: &str) -> String {
+    match path_of(id) {
+        Some(path) => format!("/models/{path}"),
+        None => format!("/model?id={}", query_value(id)),
+    }
+}
+
+/// The API's answer about a model: `kind` is `models` (the model) or
+/// `history`; the id in the path, or in the query as [`model_href`] puts it.
+pub fn api_href(kind: &str, id: &str) -> String {
+    match path_of(id) {
+        Some(path) => format!("/api/v1/{kind}/{path}"),
+        None if kind == "models" => format!("/api/v1/model?id={}", query_value(id)),
+        None => format!("/api/v1/{kind}?id={}", query_value(id)),
+    }
+}
+
+/// The id as a path, when a path can carry it.
+fn path_of(id: &str) -> Option<String> {
     const KEEP_SLASH: &percent_encoding::AsciiSet =
         &percent_encoding::NON_ALPHANUMERIC.remove(b'/').remove(b'-').remove(b'_').remove(b'.').remove(b'~');
-    const ALL: &percent_encoding::AsciiSet = &KEEP_SLASH.add(b'/');
     let dotted = id.split('/').any(|s| matches!(s, "" | "." | ".."));
-    let set = if dotted { ALL } else { KEEP_SLASH };
-    format!("/models/{}", percent_encoding::utf8_percent_encode(id, set))
+    (!dotted).then(|| percent_encoding::utf8_percent_encode(id, KEEP_SLASH).to_string())
+}
+
+fn query_value(id: &str) -> String {
+    form_urlencoded::byte_serialize(id.as_bytes()).collect()
 }
 
 /// The query string `pairs` make, with `set` replacing their keys and `drop` removed.
@@ -177,7 +198,10 @@ mod tests {
     #[test]
     fn model_links_stay_on_this_server() {
         assert_eq!(model_href("black-forest-labs/flux-kontext-pro"), "/models/black-forest-labs/flux-kontext-pro");
-        assert_eq!(model_href("../../etc/passwd"), "/models/..%2F..%2Fetc%2Fpasswd");
+        assert_eq!(model_href("../../etc/passwd"), "/model?id=..%2F..%2Fetc%2Fpasswd");
+        assert_eq!(model_href(".."), "/model?id=..", "a browser resolves `..` away in a path only");
+        assert_eq!(api_href("history", "."), "/api/v1/history?id=.");
+        assert_eq!(api_href("models", "a b"), "/api/v1/models/a%20b");
         assert_eq!(model_href("javascript:alert(1)"), "/models/javascript%3Aalert%281%29");
         assert_eq!(model_href("\"><img>"), "/models/%22%3E%3Cimg%3E");
     }

@@ -19,4 +19,4 @@ pub use changes::changes;
 pub use cost::cost;
 pub use frame::failure;
 pub use map::map;
-pub use model::model;
+pub use model::{model, model_by_query};

@@ -9,7 +9,7 @@ use axum::response::Response;
 use maud::{Markup, PreEscaped, html};
 use serde_json::Value;
 
-use super::frame::{Frame, Nav, failure, layout, model_href, money, plain, render, shown};
+use super::frame::{Frame, Nav, api_href, failure, layout, money, plain, render, shown};
 use crate::catalog::Model;
 use crate::pricing::{Component, Prices};
 use crate::serve::api;
@@ -28,6 +28,22 @@ pub async fn model(
     render(app, move |app| {
         request::only(&request::pairs(&q.unwrap_or_default()).map_err(HttpError::BadRequest)?, &[], "a model's page")
             .map_err(HttpError::BadRequest)?;
+        model_page(app, &id)
+    })
+    .await
+}
+
+/// `/model?id=ID`: the page of a model whose id a path cannot carry.
+pub async fn model_by_query(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Response {
+    let (id, rest) = match api::take_id(q) {
+        Ok(found) => found,
+        Err(e) => return failure(&e),
+    };
+    render(app, move |app| {
+        if let Some(rest) = rest {
+            let pairs = request::pairs(&rest).map_err(HttpError::BadRequest)?;
+            request::only(&pairs, &[], "a model's page").map_err(HttpError::BadRequest)?;
+        }
         model_page(app, &id)
     })
     .await
@@ -77,8 +93,8 @@ fn model_page(app: &App, id: &str) -> Result<Markup, HttpError> {
         }
         h2 { "Record, as the API sent it" }
         pre { (crate::output::visible(&record)) }
-        p { "JSON: " a href=(format!("/api/v1{}", model_href(&m.id))) { "this model" } " · "
-            a href=(format!("/api/v1/history/{}", model_href(&m.id).trim_start_matches("/models/"))) { "its history" } }
+        p { "JSON: " a href=(api_href("models", &m.id)) { "this model" } " · "
+            a href=(api_href("history", &m.id)) { "its history" } }
     };
     Ok(layout(&shown(&m.id), Nav::None, &frame, body))
 }
