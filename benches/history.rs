@@ -71,7 +71,7 @@ fn main() {
     let db = dir.path().join("changing.db");
     for day in 0..DAYS {
         write(&file, &catalog(day), day);
-        common::run(&db, &["sync", "--from", file.to_str().unwrap(), "-q"]);
+        common::run(&db, &["sync", "--from", file.to_str().unwrap(), "--max-body", "1G", "-q"]);
     }
     let (snapshots, versions, spans) = rows(&db);
     println!("{DAYS} daily syncs of a {MODELS}-model catalog, 3 ratio changes a day, a model swapped every 30 days:");
@@ -104,7 +104,7 @@ fn main() {
     let db = dir.path().join("unchanged.db");
     write(&file, &catalog(0), 0);
     for _ in 0..DAYS {
-        common::run(&db, &["sync", "--from", file.to_str().unwrap(), "-q"]);
+        common::run(&db, &["sync", "--from", file.to_str().unwrap(), "--max-body", "1G", "-q"]);
     }
     let (snapshots, versions, spans) = rows(&db);
     println!("\n{DAYS} syncs of an unchanged {MODELS}-model catalog:");

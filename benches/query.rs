@@ -19,7 +19,7 @@ fn main() {
         let file = dir.path().join(format!("catalog-{n}.json"));
         common::write_catalog(&file, n);
         let db = dir.path().join(format!("catalog-{n}.db"));
-        common::run(&db, &["sync", "--from", file.to_str().unwrap(), "-q"]);
+        common::run(&db, &["sync", "--from", file.to_str().unwrap(), "--max-body", "1G", "-q"]);
         std::fs::remove_file(&file).unwrap();
 
         let t = common::time(&db, &QUERY, 21);

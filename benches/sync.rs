@@ -31,10 +31,10 @@ fn main() {
     let (mut first, mut again, mut rss) = (Vec::new(), Vec::new(), 0);
     for run in 0..RUNS {
         let db = dir.path().join(format!("import-{run}.db"));
-        let m = common::run(&db, &["sync", "--from", file.to_str().unwrap(), "-q"]);
+        let m = common::run(&db, &["sync", "--from", file.to_str().unwrap(), "--max-body", "1G", "-q"]);
         first.push(m.wall);
         rss = rss.max(m.max_rss_kib);
-        let m = common::run(&db, &["sync", "--from", file.to_str().unwrap(), "-q"]);
+        let m = common::run(&db, &["sync", "--from", file.to_str().unwrap(), "--max-body", "1G", "-q"]);
         again.push(m.wall);
         rss = rss.max(m.max_rss_kib);
     }

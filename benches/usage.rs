@@ -22,7 +22,7 @@ fn main() {
     // Three months of catalog: prices change between the snapshots.
     for name in ["catalog-v1-dated.json", "catalog-v2.json", "catalog-v3.json"] {
         let path = format!("{}/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-        common::run(&db, &["sync", "--from", &path, "-q"]);
+        common::run(&db, &["sync", "--from", &path, "--max-body", "1G", "-q"]);
     }
     let log = dir.path().join("usage.jsonl");
     let bytes = write_log(&log);
