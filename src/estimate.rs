@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use serde::Serialize;
 
 use crate::catalog::CatalogRef;
-use crate::gate::{Baseline, BaselineError, Growth, Violation};
+use crate::gate::{Baseline, BaselineError, BaselineItem, Growth, Violation};
 use crate::money::{Money, Overflow};
 use crate::pricing::Priced;
 
@@ -28,6 +28,9 @@ pub struct EstimateReport {
     pub baseline: Option<VsBaseline>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub budget: Option<Budget>,
+    /// The `--baseline` file that did not exist (`--allow-missing-baseline`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub no_baseline: Option<String>,
     pub violations: Vec<Violation>,
 }
 
@@ -67,6 +70,9 @@ pub struct ItemChange {
     pub cost: Option<Money>,
     pub difference: Option<Money>,
     pub change_pct: Option<Money>,
+    /// The model the item named in the baseline, when it names another now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model_before: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -96,17 +102,20 @@ pub fn compare(old: &Baseline, items: &[ItemCost], total: Money) -> Result<VsBas
             (n, o) => n.unwrap_or(Money::ZERO).checked_sub(o.unwrap_or(Money::ZERO)).ok(),
         };
         let change_pct = difference.zip(old).and_then(|(d, o)| d.percent_of(o));
-        ItemChange { name: name.to_owned(), cost: old, difference, change_pct }
+        ItemChange { name: name.to_owned(), cost: old, difference, change_pct, model_before: None }
     };
     // One change per item, in the items' order, then the baseline's items that are gone.
-    let earlier: HashMap<&str, Option<Money>> = old.items.iter().map(|(name, cost)| (name.as_str(), *cost)).collect();
+    let earlier: HashMap<&str, &BaselineItem> = old.items.iter().map(|i| (i.name.as_str(), i)).collect();
     let mut changes = Vec::with_capacity(items.len());
     for item in items {
-        changes.push(change(&item.name, item.priced.cost, earlier.get(item.name.as_str()).copied().flatten()));
+        let before = earlier.get(item.name.as_str());
+        let mut c = change(&item.name, item.priced.cost, before.and_then(|b| b.cost));
+        c.model_before = before.and_then(|b| b.model.clone()).filter(|m| *m != item.model);
+        changes.push(c);
     }
     let now: HashSet<&str> = items.iter().map(|i| i.name.as_str()).collect();
-    for (gone, cost) in old.items.iter().filter(|(name, _)| !now.contains(name.as_str())) {
-        changes.push(change(gone, None, *cost));
+    for gone in old.items.iter().filter(|i| !now.contains(i.name.as_str())) {
+        changes.push(change(&gone.name, None, gone.cost));
     }
     let growth = Growth::new(old.total, total).map_err(|_| BaselineError::TooLarge)?;
     Ok(VsBaseline { growth, items: changes })

@@ -196,6 +196,21 @@ impl Money {
         Money(d.round_dp_with_strategy(places, RoundingStrategy::MidpointNearestEven).normalize()).to_string()
     }
 
+    /// An amount (a cost, a total; not a unit price) as tables and Markdown
+    /// show it: of 1 or more (either sign), to the cent with thousands
+    /// separators (`46,800.07`, `1,500.00`), so a finance reader's columns
+    /// add up; smaller, as [`Money::display`] shows it.
+    pub fn amount(&self) -> String {
+        if self.0.abs() < Decimal::ONE {
+            return self.display();
+        }
+        let cents = self.0.round_dp_with_strategy(2, RoundingStrategy::MidpointNearestEven);
+        let text = format!("{:.2}", cents.abs());
+        let (whole, fraction) = text.split_once('.').unwrap_or((&text, "00"));
+        let sign = if cents.is_sign_negative() { "-" } else { "" };
+        format!("{sign}{}.{fraction}", crate::numbers::group_digits(whole))
+    }
+
     /// Short text whose byte order is the numeric order of non-negative
     /// amounts, so SQLite can compare and sort prices stored as TEXT exactly:
     /// a letter for the number of integer digits, then the significant digits
@@ -444,6 +459,17 @@ mod tests {
         assert_eq!(m("3").reciprocal(), None);
         assert_eq!(m("700000").reciprocal(), None);
         assert_eq!(Money::ZERO.reciprocal(), None);
+    }
+
+    #[test]
+    fn amounts_of_a_dollar_or_more_are_shown_to_the_cent() {
+        assert_eq!(m("46800.0725").amount(), "46,800.07");
+        assert_eq!(m("1500").amount(), "1,500.00");
+        assert_eq!(m("1").amount(), "1.00");
+        assert_eq!(m("-1234.565").amount(), "-1,234.56", "half even");
+        assert_eq!(m("0.0017766").amount(), "0.0017766", "below a dollar: as prices are shown");
+        assert_eq!(m("0.999999999").amount(), "1", "rounded to 6 significant digits, as display does");
+        assert_eq!(m("12345678901234.5").amount(), "12,345,678,901,234.50");
     }
 
     #[test]

@@ -16,6 +16,23 @@ pub fn bytes(bytes: u64) -> String {
     }
 }
 
+/// A count as tables and Markdown show it: `12,000,000`.
+pub fn grouped(n: u64) -> String {
+    group_digits(&n.to_string())
+}
+
+/// Thousands separators in a run of digits (`1234567` → `1,234,567`).
+pub fn group_digits(digits: &str) -> String {
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -25,5 +42,9 @@ mod tests {
         assert_eq!(counted(0, "record"), "0 records");
         assert_eq!(counted(1, "record"), "1 record");
         assert_eq!(counted(2, "line"), "2 lines");
+        assert_eq!(grouped(12_000_000), "12,000,000");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1000), "1,000");
+        assert_eq!(grouped(0), "0");
     }
 }

@@ -20,6 +20,8 @@ pub struct Settings {
     /// Whether a progress bar may be drawn (and stderr is a terminal).
     pub progress: bool,
     pub backoff: Backoff,
+    /// Whether stdout is a terminal (what a table shows, a person sees).
+    pub stdout_terminal: bool,
 }
 
 impl Settings {
@@ -44,6 +46,7 @@ impl Settings {
             verbose: global.verbose,
             progress: !global.no_progress && !global.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
             backoff,
+            stdout_terminal: std::io::IsTerminal::is_terminal(&std::io::stdout()),
         })
     }
 }

@@ -52,6 +52,10 @@ pub struct GateArgs {
     /// An earlier report of this command (--format json) to compare with
     #[arg(long, value_name = "FILE.json")]
     pub baseline: Option<PathBuf>,
+    /// With --baseline, a file that does not exist means no baseline (said in the report), not
+    /// an error: the pull request that adds the workload has none on its base branch
+    #[arg(long, requires = "baseline")]
+    pub allow_missing_baseline: bool,
     /// Exit 3 when the total grows by more than this over the baseline: 10% or 25 (USD)
     #[arg(long, value_name = "PCT%|USD", requires = "baseline", allow_hyphen_values = true)]
     pub max_increase: Option<Threshold>,

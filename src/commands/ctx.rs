@@ -8,6 +8,7 @@ use std::path::Path;
 
 use anyhow::Context as _;
 
+use crate::cli::GateArgs;
 use crate::cli::WorkloadArgs;
 use crate::error::{Exit, UserError};
 use crate::gate::baseline::{Baseline, MAX_BASELINE, Shape};
@@ -83,6 +84,16 @@ pub fn workload(args: &WorkloadArgs) -> Result<Workload, UserError> {
 
 /// The earlier report `--baseline` names, read (at most [`MAX_BASELINE`]
 /// bytes) as a report of `shape`.
+/// `--baseline`, when given: the report, or with `--allow-missing-baseline`
+/// and no such file, none and the file's name (the report says so).
+pub fn baseline(gate: &GateArgs, shape: Shape) -> anyhow::Result<(Option<Baseline>, Option<String>)> {
+    match gate.baseline.as_deref() {
+        Some(path) if gate.allow_missing_baseline && !path.exists() => Ok((None, Some(path.display().to_string()))),
+        Some(path) => Ok((Some(read_baseline(path, shape)?), None)),
+        None => Ok((None, None)),
+    }
+}
+
 pub fn read_baseline(path: &Path, shape: Shape) -> anyhow::Result<Baseline> {
     let shown = path.display().to_string();
     let text = read_input(path, &format!("the baseline {shown}"))?;

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use jiff::Timestamp;
 
-use super::ctx::{Ctx, catalog_for_gate, read_baseline, read_input};
+use super::ctx::{Ctx, baseline, catalog_for_gate, read_input};
 use super::lookup::unknown;
 use crate::catalog::CatalogRef;
 use crate::cli::EstimateArgs;
@@ -24,8 +24,19 @@ use crate::workload::{self, Item};
 pub fn run(ctx: &mut Ctx<'_>, args: &EstimateArgs) -> anyhow::Result<Exit> {
     let format = args.output.format();
     let shown = if args.file == Path::new("-") { "stdin".to_owned() } else { args.file.display().to_string() };
-    let text = read_input(&args.file, &format!("the workload {shown}"))?;
-    let (report, snapshot, notes) = report(&ctx.settings.db, &shown, &text, args)?;
+    let made = read_input(&args.file, &format!("the workload {shown}"))
+        .and_then(|text| report(&ctx.settings.db, &shown, &text, args));
+    let (report, snapshot, notes) = match made {
+        Ok(made) => made,
+        // A pull request's comment still says what went wrong.
+        Err(e) if format == Format::Markdown => {
+            let hint = super::diagnostics::diagnose(&e).hint;
+            let body = super::diagnostics::render_body(&e, hint.as_deref());
+            ctx.out.write_all(output::estimate::markdown_error(&body).as_bytes())?;
+            return Err(e);
+        }
+        Err(e) => return Err(e),
+    };
     for note in notes {
         ctx.warn(note);
     }
@@ -35,13 +46,12 @@ pub fn run(ctx: &mut Ctx<'_>, args: &EstimateArgs) -> anyhow::Result<Exit> {
         Format::Markdown => ctx.out.write_all(output::estimate::markdown(&report, &snapshot).as_bytes())?,
         Format::Table => output::estimate::table(ctx.out, &report, ctx.settings.look)?,
     }
-    // Tables, Markdown and JSON carry the violations; CSV (one row per item)
-    // cannot, so they go to stderr whatever -q says: they are why the run fails.
-    for v in &report.violations {
-        match format {
-            Format::Csv => eprintln!("violation: {}", output::visible(&format!("{} ({})", v.message, v.kind))),
-            Format::Json | Format::Markdown => ctx.warn(format_args!("{} ({})", v.message, v.kind)),
-            Format::Table => {}
+    // Each violation is a line on stderr too, whatever -q says: they are why
+    // the run fails, and the CI log shows them with stdout in a file (a
+    // table on a terminal shows them already).
+    if !(format == Format::Table && ctx.settings.stdout_terminal) {
+        for v in &report.violations {
+            eprintln!("violation: {}", output::visible(&format!("{} ({})", v.message, v.kind)));
         }
     }
     Ok(gate::exit(&report.violations))
@@ -60,7 +70,7 @@ pub fn report(
 ) -> anyhow::Result<(EstimateReport, Snapshot, Vec<String>)> {
     let items = workload::parse(text).map_err(|e| UserError::new(format!("{shown}:{}: {}", e.line, e.message)))?;
     let shape = Shape::Estimate { version: estimate::VERSION };
-    let earlier = args.gate.baseline.as_deref().map(|path| read_baseline(path, shape)).transpose()?;
+    let (earlier, no_baseline) = baseline(&args.gate, shape)?;
     let store = catalog_for_gate(db, "estimate")?;
     let limits = Limits {
         budget: args.gate.budget,
@@ -71,7 +81,9 @@ pub fn report(
         max_overcharge: None,
     };
     let place = |item: &Item| format!("{shown}:{}", item.line);
-    report_items(&store, &items, &place, earlier, &limits)
+    let (mut report, snapshot, notes) = report_items(&store, &items, &place, earlier, &limits)?;
+    report.no_baseline = no_baseline;
+    Ok((report, snapshot, notes))
 }
 
 /// The report on a workload's `items`, as [`report`] makes it from a file,
@@ -119,6 +131,7 @@ pub fn report_items(
         list_total,
         baseline,
         budget: limits.budget.map(|limit| Budget::new(limit, total)),
+        no_baseline: None,
         violations,
     };
     Ok((report, snapshot, notes))

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 
-use super::ctx::{Ctx, catalog_for_gate, read_baseline};
+use super::ctx::{Ctx, baseline, catalog_for_gate};
 use super::fetch;
 use super::lookup::unknown;
 use crate::book::{Dialect, TableName, TableRole, Tables};
@@ -39,7 +39,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &UsageArgs) -> anyhow::Result<Exit> {
     if args.bill.fetch && !args.files.is_empty() {
         return Err(UserError::usage("--fetch reads the gateway's log, not files: give --fetch or FILEs").into());
     }
-    let earlier = args.gate.baseline.as_deref().map(|path| read_baseline(path, Shape::Usage)).transpose()?;
+    let (earlier, no_baseline) = baseline(&args.gate, Shape::Usage)?;
     let store = catalog_for_gate(&ctx.settings.db, "usage")?;
     let terms = Terms {
         by: &args.by,
@@ -72,6 +72,9 @@ pub fn run(ctx: &mut Ctx<'_>, args: &UsageArgs) -> anyhow::Result<Exit> {
         if let Some(message) = log.incomplete {
             report.violations.push(Violation { kind: "incomplete_log", message, exit: Exit::Error });
         }
+    }
+    if let Some(file) = no_baseline {
+        report.notes.push(format!("no baseline: {file} does not exist (--allow-missing-baseline)"));
     }
     let exit = gate::exit(&report.violations);
     let unreadable_fails = report.violations.iter().any(|v| v.kind == "unreadable");
@@ -337,8 +340,9 @@ fn finish(ctx: &Ctx<'_>, report: &UsageReport, args: &UsageArgs, unreadable_fail
     if report.totals.records == 0 && report.totals.unreadable == 0 {
         ctx.note("the input holds no record");
     }
-    // A table shows the violations itself; the other formats keep stdout clean.
-    if args.per_record || !matches!(args.output.format(), Format::Table) {
+    // Each violation is a line on stderr too, whatever -q says: the CI log
+    // shows why with stdout in a file (a table on a terminal shows them already).
+    if args.per_record || !(args.output.format() == Format::Table && ctx.settings.stdout_terminal) {
         for v in &report.violations {
             eprintln!("violation: {}", output::visible(&format!("{} ({})", v.message, v.kind)));
         }

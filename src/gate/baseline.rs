@@ -35,7 +35,16 @@ impl Shape {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Baseline {
     pub total: Money,
-    pub items: Vec<(String, Option<Money>)>,
+    pub items: Vec<BaselineItem>,
+}
+
+/// An item of an earlier report: its name, its cost (`None`: unpriced) and
+/// the model it named (an `estimate` report's items say).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BaselineItem {
+    pub name: String,
+    pub cost: Option<Money>,
+    pub model: Option<String>,
 }
 
 /// Why a baseline cannot be used.
@@ -71,7 +80,7 @@ struct ReportFields {
     #[serde(default)]
     totals: Option<ReportTotals>,
     #[serde(default)]
-    items: Vec<BaselineItem>,
+    items: Vec<RawItem>,
 }
 
 #[derive(Deserialize)]
@@ -81,10 +90,12 @@ struct ReportTotals {
 }
 
 #[derive(Deserialize)]
-struct BaselineItem {
+struct RawItem {
     name: String,
     #[serde(default)]
     cost: serde_json::Value,
+    #[serde(default)]
+    model: Option<String>,
 }
 
 impl Baseline {
@@ -118,20 +129,15 @@ impl Baseline {
         if total.is_negative() {
             return Err(BaselineError::Negative(total));
         }
-        let mut items: Vec<(String, Option<Money>)> = Vec::with_capacity(report.items.len());
+        let mut items: Vec<BaselineItem> = Vec::with_capacity(report.items.len());
         let mut names = std::collections::HashSet::with_capacity(report.items.len());
         for item in report.items {
             if !names.insert(item.name.clone()) {
                 return Err(BaselineError::DuplicateItem(item.name));
             }
-            items.push((item.name, amount(&item.cost)?));
+            items.push(BaselineItem { cost: amount(&item.cost)?, name: item.name, model: item.model });
         }
         Ok(Baseline { total, items })
-    }
-
-    /// An item's cost in the baseline: `None` when it was not there, `Some(None)` when unpriced.
-    pub fn item(&self, name: &str) -> Option<Option<Money>> {
-        self.items.iter().find(|(n, _)| n == name).map(|(_, cost)| *cost)
     }
 }
 

@@ -7,5 +7,5 @@
 pub mod baseline;
 mod rules;
 
-pub use baseline::{Baseline, BaselineError, Growth, Shape};
+pub use baseline::{Baseline, BaselineError, BaselineItem, Growth, Shape};
 pub use rules::{Facts, Limits, Unread, Violation, evaluate, exit};

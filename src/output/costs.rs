@@ -7,6 +7,7 @@ use super::format::{Format, Look};
 use super::grid::Grid;
 use crate::catalog::Model;
 use crate::money::Money;
+use crate::numbers::grouped;
 use crate::pricing::{Basis, CostError, Priced, Workload};
 
 /// One row of `cost` and `rank`: `{id, <Priced>, price_basis}`.
@@ -68,12 +69,12 @@ pub fn write_costs(out: &mut dyn std::io::Write, rows: &[CostRow], format: Forma
             }
             let mut grid = Grid::new(&headers).numeric(&[2, 3, 4, 5]);
             for r in rows {
-                let money = |m: Option<Money>| m.map_or_else(|| "unpriced".to_owned(), |m| m.display());
+                let money = |m: Option<Money>| m.map_or_else(|| "unpriced".to_owned(), |m| m.amount());
                 let id = if r.priced.upcoming { format!("{} (upcoming)", r.id) } else { r.id.clone() };
                 let mut row = vec![
                     id,
                     r.priced_by.to_owned(),
-                    r.priced.requests.to_string(),
+                    grouped(r.priced.requests),
                     money(r.per_call),
                     money(r.priced.cost),
                 ];

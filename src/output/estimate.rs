@@ -9,6 +9,7 @@ use super::grid::{Grid, cell};
 use super::markdown::{code, code_in_line, escape as esc};
 use crate::estimate::{EstimateReport, ItemChange};
 use crate::money::Money;
+use crate::numbers::grouped;
 use crate::pricing::Priced;
 use crate::store::Snapshot;
 
@@ -51,11 +52,15 @@ pub fn table(out: &mut dyn Write, r: &EstimateReport, look: Look) -> io::Result<
         headers.push("VS BASELINE $");
     }
     let mut grid = Grid::new(&headers).numeric(&(2..headers.len()).collect::<Vec<_>>());
-    let money = |m: Option<Money>| m.map_or_else(|| "unpriced".to_owned(), |m| m.display());
+    let money = |m: Option<Money>| m.map_or_else(|| "unpriced".to_owned(), |m| m.amount());
     for (n, i) in r.items.iter().enumerate() {
         let p = &i.priced;
-        let mut row = vec![model_name(&i.name, p.upcoming), i.model.clone()];
-        row.extend([p.requests.to_string(), p.input_tokens.to_string(), p.output_tokens.to_string()]);
+        let model = match r.change(n).and_then(|c| c.model_before.as_deref()) {
+            Some(before) => format!("{before} → {}", i.model),
+            None => i.model.clone(),
+        };
+        let mut row = vec![model_name(&i.name, p.upcoming), model];
+        row.extend([grouped(p.requests), grouped(p.input_tokens), grouped(p.output_tokens)]);
         if seconds {
             row.push(cell(p.seconds));
         }
@@ -74,7 +79,7 @@ pub fn table(out: &mut dyn Write, r: &EstimateReport, look: Look) -> io::Result<
     }
     let mut total = vec!["total".to_owned()];
     total.extend(std::iter::repeat_n(String::new(), if seconds { 5 } else { 4 }));
-    total.extend([r.total.display(), r.list_total.display()]);
+    total.extend([r.total.amount(), r.list_total.amount()]);
     if let Some(b) = &r.baseline {
         total.push(signed(b.growth.difference));
     }
@@ -115,17 +120,17 @@ fn summary(r: &EstimateReport) -> Vec<(String, bool)> {
     let mut lines = Vec::new();
     if let Some(b) = &r.budget {
         lines.push(if b.exceeded {
-            (format!("budget: over — ${} total against ${}", r.total.display(), b.limit), false)
+            (format!("budget: over — ${} total against ${}", r.total.amount(), b.limit.amount()), false)
         } else {
-            let left = b.remaining.display();
-            (format!("budget: within — ${} total against ${} (${left} left)", r.total.display(), b.limit), true)
+            let left = b.remaining.amount();
+            (format!("budget: within — ${} total against ${} (${left} left)", r.total.amount(), b.limit.amount()), true)
         });
     }
     if let Some(b) = &r.baseline {
         let line = format!(
             "baseline: ${} → ${}, {}{}",
-            b.growth.total.display(),
-            r.total.display(),
+            b.growth.total.amount(),
+            r.total.amount(),
             signed(b.growth.difference),
             percent(b.growth.change_pct)
         );
@@ -149,7 +154,7 @@ pub fn markdown(r: &EstimateReport, snapshot: &Snapshot) -> String {
     let rule: Vec<&str> = (0..headers.len()).map(|i| if i < 2 { "---" } else { "---:" }).collect();
     out.push_str(&format!("| {} |\n| {} |\n", headers.join(" | "), rule.join(" | ")));
     let skip = if seconds { "| | | | |" } else { "| | | |" };
-    let mut tail = format!("| **total** {skip} **${}** | ${} |", r.total.display(), r.list_total.display());
+    let mut tail = format!("| **total** {skip} **${}** | ${} |", r.total.amount(), r.list_total.amount());
     if let Some(b) = &r.baseline {
         tail.push_str(&format!(
             " {} {}{} |",
@@ -179,6 +184,15 @@ pub fn markdown(r: &EstimateReport, snapshot: &Snapshot) -> String {
     out
 }
 
+/// A PR comment for a run that could not make a report (a malformed workload,
+/// no catalog): the error as the terminal shows it (what went wrong, where,
+/// and what to do), in a code block.
+pub fn markdown_error(body: &str) -> String {
+    let longest = body.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    format!("### ❌ cometcat estimate: no estimate\n\n{fence}\n{}\n{fence}\n", crate::output::visible(body))
+}
+
 /// Where the snapshot came from, for a comment others read: a URL, `stdin`,
 /// or a file by its name alone (never the runner's folders).
 fn source_name(snapshot: &Snapshot) -> String {
@@ -190,9 +204,18 @@ fn source_name(snapshot: &Snapshot) -> String {
     }
 }
 
-/// `### cometcat estimate: $X ▲ +$Y (+Z%) vs baseline · ✅ within budget ($B)`
+/// `### cometcat estimate: $X ▲ +$Y (+Z%) vs baseline · ✅ within budget ($B)`;
+/// when the run fails, `### ❌ cometcat estimate: <why> · $X ...`: a comment
+/// never says "within budget" first while something fails the build.
 fn markdown_headline(r: &EstimateReport) -> String {
-    let mut head = format!("### cometcat estimate: ${}", r.total.display());
+    let mut head = match r.violations.first() {
+        Some(v) => {
+            let more = r.violations.len() - 1;
+            let more = if more > 0 { format!(" (and {more} more)") } else { String::new() };
+            format!("### ❌ cometcat estimate: {}{more} · ${}", esc(&v.message), r.total.amount())
+        }
+        None => format!("### cometcat estimate: ${}", r.total.amount()),
+    };
     if let Some(b) = &r.baseline {
         head.push_str(&format!(
             " {} {}{} vs baseline",
@@ -201,19 +224,23 @@ fn markdown_headline(r: &EstimateReport) -> String {
             percent(b.growth.change_pct)
         ));
     }
-    if let Some(b) = &r.budget {
-        head.push_str(&if b.exceeded {
-            format!(" · ❌ over budget (${})", b.limit)
-        } else {
-            format!(" · ✅ within budget (${})", b.limit)
-        });
+    if let Some(file) = &r.no_baseline {
+        head.push_str(&format!(" · no baseline ({} does not exist)", code_in_line(file)));
+    }
+    // Over budget is a violation: it leads already.
+    match &r.budget {
+        Some(b) if !b.exceeded && r.violations.is_empty() => {
+            head.push_str(&format!(" · ✅ within budget (${})", b.limit.amount()))
+        }
+        Some(b) if !b.exceeded => head.push_str(&format!(" · within budget (${})", b.limit.amount())),
+        _ => {}
     }
     head
 }
 
 /// One table row per item, then one per item removed since the baseline.
 fn markdown_rows(r: &EstimateReport) -> Vec<String> {
-    let dollars = |m: Option<Money>| m.map_or_else(|| "unpriced".to_owned(), |m| format!("${}", m.display()));
+    let dollars = |m: Option<Money>| m.map_or_else(|| "unpriced".to_owned(), |m| format!("${}", m.amount()));
     let seconds = has_seconds(r);
     let items = r.items.iter().enumerate().map(|(n, i)| {
         let p = &i.priced;
@@ -221,10 +248,13 @@ fn markdown_rows(r: &EstimateReport) -> Vec<String> {
         let mut row = format!(
             "| {} | {} | {} | {} / {} |{seconds} {} | {} |",
             esc(&model_name(&i.name, p.upcoming)),
-            code(&i.model),
-            p.requests,
-            p.input_tokens,
-            p.output_tokens,
+            match r.change(n).and_then(|c| c.model_before.as_deref()) {
+                Some(before) => format!("{} → {}", code(before), code(&i.model)),
+                None => code(&i.model),
+            },
+            grouped(p.requests),
+            grouped(p.input_tokens),
+            grouped(p.output_tokens),
             dollars(p.cost),
             dollars(p.list_cost)
         );
@@ -283,7 +313,7 @@ pub(super) fn arrow(d: Money) -> &'static str {
 
 /// `+$1.5`, `-$0.25`, `$0`.
 pub(super) fn signed(d: Money) -> String {
-    let text = d.display();
+    let text = d.amount();
     match text.strip_prefix('-') {
         Some(abs) => format!("-${abs}"),
         None if d.is_zero() => "$0".to_owned(),
@@ -306,7 +336,8 @@ mod tests {
     #[test]
     fn differences_read_naturally() {
         let m = |s: &str| Money::parse(s).unwrap();
-        assert_eq!(signed(m("1.5")), "+$1.5");
+        assert_eq!(signed(m("1.5")), "+$1.50");
+        assert_eq!(signed(m("-1234.5")), "-$1,234.50");
         assert_eq!(signed(m("-0.25")), "-$0.25");
         assert_eq!(signed(Money::ZERO), "$0");
         assert_eq!((arrow(m("1")), arrow(m("-1")), arrow(Money::ZERO)), ("▲", "▼", "="));
@@ -317,10 +348,11 @@ mod tests {
             cost: old.map(m),
             difference: Some(m(diff)),
             change_pct: old.and_then(|o| m(diff).percent_of(m(o))),
+            model_before: None,
         };
-        assert_eq!(change_text(&change(Some("120"), "150"), Some(m("270"))), "▲ +$150 (+125%)");
+        assert_eq!(change_text(&change(Some("120"), "150"), Some(m("270"))), "▲ +$150.00 (+125%)");
         assert_eq!(change_text(&change(Some("24"), "0"), Some(m("24"))), "=");
         assert_eq!(change_text(&change(None, "97.92"), Some(m("97.92"))), "▲ +$97.92 new");
-        assert_eq!(change_text(&change(Some("100"), "-100"), None), "▼ -$100 removed");
+        assert_eq!(change_text(&change(Some("100"), "-100"), None), "▼ -$100.00 removed");
     }
 }

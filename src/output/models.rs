@@ -244,14 +244,34 @@ pub fn envelope(out: &mut dyn Write, fetched_at: &str, records: &[String]) -> io
     writeln!(out, "{}]\n}}", if records.is_empty() { "" } else { "\n  " })
 }
 
-/// 200000 → 200K, 1000000 → 1M, 131072 → 131072: exact, or the plain number.
+/// A count of tokens in one style, to 3 significant digits: `8192` → `8.19K`,
+/// `128000` → `128K`, `131072` → `131K`, `1000000` → `1M`, `1048576` →
+/// `1.05M`; under 1,000 as it is. (`show` and JSON give the exact number.)
 pub fn short_count(n: u64) -> String {
-    match n {
-        0 => "0".into(),
-        n if n % 1_000_000 == 0 => format!("{}M", n / 1_000_000),
-        n if n % 1_000 == 0 => format!("{}K", n / 1_000),
-        n => n.to_string(),
+    const K: u64 = 1_000;
+    const M: u64 = 1_000_000;
+    if n < K {
+        return n.to_string();
     }
+    let shown = |unit: u64, suffix: &str| -> Option<String> {
+        let whole = n / unit;
+        let decimals: u32 = match whole {
+            0..10 => 2,
+            10..100 => 1,
+            _ => 0,
+        };
+        let scale = 10u128.pow(decimals);
+        // n × 10^decimals / unit, rounded half up, in integers (exact).
+        let rounded = (u128::from(n) * scale * 2 + u128::from(unit)) / (u128::from(unit) * 2);
+        if suffix == "K" && rounded >= 1000 * scale {
+            return None; // 999,999 is 1M, not 1000K
+        }
+        let (int, frac) = (rounded / scale, rounded % scale);
+        let frac = format!("{frac:0width$}", width = decimals as usize);
+        let frac = frac.trim_end_matches('0');
+        Some(if frac.is_empty() { format!("{int}{suffix}") } else { format!("{int}.{frac}{suffix}") })
+    };
+    if n < M { shown(K, "K").or_else(|| shown(M, "M")).unwrap_or_default() } else { shown(M, "M").unwrap_or_default() }
 }
 
 #[cfg(test)]
@@ -259,11 +279,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn short_counts_are_exact() {
-        assert_eq!(short_count(200_000), "200K");
-        assert_eq!(short_count(1_000_000), "1M");
-        assert_eq!(short_count(131_072), "131072");
-        assert_eq!(short_count(1_500_000), "1500K");
+    fn short_counts_are_one_style() {
+        let cases = [
+            (0, "0"),
+            (999, "999"),
+            (8_192, "8.19K"),
+            (128_000, "128K"),
+            (131_072, "131K"),
+            (200_000, "200K"),
+            (999_999, "1M"),
+            (1_000_000, "1M"),
+            (1_048_576, "1.05M"),
+            (1_500_000, "1.5M"),
+            (2_000_000, "2M"),
+            (10_000_000, "10M"),
+            (u64::MAX, "18446744073710M"),
+        ];
+        for (n, want) in cases {
+            assert_eq!(short_count(n), want, "{n}");
+        }
     }
 
     #[test]

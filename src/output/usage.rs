@@ -8,7 +8,7 @@ use super::format::{Format, Look};
 use super::grid::{Grid, cell};
 use super::markdown::{code_in_line, escape as esc};
 use crate::money::Money;
-use crate::numbers::counted;
+use crate::numbers::{counted, grouped};
 use crate::usage::GroupBy;
 use crate::usage::report::{Charges, Group, UsageReport};
 
@@ -130,23 +130,23 @@ fn groups_table(r: &UsageReport, by: &GroupBy) -> Grid {
     );
     let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
     let mut grid = Grid::new(&headers).numeric(&(1..headers.len()).collect::<Vec<_>>());
-    let money = |m: Option<Money>| m.map_or_else(|| "not priced".to_owned(), |m| m.display());
+    let money = |m: Option<Money>| m.map_or_else(|| "not priced".to_owned(), |m| m.amount());
     let row = |key: String, records: u64, c: &crate::usage::report::Counts, cost: String, ch: &Charges| {
         keep([
             key,
-            records.to_string(),
-            c.requests.to_string(),
-            c.input_tokens.to_string(),
-            c.output_tokens.to_string(),
-            c.cached_tokens.to_string(),
-            c.reasoning_tokens.to_string(),
+            grouped(records),
+            grouped(c.requests),
+            grouped(c.input_tokens),
+            grouped(c.output_tokens),
+            grouped(c.cached_tokens),
+            grouped(c.reasoning_tokens),
             c.seconds.display(),
             cost,
-            if ch.stated > 0 { ch.charged.display() } else { String::new() },
+            if ch.stated > 0 { ch.charged.amount() } else { String::new() },
             match ch.difference() {
                 // `*`: over the records with both a charge and a catalog cost only.
-                Some(d) if ch.not_compared > 0 => format!("{}*", plus(d, d.display())),
-                Some(d) => plus(d, d.display()),
+                Some(d) if ch.not_compared > 0 => format!("{}*", plus(d, d.amount())),
+                Some(d) => plus(d, d.amount()),
                 None => String::new(),
             },
         ])
@@ -154,7 +154,7 @@ fn groups_table(r: &UsageReport, by: &GroupBy) -> Grid {
     for g in &r.groups {
         grid.push(row(g.key.clone(), g.records, &g.counts, money(g.cost), &g.charges));
     }
-    grid.push(row("total".into(), t.records, &t.counts, t.cost.display(), &t.charges));
+    grid.push(row("total".into(), t.records, &t.counts, t.cost.amount(), &t.charges));
     grid
 }
 
@@ -189,11 +189,7 @@ fn summary(r: &UsageReport) -> Vec<String> {
     if t.unreadable > LISTED as u64 {
         lines.push(format!("unreadable: … {} more (see --format json)", t.unreadable - LISTED as u64));
     }
-    lines.push(format!(
-        "cost: ${} at effective prices (${} at listed prices)",
-        t.cost.display(),
-        t.list_cost.display()
-    ));
+    lines.push(format!("cost: ${} at effective prices (${} at listed prices)", t.cost.amount(), t.list_cost.amount()));
     if let Some(line) = charges_line(&t.charges) {
         lines.push(line);
     }
@@ -216,8 +212,8 @@ fn summary(r: &UsageReport) -> Vec<String> {
     if let Some(b) = &r.baseline {
         lines.push(format!(
             "baseline: ${} → ${}, {}{}",
-            b.total.display(),
-            t.cost.display(),
+            b.total.amount(),
+            t.cost.amount(),
             signed(b.difference),
             percent(b.change_pct)
         ));
@@ -264,7 +260,7 @@ fn charges_line(ch: &Charges) -> Option<String> {
 
 /// An amount in dollars, its sign first: `$0.5`, `-$0.5`.
 fn usd(m: Money) -> String {
-    let text = m.display();
+    let text = m.amount();
     match text.strip_prefix('-') {
         Some(abs) => format!("-${abs}"),
         None => format!("${text}"),
@@ -301,11 +297,11 @@ fn what_if_grid(r: &UsageReport) -> Grid {
     for w in &r.what_if {
         grid.push(vec![
             w.model.clone(),
-            w.records.to_string(),
+            grouped(w.records),
             w.unpriced.to_string(),
-            w.cost.map_or_else(|| "—".to_owned(), |c| c.display()),
-            w.actual.display(),
-            w.change.map_or_else(String::new, |c| plus(c, c.display())),
+            w.cost.map_or_else(|| "—".to_owned(), |c| c.amount()),
+            w.actual.amount(),
+            w.change.map_or_else(String::new, |c| plus(c, c.amount())),
             w.change_pct.map_or_else(String::new, |p| plus(p, format!("{p}%"))),
         ]);
     }
@@ -346,12 +342,12 @@ pub fn markdown(r: &UsageReport, by: &GroupBy) -> String {
     ));
     let tail = format!(
         "| **total** | {} | {} | {} / {} | {} | **${}** |{}\n",
-        t.records,
-        t.counts.requests,
-        t.counts.input_tokens,
-        t.counts.output_tokens,
+        grouped(t.records),
+        grouped(t.counts.requests),
+        grouped(t.counts.input_tokens),
+        grouped(t.counts.output_tokens),
         t.counts.seconds.display(),
-        t.cost.display(),
+        t.cost.amount(),
         if charged { charge_cells(&t.charges, true) } else { String::new() }
     );
     let rest = markdown_notes(r);
@@ -366,7 +362,16 @@ pub fn markdown(r: &UsageReport, by: &GroupBy) -> String {
 /// `### cometcat usage: $X for N records ▲ +$Y (+Z%) vs baseline · ⚠️ … · ❌ …`
 fn headline(r: &UsageReport) -> String {
     let t = &r.totals;
-    let mut out = format!("### cometcat usage: ${} for {}", t.cost.display(), counted(t.records, "record"));
+    // A failing run leads with why: never a clean headline over a red build.
+    let mut out = match r.violations.first() {
+        Some(v) => {
+            let more = r.violations.len() - 1;
+            let more = if more > 0 { format!(" (and {more} more)") } else { String::new() };
+            format!("### ❌ cometcat usage: {}{more} · ", esc(&v.message))
+        }
+        None => "### cometcat usage: ".to_owned(),
+    };
+    out.push_str(&format!("${} for {}", t.cost.amount(), counted(t.records, "record")));
     if let Some(b) = &r.baseline {
         out.push_str(&format!(
             " {} {}{} vs baseline",
@@ -390,9 +395,7 @@ fn headline(r: &UsageReport) -> String {
         };
         out.push_str(&format!(", {}{}{on}", signed(d), percent(ch.difference_pct())));
     }
-    for v in r.violations.iter().filter(|v| matches!(v.kind, "budget" | "overcharge" | "incomplete_log")) {
-        out.push_str(&format!(" · ❌ {}", esc(&v.message)));
-    }
+
     out
 }
 
@@ -409,14 +412,14 @@ fn markdown_rows(r: &UsageReport) -> Vec<String> {
         .into_iter()
         .map(|g| {
             let c = &g.counts;
-            let cost = g.cost.map_or_else(|| "not priced".to_owned(), |m| format!("${}", m.display()));
+            let cost = g.cost.map_or_else(|| "not priced".to_owned(), |m| format!("${}", m.amount()));
             format!(
                 "| {} | {} | {} | {} / {} | {} | {cost} |{}\n",
                 esc(&g.key),
-                g.records,
-                c.requests,
-                c.input_tokens,
-                c.output_tokens,
+                grouped(g.records),
+                grouped(c.requests),
+                grouped(c.input_tokens),
+                grouped(c.output_tokens),
                 c.seconds.display(),
                 if charged { charge_cells(&g.charges, false) } else { String::new() }
             )
@@ -450,7 +453,7 @@ fn markdown_notes(r: &UsageReport) -> String {
             None => format!("- what if {}: it can price none of these records\n", esc(&w.model)),
             Some(cost) => {
                 let change = w.change.map(|c| format!(", {}{}", signed(c), percent(w.change_pct))).unwrap_or_default();
-                let (cost, actual) = (cost.display(), w.actual.display());
+                let (cost, actual) = (cost.amount(), w.actual.amount());
                 let records = counted(w.records, "record");
                 format!("- what if {}: ${cost} instead of ${actual}{change} ({records})\n", esc(&w.model))
             }

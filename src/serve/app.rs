@@ -65,6 +65,7 @@ impl App {
             verbose: false,
             progress: false,
             backoff: Default::default(),
+            stdout_terminal: false,
         }
     }
 

@@ -46,7 +46,7 @@ async fn the_ci_guide_works_as_written() {
         [
             "cometcat sync --from ai/catalog.json",
             "cometcat estimate base-workload.toml --allow-unpriced --format json > baseline.json",
-            "cometcat estimate ai/workload.toml --baseline baseline.json --budget 1500 --max-increase 10% --max-catalog-age 30d --format markdown > cost-comment.md",
+            "cometcat estimate ai/workload.toml --baseline baseline.json --allow-missing-baseline --budget 1500 --max-increase 10% --max-catalog-age 30d --format markdown > cost-comment.md",
             "cometcat sync",
             "cometcat diff --format markdown > catalog-changes.md",
             "cometcat export --format json --output ai/catalog.json",
@@ -58,15 +58,48 @@ async fn the_ci_guide_works_as_written() {
         // The example pull request grows the total by 23%: the gate fails it with 3.
         let want = if command.contains("--max-increase 10%") { 3 } else { 0 };
         assert_eq!(run.code, want, "{command}\n{}", run.stderr);
+        if want == 3 {
+            // The job's log says why, with stdout in a file.
+            assert!(run.stderr.contains("violation: the total grew from $714.4 to $880.32"), "{}", run.stderr);
+        }
     }
     let read = |name: &str| std::fs::read_to_string(env.dir.path().join(name)).unwrap();
+    // What fails the build leads the comment; the budget is said after it.
     assert!(
-        read("cost-comment.md")
-            .starts_with("### cometcat estimate: $880.32 ▲ +$165.92 (+23.23%) vs baseline · ✅ within budget ($1500)"),
+        read("cost-comment.md").starts_with(
+            "### ❌ cometcat estimate: the total grew from $714.4 to $880.32 (+23.23%), more than 10% allows · \
+             $880.32 ▲ +$165.92 (+23.23%) vs baseline · within budget ($1,500.00)"
+        ),
         "{}",
         read("cost-comment.md")
     );
     assert!(read("cost-comment.md").contains("more than 10% allows (`max_increase`)"));
+    let gate = &commands[2];
+
+    // Day one: the pull request that adds ai/workload.toml has no base file.
+    std::fs::remove_file(env.dir.path().join("baseline.json")).unwrap();
+    let first = shell(&env, gate, &server.uri());
+    assert_eq!(first.code, 0, "priced without a baseline: {first}");
+    assert!(
+        read("cost-comment.md").contains("no baseline (`baseline.json` does not exist)"),
+        "{}",
+        read("cost-comment.md")
+    );
+
+    // A malformed workload still gets a comment, and fails the build with 1.
+    std::fs::write(
+        env.dir.path().join("ai/workload.toml"),
+        "[[item]]\nname = \"a\"\nmodel = \"gpt-5\"\ninput_tokens = -3\n",
+    )
+    .unwrap();
+    let broken = shell(&env, gate, &server.uri());
+    assert_eq!(broken.code, 1, "{broken}");
+    let comment = read("cost-comment.md");
+    assert!(comment.starts_with("### ❌ cometcat estimate: no estimate"), "{comment}");
+    assert!(
+        comment.contains("ai/workload.toml:4") && broken.stderr.contains("ai/workload.toml:4"),
+        "{comment}\n{broken}"
+    );
     let changes = read("catalog-changes.md");
     assert!(
         changes.contains("**Added (2)**") && changes.contains("`gpt-5`: input_price: 1.25 → 1.1 (-12%)"),
@@ -306,7 +339,10 @@ fn the_usage_guide_works_as_written() {
     assert_eq!(gated.code, 3, "the spend grew from 1.339 to 3.592 USD: {gated}");
     let comment = std::fs::read_to_string(env.dir.path().join("usage-comment.md")).unwrap();
     assert!(
-        comment.starts_with("### cometcat usage: $3.59159 for 19 records ▲ +$2.25251 (+168.21%) vs baseline"),
+        comment.starts_with(
+            "### ❌ cometcat usage: the total grew from $1.339074688 to $3.591589456 (+168.21%), more than 10% allows · \
+             $3.59 for 19 records ▲ +$2.25 (+168.21%) vs baseline"
+        ),
         "{comment}"
     );
     assert!(comment.contains("more than 10% allows (`max_increase`)"), "{comment}");

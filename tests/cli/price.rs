@@ -272,6 +272,30 @@ fn a_baseline_round_trips() {
 }
 
 #[test]
+fn an_item_whose_model_changed_shows_old_and_new() {
+    let env = catalog();
+    let base = env.dir.path().join("base.json");
+    let first = estimate(&env, "app.toml", &["--format", "json"]).success().json();
+    // The base branch ran code-review on gpt-4.1; this branch runs it on gpt-5.
+    let mut earlier = first.clone();
+    for item in earlier["items"].as_array_mut().unwrap() {
+        if item["name"] == "code-review" {
+            item["model"] = "gpt-4.1".into();
+        }
+    }
+    std::fs::write(&base, earlier.to_string()).unwrap();
+    let base = base.to_str().unwrap();
+    let markdown = estimate(&env, "app.toml", &["--baseline", base, "--format", "markdown"]).success().stdout.clone();
+    assert!(markdown.contains("| code-review | `gpt-4.1` → `gpt-5` |"), "{markdown}");
+    let table = estimate(&env, "app.toml", &["--baseline", base]).success().stdout.clone();
+    assert!(table.contains("gpt-4.1 → gpt-5"), "{table}");
+    let json = estimate(&env, "app.toml", &["--baseline", base, "--format", "json"]).success().json();
+    let change =
+        json["baseline"]["items"].as_array().unwrap().iter().find(|i| i["name"] == "code-review").unwrap().clone();
+    assert_eq!(change["model_before"], "gpt-4.1");
+}
+
+#[test]
 fn every_exit_code_of_the_gate() {
     let env = catalog();
     let base = env.dir.path().join("base.json");
