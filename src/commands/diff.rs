@@ -17,8 +17,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &DiffArgs) -> anyhow::Result<Exit> {
     if from.id == to.id && args.from.is_none() {
         ctx.note(format_args!("snapshot {} is the first one: there is nothing before it to compare with", to.id));
     }
-    let filters = Filters::from(&args.filters);
-    super::lookup::check_filter_values(ctx, &store, &filters)?;
+    let filters = super::lookup::read_filters(ctx, &store, Filters::from(&args.filters))?;
     let diff = store.diff(from.id, to.id, Some(&filters))?;
     output::diff::write(ctx.out, &diff, format, ctx.settings.look)?;
     Ok(Exit::Ok)

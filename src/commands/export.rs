@@ -29,8 +29,11 @@ pub fn run(ctx: &mut Ctx<'_>, args: &ExportArgs) -> anyhow::Result<Exit> {
         return price_book(ctx, &store, folder, format);
     }
     let filters = Filters { include_upcoming: true, ..Filters::from(&args.filters) };
+    let filters = super::lookup::read_filters(ctx, &store, filters)?;
     let unfiltered = filters == Filters { include_upcoming: true, ..Filters::default() };
-    super::lookup::check_filter_values(ctx, &store, &filters)?;
+    if !unfiltered && store.count(&filters)? == 0 {
+        super::lookup::explain_empty(ctx, &store, &filters)?;
+    }
     let write = |out: &mut dyn Write| -> anyhow::Result<()> {
         if format == BookFormat::Json {
             let snapshot = store.current_snapshot()?.expect("Store::open checked there is one");

@@ -3,7 +3,7 @@
 //! memory; a table needs every row to size its columns.
 
 use super::ctx::{Ctx, catalog_or_sample};
-use super::lookup::check_filter_values;
+use super::lookup::{explain_empty, read_filters};
 use crate::cli::ModelsArgs;
 use crate::error::Exit;
 use crate::output::models::{ModelJson, csv_columns, csv_row, model_grid, model_row};
@@ -12,18 +12,23 @@ use crate::output::{CsvRows, Format, JsonArray};
 pub fn run(ctx: &mut Ctx<'_>, args: &ModelsArgs) -> anyhow::Result<Exit> {
     let format = args.output.format();
     let store = catalog_or_sample(ctx)?;
-    let (filters, sort, limit) = (args.filters(), args.sort.into(), args.sort.limit);
-    check_filter_values(ctx, &store, &filters)?;
+    let (sort, limit) = (args.sort.into(), args.sort.limit);
+    let filters = read_filters(ctx, &store, args.filters())?;
+    let mut listed = 0u64;
     // CSV and JSON go out model by model: a listing of any size never sits in memory.
     match format {
         Format::Csv => {
             let mut rows = CsvRows::new(ctx.out, &csv_columns())?;
-            store.each_model(&filters, sort, limit, |m| -> anyhow::Result<()> { Ok(rows.row(&csv_row(&m.model))?) })?;
+            store.each_model(&filters, sort, limit, |m| -> anyhow::Result<()> {
+                listed += 1;
+                Ok(rows.row(&csv_row(&m.model))?)
+            })?;
             rows.finish()?;
         }
         Format::Json => {
             let mut array = JsonArray::new(ctx.out)?;
             store.each_model(&filters, sort, limit, |m| -> anyhow::Result<()> {
+                listed += 1;
                 Ok(array.push(&ModelJson(&m.model))?)
             })?;
             array.finish()?;
@@ -32,11 +37,15 @@ pub fn run(ctx: &mut Ctx<'_>, args: &ModelsArgs) -> anyhow::Result<Exit> {
             let upcoming = filters.include_upcoming;
             let mut grid = model_grid(upcoming);
             store.each_model(&filters, sort, limit, |m| -> anyhow::Result<()> {
+                listed += 1;
                 grid.push(model_row(&m.model, upcoming));
                 Ok(())
             })?;
             grid.write(ctx.out, format, ctx.settings.look)?;
         }
+    }
+    if listed == 0 && limit != Some(0) {
+        explain_empty(ctx, &store, &filters)?;
     }
     Ok(Exit::Ok)
 }

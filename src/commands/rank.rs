@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use super::ctx::{Ctx, catalog_or_sample, workload};
-use super::lookup::check_filter_values;
+use super::lookup::{explain_empty, read_filters};
 use crate::cli::RankArgs;
 use crate::error::Exit;
 use crate::numbers::counted;
@@ -94,10 +94,13 @@ pub fn run(ctx: &mut Ctx<'_>, args: &RankArgs) -> anyhow::Result<Exit> {
     let format = args.output.format();
     let store = catalog_or_sample(ctx)?;
     let (workload, basis) = (workload(&args.workload)?, args.workload.basis());
-    let filters = Filters::from(&args.filters);
-    check_filter_values(ctx, &store, &filters)?;
+    let filters = read_filters(ctx, &store, Filters::from(&args.filters))?;
     let compare = Compare { any_pricing: args.any_pricing, no_free: args.no_free };
     let ranking = ranked(&store, &filters, &workload, basis, args.top, compare)?;
+    // No model matched at all (models left out for their pricing are said below).
+    if ranking.ranked == 0 && store.count(&filters)? == 0 {
+        explain_empty(ctx, &store, &filters)?;
+    }
     write_costs(ctx.out, &ranking.rows, format, ctx.settings.look)?;
     let upcoming: Vec<&str> = ranking.rows.iter().filter(|r| r.priced.upcoming).map(|r| r.id.as_str()).collect();
     if !upcoming.is_empty() {

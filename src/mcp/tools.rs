@@ -16,7 +16,7 @@ use crate::cli::parse::group_by;
 use crate::commands::diff::{pick, select};
 use crate::commands::estimate::report_items;
 use crate::commands::history::entries;
-use crate::commands::lookup::{unknown, unmatched_filter_values};
+use crate::commands::lookup::{resolve_synonyms, unknown, unmatched_filter_values};
 use crate::commands::rank::{Compare, left_out, ranked};
 use crate::commands::usage::{Terms, price, read_input};
 use crate::estimate::EstimateReport;
@@ -44,16 +44,16 @@ struct Listing<T: Serialize> {
 
 /// `find_models`: `cometcat models FILTERS --sort KEY [--desc] --limit N`.
 pub fn find_models(c: &Catalog, args: FindModels) -> Result<Reply, ToolError> {
-    let filters = filters(args.filter_fields())?;
+    let mut filters = filters(args.filter_fields())?;
     let (sort, limit) = (sort(args.sort.as_deref(), args.desc)?, limit(args.limit.as_ref())?);
-    refuse_unmatched(&c.store, &filters)?;
+    let read = read_words(&c.store, &mut filters)?;
     let matched = usize::try_from(c.store.count(&filters)?).unwrap_or(usize::MAX);
     let mut models = Vec::with_capacity(limit.min(matched));
     c.store.each_model(&filters, sort, Some(limit as u64), |m| -> anyhow::Result<()> {
         models.push(m.model);
         Ok(())
     })?;
-    let notes = more(models.len(), matched, "models", NARROW).into_iter().collect();
+    let notes = read.into_iter().chain(more(models.len(), matched, "models", NARROW)).collect();
     c.answer(&Listing { models: models.iter().map(ModelJson).collect(), matched }, notes)
 }
 
@@ -96,7 +96,7 @@ pub fn get_model(c: &Catalog, args: GetModel) -> Result<Reply, ToolError> {
 
 /// `rank_models`: `cometcat rank FILTERS WORKLOAD --top N`.
 pub fn rank_models(c: &Catalog, args: RankModels) -> Result<Reply, ToolError> {
-    let filters = filters(args.filter_fields())?;
+    let mut filters = filters(args.filter_fields())?;
     let limit = limit(args.limit.as_ref())?;
     let given = [&args.input_tokens, &args.output_tokens, &args.requests].iter().any(|c| c.is_some());
     if !given && args.seconds.is_none() {
@@ -113,11 +113,11 @@ pub fn rank_models(c: &Catalog, args: RankModels) -> Result<Reply, ToolError> {
         seconds: args.seconds.as_ref().map(|s| seconds("seconds", s)).transpose()?,
     };
     let basis = if args.list_price { Basis::List } else { Basis::Effective };
-    refuse_unmatched(&c.store, &filters)?;
+    let read = read_words(&c.store, &mut filters)?;
     let compare = Compare { any_pricing: args.any_pricing, no_free: args.no_free };
     let ranking = ranked(&c.store, &filters, &workload, basis, Some(limit as u64), compare)?;
     let mut notes: Vec<String> =
-        more(ranking.rows.len(), ranking.ranked, "ranked models", NARROW).into_iter().collect();
+        read.into_iter().chain(more(ranking.rows.len(), ranking.ranked, "ranked models", NARROW)).collect();
     let upcoming: Vec<&str> = ranking.rows.iter().filter(|r| r.priced.upcoming).map(|r| r.id.as_str()).collect();
     if !upcoming.is_empty() {
         notes.push(format!("upcoming (listed, not yet callable): {}", upcoming.join(", ")));
@@ -300,12 +300,14 @@ fn snapshots_error(store: &Store, err: ToolError) -> ToolError {
     }
 }
 
-/// A filter value that no model has is an error naming the argument, with
-/// the values there are and the closest one.
-fn refuse_unmatched(store: &Store, filters: &Filters) -> Result<(), ToolError> {
+/// The words agents type for the catalog's names read as those names (said
+/// in the notes returned); then a filter value that no model has is an error
+/// naming the argument, with the values there are and the closest one.
+fn read_words(store: &Store, filters: &mut Filters) -> Result<Vec<String>, ToolError> {
+    let read = resolve_synonyms(store, filters)?;
     let unmatched = unmatched_filter_values(store, filters)?;
     if unmatched.is_empty() {
-        return Ok(());
+        return Ok(read);
     }
     let argument = |facet| match facet {
         Facet::Providers => "providers",

@@ -47,7 +47,7 @@ fn a_filter_value_that_matches_nothing_says_what_there_is() {
     assert!(run.stderr.contains("did you mean text-to-image?"), "{run}");
     // A value that exists, even if nothing else matches with it, is not questioned.
     let run = env.run(&["models", "--type", "video", "--provider", "anthropic"]);
-    assert!(run.stderr.is_empty(), "{run}");
+    assert_eq!(run.stderr, "no models match --provider anthropic --type video\n", "{run}");
     // Display names and paths count as values too.
     assert!(env.run(&["models", "--provider", "moonshot ai"]).stderr.is_empty());
     assert!(env.run(&["models", "--endpoint", "/v1/messages"]).stderr.is_empty());
@@ -180,4 +180,29 @@ fn csv_headers_are_the_json_keys() {
     assert!(header(&["syncs", "--format", "csv"]).ends_with(",added,removed,changed,catalog_changed"));
     let syncs = env.run(&["syncs", "--format", "csv"]).stdout;
     assert!(syncs.lines().nth(1).unwrap().ends_with(",64,0,0,true"), "raw counts, no formula guard: {syncs}");
+}
+
+#[test]
+fn words_people_type_resolve_and_an_empty_listing_says_why() {
+    let env = Env::new();
+    env.import("catalog.json");
+    let vision = env.run(&["models", "--feature", "vision", "--format", "json"]);
+    assert!(vision.stderr.contains("feature \"vision\" read as image-to-text"), "{vision}");
+    let by_name = env.run(&["models", "--feature", "image-to-text", "--format", "json"]).success().json();
+    assert_eq!(vision.success().json(), by_name);
+    let empty = env.run(&["models", "--feature", "nope", "--max-input-price", "0.01"]);
+    assert!(
+        empty
+            .success()
+            .stderr
+            .starts_with("no models match --feature nope --max-input-price 0.01\nno feature \"nope\""),
+        "{empty}"
+    );
+    let quiet = env.run(&["models", "--feature", "text-to-text"]);
+    assert!(quiet.success().stderr.is_empty(), "a listing with rows says nothing: {quiet}");
+    let ranked = env.run(&["rank", "--provider", "nobody", "--input-tokens", "10"]);
+    assert!(ranked.stderr.contains("no models match --provider nobody"), "{ranked}");
+    let show = env.run(&["show", "nope"]);
+    assert_eq!(show.code, 1);
+    assert!(!show.stderr.contains("did you mean"), "nothing absurd: {show}");
 }

@@ -319,7 +319,7 @@ fn bad_arguments_get_errors_that_name_them_and_the_fix() {
     #[rustfmt::skip]
     let cases = [
         ("find_models", json!({"feature": ["vision"]}), "argument `feature`: unknown field `feature`, expected one of `sort`, `desc`, `limit`, `features`"),
-        ("find_models", json!({"features": ["vision"]}), "argument `features`: no feature \"vision\"; features are: text-to-text, "),
+        ("find_models", json!({"features": ["visionary"]}), "argument `features`: no feature \"visionary\"; features are: text-to-text, "),
         ("find_models", json!({"types": ["txt"]}), "argument `types`: no type \"txt\"; types are: text, image, video, audio, embedding; did you mean text?"),
         ("find_models", json!({"limit": "ten"}), "argument `limit`: not a whole number from 0 to 500 (given: ten)"),
         ("find_models", json!({"limit": true}), "argument `limit`: invalid type: boolean `true`, expected a number or a string"),
