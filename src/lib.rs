@@ -36,6 +36,7 @@
 //! - [`api`]: the reqwest walker, and the pure paging plan and retry policy it follows.
 //! - [`catalog`]: domain types, the one description of the price columns, record parsing.
 //! - [`money`]: exact decimal amounts, computed exactly or refused.
+//! - [`count`]: counts as people write them (`1.2M`, `200K`, `1,048,576`), for flags, files and the catalog.
 //! - [`pricing`]: priced components, the cost formula, growth thresholds; no I/O.
 //! - [`query`]: FILTERS and sort orders compiled to SQL with bound parameters; no I/O.
 //! - [`workload`]: the `estimate` workload file, parsed and validated; no I/O.
@@ -60,6 +61,7 @@ pub mod catalog;
 pub mod cli;
 pub mod commands;
 pub mod complete;
+pub mod count;
 pub mod error;
 pub mod estimate;
 pub mod gate;

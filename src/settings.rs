@@ -64,12 +64,17 @@ fn look(global: &GlobalArgs, env: &impl Fn(&str) -> Option<OsString>) -> Look {
     };
     choice.write_global();
     let color = anstream::AutoStream::choice(&stdout) != anstream::ColorChoice::Never;
-    let columns = env("COLUMNS").and_then(|c| c.to_str()?.trim().parse::<usize>().ok());
-    let width = (stdout.is_terminal() && !global.wide)
-        .then(|| columns.or_else(|| terminal_size::terminal_size_of(&stdout).map(|(w, _)| usize::from(w.0))))
-        .flatten()
-        .filter(|&w| w > 0);
+    let size = || terminal_size::terminal_size_of(&stdout).map(|(w, _)| usize::from(w.0));
+    let width = (stdout.is_terminal() && !global.wide).then(|| terminal_width(env, size));
     Look { width, color }
+}
+
+/// A terminal's width: `COLUMNS`, else what the terminal reports, else 80
+/// (a terminal that reports 0 columns, as some serial consoles and CI
+/// pseudo-terminals do, is not 0 wide).
+fn terminal_width(env: &impl Fn(&str) -> Option<OsString>, size: impl Fn() -> Option<usize>) -> usize {
+    let columns = env("COLUMNS").and_then(|c| c.to_str()?.trim().parse::<usize>().ok());
+    columns.filter(|&w| w > 0).or_else(|| size().filter(|&w| w > 0)).unwrap_or(80)
 }
 
 #[cfg(test)]
@@ -81,6 +86,16 @@ mod tests {
         let cli = crate::cli::Cli::try_parse_from([&["cometcat"], args, &["syncs"]].concat()).unwrap();
         let vars: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Settings::resolve(&cli.global, |k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.into()))
+    }
+
+    #[test]
+    fn a_terminal_is_as_wide_as_columns_says_then_as_it_says_then_80() {
+        let env = |v: Option<&'static str>| move |_: &str| v.map(OsString::from);
+        assert_eq!(terminal_width(&env(Some("120")), || Some(90)), 120);
+        assert_eq!(terminal_width(&env(Some("0")), || Some(90)), 90);
+        assert_eq!(terminal_width(&env(Some("wide")), || Some(90)), 90);
+        assert_eq!(terminal_width(&env(None), || Some(0)), 80);
+        assert_eq!(terminal_width(&env(None), || None), 80);
     }
 
     #[test]

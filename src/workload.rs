@@ -172,10 +172,15 @@ fn text_value(v: &DeValue<'_>) -> Result<String, String> {
     }
 }
 
-/// A count of tokens or calls: a whole number, 0 or more.
+/// A count of tokens or calls: a whole number, 0 or more, or the flags'
+/// forms in quotes (`"1.2M"`, `"200K"`, `"1,048,576"`).
 fn count(v: &DeValue<'_>) -> Result<u64, String> {
-    let DeValue::Integer(i) = v else {
-        return Err(format!("invalid type: {}, {WHOLE}", described(v)));
+    let i = match v {
+        DeValue::Integer(i) => i,
+        DeValue::String(s) => {
+            return crate::count::parse_count(s).map_err(|e| format!("invalid value: string {s:?}: {e}"));
+        }
+        other => return Err(format!("invalid type: {}, {WHOLE}", described(other))),
     };
     let digits = i.as_str();
     match u64::from_str_radix(digits, i.radix()) {
@@ -322,7 +327,7 @@ seconds = 8.5
             // A commented-out header is not an item.
             (
                 "# [[item]] an old one\n[[item]]\nname = \"a\"\nmodel = \"m\"\nrequests = \"ten\"\n",
-                "line 5: item 1: requests: invalid type: string \"ten\", expected a whole number, 0 or more",
+                "line 5: item 1: requests: invalid value: string \"ten\": not a number; give a whole number like 1200, 1.2K or 1M",
             ),
             (
                 "[[item]]\nname = true\nmodel = \"m\"\n",
@@ -337,6 +342,16 @@ seconds = 8.5
         for (text, want) in cases {
             assert_eq!(parse(text).unwrap_err().to_string(), want, "for:\n{text}");
         }
+        // Counts in quotes are read as the flags read them.
+        let items = parse("[[item]]\nname = \"a\"\nmodel = \"m\"\ninput_tokens = \"1.2M\"\noutput_tokens = \"200K\"\nrequests = \"30,000\"\n").unwrap();
+        assert_eq!(
+            items[0].workload,
+            Workload { input_tokens: 1_200_000, output_tokens: 200_000, seconds: None, requests: 30_000 }
+        );
+        assert_eq!(
+            parse("[[item]]\nname = \"a\"\nmodel = \"m\"\ninput_tokens = \"1.5\"\n").unwrap_err().to_string(),
+            "line 4: item 1: input_tokens: invalid value: string \"1.5\": must be a whole number"
+        );
         // Inline tables are items too; underscores in numbers are TOML.
         let items = parse("item = [{name = \"a\", model = \"m\", input_tokens = 1_200, seconds = 2.5}]\n").unwrap();
         assert_eq!(items[0].workload.input_tokens, 1200);

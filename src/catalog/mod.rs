@@ -1,18 +1,17 @@
 //! The catalog: its domain types ([`Model`], [`Pricing`], [`Endpoint`]), the
 //! one description of the price columns ([`PriceColumn`]), and the one place
 //! where a raw `/api/models` record becomes a model ([`parse_record`]), with
-//! its identity ([`record_hash`]) and the counts it writes (`"200K"`).
+//! its identity ([`record_hash`]); the counts it writes (`"200K"`) are read by
+//! [`crate::count::parse_count`].
 //!
 //! Nothing here touches the network or the disk.
 
 mod columns;
-mod count;
 mod hash;
 mod model;
 mod parse;
 
 pub use columns::{PRICE_COLUMNS, PriceColumn};
-pub use count::{CountError, parse_count};
 pub use hash::{duplicate_keys, hex, record_hash};
 pub use model::{CatalogRef, Endpoint, Model, Pricing, USD, Unpriced};
 pub use parse::{Parsed, parse_record};

@@ -7,8 +7,8 @@
 use serde_json::{Map, Value};
 
 use super::columns::PriceColumn;
-use super::count::parse_count;
 use super::model::{Endpoint, Model, Pricing, USD};
+use crate::count::parse_count;
 use crate::pricing::{Component, Money, Prices};
 
 /// What became of one raw record: a model (with a warning for each field

@@ -73,7 +73,9 @@ impl Cli {
     }
 }
 
+/// The options every command takes; `--help` lists them after the command's own.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// The catalog database [default: $XDG_DATA_HOME/cometcat/catalog.db,
     /// else ~/.local/share/cometcat/catalog.db]
@@ -137,6 +139,7 @@ pub enum Command {
     /// Serve the catalog to AI agents: an MCP server on stdin/stdout (read-only)
     Mcp(McpArgs),
     /// Print the shell completion script (completes commands, flags and the catalog's models)
+    #[command(after_help = COMPLETION_INSTALL)]
     Completions(CompletionsArgs),
 }
 
@@ -482,6 +485,18 @@ pub struct ServeArgs {
 #[derive(Debug, Args)]
 #[command(after_long_help = MCP_SETUP)]
 pub struct McpArgs {}
+
+/// How to install completion, shown by `completions --help` (and the README).
+const COMPLETION_INSTALL: &str = "\
+To complete at each Tab without saving a script (it asks cometcat, which reads the local catalog):
+  echo 'source <(COMPLETE=bash cometcat)' >> ~/.bashrc                  # bash
+  echo 'source <(COMPLETE=zsh cometcat)' >> ~/.zshrc                    # zsh, after compinit
+  echo 'COMPLETE=fish cometcat | source' >> ~/.config/fish/config.fish  # fish
+Or save the script where your shell keeps completions:
+  mkdir -p ~/.local/share/bash-completion/completions ~/.config/fish/completions
+  cometcat completions bash > ~/.local/share/bash-completion/completions/cometcat
+  cometcat completions zsh > ~/.cometcat.zsh && echo 'source ~/.cometcat.zsh' >> ~/.zshrc
+  cometcat completions fish > ~/.config/fish/completions/cometcat.fish";
 
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {

@@ -4,7 +4,7 @@
 use clap::builder::TypedValueParser;
 
 use crate::book::{TableName, TableRole};
-use crate::catalog::{CountError, parse_count};
+use crate::count::{CountError, parse_count};
 use crate::output::book::BookFormat;
 use crate::pricing::Money;
 use crate::usage::{GroupBy, QuotaRate};

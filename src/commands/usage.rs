@@ -53,19 +53,21 @@ pub fn run(ctx: &mut Ctx<'_>, args: &UsageArgs) -> anyhow::Result<Exit> {
     };
     let mut fetched = args.bill.fetch.then(|| fetch::fetch(ctx, &args.bill)).transpose()?;
     let files: Vec<PathBuf> = if args.files.is_empty() { vec![PathBuf::from("-")] } else { args.files.clone() };
+    let mut files = files.iter().map(|path| open(path)).collect::<Result<Vec<_>, _>>()?;
     let out = &mut *ctx.out;
     let mut report = price(&store, &terms, earlier, |ledger, tag| {
         if let Some(log) = fetched.as_mut() {
             let input = BufReader::with_capacity(BUFFER, &mut log.file);
             return Ok(u64::from(!read_input(out, ledger, &log.shown, input, tag, args.per_record)?));
         }
-        let mut unopened = 0;
-        for path in &files {
-            if !read_file(out, ledger, path, tag, args.per_record)? {
-                unopened += 1;
+        let mut failed = 0;
+        for (shown, input) in &mut files {
+            let input = std::mem::replace(input, Box::new(io::empty()));
+            if !read_input(out, ledger, shown, input, tag, args.per_record)? {
+                failed += 1;
             }
         }
-        Ok(unopened)
+        Ok(failed)
     })?;
     if let Some(log) = fetched {
         report.notes.extend(log.notes);
@@ -162,32 +164,21 @@ fn sql(ctx: &mut Ctx<'_>, dialect: Dialect, names: &[(TableRole, TableName)]) ->
     Ok(Exit::Ok)
 }
 
-/// Reads one file (or stdin) into the report, writing each record's line
-/// when `per_record`. A file that cannot be opened, or whose reading fails,
-/// counts as an unreadable line (at line 0) and gives `false`.
-fn read_file(
-    out: &mut dyn Write,
-    ledger: &mut Ledger<'_>,
-    path: &Path,
-    tag: Option<&str>,
-    per_record: bool,
-) -> anyhow::Result<bool> {
-    let stdin = path == Path::new("-");
-    let shown = if stdin { "stdin".to_owned() } else { path.display().to_string() };
-    let shown = shown.as_str();
-    let input: Box<dyn BufRead> = if stdin {
-        Box::new(BufReader::with_capacity(BUFFER, io::stdin().lock()))
-    } else {
-        match File::open(path) {
-            Ok(file) => Box::new(BufReader::with_capacity(BUFFER, file)),
-            Err(e) => {
-                let reason = format!("cannot be read: {e}");
-                ledger.add(shown, Read::Unreadable { line: 0, reason, values: 0 }, |_| {})?;
-                return Ok(false);
-            }
-        }
-    };
-    read_input(out, ledger, shown, input, tag, per_record)
+/// One input, named as the report shows it, opened before anything is read:
+/// a file that is missing, a folder or cannot be opened is an error (exit 1),
+/// not an unreadable line in an otherwise empty report.
+fn open(path: &Path) -> Result<(String, Box<dyn BufRead>), UserError> {
+    if path == Path::new("-") {
+        return Ok(("stdin".to_owned(), Box::new(BufReader::with_capacity(BUFFER, io::stdin().lock()))));
+    }
+    let shown = path.display().to_string();
+    let refuse = |why: String| UserError::new(format!("{shown}: {why}"));
+    match File::open(path) {
+        Ok(_) if path.is_dir() => Err(refuse("is a folder, not a log file".into())),
+        Ok(file) => Ok((shown.clone(), Box::new(BufReader::with_capacity(BUFFER, file)))),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Err(refuse("no such file".into())),
+        Err(e) => Err(refuse(format!("cannot be opened: {e}"))),
+    }
 }
 
 /// Reads one input, named `shown` in the report, into the ledger, writing

@@ -67,7 +67,8 @@ pub fn write_costs(out: &mut dyn std::io::Write, rows: &[CostRow], format: Forma
             if basis == Basis::Effective {
                 headers.push("LIST TOTAL $");
             }
-            let mut grid = Grid::new(&headers).numeric(&[2, 3, 4, 5]);
+            let mut grid =
+                Grid::new(&headers).numeric(&[2, 3, 4, 5]).droppable(&["LIST TOTAL $", "PRICED BY", "REQUESTS"]);
             for r in rows {
                 let money = |m: Option<Money>| m.map_or_else(|| "unpriced".to_owned(), |m| m.amount());
                 let id = if r.priced.upcoming { format!("{} (upcoming)", r.id) } else { r.id.clone() };

@@ -51,7 +51,10 @@ pub fn table(out: &mut dyn Write, r: &EstimateReport, look: Look) -> io::Result<
     if r.baseline.is_some() {
         headers.push("VS BASELINE $");
     }
-    let mut grid = Grid::new(&headers).numeric(&(2..headers.len()).collect::<Vec<_>>());
+    let mut grid = Grid::new(&headers)
+        .numeric(&(2..headers.len()).collect::<Vec<_>>())
+        .droppable(&["LIST COST $", "SECONDS", "REQUESTS"])
+        .droppable_together(&["IN", "OUT"]);
     let money = |m: Option<Money>| m.map_or_else(|| "unpriced".to_owned(), |m| m.amount());
     for (n, i) in r.items.iter().enumerate() {
         let p = &i.priced;

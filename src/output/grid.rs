@@ -7,6 +7,10 @@ pub struct Grid {
     pub headers: Vec<String>,
     pub rows: Vec<Vec<String>>,
     pub numeric: Vec<usize>,
+    /// Columns a table too wide for its terminal may leave out, in the order
+    /// it leaves them out (after the columns empty in every row); the columns
+    /// of a group go together.
+    pub droppable: Vec<Vec<usize>>,
 }
 
 impl Grid {
@@ -17,6 +21,25 @@ impl Grid {
     /// Marks columns (by index) as numbers.
     pub fn numeric(mut self, columns: &[usize]) -> Grid {
         self.numeric = columns.to_vec();
+        self
+    }
+
+    /// Marks columns (by header) a table too wide for its terminal may leave
+    /// out, one by one, the first named first.
+    pub fn droppable(mut self, headers: &[&str]) -> Grid {
+        for h in headers {
+            self = self.droppable_together(&[h]);
+        }
+        self
+    }
+
+    /// Marks columns (by header) a table too wide for its terminal may leave
+    /// out together, after those marked before: `IN` never without `OUT`.
+    pub fn droppable_together(mut self, headers: &[&str]) -> Grid {
+        let group: Vec<usize> = headers.iter().filter_map(|h| self.headers.iter().position(|x| x == h)).collect();
+        if !group.is_empty() {
+            self.droppable.push(group);
+        }
         self
     }
 

@@ -112,7 +112,7 @@ pub fn model_grid(upcoming: bool) -> Grid {
     if upcoming {
         headers.push("UPCOMING");
     }
-    Grid::new(&headers).numeric(&[3, 4, 5, 6, 7])
+    Grid::new(&headers).numeric(&[3, 4, 5, 6, 7]).droppable(&["CONTEXT", "TYPE", "$/SEC", "$/CALL", "PROVIDER"])
 }
 
 /// A model as a row of [`model_grid`].

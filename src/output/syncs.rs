@@ -31,8 +31,9 @@ pub fn write(out: &mut dyn Write, snapshots: &[Snapshot], format: Format, look: 
     if format == Format::Csv {
         return csv(out, snapshots, changed, look);
     }
-    let mut grid =
-        Grid::new(&["ID", "FETCHED", "SOURCE", "MODELS", "WARNINGS", "QUARANTINED", "CHANGES"]).numeric(&[0, 3, 4, 5]);
+    let mut grid = Grid::new(&["ID", "FETCHED", "SOURCE", "MODELS", "WARNINGS", "QUARANTINED", "CHANGES"])
+        .numeric(&[0, 3, 4, 5])
+        .droppable(&["QUARANTINED", "WARNINGS"]);
     for (i, s) in snapshots.iter().enumerate() {
         let changes =
             if changed(i) { format!("+{} −{} ~{}", s.added, s.removed, s.changed) } else { "unchanged".into() };

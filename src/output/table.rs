@@ -1,7 +1,11 @@
 //! Aligned text tables. Off a terminal the width is set by the content alone,
 //! so the same data always renders the same way. On a terminal the table fits
-//! its width: the widest text columns are cut short with `…` (numbers never
-//! are), unless `--wide`; and headers and numbers may be coloured.
+//! its width, unless `--wide`: first the columns empty in every row are left
+//! out, then the grid's droppable columns in their order, and only then are
+//! the widest text columns cut short with `…` (numbers never are). A cut
+//! never makes two rows look alike: when cutting the end would, the start is
+//! cut (`…/gemini-2.0-flash`), and when both would, nothing is. Headers and numbers may be
+//! coloured.
 
 use std::io::{self, Write};
 
@@ -20,26 +24,63 @@ const HEADER: Style = Style::new().bold();
 const NUMBER: Style = AnsiColor::Cyan.on_default();
 
 pub fn write(out: &mut dyn Write, grid: &Grid, look: Look) -> io::Result<()> {
-    let rows = || std::iter::once(&grid.headers).chain(&grid.rows);
-    // Measured first, then written: escaping allocates only for cells that need it.
+    let mut shown: Vec<usize> = (0..grid.headers.len()).collect();
+    let all = measure(grid);
+    if let Some(total) = look.width {
+        drop_columns(grid, &mut shown, &all, total);
+    }
+    let mut widths: Vec<usize> = shown.iter().map(|&c| all[c]).collect();
+    let numeric: Vec<usize> = (0..shown.len()).filter(|i| grid.numeric.contains(&shown[*i])).collect();
+    if let Some(total) = look.width {
+        fit(&mut widths, &numeric, total);
+    }
+    // Each text column cut as its width needs, the same way for every row.
+    let columns: Vec<Vec<String>> = shown
+        .iter()
+        .zip(&widths)
+        .map(|(&c, &width)| {
+            let cells: Vec<String> = std::iter::once(&grid.headers[c])
+                .chain(grid.rows.iter().map(|r| &r[c]))
+                .map(|cell| one_line(cell).into_owned())
+                .collect();
+            cut_column(&cells, width)
+        })
+        .collect();
+    for i in 0..=grid.rows.len() {
+        let paint = |column: usize, text: &str| match look.color {
+            true if i == 0 => Some(HEADER),
+            true if numeric.contains(&column) && !text.is_empty() => Some(NUMBER),
+            _ => None,
+        };
+        let cells: Vec<&str> = columns.iter().map(|c| c[i].as_str()).collect();
+        write_row(out, &cells, &widths, &numeric, paint)?;
+    }
+    Ok(())
+}
+
+/// Each column's width: its widest cell, header included.
+fn measure(grid: &Grid) -> Vec<usize> {
     let mut widths = vec![0; grid.headers.len()];
-    for row in rows() {
+    for row in std::iter::once(&grid.headers).chain(&grid.rows) {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(one_line(cell).width());
         }
     }
-    if let Some(total) = look.width {
-        fit(&mut widths, &grid.numeric, total);
+    widths
+}
+
+/// Leaves columns out of `shown` while the table is wider than `total`: the
+/// columns empty in every row first, then the droppable ones in order.
+fn drop_columns(grid: &Grid, shown: &mut Vec<usize>, widths: &[usize], total: usize) {
+    let used = |shown: &[usize]| shown.iter().map(|&c| widths[c]).sum::<usize>() + GAP * shown.len().saturating_sub(1);
+    let empty = (0..grid.headers.len()).filter(|&c| grid.rows.iter().all(|r| r[c].is_empty())).map(|c| vec![c]);
+    let candidates: Vec<Vec<usize>> = empty.chain(grid.droppable.iter().cloned()).collect();
+    for group in candidates {
+        if used(shown) <= total || shown.len() <= group.len() {
+            return;
+        }
+        shown.retain(|s| !group.contains(s));
     }
-    for (i, row) in rows().enumerate() {
-        let paint = |column: usize, text: &str| match look.color {
-            true if i == 0 => Some(HEADER),
-            true if grid.numeric.contains(&column) && !text.is_empty() => Some(NUMBER),
-            _ => None,
-        };
-        write_row(out, row, &widths, &grid.numeric, paint)?;
-    }
-    Ok(())
 }
 
 /// Narrows the widest text columns, one character at a time, until the table
@@ -57,23 +98,46 @@ fn fit(widths: &mut [usize], numeric: &[usize], total: usize) {
     }
 }
 
+/// A column's cells (header first) in `width`: as they are when they fit;
+/// else cut at the end, or where that would make two different cells look
+/// alike, at the start; and where both would, not cut at all (the table is
+/// then wider than the terminal, but never wrong).
+fn cut_column(cells: &[String], width: usize) -> Vec<String> {
+    if cells.iter().all(|c| c.width() <= width) {
+        return cells.to_vec();
+    }
+    let distinct = |cut: &[String]| {
+        let mut seen = std::collections::HashMap::new();
+        cut.iter()
+            .zip(&cells[1..])
+            .all(|(c, whole)| *seen.entry(c.as_str()).or_insert(whole.as_str()) == whole.as_str())
+    };
+    let ways: [fn(&str, usize) -> String; 2] = [cut, cut_start];
+    for way in ways {
+        let done: Vec<String> = cells.iter().map(|c| way(c, width)).collect();
+        if distinct(&done[1..]) {
+            return done;
+        }
+    }
+    cells.to_vec()
+}
+
 fn write_row(
     out: &mut dyn Write,
-    cells: &[String],
+    cells: &[&str],
     widths: &[usize],
     numeric: &[usize],
     paint: impl Fn(usize, &str) -> Option<Style>,
 ) -> io::Result<()> {
     let mut line = String::new();
-    for (i, (cell, &width)) in cells.iter().zip(widths).enumerate() {
-        let text = cut(&one_line(cell), width);
+    for (i, (&text, &width)) in cells.iter().zip(widths).enumerate() {
         let pad = " ".repeat(width.saturating_sub(text.width()));
         if i > 0 {
             line.push_str(&" ".repeat(GAP));
         }
-        let painted = match paint(i, &text) {
+        let painted = match paint(i, text) {
             Some(s) => format!("{}{text}{}", s.render(), s.render_reset()),
-            None => text,
+            None => text.to_owned(),
         };
         if numeric.contains(&i) {
             line.push_str(&pad);
@@ -86,7 +150,7 @@ fn write_row(
     writeln!(out, "{}", line.trim_end())
 }
 
-/// `text` in at most `width` columns: cut short with `…` when longer.
+/// `text` in at most `width` columns: its end cut off with `…` when longer.
 fn cut(text: &str, width: usize) -> String {
     if text.width() <= width {
         return text.to_owned();
@@ -103,6 +167,24 @@ fn cut(text: &str, width: usize) -> String {
     }
     out.push('…');
     out
+}
+
+/// `text` in at most `width` columns: its start cut off (`…/gemini-2.0-flash`).
+fn cut_start(text: &str, width: usize) -> String {
+    if text.width() <= width {
+        return text.to_owned();
+    }
+    let mut kept: Vec<char> = Vec::new();
+    let mut used = 0;
+    for c in text.chars().rev() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        kept.push(c);
+        used += w;
+    }
+    std::iter::once('…').chain(kept.into_iter().rev()).collect()
 }
 
 #[cfg(test)]
@@ -161,6 +243,46 @@ mod tests {
         // Wide enough, or a terminal of unknown width: nothing is cut.
         assert!(!render(&grid, Look { width: Some(200), color: false }).contains('…'));
         assert!(!render(&grid, Look::default()).contains('…'));
+    }
+
+    #[test]
+    fn a_narrow_terminal_leaves_out_empty_then_droppable_columns_before_cutting() {
+        let mut grid = Grid::new(&["ID", "NOTE", "TYPE", "PRICE"]).numeric(&[3]).droppable(&["TYPE"]);
+        grid.push(vec!["gpt-5".into(), "".into(), "text".into(), "1.25".into()]);
+        grid.push(vec!["claude-sonnet-4-6".into(), "".into(), "text".into(), "3".into()]);
+        assert_eq!(
+            render(&grid, Look { width: Some(30), color: false }),
+            "ID                 TYPE  PRICE\ngpt-5              text   1.25\nclaude-sonnet-4-6  text      3\n"
+        );
+        assert_eq!(
+            render(&grid, Look { width: Some(25), color: false }),
+            "ID                 PRICE\ngpt-5               1.25\nclaude-sonnet-4-6      3\n"
+        );
+    }
+
+    #[test]
+    fn a_cut_never_makes_two_ids_look_alike() {
+        let mut grid = Grid::new(&["ID", "PRICE"]).numeric(&[1]);
+        for id in ["vertex_ai/gemini-2.0-flash", "vertex_ai/gemini-2.0-pro", "vertex_ai/gemini-2.5-flash"] {
+            grid.push(vec![id.into(), "1".into()]);
+        }
+        let out = render(&grid, Look { width: Some(24), color: false });
+        let ids: Vec<&str> = out.lines().skip(1).map(|l| l.split("  ").next().unwrap()).collect();
+        assert_eq!(ids, ["…gemini-2.0-flash", "…i/gemini-2.0-pro", "…gemini-2.5-flash"], "{out}");
+        let mut grid = Grid::new(&["ID"]);
+        for id in ["gpt-4o-mini-2024-07-18", "gpt-4o-mini-2024-08-06"] {
+            grid.push(vec![id.into()]);
+        }
+        assert_eq!(render(&grid, Look { width: Some(12), color: false }), "ID\n…-2024-07-18\n…-2024-08-06\n");
+        // Alike at both ends: not cut at all.
+        let mut grid = Grid::new(&["ID"]);
+        for id in ["a-long-name-one-zzzzzz", "a-long-name-two-zzzzzz"] {
+            grid.push(vec![id.into()]);
+        }
+        assert_eq!(
+            render(&grid, Look { width: Some(4), color: false }),
+            "ID\na-long-name-one-zzzzzz\na-long-name-two-zzzzzz\n"
+        );
     }
 
     #[test]

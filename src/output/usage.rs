@@ -129,7 +129,10 @@ fn groups_table(r: &UsageReport, by: &GroupBy) -> Grid {
         .map(str::to_owned),
     );
     let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
-    let mut grid = Grid::new(&headers).numeric(&(1..headers.len()).collect::<Vec<_>>());
+    let mut grid = Grid::new(&headers)
+        .numeric(&(1..headers.len()).collect::<Vec<_>>())
+        .droppable(&["REASONING", "CACHED", "SECONDS", "REQUESTS", "RECORDS"])
+        .droppable_together(&["IN", "OUT"]);
     let money = |m: Option<Money>| m.map_or_else(|| "not priced".to_owned(), |m| m.amount());
     let row = |key: String, records: u64, c: &crate::usage::report::Counts, cost: String, ch: &Charges| {
         keep([
@@ -293,7 +296,8 @@ pub fn gateway_line(r: &UsageReport) -> Option<String> {
 /// Each alternative: what the priced records would have cost on it.
 fn what_if_grid(r: &UsageReport) -> Grid {
     let headers = ["WHAT IF", "RECORDS", "CANNOT PRICE", "COST $", "ACTUAL $", "CHANGE $", "CHANGE %"];
-    let mut grid = Grid::new(&headers).numeric(&(1..headers.len()).collect::<Vec<_>>());
+    let mut grid =
+        Grid::new(&headers).numeric(&(1..headers.len()).collect::<Vec<_>>()).droppable(&["CHANGE %", "CANNOT PRICE"]);
     for w in &r.what_if {
         grid.push(vec![
             w.model.clone(),

@@ -377,6 +377,20 @@ impl Ledger<'_> {
         }
     }
 
+    /// What the report's reader should know: that cached tokens were billed
+    /// at the input price (when there were some), and that groups were capped.
+    fn notes(&self) -> Vec<String> {
+        let cached = self.tally.totals.counts.cached_tokens > 0;
+        let mut notes: Vec<String> = cached.then(|| CACHE_NOTE.to_owned()).into_iter().collect();
+        if self.tally.beyond_cap > 0 {
+            let (max, records) = (self.options.max_groups, counted(self.tally.beyond_cap, "record"));
+            notes.push(format!(
+                "more than {max} groups: the {records} of the groups first seen after the {max}th are summed under {OTHER_GROUPS} (raise --max-groups to see them)"
+            ));
+        }
+        notes
+    }
+
     /// The report, with `catalog` the current snapshot's reference.
     pub fn report(mut self, catalog: CatalogRef) -> UsageReport {
         for alt in &mut self.what_if {
@@ -384,13 +398,7 @@ impl Ledger<'_> {
             alt.change_pct = alt.change.and_then(|c| c.percent_of(alt.actual));
         }
         let groups = sorted(std::mem::take(&mut self.tally.groups), &self.options.by);
-        let mut notes = vec![CACHE_NOTE.to_owned()];
-        if self.tally.beyond_cap > 0 {
-            let (max, records) = (self.options.max_groups, counted(self.tally.beyond_cap, "record"));
-            notes.push(format!(
-                "more than {max} groups: the {records} of the groups first seen after the {max}th are summed under {OTHER_GROUPS} (raise --max-groups to see them)"
-            ));
-        }
+        let notes = self.notes();
         let mut resolved: Vec<Resolved> = self
             .tally
             .resolved

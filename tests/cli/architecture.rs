@@ -9,7 +9,7 @@ use std::path::Path;
 
 /// The layers, bottom first; a module may import from its own layer or below.
 const LAYERS: &[&[&str]] = &[
-    &["error", "money", "numbers", "paths", "time"],
+    &["count", "error", "money", "numbers", "paths", "time"],
     &["pricing", "catalog", "query", "workload", "history", "suggest", "gate", "estimate", "usage", "bill", "book"],
     &["store", "api", "sample"],
     &["output"],

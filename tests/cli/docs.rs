@@ -112,7 +112,7 @@ async fn the_ci_guide_works_as_written() {
 /// One step of a document: a command to run, or a command whose output is shown.
 #[derive(Debug)]
 enum Step {
-    /// A `cometcat ...` line of a `sh` block, with the exit code its comment gives (`# exit 3`).
+    /// A `cometcat ...` (or `mkdir -p ...`) line of a `sh` block, with the exit code its comment gives (`# exit 3`).
     Run { command: String, exit: i32, block: usize },
     /// `<!-- output of: COMMAND -->` and the block that follows it.
     Output { command: String, shown: String },
@@ -146,7 +146,8 @@ fn steps(doc: &str) -> Vec<Step> {
             let (command, comment) = line.split_once(" #").unwrap_or((&line, ""));
             // A comment that starts `exit N` says the command exits N.
             let exit = comment.trim().strip_prefix("exit ").and_then(|n| n.get(..1)?.parse().ok()).unwrap_or(0);
-            if command.starts_with("cometcat ") {
+            // `mkdir -p` lines make the folders the commands after them write to.
+            if command.starts_with("cometcat ") || command.starts_with("mkdir -p ") {
                 steps.push(Step::Run { command: command.trim().to_owned(), exit, block });
             }
         }

@@ -206,3 +206,112 @@ fn words_people_type_resolve_and_an_empty_listing_says_why() {
     assert_eq!(show.code, 1);
     assert!(!show.stderr.contains("did you mean"), "nothing absurd: {show}");
 }
+
+/// The command run on a pseudo-terminal `columns` wide (util-linux `script`),
+/// its table as text (stderr goes elsewhere).
+#[cfg(target_os = "linux")]
+fn on_terminal(env: &Env, args: &[&str], columns: usize) -> String {
+    let quoted: Vec<String> = args.iter().map(|a| format!("'{}'", a.replace('\'', r"'\''"))).collect();
+    let line = format!("exec '{}' {} 2>/dev/null", env!("CARGO_BIN_EXE_cometcat"), quoted.join(" "));
+    let out = std::process::Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .env_clear()
+        .env("HOME", env.dir.path())
+        .env("COMETCAT_DB", env.db())
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", columns.to_string())
+        .env("SHELL", "/bin/sh")
+        .env("PATH", "/usr/bin:/bin")
+        .current_dir(env.dir.path())
+        .output()
+        .expect("util-linux script runs");
+    String::from_utf8(out.stdout).unwrap().replace("\r\n", "\n")
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn every_table_fits_a_60_column_terminal() {
+    use unicode_width::UnicodeWidthStr;
+    let env = catalog();
+    let app = fixture("workloads/app.toml");
+    let log = fixture("usage/mixed.jsonl");
+    let work = ["--input-tokens", "1M", "--output-tokens", "200K"];
+    let commands: [Vec<&str>; 5] = [
+        vec!["models"],
+        [&["rank", "--top", "10"][..], &work].concat(),
+        [&["cost", "gpt-5", "claude-sonnet-4-5", "gemini-2.5-pro"][..], &work].concat(),
+        vec!["estimate", app.to_str().unwrap()],
+        vec!["usage", log.to_str().unwrap()],
+    ];
+    for args in commands {
+        let screen = on_terminal(&env, &args, 60);
+        let table: Vec<&str> = screen.lines().take_while(|l| !l.is_empty()).collect();
+        assert!(table.len() > 1, "{args:?} shows a table:\n{screen}");
+        for line in &table {
+            assert!(line.width() <= 60, "{args:?}: a line {} wide:\n{screen}", line.width());
+        }
+        // The first column (ids) is never cut so far that two rows look alike.
+        let firsts: Vec<&str> = table.iter().skip(1).filter_map(|l| l.split("  ").next()).collect();
+        let distinct: std::collections::HashSet<&&str> = firsts.iter().collect();
+        assert_eq!(distinct.len(), firsts.len(), "{args:?}:\n{screen}");
+    }
+}
+
+#[test]
+fn help_lists_a_commands_own_options_before_the_global_ones() {
+    let env = Env::new();
+    for command in ["models", "rank", "usage", "estimate", "sync"] {
+        let help = env.run(&[command, "--help"]).success().stdout.clone();
+        let own = help.find("--format").or_else(|| help.find("--base-url")).expect("an own option");
+        let global = help.find("Global options:").expect("a global heading");
+        assert!(own < global && global < help.find("--db <PATH>").unwrap(), "{command}:\n{help}");
+    }
+    let help = env.run(&["completions", "--help"]).success().stdout.clone();
+    for line in ["source <(COMPLETE=bash cometcat)", "COMPLETE=fish cometcat | source", "completions zsh >"] {
+        assert!(help.contains(line), "{help}");
+    }
+}
+
+#[test]
+fn a_missing_log_is_an_error_not_an_empty_report() {
+    let env = catalog();
+    let run = env.run(&["usage", "nope.jsonl"]);
+    assert_eq!((run.code, run.stdout.as_str()), (1, ""), "{run}");
+    assert_eq!(run.stderr, "error: nope.jsonl: no such file\n");
+    let folder = env.dir.path().to_str().unwrap().to_owned();
+    let run = env.run(&["usage", &folder]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(run.stderr.contains("is a folder, not a log file"), "{run}");
+    // One missing file among several: nothing is read, nothing reported.
+    let log = fixture("usage/mixed.jsonl");
+    let run = env.run(&["usage", log.to_str().unwrap(), "nope.jsonl"]);
+    assert_eq!((run.code, run.stdout.as_str()), (1, ""), "{run}");
+}
+
+#[test]
+fn the_cached_tokens_note_is_only_for_logs_with_cached_tokens() {
+    let env = catalog();
+    let plain = r#"{"model":"gpt-5","usage":{"prompt_tokens":10,"completion_tokens":5}}"#;
+    let run = env.run_stdin(&["usage", "--json"], plain.into());
+    assert_eq!(run.json()["notes"], serde_json::json!([]), "{run}");
+    let cached = r#"{"model":"gpt-5","usage":{"prompt_tokens":10,"completion_tokens":5,"prompt_tokens_details":{"cached_tokens":4}}}"#;
+    let run = env.run_stdin(&["usage", "--json"], cached.into());
+    assert!(
+        run.json()["notes"][0].as_str().unwrap().starts_with("cached tokens are billed at the input price"),
+        "{run}"
+    );
+}
+
+#[test]
+fn a_workload_file_takes_counts_as_the_flags_do() {
+    let env = catalog();
+    let file = env.dir.path().join("w.toml");
+    std::fs::write(&file, "[[item]]\nname = \"chat\"\nmodel = \"gpt-5\"\ninput_tokens = \"1.2M\"\noutput_tokens = \"200K\"\nrequests = \"1,000\"\n").unwrap();
+    let run = env.run(&["estimate", file.to_str().unwrap(), "--json"]);
+    let item = &run.success().json()["items"][0];
+    assert_eq!(
+        (item["input_tokens"].as_u64(), item["output_tokens"].as_u64(), item["requests"].as_u64()),
+        (Some(1_200_000), Some(200_000), Some(1000)),
+        "{run}"
+    );
+}
