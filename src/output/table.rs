@@ -29,7 +29,8 @@ pub fn write(out: &mut dyn Write, grid: &Grid, look: Look) -> io::Result<()> {
         }
     }
     if let Some(total) = look.width {
-        fit(&mut widths, &grid.numeric, total);
+        let kept: Vec<usize> = grid.numeric.iter().chain(&grid.whole).copied().collect();
+        fit(&mut widths, &kept, total);
     }
     for (i, row) in rows().enumerate() {
         let paint = |column: usize, text: &str| match look.color {
@@ -42,13 +43,14 @@ pub fn write(out: &mut dyn Write, grid: &Grid, look: Look) -> io::Result<()> {
     Ok(())
 }
 
-/// Narrows the widest text columns, one character at a time, until the table
-/// fits in `total` columns or every text column is as narrow as it may be.
-fn fit(widths: &mut [usize], numeric: &[usize], total: usize) {
+/// Narrows the widest columns but the `kept` ones, one character at a time,
+/// until the table fits in `total` columns or every other column is as narrow
+/// as it may be.
+fn fit(widths: &mut [usize], kept: &[usize], total: usize) {
     let used = |w: &[usize]| w.iter().sum::<usize>() + GAP * w.len().saturating_sub(1);
     while used(widths) > total {
         let widest = (0..widths.len())
-            .filter(|i| !numeric.contains(i) && widths[*i] > NARROWEST)
+            .filter(|i| !kept.contains(i) && widths[*i] > NARROWEST)
             .max_by_key(|&i| (widths[i], std::cmp::Reverse(i)));
         match widest {
             Some(i) => widths[i] -= 1,
@@ -161,6 +163,21 @@ mod tests {
         // Wide enough, or a terminal of unknown width: nothing is cut.
         assert!(!render(&grid, Look { width: Some(200), color: false }).contains('…'));
         assert!(!render(&grid, Look::default()).contains('…'));
+    }
+
+    #[test]
+    fn a_whole_column_is_never_cut() {
+        let mut grid = Grid::new(&["FIELD", "gpt-5", "claude-haiku-4-5-20251001"]).whole(&[0]);
+        grid.push(vec!["effective_output_price".into(), "8".into(), "4".into()]);
+        grid.push(vec!["features".into(), "text-to-text, image-to-text".into(), "text-to-text".into()]);
+        let out = render(&grid, Look { width: Some(50), color: false });
+        assert_eq!(
+            out,
+            "FIELD                   gpt-5         claude-haik…\n\
+             effective_output_price  8             4\n\
+             features                text-to-tex…  text-to-text\n"
+        );
+        assert!(out.lines().all(|l| l.width() <= 50), "{out}");
     }
 
     #[test]
