@@ -107,6 +107,8 @@ pub enum Command {
     Models(ModelsArgs),
     /// One model, every field, by id or code
     Show(ShowArgs),
+    /// 2 to 8 models side by side: one column per model, one row per field
+    Compare(CompareArgs),
     /// Providers, each with its number of models
     Providers(FacetArgs),
     /// Features, each with its number of models
@@ -278,6 +280,15 @@ pub struct ShowArgs {
     pub model: String,
     #[command(flatten)]
     pub output: TableOrJson,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// 2 to 8 models, each by id (tried first) or code
+    #[arg(required = true, value_name = "ID", add = crate::complete::models())]
+    pub models: Vec<String>,
+    #[command(flatten)]
+    pub output: Output,
 }
 
 #[derive(Debug, Args)]

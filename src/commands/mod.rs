@@ -7,6 +7,7 @@
 //! Data goes to stdout; notes, warnings and progress go to stderr, and `-q`
 //! silences all of them but errors.
 
+pub mod compare;
 mod cost;
 pub mod ctx;
 pub mod diagnostics;
@@ -56,6 +57,7 @@ pub fn execute(command: &Command, settings: Settings, out: &mut dyn Write) -> an
         Command::Sync(args) => sync::run(ctx, args),
         Command::Models(args) => models::run(ctx, args),
         Command::Show(args) => show::run(ctx, args),
+        Command::Compare(args) => compare::run(ctx, args),
         Command::Providers(args) => facets::run(ctx, Facet::Providers, args),
         Command::Features(args) => facets::run(ctx, Facet::Features, args),
         Command::Types(args) => facets::run(ctx, Facet::Types, args),

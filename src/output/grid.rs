@@ -1,7 +1,8 @@
 //! A [`Grid`]: rows of text cells under a header, some columns numbers; what
 //! a table, CSV and Markdown are written from.
 
-/// Rows of text cells under a header; some columns hold numbers (right-aligned).
+/// Rows of text cells under a header; some columns hold numbers (right-aligned),
+/// some are never cut to fit a terminal (numbers, and the [`Grid::whole`] ones).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Grid {
     pub headers: Vec<String>,
@@ -11,6 +12,8 @@ pub struct Grid {
     /// it leaves them out (after the columns empty in every row); the columns
     /// of a group go together.
     pub droppable: Vec<Vec<usize>>,
+    /// Text columns a narrow terminal never cuts.
+    pub whole: Vec<usize>,
 }
 
 impl Grid {
@@ -40,6 +43,13 @@ impl Grid {
         if !group.is_empty() {
             self.droppable.push(group);
         }
+        self
+    }
+
+    /// Marks text columns (by index) that a narrow terminal never cuts: the
+    /// labels of a table whose rows are fields, say.
+    pub fn whole(mut self, columns: &[usize]) -> Grid {
+        self.whole = columns.to_vec();
         self
     }
 

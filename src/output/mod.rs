@@ -1,12 +1,13 @@
 //! Renderers: a [`Grid`] of cells as a table, CSV or Markdown, any
 //! serializable value as JSON, and the shapes built on them — model rows
-//! ([`models`]), costs ([`costs`]), the estimate report ([`estimate`]), diffs
+//! ([`models`]), models side by side ([`compare`]), costs ([`costs`]), the estimate report ([`estimate`]), diffs
 //! ([`diff`]), price histories ([`history`]), usage reports ([`usage`]) and
 //! the price book's tables ([`book`]: CSV, JSON Lines, Parquet).
 //! Everything writes to `impl Write`; nothing here reads the database or the
 //! network.
 
 pub mod book;
+pub mod compare;
 pub mod costs;
 mod csv;
 pub mod diff;

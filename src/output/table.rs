@@ -30,9 +30,11 @@ pub fn write(out: &mut dyn Write, grid: &Grid, look: Look) -> io::Result<()> {
         drop_columns(grid, &mut shown, &all, total);
     }
     let mut widths: Vec<usize> = shown.iter().map(|&c| all[c]).collect();
-    let numeric: Vec<usize> = (0..shown.len()).filter(|i| grid.numeric.contains(&shown[*i])).collect();
+    let among =
+        |columns: &[usize]| -> Vec<usize> { (0..shown.len()).filter(|i| columns.contains(&shown[*i])).collect() };
+    let numeric = among(&grid.numeric);
     if let Some(total) = look.width {
-        fit(&mut widths, &numeric, total);
+        fit(&mut widths, &among(&[&grid.numeric[..], &grid.whole].concat()), total);
     }
     // Each text column cut as its width needs, the same way for every row.
     let columns: Vec<Vec<String>> = shown
@@ -83,13 +85,14 @@ fn drop_columns(grid: &Grid, shown: &mut Vec<usize>, widths: &[usize], total: us
     }
 }
 
-/// Narrows the widest text columns, one character at a time, until the table
-/// fits in `total` columns or every text column is as narrow as it may be.
-fn fit(widths: &mut [usize], numeric: &[usize], total: usize) {
+/// Narrows the widest columns but the `kept` ones, one character at a time,
+/// until the table fits in `total` columns or every other column is as narrow
+/// as it may be.
+fn fit(widths: &mut [usize], kept: &[usize], total: usize) {
     let used = |w: &[usize]| w.iter().sum::<usize>() + GAP * w.len().saturating_sub(1);
     while used(widths) > total {
         let widest = (0..widths.len())
-            .filter(|i| !numeric.contains(i) && widths[*i] > NARROWEST)
+            .filter(|i| !kept.contains(i) && widths[*i] > NARROWEST)
             .max_by_key(|&i| (widths[i], std::cmp::Reverse(i)));
         match widest {
             Some(i) => widths[i] -= 1,
@@ -283,6 +286,21 @@ mod tests {
             render(&grid, Look { width: Some(4), color: false }),
             "ID\na-long-name-one-zzzzzz\na-long-name-two-zzzzzz\n"
         );
+    }
+
+    #[test]
+    fn a_whole_column_is_never_cut() {
+        let mut grid = Grid::new(&["FIELD", "gpt-5", "claude-haiku-4-5-20251001"]).whole(&[0]);
+        grid.push(vec!["effective_output_price".into(), "8".into(), "4".into()]);
+        grid.push(vec!["features".into(), "text-to-text, image-to-text".into(), "text-to-text".into()]);
+        let out = render(&grid, Look { width: Some(50), color: false });
+        assert_eq!(
+            out,
+            "FIELD                   gpt-5         claude-haik…\n\
+             effective_output_price  8             4\n\
+             features                text-to-tex…  text-to-text\n"
+        );
+        assert!(out.lines().all(|l| l.width() <= 50), "{out}");
     }
 
     #[test]

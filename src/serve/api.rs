@@ -146,6 +146,12 @@ pub async fn cost(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Respons
     run(app, "cost", None, Some("model"), q).await
 }
 
+/// `?id=a&id=b`: `compare a b` (`id`, as a model's page takes it: an id
+/// with `.` or `..` segments goes in a query as it is).
+pub async fn compare(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Response {
+    run(app, "compare", None, Some("id"), q).await
+}
+
 /// `?from=3&to=2026-10-01`: `diff 3 2026-10-01`; without them, the
 /// previous snapshot against the current one.
 pub async fn diff(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Response {

@@ -7,6 +7,7 @@ mod book;
 mod browser;
 mod catalog;
 mod common;
+mod compare;
 mod docs;
 mod explore;
 mod first_hour;

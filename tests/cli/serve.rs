@@ -89,12 +89,14 @@ async fn every_page_is_pinned_on_a_fixed_catalog() {
         ("page_catalog", "?provider=anthropic&sort=input-price"),
         ("page_model", "models/gpt-5"),
         ("page_map", "map?type=text&provider=openai"),
+        ("page_cost_on_arrival", "cost?type=text&top=3"),
         ("page_cost", "cost?input-tokens=1200&output-tokens=350&requests=1000&type=text&top=5"),
         (
             "page_cost_workload",
             "cost?workload=%5B%5Bitem%5D%5D%0Aname%3D%22a%22%0Amodel%3D%22gpt-5%22%0Ainput_tokens%3D1000",
         ),
         ("page_changes", "changes"),
+        ("page_compare", "compare?id=gpt-5&id=claude-haiku-4-5&id=veo3-fast"),
         ("page_not_found", "nowhere"),
     ] {
         let got = get(&server.at(path)).await;
@@ -119,6 +121,8 @@ async fn every_page_and_route_answers() {
         ("cost?workload=%5B%5Bitem%5D%5D%0Aname%3D%22a%22%0Amodel%3D%22gpt-5%22%0Ainput_tokens%3D1000", "text/html"),
         ("changes", "text/html"),
         ("changes?from=1&to=2", "text/html"),
+        ("compare?id=gpt-5&id=gpt-5-mini", "text/html"),
+        ("compare?id=gpt-5&id=GPT-5-MINI&id=gpt-5", "text/html"),
         ("static/app.css", "text/css"),
         ("static/app.js", "text/javascript"),
         ("favicon.svg", "image/svg+xml"),
@@ -131,6 +135,8 @@ async fn every_page_and_route_answers() {
         ("api/v1/endpoints", "application/json"),
         ("api/v1/rank?input-tokens=1000&top=3", "application/json"),
         ("api/v1/cost?model=gpt-5&model=gpt-5-mini&input-tokens=1000", "application/json"),
+        ("api/v1/compare?id=gpt-5&id=gpt-5-mini", "application/json"),
+        ("api/v1/compare?id=gpt-5&id=gpt-5-mini&format=csv", "text/csv"),
         ("api/v1/diff", "application/json"),
         ("api/v1/diff?from=1&to=2", "application/json"),
         ("api/v1/history/gpt-5", "application/json"),
@@ -166,6 +172,12 @@ async fn every_page_and_route_answers() {
         ("api/v1/rank", 400),
         ("api/v1/diff?from=99", 404),
         ("api/v1/diff?to=1", 400),
+        ("compare", 400),
+        ("compare?id=gpt-5", 400),
+        ("compare?id=gpt-5&id=no-such-model", 404),
+        ("compare?id=gpt-5&id=gpt-5-mini&format=json", 400),
+        ("api/v1/compare?id=gpt-5&id=no-such-model", 404),
+        ("api/v1/compare?id=a&id=b&id=c&id=d&id=e&id=f&id=g&id=h&id=i", 400),
     ] {
         let got = get(&server.at(path)).await;
         assert_eq!(got.status, status, "{path}: {}", got.body);
@@ -181,6 +193,9 @@ async fn every_page_and_route_answers() {
         ("api/v1/diff?from=1&from=2", 400, "2"),
         ("api/v1/diff?from=1999-01-01", 404, "1"),
         ("api/v1/models/no-such-model", 404, "1"),
+        ("api/v1/compare?id=gpt-5", 400, "2"),
+        ("api/v1/compare?id=gpt-5&id=nope", 404, "1"),
+        ("api/v1/compare?id=gpt-5&format=markdown", 400, "2"),
     ] {
         let got = get(&server.at(path)).await;
         assert_eq!(got.status, status, "{path}: {}", got.body);
@@ -258,6 +273,11 @@ async fn the_api_answers_as_the_command_line_does() {
         ("api/v1/diff?from=2&to=1&provider=openai", vec!["diff", "2", "1", "--provider", "openai"]),
         ("api/v1/history/gpt-5", vec!["history", "gpt-5"]),
         ("api/v1/syncs", vec!["syncs"]),
+        (
+            "api/v1/compare?id=gpt-5&id=claude-haiku-4-5&id=veo3-fast",
+            vec!["compare", "gpt-5", "claude-haiku-4-5", "veo3-fast"],
+        ),
+        ("api/v1/compare?id=GPT-5&id=gpt-5-mini&format=csv", vec!["compare", "GPT-5", "gpt-5-mini", "--format", "csv"]),
     ] {
         let got = get(&server.at(api)).await;
         assert_eq!(got.status, 200, "{api}: {}", got.body);
@@ -277,12 +297,21 @@ async fn hostile_catalog_text_stays_text() {
     env.import("hostile.json");
     let server = Server::start(&env);
     let models: serde_json::Value = serde_json::from_str(&get(&server.at("api/v1/models")).await.body).unwrap();
-    let mut pages = vec![String::new(), "map".into(), "changes".into(), "cost?input-tokens=1000".into()];
+    let mut pages = vec![String::new(), "map".into(), "changes".into(), "cost?input-tokens=1000".into(), "cost".into()];
     for m in models.as_array().unwrap() {
         let id = m["id"].as_str().unwrap();
         let href = format!("models/{}", percent_encode(id));
         pages.push(href);
     }
+    // Every hostile model side by side.
+    let ids: Vec<String> = models
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| format!("id={}", percent_encode(m["id"].as_str().unwrap())))
+        .collect();
+    assert!((2..=8).contains(&ids.len()), "the hostile catalog fits one comparison");
+    pages.push(format!("compare?{}", ids.join("&")));
     for path in &pages {
         let got = get(&server.at(path)).await;
         assert_eq!(got.status, 200, "/{path}: {}", got.body);

@@ -10,6 +10,32 @@
       }
     });
   });
+  // On a narrow screen the filters fold away above the table (served open,
+  // so that without this script they are simply there).
+  var narrow = window.matchMedia("(max-width: 800px)");
+  var folds = document.querySelectorAll("details.filters");
+  var fold = function () {
+    folds.forEach(function (details) { details.open = !narrow.matches; });
+  };
+  fold();
+  narrow.addEventListener("change", fold);
+  // Compare: the button says how many models are ticked, and waits for 2 to 8.
+  var compare = document.getElementById("compare");
+  if (compare) {
+    var ticked = document.getElementById("ticked");
+    var button = compare.querySelector("button");
+    var boxes = document.querySelectorAll('input[form="compare"]');
+    var most = Number(compare.getAttribute("data-most"));
+    var count = function () {
+      var n = 0;
+      boxes.forEach(function (box) { if (box.checked) { n += 1; } });
+      button.disabled = n < 2 || n > most;
+      ticked.textContent = n === 0 ? "tick 2 to " + most + " models in the table"
+        : n + " ticked" + (n > most ? ": " + most + " at most" : n < 2 ? ": tick one more" : "");
+    };
+    boxes.forEach(function (box) { box.addEventListener("change", count); });
+    count();
+  }
   // Instant filtering of the rows on screen, as you type.
   var quick = document.getElementById("quick");
   var table = document.querySelector("table.models");

@@ -8,8 +8,10 @@ use axum::response::Response;
 use maud::{Markup, html};
 
 use super::filters::{facets, filter_form, models_args};
-use super::frame::{Frame, Nav, layout, model_href, money, query_with, render, shown};
+use super::frame::{Frame, Nav, exact_attr, layout, model_href, money, query_with, render, shown};
 use crate::catalog::Model;
+use crate::commands::compare::MOST;
+use crate::output::models::short_count;
 use crate::query::{Sort, SortKey};
 use crate::serve::app::App;
 use crate::serve::error::HttpError;
@@ -53,7 +55,7 @@ fn catalog_page(app: &App, query: &str) -> Result<Markup, HttpError> {
     };
     let body = html! {
         div.layout {
-            aside { (filter_form("/", &pairs, &facets, sorting)) }
+            aside { (filter_form("/", &pairs, &facets, "Filters", sorting)) }
             section {
                 div.summary {
                     h1 { span id="count" { (total) } " models" }
@@ -63,7 +65,13 @@ fn catalog_page(app: &App, query: &str) -> Result<Markup, HttpError> {
                     span { "download: " a href=(csv) { "CSV" } " · " a href=(api) { "JSON" } }
                     span.quick { input id="quick" type="search" placeholder="filter the rows shown" aria-label="filter the rows shown" hidden; }
                 }
-                (models_table(&pairs, &rows, sort))
+                // The boxes of the table's first column belong to this form (form="compare").
+                form.compare id="compare" method="get" action="/compare" data-most=(MOST) {
+                    button type="submit" { "Compare" }
+                    " "
+                    span.hint id="ticked" { "the models ticked (2 to " (MOST) ")" }
+                }
+                div.scroll { (models_table(&pairs, &rows, sort)) }
             }
         }
     };
@@ -91,30 +99,32 @@ fn models_table(pairs: &[(String, String)], rows: &[Model], sort: Sort) -> Marku
     html! {
         table.models {
             thead { tr {
-                (header("Model", Some(SortKey::Id), false, 0))
-                (header("Provider", Some(SortKey::Provider), false, 1))
-                (header("Type", None, false, 2))
-                (header("Input $/M", Some(SortKey::InputPrice), true, 3))
-                (header("Output $/M", Some(SortKey::OutputPrice), true, 4))
-                (header("$/call", Some(SortKey::RequestPrice), true, 5))
-                (header("$/second", Some(SortKey::SecondPrice), true, 6))
-                (header("Context", Some(SortKey::Context), true, 7))
-                (header("Features", None, false, 8))
+                th.tick { span.visually-hidden { "Compare" } }
+                (header("Model", Some(SortKey::Id), false, 1))
+                (header("Input $/M", Some(SortKey::InputPrice), true, 2))
+                (header("Output $/M", Some(SortKey::OutputPrice), true, 3))
+                (header("$/call", Some(SortKey::RequestPrice), true, 4))
+                (header("$/second", Some(SortKey::SecondPrice), true, 5))
+                (header("Context", Some(SortKey::Context), true, 6))
+                (header("Provider", Some(SortKey::Provider), false, 7))
+                (header("Type", None, false, 8))
+                (header("Features", None, false, 9))
             } }
             tbody {
                 @for m in rows {
                     @let p = m.pricing.effective().unwrap_or_default();
                     tr {
-                        td { a href=(model_href(&m.id)) { (shown(&m.id)) }
+                        td.tick { input type="checkbox" form="compare" name="id" value=(exact_attr(&m.id)) aria-label=(format!("compare {}", shown(&m.id))); }
+                        td.id { a href=(model_href(&m.id)) { (shown(&m.id)) }
                             @if m.upcoming { " " span.upcoming { "(upcoming)" } } }
-                        td { (shown(m.provider_code.as_deref().or(m.provider.as_deref()).unwrap_or("—"))) }
-                        td { (shown(m.model_type.as_deref().unwrap_or("—"))) }
                         td.num { (money(p.input)) }
                         td.num { (money(p.output)) }
                         td.num { (money(p.per_request)) }
                         td.num { (money(p.per_second)) }
-                        td.num { (m.context_length.map_or_else(|| "—".to_owned(), |c| c.to_string())) }
-                        td.features { (shown(&m.features.join(", "))) }
+                        td.num { (m.context_length.map_or_else(|| "—".to_owned(), short_count)) }
+                        td.provider { (shown(m.provider_code.as_deref().or(m.provider.as_deref()).unwrap_or("—"))) }
+                        td.type { (shown(m.model_type.as_deref().unwrap_or("—"))) }
+                        td.features { @for f in &m.features { span.chip { (shown(f)) } } }
                     }
                 }
             }

@@ -71,7 +71,7 @@ fn diff_view(d: &Diff) -> Markup {
         h2 { "Removed (" (d.removed.len()) ")" }
         ul { @for m in &d.removed { li { a href=(model_href(&m.model.id)) { (shown(&m.model.id)) } } } }
         h2 { "Changed (" (d.changed.len()) ")" }
-        table.changes {
+        div.scroll { table.changes {
             thead { tr { th { "Model" } th { "Field" } th { "Was" } th { "Now" } th.num { "Change" } } }
             tbody {
                 @for c in &d.changed {
@@ -87,6 +87,6 @@ fn diff_view(d: &Diff) -> Markup {
                     }
                 }
             }
-        }
+        } }
     }
 }

@@ -14,6 +14,7 @@ use crate::cli::Command;
 use crate::commands::rank::{Compare, ranked};
 use crate::estimate::EstimateReport;
 use crate::output::costs::CostRow;
+use crate::pricing::Workload;
 use crate::query::Filters;
 use crate::serve::app::App;
 use crate::serve::error::HttpError;
@@ -21,6 +22,12 @@ use crate::serve::request;
 
 /// How many models the ranking shows unless the form says.
 const TOP: u64 = 50;
+
+/// The workload priced on arrival, before the form gives one: one call of
+/// 1,000 input and 200 output tokens (a short chat turn).
+const DEFAULT_WORKLOAD: Workload = Workload { input_tokens: 1000, output_tokens: 200, requests: 1, seconds: None };
+/// [`DEFAULT_WORKLOAD`] in words, on the page.
+const DEFAULT_SAID: &str = "one call of 1,000 input and 200 output tokens";
 
 pub async fn cost(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Response {
     render(app, move |app| cost_page(app, &q.unwrap_or_default())).await
@@ -37,8 +44,12 @@ fn cost_page(app: &App, query: &str) -> Result<Markup, HttpError> {
     let filters = Filters::from(&args.filters);
     let frame = Frame::of(&store, sample)?;
     let facets = facets(app, &store, &frame, &filters)?;
-    // The cheapest models, as `rank` lists them, once a workload is given.
-    let ranking = match args.workload.workload() {
+    let workload = request::value(&pairs, "workload").map(str::to_owned);
+    // The cheapest models, as `rank` lists them, for the workload given; on
+    // arrival (no workload, no file pasted), for the default one, said so.
+    let given = args.workload.workload();
+    let assumed = given.is_none() && workload.is_none();
+    let ranking = match given.or(assumed.then_some(DEFAULT_WORKLOAD)) {
         Some(work) => {
             let compare = Compare { any_pricing: args.any_pricing, no_free: args.no_free };
             Some(ranked(&store, &filters, &work, args.workload.basis(), Some(args.top.unwrap_or(TOP)), compare)?)
@@ -46,13 +57,17 @@ fn cost_page(app: &App, query: &str) -> Result<Markup, HttpError> {
         None => None,
     };
     drop(store);
-    let workload = request::value(&pairs, "workload").map(str::to_owned);
     // A workload that cannot be read is said beside the text box, which keeps the text.
     let estimate = match workload.as_deref().map(|text| estimate(app, text)) {
         Some(Err(HttpError::BadRequest(why))) => Some(Err(why)),
         other => other.transpose()?.map(Ok),
     };
-    let val = |k: &str| request::value(&pairs, k).unwrap_or_default().to_owned();
+    let val = |k: &str| match (request::value(&pairs, k), k) {
+        (Some(v), _) => v.to_owned(),
+        (None, "input-tokens") if assumed => DEFAULT_WORKLOAD.input_tokens.to_string(),
+        (None, "output-tokens") if assumed => DEFAULT_WORKLOAD.output_tokens.to_string(),
+        (None, _) => String::new(),
+    };
     let inputs = html! {
         fieldset {
             legend { "Workload (per call)" }
@@ -66,9 +81,13 @@ fn cost_page(app: &App, query: &str) -> Result<Markup, HttpError> {
     };
     let body = html! {
         div.layout {
-            aside { (filter_form("/cost", &pairs, &facets, inputs)) }
+            aside { (filter_form("/cost", &pairs, &facets, "Workload and filters", inputs)) }
             section {
                 h1 { "What a workload costs" }
+                @if assumed {
+                    p.banner { "No workload given yet, so this is " (DEFAULT_SAID) ". Change it in the form: the cheapest matching models are listed here, as "
+                        code { "cometcat rank" } " lists them." }
+                }
                 @match &ranking {
                     None => p { "Give token counts (and calls or seconds) in the form: the cheapest matching models are listed here, as "
                         code { "cometcat rank" } " lists them." },
@@ -96,19 +115,20 @@ const EXAMPLE_WORKLOAD: &str = "[[item]]\nname = \"summarize-tickets\"\nmodel = 
 fn rank_table(rows: &[CostRow]) -> Markup {
     html! {
         p { (rows.len()) " models, cheapest first (effective prices unless asked otherwise)." }
-        table.ranked {
-            thead { tr { th { "#" } th { "Model" } th.num { "Calls" } th.num { "In" } th.num { "Out" } th.num { "Cost $" } th.num { "List cost $" } } }
+        // The workload is the same on every row: a narrow screen leaves it out.
+        div.scroll { table.ranked {
+            thead { tr { th { "#" } th { "Model" } th.num.narrow-hide { "Calls" } th.num.narrow-hide { "In" } th.num.narrow-hide { "Out" } th.num { "Cost $" } th.num { "List cost $" } } }
             tbody {
                 @for (i, r) in rows.iter().enumerate() {
                     tr {
                         td { (i + 1) }
-                        td { a href=(model_href(&r.id)) { (shown(&r.id)) } }
-                        td.num { (r.priced.requests) } td.num { (r.priced.input_tokens) } td.num { (r.priced.output_tokens) }
+                        td.id { a href=(model_href(&r.id)) { (shown(&r.id)) } }
+                        td.num.narrow-hide { (r.priced.requests) } td.num.narrow-hide { (r.priced.input_tokens) } td.num.narrow-hide { (r.priced.output_tokens) }
                         td.num { (money(r.priced.cost)) } td.num { (money(r.priced.list_cost)) }
                     }
                 }
             }
-        }
+        } }
     }
 }
 
@@ -126,7 +146,7 @@ fn estimate(app: &App, text: &str) -> Result<EstimateReport, HttpError> {
 
 fn estimate_table(r: &EstimateReport) -> Markup {
     html! {
-        table {
+        div.scroll { table {
             thead { tr { th { "Item" } th { "Model" } th.num { "Calls" } th.num { "In" } th.num { "Out" } th.num { "Seconds" } th.num { "Cost $" } th.num { "List cost $" } } }
             tbody {
                 @for i in &r.items {
@@ -141,7 +161,7 @@ fn estimate_table(r: &EstimateReport) -> Markup {
                 }
                 tr { th { "total" } td {} td {} td {} td {} td {} th.num { (r.total.display()) } th.num { (r.list_total.display()) } }
             }
-        }
+        } }
         @for i in &r.items {
             @if let Some(p) = &i.problem { p.banner.error { (shown(&p.message)) } }
         }

@@ -43,12 +43,38 @@ pub(super) fn facets(app: &App, store: &Store, frame: &Frame, filters: &Filters)
     Ok(out)
 }
 
-/// The filter form: every FILTER of the CLI, under its CLI name.
-pub(super) fn filter_form(action: &str, pairs: &[(String, String)], facets: &[FacetList], extra: Markup) -> Markup {
+/// The query keys of the FILTERS.
+const FILTERS: [&str; 10] = [
+    "search",
+    "provider",
+    "type",
+    "feature",
+    "endpoint",
+    "max-input-price",
+    "max-output-price",
+    "min-context",
+    "pricing",
+    "include-upcoming",
+];
+
+/// The filter form: every FILTER of the CLI, under its CLI name, after
+/// `extra` (the page's own fields). It folds away under `summary` (with the
+/// number of filters set): open as served, closed by the script on a
+/// narrow screen, so that a phone shows the table first.
+pub(super) fn filter_form(
+    action: &str,
+    pairs: &[(String, String)],
+    facets: &[FacetList],
+    summary: &str,
+    extra: Markup,
+) -> Markup {
     let has = |k: &str, v: &str| request::values(pairs, k).any(|x| x.eq_ignore_ascii_case(v));
     let val = |k: &str| request::value(pairs, k).unwrap_or_default().to_owned();
     let pricing = val("pricing");
+    let set = pairs.iter().filter(|(k, v)| FILTERS.contains(&k.as_str()) && !v.is_empty()).count();
     html! {
+        details.filters open {
+        summary { (summary) @if set > 0 { " (" (set) " set)" } }
         form.auto method="get" action=(action) {
             (extra)
             fieldset {
@@ -88,6 +114,7 @@ pub(super) fn filter_form(action: &str, pairs: &[(String, String)], facets: &[Fa
             button type="submit" { "Apply" }
             " "
             a href=(action) { "Clear" }
+        }
         }
     }
 }

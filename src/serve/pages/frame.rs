@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use maud::{DOCTYPE, Markup, html};
+use maud::{DOCTYPE, Markup, PreEscaped, html};
 use serde_json::Value;
 
 use crate::money::Money;
@@ -164,6 +164,26 @@ fn query_value(id: &str) -> String {
     form_urlencoded::byte_serialize(id.as_bytes()).collect()
 }
 
+/// Text for an attribute whose value must reach the server as it is (a
+/// form field's `value`): every character but printable ASCII written as a
+/// character reference, so that no control, bidi or invisible character
+/// stands raw in the page, and the browser still submits the exact text.
+pub(super) fn exact_attr(text: &str) -> PreEscaped<String> {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            ' '..='~' => out.push(c),
+            c => out.push_str(&format!("&#x{:x};", u32::from(c))),
+        }
+    }
+    PreEscaped(out)
+}
+
 /// The query string `pairs` make, with `set` replacing their keys and `drop` removed.
 pub(super) fn query_with(pairs: &[(String, String)], set: &[(&str, &str)], drop: &[&str]) -> String {
     let mut out = form_urlencoded::Serializer::new(String::new());
@@ -194,6 +214,12 @@ pub(super) fn plain(v: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exact_values_stand_in_ascii() {
+        assert_eq!(exact_attr("gpt-5\n\u{202e}\"<b>'&").into_string(), "gpt-5&#xa;&#x202e;&quot;&lt;b&gt;&#39;&amp;");
+        assert_eq!(exact_attr("black-forest-labs/flux ü").into_string(), "black-forest-labs/flux &#xfc;");
+    }
 
     #[test]
     fn model_links_stay_on_this_server() {

@@ -18,6 +18,11 @@ use crate::serve::chart::{self, Axis, Dot};
 use crate::serve::error::HttpError;
 use crate::serve::request;
 
+/// How many providers have a colour of their own: the style sheet's `p0` to `p10`.
+const NAMED: usize = 11;
+/// The class of the other providers' dots: grey.
+const OTHER: &str = "other";
+
 pub async fn map(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Response {
     render(app, move |app| map_page(app, &q.unwrap_or_default())).await
 }
@@ -46,9 +51,14 @@ fn map_page(app: &App, query: &str) -> Result<Markup, HttpError> {
     }
     let mut order: Vec<(String, usize)> = counts.into_iter().collect();
     order.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    let class_of: HashMap<&str, String> =
-        order.iter().enumerate().map(|(i, (p, _))| (p.as_str(), format!("p{}", i.min(11)))).collect();
-    let dots: Vec<Dot> = priced
+    // The NAMED providers with the most models each have a colour; the rest
+    // are one grey group, drawn first so that it lies under the colours.
+    let class_of: HashMap<&str, String> = order
+        .iter()
+        .enumerate()
+        .map(|(i, (p, _))| (p.as_str(), if i < NAMED { format!("p{i}") } else { OTHER.to_owned() }))
+        .collect();
+    let mut dots: Vec<Dot> = priced
         .iter()
         .map(|(m, i, o)| Dot {
             x: chart::as_f64(*i),
@@ -64,23 +74,24 @@ fn map_page(app: &App, query: &str) -> Result<Markup, HttpError> {
             ),
         })
         .collect();
+    dots.sort_by_key(|d| d.class != OTHER);
     let x = Axis::fit("effective input price, $ per 1M tokens (log)", dots.iter().map(|d| d.x), true);
     let y = Axis::fit("effective output price, $ per 1M tokens (log)", dots.iter().map(|d| d.y), true);
     let left_out = models.len() - priced.len();
     let body = html! {
         div.layout {
-            aside { (filter_form("/map", &pairs, &facets, html! {})) }
+            aside { (filter_form("/map", &pairs, &facets, "Filters", html! {})) }
             section {
                 h1 { "Price map: " span id="dots" { (dots.len()) } " models priced per token" }
                 @if left_out > 0 { p { (left_out) " matching models are not on the map: priced per call or second, unpriced, or free on one side (a log axis has no 0)." } }
                 figure {
                     (PreEscaped(chart::scatter("Effective input vs output price", &dots, &x, &y)))
                     figcaption { ul.legend {
-                        @for (i, (p, n)) in order.iter().enumerate().take(11) {
+                        @for (i, (p, n)) in order.iter().enumerate().take(NAMED) {
                             li { svg viewBox="0 0 10 10" { circle class=(format!("p{i}")) cx="5" cy="5" r="5" {} } (shown(p)) " (" (n) ")" }
                         }
-                        @if order.len() > 11 {
-                            li { svg viewBox="0 0 10 10" { circle class="p11" cx="5" cy="5" r="5" {} } "other providers (" (order[11..].iter().map(|o| o.1).sum::<usize>()) ")" }
+                        @if order.len() > NAMED {
+                            li { svg viewBox="0 0 10 10" { circle class=(OTHER) cx="5" cy="5" r="5" {} } "other providers (" (order[NAMED..].iter().map(|o| o.1).sum::<usize>()) ")" }
                         }
                     } }
                 }

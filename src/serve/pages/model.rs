@@ -86,10 +86,10 @@ fn model_page(app: &App, id: &str) -> Result<Markup, HttpError> {
         }
         h2 { "Endpoints" }
         @if m.endpoints.is_empty() { p { "None listed." } } @else {
-            table { thead { tr { th { "Key" } th { "Method" } th { "Path" } } }
+            div.scroll { table { thead { tr { th { "Key" } th { "Method" } th { "Path" } } }
                 tbody { @for e in &m.endpoints { tr {
                     td { (shown(&e.key)) } td { (shown(e.method.as_deref().unwrap_or("—"))) } td { code { (shown(e.path.as_deref().unwrap_or("—"))) } }
-                } } } }
+                } } } } }
         }
         h2 { "Record, as the API sent it" }
         pre { (crate::output::visible(&record)) }
@@ -111,7 +111,7 @@ fn fields(m: &Model) -> Markup {
             dt { "Type" } dd { (opt(m.model_type.as_deref())) }
             dt { "Context" } dd { (m.context_length.map_or_else(|| "—".into(), |c| format!("{c} tokens"))) }
             dt { "Max output" } dd { (m.max_completion_tokens.map_or_else(|| "—".into(), |c| format!("{c} tokens"))) }
-            dt { "Features" } dd { (shown(&m.features.join(", "))) }
+            dt { "Features" } dd { @for f in &m.features { span.chip { (shown(f)) } } @if m.features.is_empty() { "—" } }
             dt { "Created" } dd { (created.unwrap_or_else(|| "—".into())) }
             dt { "Description" } dd { (opt(m.description.as_deref())) }
         }
@@ -130,7 +130,7 @@ fn prices(m: &Model) -> Markup {
         @if m.pricing.effective().is_none() {
             p.banner { "Unpriced: the catalog lists no usable price for this model." }
         }
-        table {
+        div.scroll { table {
             thead { tr { th { "Price" } th.num { "Listed" } th.num { "× ratio" } th.num { "Effective" } th { "Unit" } } }
             tbody {
                 @for c in Component::ALL {
@@ -145,7 +145,7 @@ fn prices(m: &Model) -> Markup {
                     }
                 }
             }
-        }
+        } }
         p { "Currency: " (shown(m.pricing.currency.as_deref().unwrap_or("—"))) }
     }
 }
