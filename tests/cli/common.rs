@@ -6,6 +6,35 @@ use std::path::{Path, PathBuf};
 
 use wiremock::{Request, ResponseTemplate};
 
+/// A tool a test needs is missing (a database engine, maturin): a note, and the test passes;
+/// under `CI=true`, a failure, since `.ci/run` installs every one of them.
+pub fn missing(what: &str) {
+    let hint = "run .ci/run once to install it";
+    if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
+        panic!("{what} is missing ({hint})");
+    }
+    eprintln!("skipped: {what} is missing ({hint})");
+}
+
+/// The Python of the venv `.ci/run` makes (`.ci/venv`), when it can import `modules`
+/// (`"mcp"`, `"duckdb"`, `"maturin"`); else [`missing`] has its say and there is none.
+pub fn venv_python(modules: &str) -> Option<PathBuf> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/venv/bin/python");
+    let probe = std::process::Command::new(&path).args(["-c", &format!("import {modules}")]).output();
+    if probe.is_ok_and(|o| o.status.success()) {
+        Some(path)
+    } else {
+        missing(&format!("Python with {modules} in .ci/venv"));
+        None
+    }
+}
+
+/// A file of this checkout (`Cargo.toml`, `.github/workflows/release.yml`), as text.
+pub fn checkout_file(path: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
 pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name)
 }

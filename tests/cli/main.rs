@@ -3,6 +3,7 @@
 
 mod architecture;
 mod bill;
+mod binstall;
 mod book;
 mod browser;
 mod catalog;
@@ -22,3 +23,4 @@ mod serve_limits;
 mod sync;
 mod usage;
 mod warehouse;
+mod wheel;

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::common::{Env, fixture};
+use crate::common::{Env, fixture, venv_python};
 
 /// The tools, as `tools/list` gives them (by name).
 const TOOLS: [&str; 6] = ["catalog_changes", "estimate_cost", "find_models", "get_model", "price_usage", "rank_models"];
@@ -449,20 +449,9 @@ fn a_sync_while_serving_is_seen_at_the_next_call_and_stdin_closing_ends_it() {
     assert!(stderr.starts_with("error: the client's first message was not a request"), "{stderr}");
 }
 
-/// The Python interpreter of the venv `.ci/run` makes, when it has the `mcp` package.
-fn python_sdk() -> Option<std::path::PathBuf> {
-    let python = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/venv/bin/python");
-    let ok = Command::new(&python).args(["-c", "import mcp"]).output().is_ok_and(|o| o.status.success());
-    ok.then_some(python)
-}
-
 #[test]
 fn the_official_python_sdk_lists_the_tools_and_gets_the_cli_answers() {
-    let Some(python) = python_sdk() else {
-        assert!(std::env::var_os("CI").is_none(), "CI must have .ci/venv with the `mcp` package (.ci/run makes it)");
-        println!("skipped: no .ci/venv with the Python `mcp` package (bash .ci/run makes it)");
-        return;
-    };
+    let Some(python) = venv_python("mcp") else { return };
     let env = catalog();
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cli/mcp_sdk.py");
     let started = Instant::now();

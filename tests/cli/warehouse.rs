@@ -18,7 +18,7 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-use crate::common::Env;
+use crate::common::{Env, missing, venv_python};
 use crate::price_history;
 
 const CALLS: usize = 20_000;
@@ -172,27 +172,6 @@ fn agree(engine: &str, got: &Priced, want: &Priced) {
     assert!(want.contains_key(&None) && want.values().any(|r| r.unpriced > 0) && want.len() > 15);
 }
 
-/// A missing engine: a note (the test passes), or under CI a failure.
-fn missing(what: &str) {
-    let hint = "run .ci/run once to install it";
-    if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
-        panic!("{what} is missing ({hint})");
-    }
-    eprintln!("skipped: {what} is missing ({hint})");
-}
-
-/// The venv's Python, when it holds `modules`.
-fn python(modules: &str) -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/venv/bin/python");
-    let ok = Command::new(&path).args(["-c", &format!("import {modules}")]).output().is_ok_and(|o| o.status.success());
-    if ok {
-        Some(path)
-    } else {
-        missing(&format!("Python with {modules} in .ci/venv"));
-        None
-    }
-}
-
 /// A folder for one engine, holding the calls, where the guide's export ran.
 fn workspace(setup: &Setup) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -287,7 +266,7 @@ fn the_guide_holds_the_blocks_the_tests_run() {
 
 #[test]
 fn duckdb_prices_the_calls_as_cometcat_does_from_parquet_and_from_csv() {
-    let Some(python) = python("duckdb") else { return };
+    let Some(python) = venv_python("duckdb") else { return };
     let setup = setup();
     let guide = guide();
     // From Parquet: the guide's Python block, whole.
@@ -308,7 +287,7 @@ fn duckdb_prices_the_calls_as_cometcat_does_from_parquet_and_from_csv() {
 
 #[test]
 fn spark_prices_the_calls_as_cometcat_does_in_local_mode() {
-    let Some(python) = python("pyspark") else { return };
+    let Some(python) = venv_python("pyspark") else { return };
     if Command::new("java").arg("-version").output().is_err() {
         return missing("Java (for Spark)");
     }
@@ -342,7 +321,7 @@ fn postgres_prices_the_calls_as_cometcat_does() {
 
 #[test]
 fn bigquery_statements_parse_as_bigquery() {
-    let Some(python) = python("sqlglot") else { return };
+    let Some(python) = venv_python("sqlglot") else { return };
     let env = Env::new();
     let dir = tempfile::tempdir().unwrap();
     let guide = guide();
@@ -377,7 +356,7 @@ fn catalog_of(env: &Env, records: &str) {
 
 #[test]
 fn parquet_money_reads_back_exactly_in_duckdb() {
-    let Some(python) = python("duckdb") else { return };
+    let Some(python) = venv_python("duckdb") else { return };
     let env = Env::new();
     catalog_of(
         &env,
@@ -430,7 +409,7 @@ print(sorted(types))
 
 #[test]
 fn a_price_beyond_decimal_38_18_is_unpriced_there_and_seconds_round_as_cometcat_reads_them() {
-    let Some(python) = python("duckdb") else { return };
+    let Some(python) = venv_python("duckdb") else { return };
     let env = Env::new();
     catalog_of(
         &env,
