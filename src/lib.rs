@@ -33,9 +33,12 @@
 //!
 //! - [`cli`]: the command line as clap types; doc comments are the `--help` text.
 //! - [`settings`]: flags > environment > defaults, resolved once.
-//! - [`api`]: the reqwest walker, and the pure paging plan and retry policy it follows.
+//! - [`api`]: the reqwest walker, the pure paging plan and retry policy it follows, and the gateway's call log.
 //! - [`catalog`]: domain types, the one description of the price columns, record parsing.
 //! - [`money`]: exact decimal amounts, computed exactly or refused.
+//! - [`numbers`]: numbers in words (`3 records`, `64 MiB`, `1,200`).
+//! - [`time`]: times as stored and shown, RFC 3339 in UTC.
+//! - [`paths`]: where the catalog lives when `--db` does not say.
 //! - [`count`]: counts as people write them (`1.2M`, `200K`, `1,048,576`), for flags, files and the catalog.
 //! - [`pricing`]: priced components, the cost formula, growth thresholds; no I/O.
 //! - [`query`]: FILTERS and sort orders compiled to SQL with bound parameters; no I/O.

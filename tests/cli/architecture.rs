@@ -10,7 +10,7 @@ use std::path::Path;
 /// The layers, bottom first; a module may import from its own layer or below.
 const LAYERS: &[&[&str]] = &[
     &["count", "error", "money", "numbers", "paths", "time"],
-    &["pricing", "catalog", "query", "workload", "history", "suggest", "gate", "estimate", "usage", "bill", "book"],
+    &["pricing", "catalog", "query", "workload", "history", "suggest", "gate", "estimate", "usage", "book"],
     &["store", "api", "sample"],
     &["output"],
     &["cli", "settings", "complete"],
@@ -162,5 +162,34 @@ fn no_file_imports_a_file_that_imports_it_back() {
     for m in edges.keys() {
         let circle = visit(m, &edges, &mut Vec::new(), &mut done);
         assert!(circle.is_none(), "an import circle: {}", circle.unwrap_or_default().join(" -> "));
+    }
+}
+
+#[test]
+fn the_readme_names_every_module_under_its_parent() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let start = readme.find("## Architecture").expect("an Architecture section");
+    let section = &readme[start..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |e| e + 3)];
+    let line_of = |top: &str| section.lines().find(|l| l.starts_with(&format!("- `{top}`")));
+    let mut missing = Vec::new();
+    for module in modules().keys() {
+        let parts: Vec<&str> = if module.is_empty() { vec!["lib"] } else { module.split("::").collect() };
+        match line_of(parts[0]) {
+            None => missing.push(format!("{module}: no line `- `{}``", parts[0])),
+            Some(line) => {
+                for part in &parts[1..] {
+                    if !line.contains(&format!("`{part}`")) {
+                        missing.push(format!("{module}: `{part}` not named on the line of {}", parts[0]));
+                    }
+                }
+            }
+        }
+    }
+    assert!(line_of("main").is_some(), "main.rs has its line");
+    assert!(missing.is_empty(), "the README's Architecture leaves out: {missing:#?}");
+    // The picture of the layers names every top-level module the test's layers do.
+    for name in LAYERS.iter().flat_map(|l| l.iter()) {
+        assert!(line_of(name).is_some(), "{name} is in LAYERS but has no line in the README");
     }
 }
