@@ -105,6 +105,41 @@ mod tests {
         pairs(query).unwrap()
     }
 
+    /// The parameters `/api/v1/` takes for each command, as the command line
+    /// names its flags: a flag renamed there renames a parameter of the HTTP
+    /// API, and this test says so (the README's API table must follow).
+    #[test]
+    fn the_api_parameter_names_are_pinned() {
+        let routes = [
+            "models", "show", "providers", "features", "types", "endpoints", "rank", "cost", "compare", "diff",
+            "history", "syncs",
+        ];
+        let names: Vec<String> = routes
+            .iter()
+            .map(|sub| {
+                let command = CLI.find_subcommand(sub).unwrap();
+                let mut longs: Vec<&str> =
+                    command.get_arguments().filter(|a| a.get_id() != "json").filter_map(|a| a.get_long()).collect();
+                longs.sort_unstable();
+                format!("{sub}: {}", longs.join(" "))
+            })
+            .collect();
+        let expected = "\
+models: desc endpoint feature format include-upcoming limit max-input-price max-output-price min-context pricing provider search sort type
+show: format
+providers: endpoint feature format include-upcoming max-input-price max-output-price min-context pricing provider search type
+features: endpoint feature format include-upcoming max-input-price max-output-price min-context pricing provider search type
+types: endpoint feature format include-upcoming max-input-price max-output-price min-context pricing provider search type
+endpoints: endpoint feature format include-upcoming max-input-price max-output-price min-context pricing provider search type
+rank: any-pricing endpoint feature format include-upcoming input-tokens list-price max-input-price max-output-price min-context no-free output-tokens pricing provider requests search seconds top type
+cost: format input-tokens list-price output-tokens requests seconds
+compare: format
+diff: endpoint feature format include-upcoming max-input-price max-output-price min-context pricing provider search type
+history: all format
+syncs: format";
+        assert_eq!(names.join("\n"), expected, "the HTTP API's parameters changed: update the README's API table");
+    }
+
     #[test]
     fn a_query_is_the_command_line_with_the_same_names() {
         let Command::Models(args) =
