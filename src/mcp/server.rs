@@ -16,10 +16,11 @@ use rmcp::service::ServerInitializeError;
 use rmcp::{ServerHandler, ServiceExt, tool, tool_handler, tool_router};
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
+use tokio::io::DuplexStream;
 
 use super::answer::{Catalog, Need, Reply, ToolError, call};
 use super::args::{self, CatalogChanges, EstimateCost, FindModels, GetModel, PriceUsage, RankModels};
-use super::tools;
+use super::{stdio, tools};
 
 /// What an agent is told of the server as a whole, once.
 const INSTRUCTIONS: &str = "cometcat answers from a local copy of CometAPI's AI model catalog (hundreds of models \
@@ -161,9 +162,24 @@ impl ServerHandler for Server {
     }
 }
 
-/// Serves the catalog at `db` on stdin and stdout until stdin closes.
+/// Serves the catalog at `db` on stdin and stdout until stdin closes, every
+/// line checked on the way in ([`super::stdio`]).
 pub async fn serve_stdio(db: PathBuf) -> anyhow::Result<()> {
-    let running = match Server::new(db).serve(rmcp::transport::stdio()).await {
+    let (to_session, session_in) = tokio::io::duplex(1 << 16);
+    let (session_out, from_session) = tokio::io::duplex(1 << 16);
+    let (refuse, refused) = tokio::sync::mpsc::channel(64);
+    // A read of stdin cannot be cancelled: the reader is left to the runtime's shutdown.
+    tokio::spawn(stdio::read(tokio::io::stdin(), to_session, refuse));
+    let writing = tokio::spawn(stdio::write(from_session, refused, tokio::io::stdout()));
+    let served = session(db, session_in, session_out).await;
+    // Every answer, and every refusal of a line read before the end, reaches stdout.
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), writing).await;
+    served
+}
+
+/// The session itself, over the checked lines.
+async fn session(db: PathBuf, input: DuplexStream, output: DuplexStream) -> anyhow::Result<()> {
+    let running = match Server::new(db).serve((input, output)).await {
         Ok(running) => running,
         // stdin closed before a session began: nothing was asked.
         Err(ServerInitializeError::ConnectionClosed(_)) => return Ok(()),

@@ -111,8 +111,18 @@ mod tests {
     #[test]
     fn the_api_parameter_names_are_pinned() {
         let routes = [
-            "models", "show", "providers", "features", "types", "endpoints", "rank", "cost", "compare", "diff",
-            "history", "syncs",
+            "models",
+            "show",
+            "providers",
+            "features",
+            "types",
+            "endpoints",
+            "rank",
+            "cost",
+            "compare",
+            "diff",
+            "history",
+            "syncs",
         ];
         let names: Vec<String> = routes
             .iter()

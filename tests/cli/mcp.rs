@@ -415,6 +415,39 @@ fn the_current_revision_needs_no_initialize() {
 }
 
 #[test]
+fn every_line_a_client_sends_gets_an_answer_and_the_session_goes_on() {
+    let env = catalog();
+    let mut s = Session::start(&env, "2025-11-25");
+    let mut raw = |line: &str| -> Value {
+        let stdin = s.stdin.as_mut().unwrap();
+        writeln!(stdin, "{line}").unwrap();
+        stdin.flush().unwrap();
+        let answer = s.receive();
+        json!([answer["id"], answer["error"]["code"]])
+    };
+    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    for (line, id, code) in [
+        ("not json", Value::Null, -32700),
+        (deep.as_str(), Value::Null, -32700),
+        (r#"[{"jsonrpc":"2.0","id":9,"method":"tools/list"}]"#, Value::Null, -32600),
+        (r#"{"id":4,"method":"tools/list"}"#, json!(4), -32600),
+        (r#"{"jsonrpc":"2.0","id":5,"method":"tools/call"}"#, json!(5), -32602),
+        (r#"{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"arguments":{}}}"#, json!(6), -32602),
+    ] {
+        assert_eq!(raw(line), json!([id, code]), "{line:.60}");
+    }
+    // The session is whole after all that.
+    assert!(s.answer("find_models", json!({"limit": 0}))["catalog"]["sync_id"].is_u64());
+    assert!(s.close().0.success());
+    // A first line that is not JSON is answered, and the end of stdin still exits 0.
+    let mut s = Session::spawn(env.std_cmd(&["mcp", "-q"]));
+    s.stdin.as_mut().unwrap().write_all(b"garbage\n").unwrap();
+    assert_eq!(s.receive()["error"]["code"], -32700);
+    let (status, stderr) = s.close();
+    assert!(status.success(), "{stderr}");
+}
+
+#[test]
 fn a_sync_while_serving_is_seen_at_the_next_call_and_stdin_closing_ends_it() {
     let env = Env::new();
     env.import("catalog-v1-dated.json");

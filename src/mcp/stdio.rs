@@ -1,0 +1,207 @@
+//! The wire in front of the SDK: stdin read line by line, each line bounded
+//! and checked before the session sees it, so that every message a client
+//! sends gets an answer. The SDK skips a line it cannot read without a word,
+//! and holds a line of any length in memory; here a line that is not JSON
+//! gets a parse error (-32700), a line longer than [`MAX_LINE`] or a message
+//! that is not a JSON-RPC object an invalid-request error (-32600), and a
+//! `tools/call` without a tool's name an invalid-params error (-32602), as
+//! JSON-RPC 2.0 asks. What passes goes to the session unchanged; its answers
+//! and these errors reach stdout whole, one line each, never interleaved.
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader, DuplexStream};
+use tokio::sync::mpsc;
+
+/// The longest line read: a `price_usage` call carries a log inline, and a
+/// log is read up to 64 MiB everywhere else.
+pub const MAX_LINE: usize = 64 << 20;
+
+/// What to do with one line from the client.
+#[derive(Debug, PartialEq)]
+pub enum Line {
+    /// Hand it to the session.
+    Pass,
+    /// Nothing to do (a blank line).
+    Skip,
+    /// Answer it with this JSON-RPC error, and drop it.
+    Refuse(Value),
+}
+
+/// Judges one line (without its line end).
+pub fn judge(line: &[u8]) -> Line {
+    if line.iter().all(u8::is_ascii_whitespace) {
+        return Line::Skip;
+    }
+    let message: Value = match serde_json::from_slice(line) {
+        Ok(message) => message,
+        Err(e) => return Line::Refuse(error(Value::Null, -32700, &format!("parse error: {e}"))),
+    };
+    let Value::Object(fields) = &message else {
+        let what = if message.is_array() { "a batch (MCP takes one message per line)" } else { "not an object" };
+        return Line::Refuse(error(Value::Null, -32600, &format!("invalid request: {what}")));
+    };
+    let id = match fields.get("id") {
+        Some(id @ (Value::String(_) | Value::Number(_))) => id.clone(),
+        _ => Value::Null,
+    };
+    if fields.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
+        return Line::Refuse(error(id, -32600, "invalid request: \"jsonrpc\" must be \"2.0\""));
+    }
+    let named = fields.get("params").and_then(|p| p.get("name")).is_some_and(Value::is_string);
+    if fields.get("method").and_then(Value::as_str) == Some("tools/call") && !named {
+        return Line::Refuse(error(
+            id,
+            -32602,
+            "invalid params: tools/call takes {\"name\": TOOL, \"arguments\": {...}}",
+        ));
+    }
+    Line::Pass
+}
+
+fn error(id: Value, code: i64, message: &str) -> Value {
+    json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}})
+}
+
+/// Reads `input` line by line into `session`, refusing what [`judge`] refuses
+/// through `refused`, until `input` ends (then `session` ends too).
+pub async fn read(input: impl AsyncRead + Unpin, mut session: DuplexStream, refused: mpsc::Sender<Value>) {
+    let mut input = BufReader::new(input);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let (ended, whole) = match read_line(&mut input, &mut line).await {
+            Ok(read) => read,
+            Err(_) => break,
+        };
+        let verdict = if whole {
+            judge(line.strip_suffix(b"\n").map_or(&line[..], |l| l.strip_suffix(b"\r").unwrap_or(l)))
+        } else {
+            let too_long = format!("invalid request: a message longer than {}", crate::numbers::bytes(MAX_LINE as u64));
+            Line::Refuse(error(Value::Null, -32600, &too_long))
+        };
+        match verdict {
+            Line::Pass => {
+                if !line.ends_with(b"\n") {
+                    line.push(b'\n');
+                }
+                if session.write_all(&line).await.is_err() {
+                    break;
+                }
+            }
+            Line::Skip => {}
+            Line::Refuse(answer) => {
+                if refused.send(answer).await.is_err() {
+                    break;
+                }
+            }
+        }
+        if ended {
+            break;
+        }
+    }
+    let _ = session.shutdown().await;
+}
+
+/// One line into `line`, at most [`MAX_LINE`] bytes of it kept (the rest is
+/// read and dropped): whether the input ended, and whether the line is whole.
+async fn read_line(input: &mut (impl AsyncBufReadExt + Unpin), line: &mut Vec<u8>) -> std::io::Result<(bool, bool)> {
+    let mut whole = true;
+    loop {
+        let buf = input.fill_buf().await?;
+        if buf.is_empty() {
+            return Ok((true, whole));
+        }
+        let (take, done) = match buf.iter().position(|&b| b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (buf.len(), false),
+        };
+        if line.len() + take > MAX_LINE + 1 {
+            whole = false;
+            line.clear();
+        } else if whole {
+            line.extend_from_slice(&buf[..take]);
+        }
+        input.consume(take);
+        if done {
+            return Ok((false, whole));
+        }
+    }
+}
+
+/// Writes the session's lines and the refusals to `out`, each line whole and
+/// flushed, until the session's output ends (with the refusals already made).
+pub async fn write(session: DuplexStream, mut refused: mpsc::Receiver<Value>, mut out: impl AsyncWrite + Unpin) {
+    let mut session = BufReader::new(session);
+    let mut line = Vec::new();
+    loop {
+        let next = tokio::select! {
+            read = session.read_until(b'\n', &mut line) => match read {
+                Ok(n) if n > 0 => Some(std::mem::take(&mut line)),
+                _ => None,
+            },
+            Some(answer) = refused.recv() => Some(format!("{answer}\n").into_bytes()),
+        };
+        let Some(bytes) = next else { break };
+        if out.write_all(&bytes).await.is_err() || out.flush().await.is_err() {
+            return;
+        }
+    }
+    while let Ok(answer) = refused.try_recv() {
+        let _ = out.write_all(format!("{answer}\n").as_bytes()).await;
+    }
+    let _ = out.flush().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(line: &str) -> (Value, i64) {
+        match judge(line.as_bytes()) {
+            Line::Refuse(answer) => (answer["id"].clone(), answer["error"]["code"].as_i64().unwrap()),
+            other => panic!("{line}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_line_a_client_sends_is_passed_or_answered() {
+        let init = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}"#;
+        assert_eq!(judge(init.as_bytes()), Line::Pass);
+        assert_eq!(judge(br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#), Line::Pass);
+        let call = r#"{"jsonrpc":"2.0","id":"a","method":"tools/call","params":{"name":"find_models"}}"#;
+        assert_eq!(judge(call.as_bytes()), Line::Pass);
+        assert_eq!(judge(b"  "), Line::Skip);
+        assert_eq!(refused("not json"), (Value::Null, -32700));
+        assert_eq!(refused(&format!("{}1{}", "[".repeat(200), "]".repeat(200))), (Value::Null, -32700));
+        assert_eq!(refused("[1, 2]"), (Value::Null, -32600));
+        assert_eq!(refused("42"), (Value::Null, -32600));
+        assert_eq!(refused(r#"{"id":7,"method":"tools/list"}"#), (json!(7), -32600));
+        assert_eq!(refused(r#"{"jsonrpc":"2.0","id":2,"method":"tools/call"}"#), (json!(2), -32602));
+        assert_eq!(
+            refused(r#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":5}}"#),
+            (json!(3), -32602)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_line_too_long_is_answered_and_the_next_one_read() {
+        let (mut client, input) = tokio::io::duplex(1 << 16);
+        let (session, mut from_reader) = tokio::io::duplex(1 << 16);
+        let (tx, mut rx) = mpsc::channel(4);
+        let reader = tokio::spawn(read(input, session, tx));
+        let writer = tokio::spawn(async move {
+            client.write_all(&vec![b'x'; MAX_LINE + 10]).await.unwrap();
+            client.write_all(b"\n{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}\n").await.unwrap();
+        });
+        let answer = rx.recv().await.unwrap();
+        assert_eq!(answer["error"]["code"], -32600);
+        assert!(answer["error"]["message"].as_str().unwrap().contains("64 MiB"), "{answer}");
+        writer.await.unwrap();
+        let mut passed = String::new();
+        let mut lines = BufReader::new(&mut from_reader);
+        lines.read_line(&mut passed).await.unwrap();
+        assert_eq!(passed, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}\n");
+        drop(lines);
+        reader.abort();
+    }
+}
