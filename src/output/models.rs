@@ -107,12 +107,12 @@ impl Serialize for ModelJson<'_> {
 /// tables show them. With `upcoming`, a last column marks the models that
 /// are listed but not yet callable.
 pub fn model_grid(upcoming: bool) -> Grid {
-    let prices = Component::ALL.map(|c| PriceColumn::Listed(c).header());
+    let prices = Component::ALL.map(|c| PriceColumn::Effective(c).header());
     let mut headers: Vec<&str> = ["ID", "PROVIDER", "TYPE"].into_iter().chain(prices).chain(["CONTEXT"]).collect();
     if upcoming {
         headers.push("UPCOMING");
     }
-    Grid::new(&headers).numeric(&[3, 4, 5, 6, 7]).droppable(&["CONTEXT", "TYPE", "$/SEC", "$/CALL", "PROVIDER"])
+    Grid::new(&headers).numeric(&[3, 4, 5, 6, 7]).droppable(&["CONTEXT", "TYPE", "EFF. $/SEC", "EFF. $/CALL", "PROVIDER"])
 }
 
 /// A model as a row of [`model_grid`].
