@@ -202,7 +202,13 @@ impl Money {
     /// add up; smaller, as [`Money::display`] shows it.
     pub fn amount(&self) -> String {
         if self.0.abs() < Decimal::ONE {
-            return self.display();
+            // As prices are shown, but never with fewer than two decimals: 0.80, not 0.8.
+            let shown = self.display();
+            return match shown.split_once('.') {
+                None => format!("{shown}.00"),
+                Some((_, fraction)) if fraction.len() == 1 => format!("{shown}0"),
+                Some(_) => shown,
+            };
         }
         let cents = self.0.round_dp_with_strategy(2, RoundingStrategy::MidpointNearestEven);
         let text = format!("{:.2}", cents.abs());
@@ -468,7 +474,11 @@ mod tests {
         assert_eq!(m("1").amount(), "1.00");
         assert_eq!(m("-1234.565").amount(), "-1,234.56", "half even");
         assert_eq!(m("0.0017766").amount(), "0.0017766", "below a dollar: as prices are shown");
-        assert_eq!(m("0.999999999").amount(), "1", "rounded to 6 significant digits, as display does");
+        assert_eq!(m("0.999999999").amount(), "1.00", "rounded to 6 significant digits, as display does");
+        assert_eq!(m("0.8").amount(), "0.80", "never fewer than two decimals");
+        assert_eq!(m("0").amount(), "0.00");
+        assert_eq!(m("-0.5").amount(), "-0.50");
+        assert_eq!(m("0.104").amount(), "0.104");
         assert_eq!(m("12345678901234.5").amount(), "12,345,678,901,234.50");
     }
 

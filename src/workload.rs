@@ -51,9 +51,9 @@ const WHOLE: &str = "expected a whole number, 0 or more";
 /// Parses a workload file. Names must be unique and models non-empty.
 pub fn parse(text: &str) -> Result<Vec<Item>, WorkloadError> {
     let lines = Lines::new(text);
-    let doc = DeTable::parse(text).map_err(|e| WorkloadError {
-        line: lines.of(e.span().map_or(0, |s| s.start)),
-        message: e.message().trim().to_owned(),
+    let doc = DeTable::parse(text).map_err(|e| {
+        let offset = e.span().map_or(0, |s| s.start);
+        WorkloadError { line: lines.of(offset), message: with_hint(e.message().trim(), text, offset) }
     })?;
     let at = |offset: usize, message: String| WorkloadError { line: lines.of(offset), message };
     let mut tables = Vec::new();
@@ -92,6 +92,19 @@ pub fn parse(text: &str) -> Result<Vec<Item>, WorkloadError> {
         items.push(item);
     }
     Ok(items)
+}
+
+/// A TOML error's message, with the fix when the line holds a count with a
+/// unit and no quotes (`input_tokens = 1.2M`, which is not TOML).
+fn with_hint(message: &str, text: &str, offset: usize) -> String {
+    let start = text[..offset.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[start..].lines().next().unwrap_or_default();
+    let value = line.split_once('=').map_or("", |(_, v)| v.split('#').next().unwrap_or_default().trim());
+    let unit = value.ends_with(['k', 'K', 'm', 'M', 'b', 'B']);
+    if unit && crate::count::parse_count(value).is_ok() {
+        return format!("{message} (a count with a unit goes in quotes: \"{value}\")");
+    }
+    message.to_owned()
 }
 
 /// One `[[item]]` table, checked key by key.
@@ -342,6 +355,13 @@ seconds = 8.5
         for (text, want) in cases {
             assert_eq!(parse(text).unwrap_err().to_string(), want, "for:\n{text}");
         }
+        // Without the quotes, the error says to add them.
+        let err = parse("[[item]]\nname = \"a\"\nmodel = \"m\"\ninput_tokens = 1.2M  # per call\n").unwrap_err();
+        assert!(
+            err.to_string().starts_with("line 4: ")
+                && err.to_string().ends_with("(a count with a unit goes in quotes: \"1.2M\")"),
+            "{err}"
+        );
         // Counts in quotes are read as the flags read them.
         let items = parse("[[item]]\nname = \"a\"\nmodel = \"m\"\ninput_tokens = \"1.2M\"\noutput_tokens = \"200K\"\nrequests = \"30,000\"\n").unwrap();
         assert_eq!(

@@ -53,8 +53,8 @@ impl PriceColumn {
             PriceColumn::Listed(Request) => "$/CALL",
             PriceColumn::Listed(Second) => "$/SEC",
             PriceColumn::Ratio => "RATIO",
-            PriceColumn::Effective(Input) => "EFF. INPUT $/M",
-            PriceColumn::Effective(Output) => "EFF. OUTPUT $/M",
+            PriceColumn::Effective(Input) => "EFF. IN $/M",
+            PriceColumn::Effective(Output) => "EFF. OUT $/M",
             PriceColumn::Effective(Request) => "EFF. $/CALL",
             PriceColumn::Effective(Second) => "EFF. $/SEC",
         }

@@ -7,19 +7,20 @@ pub const WORKLOAD_FORMAT: &str = "\
 The workload file (TOML) lists what an application runs in a period, one [[item]] per use:
 
     [[item]]
-    name = \"summarize-tickets\"   # unique in the file
-    model = \"gpt-5-mini\"         # model id or code
+    name = \"summarize-tickets\"     # unique in the file
+    model = \"gpt-5-mini\"           # model id or code
     requests = 30000               # calls in the period (default 1)
     input_tokens = 1200            # per call (default 0)
     output_tokens = 350            # per call (default 0)
 
     [[item]]
     name = \"product-videos\"
-    model = \"veo3-fast\"          # priced per second
+    model = \"veo3-fast\"            # priced per second
     requests = 40
     seconds = 8                    # per call; required for models priced per second
 
-Counts are whole numbers, 0 or more; seconds may have decimals. Any other key, a duplicate
+Counts are whole numbers, 0 or more, or in quotes as the flags take them (\"1.2M\", \"200K\");
+seconds may have decimals. Any other key, a duplicate
 name or an empty model is an error naming the file, line and field (exit 1). A field the model
 does not price (seconds on a model priced per token) is reported and not used.
 

@@ -18,7 +18,17 @@ pub fn group_by(s: &str) -> Result<GroupBy, String> {
         other => match other.strip_prefix("tag:") {
             Some(key) if !key.is_empty() => Ok(GroupBy::Tag(key.to_owned())),
             Some(_) => Err("tag: needs the tag's name, as in tag:team".into()),
-            None => Err(format!("{other:?} is not model, provider, day or tag:KEY")),
+            None if other.is_empty() || other.contains(char::is_whitespace) => {
+                Err(format!("{other:?} is not model, provider, day or tag:KEY"))
+            }
+            None => {
+                let names = ["model", "provider", "day"].map(|n| (n.to_owned(), n.to_owned())).to_vec();
+                let hint = match crate::suggest::closest(other, names).first() {
+                    Some(close) => format!("did you mean {close}?"),
+                    None => format!("to group by the tag {other:?}: --by tag:{other}"),
+                };
+                Err(format!("{other:?} is not model, provider, day or tag:KEY ({hint})"))
+            }
         },
     }
 }
@@ -257,6 +267,13 @@ mod tests {
         assert_eq!(day_end("2026-11-03T13:00:00").unwrap().to_string(), "2026-11-03T13:00:00Z", "never the whole day");
         assert_eq!(day_start("2026-11-03T12:00:00+02:00").unwrap().to_string(), "2026-11-03T10:00:00Z");
         assert!(day_end("9999-12-31").unwrap_err().contains("outside the times"));
+    }
+
+    #[test]
+    fn a_by_that_is_not_one_says_what_was_meant() {
+        assert!(group_by("modle").unwrap_err().ends_with("(did you mean model?)"));
+        assert!(group_by("team").unwrap_err().ends_with("(to group by the tag \"team\": --by tag:team)"));
+        assert_eq!(group_by("tag:team"), Ok(GroupBy::Tag("team".into())));
     }
 
     #[test]

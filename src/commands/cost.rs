@@ -29,6 +29,12 @@ pub fn run(ctx: &mut Ctx<'_>, args: &CostArgs) -> anyhow::Result<Exit> {
         if found.model.upcoming {
             ctx.note(format_args!("{} is upcoming: listed, not yet callable", found.model.id));
         }
+        if found.model.priced_by() == "token" && workload.input_tokens == 0 && workload.output_tokens == 0 {
+            ctx.note(format_args!(
+                "{} prices tokens only, and the workload has none: its cost is 0 (give --input-tokens and --output-tokens)",
+                found.model.id
+            ));
+        }
         match CostRow::priced(&found.model, &workload, basis) {
             Ok(row) => rows.push(row),
             Err(e) if e.is_unpriced() => {

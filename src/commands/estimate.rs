@@ -116,6 +116,7 @@ pub fn report_items(
         unreadable: gate::Unread::default(),
         charges: None,
         charges_stated: 0,
+        records: None,
     };
     let violations = gate::evaluate(&facts, limits, Timestamp::now());
     let report = EstimateReport {

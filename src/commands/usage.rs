@@ -290,7 +290,8 @@ fn facts<'a>(report: &'a UsageReport, fetched_at: &'a str, unreadable: Unread<'a
     let ch = &report.totals.charges;
     let charges = (ch.compared > 0).then_some((ch.compared_charged, ch.compared_cost));
     let (total, unpriced, charges_stated) = (report.totals.cost, report.problems(), ch.stated);
-    Facts { total, baseline, unpriced, fetched_at, unreadable, charges, charges_stated }
+    let records = Some(report.totals.records);
+    Facts { total, baseline, unpriced, fetched_at, unreadable, charges, charges_stated, records }
 }
 
 fn write(ctx: &mut Ctx<'_>, report: &UsageReport, args: &UsageArgs) -> anyhow::Result<()> {

@@ -7,7 +7,8 @@
 //! baseline beyond `--max-increase` (3); a catalog older than
 //! `--max-catalog-age`, or whose fetch time lies in the future (4); input that
 //! charged more than `--max-overcharge` percent over the catalog's cost (3),
-//! or nothing charged to compare with (4); input that
+//! or nothing charged to compare with (4); a log of no records under a
+//! `--budget` or `--max-increase`, which would check nothing (4); input that
 //! could not be read (error, 1) unless skipped. 4 wins over 3, and both over 1
 //! ([`Exit::worst`]).
 
@@ -51,6 +52,9 @@ pub struct Facts<'a> {
     pub charges: Option<(Money, Money)>,
     /// How many records state a charge.
     pub charges_stated: u64,
+    /// How many records were read (`usage`); `None` where the input is not
+    /// a log (`estimate`, whose file must hold items).
+    pub records: Option<u64>,
 }
 
 /// What of the input could not be read.
@@ -130,6 +134,10 @@ pub fn evaluate(facts: &Facts<'_>, limits: &Limits, now: Timestamp) -> Vec<Viola
             ),
         }
     }
+    if facts.records == Some(0) && (limits.budget.is_some() || limits.max_increase.is_some()) {
+        let message = "no record was read, so the gate checks nothing: is it the right log?".to_owned();
+        violate("no_records", message, Exit::Policy);
+    }
     let unread = &facts.unreadable;
     if unread.files > 0 || (unread.lines > 0 && !limits.skip_unreadable) {
         let first = unread.first.map(|f| format!(" (the first: {f})")).unwrap_or_default();
@@ -164,8 +172,9 @@ fn too_old(fetched_at: &str, max: Duration, now: Timestamp) -> Option<String> {
     }
     (age.as_secs() > max.as_secs() as i64).then(|| {
         format!(
-            "the catalog was fetched at {fetched_at} ({} ago), longer ago than --max-catalog-age allows",
-            human_age(age.as_secs())
+            "the catalog was fetched at {fetched_at} ({} ago), longer ago than --max-catalog-age {} allows",
+            human_age(age.as_secs()),
+            human_limit(max.as_secs())
         )
     })
 }
@@ -173,6 +182,16 @@ fn too_old(fetched_at: &str, max: Duration, now: Timestamp) -> Option<String> {
 /// The exit of a run with these violations: the worst, policy (4) over threshold (3).
 pub fn exit(violations: &[Violation]) -> Exit {
     violations.iter().fold(Exit::Ok, |exit, v| exit.worst(v.exit))
+}
+
+/// A limit as it was most likely given: `30d`, `12h`, `90m`, `45s`.
+fn human_limit(secs: u64) -> String {
+    match secs {
+        s if s > 0 && s % 86_400 == 0 => format!("{}d", s / 86_400),
+        s if s > 0 && s % 3_600 == 0 => format!("{}h", s / 3_600),
+        s if s > 0 && s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
 }
 
 fn human_age(secs: i64) -> String {
@@ -202,6 +221,7 @@ mod tests {
             unreadable: Unread::default(),
             charges: None,
             charges_stated: 0,
+            records: None,
         }
     }
 
@@ -273,6 +293,15 @@ mod tests {
                 Exit::Policy,
             ),
             ("no overcharge limit", charged("100", "1"), Limits::default(), &[], Exit::Ok),
+            (
+                "an empty log under a budget",
+                Facts { records: Some(0), ..facts("0") },
+                budget("10"),
+                &["no_records"],
+                Exit::Policy,
+            ),
+            ("an empty log, no limit", Facts { records: Some(0), ..facts("0") }, Limits::default(), &[], Exit::Ok),
+            ("a log under a budget", Facts { records: Some(1), ..facts("1") }, budget("10"), &[], Exit::Ok),
             ("unreadable lines", unread(2, 0), Limits::default(), &["unreadable"], Exit::Error),
             ("unreadable lines skipped", unread(2, 0), skip.clone(), &[], Exit::Ok),
             ("a file that cannot be read is never skipped", unread(1, 1), skip.clone(), &["unreadable"], Exit::Error),
@@ -319,7 +348,7 @@ mod tests {
             [
                 "the total, $880.32, exceeds the budget of $800",
                 "the total grew from $714.4 to $880.32 (+23.23%), more than 10% allows",
-                "the catalog was fetched at 2026-11-28T11:00:00Z (1h 0m ago), longer ago than --max-catalog-age allows",
+                "the catalog was fetched at 2026-11-28T11:00:00Z (1h 0m ago), longer ago than --max-catalog-age 1m allows",
                 "the gateway charged $12.61 for calls the catalog prices at $12 (+5.08%), more than --max-overcharge 5% allows",
                 "3 lines could not be read (the first: a.jsonl:7: not JSON)",
             ]

@@ -88,7 +88,7 @@ fn grid(d: &Diff, format: Format) -> Grid {
     } else {
         &["CHANGE", "MODEL", "FIELD", "FROM", "TO", "%"]
     };
-    let mut grid = Grid::new(headers).numeric(&[5]).droppable(&["%"]);
+    let mut grid = Grid::new(headers).numeric(&[5]);
     let empty = String::new;
     for m in &d.added {
         grid.push(vec!["added".into(), m.model.id.clone(), empty(), empty(), empty(), empty()]);

@@ -112,7 +112,7 @@ pub fn model_grid(upcoming: bool) -> Grid {
     if upcoming {
         headers.push("UPCOMING");
     }
-    Grid::new(&headers).numeric(&[3, 4, 5, 6, 7]).droppable(&["CONTEXT", "TYPE", "EFF. $/SEC", "EFF. $/CALL", "PROVIDER"])
+    Grid::new(&headers).numeric(&[3, 4, 5, 6, 7]).droppable(&["CONTEXT", "TYPE", "PROVIDER"])
 }
 
 /// A model as a row of [`model_grid`].

@@ -1,10 +1,12 @@
 //! Aligned text tables. Off a terminal the width is set by the content alone,
 //! so the same data always renders the same way. On a terminal the table fits
 //! its width, unless `--wide`: first the columns empty in every row are left
-//! out, then the grid's droppable columns in their order, and only then are
+//! out, then the grid's droppable columns in their order (named in a line
+//! under the table), and only then are
 //! the widest text columns cut short with `…` (numbers never are). A cut
 //! never makes two rows look alike: when cutting the end would, the start is
-//! cut (`…/gemini-2.0-flash`), and when both would, nothing is. Headers and numbers may be
+//! cut (`…/gemini-2.0-flash`), and a column is never cut narrower than keeps
+//! its rows apart (the table is then wider than the terminal). Headers and numbers may be
 //! coloured.
 
 use std::io::{self, Write};
@@ -30,24 +32,26 @@ pub fn write(out: &mut dyn Write, grid: &Grid, look: Look) -> io::Result<()> {
         drop_columns(grid, &mut shown, &all, total);
     }
     let mut widths: Vec<usize> = shown.iter().map(|&c| all[c]).collect();
-    let among =
-        |columns: &[usize]| -> Vec<usize> { (0..shown.len()).filter(|i| columns.contains(&shown[*i])).collect() };
-    let numeric = among(&grid.numeric);
-    if let Some(total) = look.width {
-        fit(&mut widths, &among(&[&grid.numeric[..], &grid.whole].concat()), total);
-    }
-    // Each text column cut as its width needs, the same way for every row.
-    let columns: Vec<Vec<String>> = shown
+    let numeric: Vec<usize> = (0..shown.len()).filter(|i| grid.numeric.contains(&shown[*i])).collect();
+    // Each shown column's cells, header first, on one line each.
+    let cells: Vec<Vec<String>> = shown
         .iter()
-        .zip(&widths)
-        .map(|(&c, &width)| {
-            let cells: Vec<String> = std::iter::once(&grid.headers[c])
+        .map(|&c| {
+            std::iter::once(&grid.headers[c])
                 .chain(grid.rows.iter().map(|r| &r[c]))
                 .map(|cell| one_line(cell).into_owned())
-                .collect();
-            cut_column(&cells, width)
+                .collect()
         })
         .collect();
+    if let Some(total) = look.width {
+        // Numbers and whole columns are never cut; text no narrower than keeps its rows apart.
+        let kept = |i: usize| grid.numeric.contains(&shown[i]) || grid.whole.contains(&shown[i]);
+        let least: Vec<usize> =
+            (0..shown.len()).map(|i| if kept(i) { widths[i] } else { narrowest(&cells[i], widths[i]) }).collect();
+        fit(&mut widths, &least, total);
+    }
+    // Each text column cut as its width needs, the same way for every row.
+    let columns: Vec<Vec<String>> = cells.iter().zip(&widths).map(|(cells, &width)| cut_column(cells, width)).collect();
     for i in 0..=grid.rows.len() {
         let paint = |column: usize, text: &str| match look.color {
             true if i == 0 => Some(HEADER),
@@ -57,7 +61,34 @@ pub fn write(out: &mut dyn Write, grid: &Grid, look: Look) -> io::Result<()> {
         let cells: Vec<&str> = columns.iter().map(|c| c[i].as_str()).collect();
         write_row(out, &cells, &widths, &numeric, paint)?;
     }
+    // Columns with something in them are never left out without a word.
+    let hidden: Vec<&str> = (0..grid.headers.len())
+        .filter(|c| !shown.contains(c) && grid.rows.iter().any(|r| !r[*c].is_empty()))
+        .map(|c| grid.headers[c].as_str())
+        .collect();
+    if !hidden.is_empty() {
+        let note = format!("(left out to fit: {}; --wide shows all)", hidden.join(", "));
+        for line in wrap(&note, look.width.unwrap_or(usize::MAX)) {
+            writeln!(out, "{line}")?;
+        }
+    }
     Ok(())
+}
+
+/// `text` in lines of at most `width` columns, broken at spaces (a word
+/// longer than that stands alone).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split(' ') {
+        match lines.last_mut() {
+            Some(line) if line.width() + 1 + word.width() <= width => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_owned()),
+        }
+    }
+    lines
 }
 
 /// Each column's width: its widest cell, header included.
@@ -85,15 +116,14 @@ fn drop_columns(grid: &Grid, shown: &mut Vec<usize>, widths: &[usize], total: us
     }
 }
 
-/// Narrows the widest columns but the `kept` ones, one character at a time,
-/// until the table fits in `total` columns or every other column is as narrow
-/// as it may be.
-fn fit(widths: &mut [usize], kept: &[usize], total: usize) {
+/// Narrows the widest columns that are wider than their `least`, one
+/// character at a time, until the table fits in `total` columns or every
+/// column is as narrow as it may be (then it is wider than the terminal).
+fn fit(widths: &mut [usize], least: &[usize], total: usize) {
     let used = |w: &[usize]| w.iter().sum::<usize>() + GAP * w.len().saturating_sub(1);
     while used(widths) > total {
-        let widest = (0..widths.len())
-            .filter(|i| !kept.contains(i) && widths[*i] > NARROWEST)
-            .max_by_key(|&i| (widths[i], std::cmp::Reverse(i)));
+        let widest =
+            (0..widths.len()).filter(|&i| widths[i] > least[i]).max_by_key(|&i| (widths[i], std::cmp::Reverse(i)));
         match widest {
             Some(i) => widths[i] -= 1,
             None => return,
@@ -101,25 +131,44 @@ fn fit(widths: &mut [usize], kept: &[usize], total: usize) {
     }
 }
 
+/// The narrowest a text column of `cells` (header first), `natural` wide,
+/// may be cut to: at least [`NARROWEST`], and wide enough that a cut at
+/// the end or at the start keeps every two different cells apart.
+fn narrowest(cells: &[String], natural: usize) -> usize {
+    let floor = NARROWEST.min(natural);
+    let apart = |width: usize| {
+        let ways: [fn(&str, usize) -> String; 2] = [cut, cut_start];
+        ways.iter().any(|way| distinct(&cells[1..], &cells[1..].iter().map(|c| way(c, width)).collect::<Vec<_>>()))
+    };
+    // Keeping rows apart only gets easier with width: the least width that does, by bisection.
+    let (mut low, mut high) = (floor, natural);
+    while low < high {
+        let mid = low + (high - low) / 2;
+        if apart(mid) { high = mid } else { low = mid + 1 }
+    }
+    low
+}
+
+/// Whether `cut` (each of `whole`, cut) never shows two different cells alike.
+fn distinct(whole: &[String], cut: &[String]) -> bool {
+    let mut seen = std::collections::HashMap::with_capacity(cut.len());
+    cut.iter().zip(whole).all(|(c, w)| *seen.entry(c.as_str()).or_insert(w.as_str()) == w.as_str())
+}
+
 /// A column's cells (header first) in `width`: as they are when they fit;
 /// else cut at the end, or where that would make two different cells look
 /// alike, at the start; and where both would, not cut at all (the table is
-/// then wider than the terminal, but never wrong).
+/// then wider than the terminal, but never wrong). The header is cut as
+/// needed, the end first.
 fn cut_column(cells: &[String], width: usize) -> Vec<String> {
     if cells.iter().all(|c| c.width() <= width) {
         return cells.to_vec();
     }
-    let distinct = |cut: &[String]| {
-        let mut seen = std::collections::HashMap::new();
-        cut.iter()
-            .zip(&cells[1..])
-            .all(|(c, whole)| *seen.entry(c.as_str()).or_insert(whole.as_str()) == whole.as_str())
-    };
     let ways: [fn(&str, usize) -> String; 2] = [cut, cut_start];
     for way in ways {
-        let done: Vec<String> = cells.iter().map(|c| way(c, width)).collect();
-        if distinct(&done[1..]) {
-            return done;
+        let rows: Vec<String> = cells[1..].iter().map(|c| way(c, width)).collect();
+        if distinct(&cells[1..], &rows) {
+            return std::iter::once(cut(&cells[0], width)).chain(rows).collect();
         }
     }
     cells.to_vec()
@@ -259,7 +308,8 @@ mod tests {
         );
         assert_eq!(
             render(&grid, Look { width: Some(25), color: false }),
-            "ID                 PRICE\ngpt-5               1.25\nclaude-sonnet-4-6      3\n"
+            "ID                 PRICE\ngpt-5               1.25\nclaude-sonnet-4-6      3\n\
+             (left out to fit: TYPE;\n--wide shows all)\n"
         );
     }
 
@@ -277,15 +327,12 @@ mod tests {
             grid.push(vec![id.into()]);
         }
         assert_eq!(render(&grid, Look { width: Some(12), color: false }), "ID\n…-2024-07-18\n…-2024-08-06\n");
-        // Alike at both ends: not cut at all.
+        // Alike far into both ends: cut only as far as keeps them apart, wider than asked.
         let mut grid = Grid::new(&["ID"]);
         for id in ["a-long-name-one-zzzzzz", "a-long-name-two-zzzzzz"] {
             grid.push(vec![id.into()]);
         }
-        assert_eq!(
-            render(&grid, Look { width: Some(4), color: false }),
-            "ID\na-long-name-one-zzzzzz\na-long-name-two-zzzzzz\n"
-        );
+        assert_eq!(render(&grid, Look { width: Some(4), color: false }), "ID\n…e-zzzzzz\n…o-zzzzzz\n");
     }
 
     #[test]

@@ -61,7 +61,7 @@ fn violations_are_in_the_output_even_when_quiet() {
     let run = env.run(&["-q", "estimate", workload.to_str().unwrap(), "--max-catalog-age", "1s", "--budget", "10"]);
     assert_eq!(run.code, 4);
     assert!(run.stdout.contains("violation: the total, $714.4, exceeds the budget of $10 (budget)"), "{run}");
-    assert!(run.stdout.contains("longer ago than --max-catalog-age allows (catalog_age)"), "{run}");
+    assert!(run.stdout.contains("longer ago than --max-catalog-age 1s allows (catalog_age)"), "{run}");
     // stdout is no terminal here (a CI log, a file): each violation is also a line on stderr.
     assert_eq!(run.stderr.lines().filter(|l| l.starts_with("violation: ")).count(), 2, "{run}");
     let csv = env.run(&["-q", "estimate", workload.to_str().unwrap(), "--budget", "10", "--format", "csv"]);
@@ -230,25 +230,31 @@ fn on_terminal(env: &Env, args: &[&str], columns: usize) -> String {
 
 #[test]
 #[cfg(target_os = "linux")]
-fn every_table_fits_a_60_column_terminal() {
+fn every_table_fits_a_narrow_terminal() {
     use unicode_width::UnicodeWidthStr;
     let env = catalog();
     let app = fixture("workloads/app.toml");
     let log = fixture("usage/mixed.jsonl");
     let work = ["--input-tokens", "1M", "--output-tokens", "200K"];
-    let commands: [Vec<&str>; 5] = [
-        vec!["models"],
-        [&["rank", "--top", "10"][..], &work].concat(),
-        [&["cost", "gpt-5", "claude-sonnet-4-5", "gemini-2.5-pro"][..], &work].concat(),
-        vec!["estimate", app.to_str().unwrap()],
-        vec!["usage", log.to_str().unwrap()],
+    let commands: [(Vec<&str>, usize); 6] = [
+        // Every price column stays (a per-call model has no other price): models fit 80.
+        (vec!["models"], 80),
+        (vec!["models", "--type", "image"], 60),
+        ([&["rank", "--top", "10"][..], &work].concat(), 60),
+        ([&["cost", "gpt-5", "claude-sonnet-4-5", "gemini-2.5-pro"][..], &work].concat(), 60),
+        (vec!["estimate", app.to_str().unwrap()], 60),
+        (vec!["usage", log.to_str().unwrap()], 60),
     ];
-    for args in commands {
-        let screen = on_terminal(&env, &args, 60);
+    for (args, columns) in commands {
+        let screen = on_terminal(&env, &args, columns);
         let table: Vec<&str> = screen.lines().take_while(|l| !l.is_empty()).collect();
         assert!(table.len() > 1, "{args:?} shows a table:\n{screen}");
         for line in &table {
-            assert!(line.width() <= 60, "{args:?}: a line {} wide:\n{screen}", line.width());
+            assert!(line.width() <= columns, "{args:?}: a line {} wide:\n{screen}", line.width());
+        }
+        // No price is left out: the per-call prices of image models are on screen.
+        if args == ["models", "--type", "image"] {
+            assert!(screen.contains("0.048") && !screen.contains("$/CALL;"), "{screen}");
         }
         // The first column (ids) is never cut so far that two rows look alike.
         let firsts: Vec<&str> = table.iter().skip(1).filter_map(|l| l.split("  ").next()).collect();
@@ -314,4 +320,25 @@ fn a_workload_file_takes_counts_as_the_flags_do() {
         (Some(1_200_000), Some(200_000), Some(1000)),
         "{run}"
     );
+}
+
+#[test]
+fn an_empty_log_under_a_budget_checks_nothing_and_says_so() {
+    let env = catalog();
+    let empty = env.dir.path().join("empty.jsonl");
+    std::fs::write(&empty, "").unwrap();
+    let run = env.run(&["usage", empty.to_str().unwrap(), "--budget", "10"]);
+    assert_eq!(run.code, 4, "{run}");
+    assert!(run.stderr.contains("no record was read, so the gate checks nothing"), "{run}");
+    // Without a limit, an empty log is an empty report.
+    assert_eq!(env.run(&["usage", empty.to_str().unwrap()]).code, 0);
+}
+
+#[test]
+fn calls_without_tokens_on_a_token_model_are_said_to_cost_nothing_for_a_reason() {
+    let env = catalog();
+    let run = env.run(&["cost", "gpt-5", "dall-e-3", "--requests", "10"]);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(run.stderr.contains("gpt-5 prices tokens only, and the workload has none"), "{run}");
+    assert!(!run.stderr.contains("dall-e-3 prices"), "a per-call model is priced by its calls: {run}");
 }
