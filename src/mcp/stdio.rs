@@ -8,13 +8,19 @@
 //! JSON-RPC 2.0 asks. What passes goes to the session unchanged; its answers
 //! and these errors reach stdout whole, one line each, never interleaved.
 
+use std::borrow::Cow;
+
+use serde::de::IgnoredAny;
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader, DuplexStream};
 use tokio::sync::mpsc;
 
-/// The longest line read: a `price_usage` call carries a log inline, and a
-/// log is read up to 64 MiB everywhere else.
-pub const MAX_LINE: usize = 64 << 20;
+/// The longest line read: a `price_usage` call may carry a log inline, but
+/// an agent's context holds far less; the SDK behind this refuses lines over
+/// 16 MiB without a word, and reads each into a JSON tree several times its
+/// size, so the bound is well under both.
+pub const MAX_LINE: usize = 4 << 20;
 
 /// What to do with one line from the client.
 #[derive(Debug, PartialEq)]
@@ -27,33 +33,97 @@ pub enum Line {
     Refuse(Value),
 }
 
+/// The fields of a message the wire looks at; everything else is checked
+/// to be JSON and skipped, never built into a tree.
+#[derive(serde::Deserialize)]
+struct Probe<'a> {
+    jsonrpc: Option<Cow<'a, str>>,
+    #[serde(borrow, default, deserialize_with = "present")]
+    id: Option<&'a RawValue>,
+    method: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    params: Option<&'a RawValue>,
+}
+
+/// A field that is there, `null` included (an absent one is `None`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
+    serde::Deserialize::deserialize(d).map(Some)
+}
+
+/// How deep the SDK reads JSON (`serde_json`'s limit, less a margin for
+/// the message's own levels).
+const MAX_DEPTH: usize = 120;
+
+/// Whether `text` (JSON) nests arrays and objects deeper than [`MAX_DEPTH`]:
+/// read byte by byte, strings skipped, without recursion.
+fn too_deep(text: &[u8]) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for &b in text {
+        match (in_string, b) {
+            (true, _) if escaped => escaped = false,
+            (true, b'\\') => escaped = true,
+            (true, b'"') | (false, b'"') => in_string = !in_string,
+            (false, b'[' | b'{') => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return true;
+                }
+            }
+            (false, b']' | b'}') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
+/// A tool call's params, as far as the wire looks: the tool's name.
+#[derive(serde::Deserialize)]
+struct Params<'a> {
+    #[serde(borrow)]
+    name: Option<&'a RawValue>,
+}
+
 /// Judges one line (without its line end).
 pub fn judge(line: &[u8]) -> Line {
-    if line.iter().all(u8::is_ascii_whitespace) {
+    let text = line.trim_ascii();
+    if text.is_empty() {
         return Line::Skip;
     }
-    let message: Value = match serde_json::from_slice(line) {
-        Ok(message) => message,
-        Err(e) => return Line::Refuse(error(Value::Null, -32700, &format!("parse error: {e}"))),
+    if text.first() != Some(&b'{') {
+        // Not an object: JSON or not, it is no message.
+        return Line::Refuse(match serde_json::from_slice::<IgnoredAny>(text) {
+            Err(e) => error(Value::Null, -32700, &format!("parse error: {e}")),
+            Ok(_) if text.starts_with(b"[") => {
+                error(Value::Null, -32600, "invalid request: a batch (MCP takes one message per line)")
+            }
+            Ok(_) => error(Value::Null, -32600, "invalid request: not an object"),
+        });
+    }
+    if too_deep(text) {
+        return Line::Refuse(error(Value::Null, -32600, &format!("invalid request: nested deeper than {MAX_DEPTH}")));
+    }
+    let probe = match serde_json::from_slice::<Probe<'_>>(text) {
+        Ok(probe) => probe,
+        Err(e) if e.is_syntax() || e.is_eof() => {
+            return Line::Refuse(error(Value::Null, -32700, &format!("parse error: {e}")));
+        }
+        Err(e) => return Line::Refuse(error(Value::Null, -32600, &format!("invalid request: {e}"))),
     };
-    let Value::Object(fields) = &message else {
-        let what = if message.is_array() { "a batch (MCP takes one message per line)" } else { "not an object" };
-        return Line::Refuse(error(Value::Null, -32600, &format!("invalid request: {what}")));
+    let id = match probe.id.map(|id| serde_json::from_str::<Value>(id.get())) {
+        None => Value::Null,
+        Some(Ok(id @ Value::String(_))) => id,
+        Some(Ok(Value::Number(n))) if n.is_i64() || n.is_u64() => Value::Number(n),
+        Some(_) => return Line::Refuse(error(Value::Null, -32600, "invalid request: an id is a string or an integer")),
     };
-    let id = match fields.get("id") {
-        Some(id @ (Value::String(_) | Value::Number(_))) => id.clone(),
-        _ => Value::Null,
-    };
-    if fields.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
+    if probe.jsonrpc.as_deref() != Some("2.0") {
         return Line::Refuse(error(id, -32600, "invalid request: \"jsonrpc\" must be \"2.0\""));
     }
-    let named = fields.get("params").and_then(|p| p.get("name")).is_some_and(Value::is_string);
-    if fields.get("method").and_then(Value::as_str) == Some("tools/call") && !named {
-        return Line::Refuse(error(
-            id,
-            -32602,
-            "invalid params: tools/call takes {\"name\": TOOL, \"arguments\": {...}}",
-        ));
+    if probe.method.as_deref() == Some("tools/call") {
+        let name = probe.params.and_then(|p| serde_json::from_str::<Params<'_>>(p.get()).ok()).and_then(|p| p.name);
+        if !name.is_some_and(|n| n.get().starts_with('"')) {
+            let message = "invalid params: tools/call takes {\"name\": TOOL, \"arguments\": {...}}";
+            return Line::Refuse(error(id, -32602, message));
+        }
     }
     Line::Pass
 }
@@ -172,7 +242,17 @@ mod tests {
         assert_eq!(judge(call.as_bytes()), Line::Pass);
         assert_eq!(judge(b"  "), Line::Skip);
         assert_eq!(refused("not json"), (Value::Null, -32700));
-        assert_eq!(refused(&format!("{}1{}", "[".repeat(200), "]".repeat(200))), (Value::Null, -32700));
+        // Deep nesting is read without recursion (and is no message).
+        assert_eq!(refused(&format!("{}1{}", "[".repeat(100_000), "]".repeat(100_000))), (Value::Null, -32600));
+        let deep =
+            format!(r#"{{"jsonrpc":"2.0","id":1,"method":"m","params":{}1{}}}"#, "[".repeat(200), "]".repeat(200));
+        assert_eq!(refused(&deep), (Value::Null, -32600), "the SDK could not read it: refused here");
+        let brackets = r#"{"jsonrpc":"2.0","id":1,"method":"m","params":{"s":"[[[[\"[[[[[[["}}"#;
+        assert_eq!(
+            judge(brackets.replace("[[[[", &"[".repeat(500)).as_bytes()),
+            Line::Pass,
+            "in a string, brackets are text"
+        );
         assert_eq!(refused("[1, 2]"), (Value::Null, -32600));
         assert_eq!(refused("42"), (Value::Null, -32600));
         assert_eq!(refused(r#"{"id":7,"method":"tools/list"}"#), (json!(7), -32600));
@@ -181,6 +261,13 @@ mod tests {
             refused(r#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":5}}"#),
             (json!(3), -32602)
         );
+        assert_eq!(refused(r#"{"jsonrpc":"2.0","id":4,"method":"tools/call","params":[1]}"#), (json!(4), -32602));
+        for id in [r#"{"a":1}"#, "null", "1.5", "true"] {
+            let line = format!(r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/list"}}"#);
+            assert_eq!(refused(&line), (Value::Null, -32600), "{line}");
+        }
+        assert_eq!(refused(r#"{"jsonrpc":2,"id":8}"#), (Value::Null, -32600), "a field of the wrong type");
+        assert_eq!(refused(r#"{"jsonrpc":"2.0","id":8,"#), (Value::Null, -32700));
     }
 
     #[tokio::test]
@@ -195,7 +282,7 @@ mod tests {
         });
         let answer = rx.recv().await.unwrap();
         assert_eq!(answer["error"]["code"], -32600);
-        assert!(answer["error"]["message"].as_str().unwrap().contains("64 MiB"), "{answer}");
+        assert!(answer["error"]["message"].as_str().unwrap().contains("4 MiB"), "{answer}");
         writer.await.unwrap();
         let mut passed = String::new();
         let mut lines = BufReader::new(&mut from_reader);

@@ -426,13 +426,17 @@ fn every_line_a_client_sends_gets_an_answer_and_the_session_goes_on() {
         json!([answer["id"], answer["error"]["code"]])
     };
     let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    // Over 4 MiB, between this server's bound and the SDK's own (16 MiB, past which it says nothing).
+    let big = format!(r#"{{"jsonrpc":"2.0","id":7,"method":"ping","params":{{"pad":"{}"}}}}"#, "a".repeat(5 << 20));
     for (line, id, code) in [
         ("not json", Value::Null, -32700),
-        (deep.as_str(), Value::Null, -32700),
+        (deep.as_str(), Value::Null, -32600),
         (r#"[{"jsonrpc":"2.0","id":9,"method":"tools/list"}]"#, Value::Null, -32600),
         (r#"{"id":4,"method":"tools/list"}"#, json!(4), -32600),
         (r#"{"jsonrpc":"2.0","id":5,"method":"tools/call"}"#, json!(5), -32602),
         (r#"{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"arguments":{}}}"#, json!(6), -32602),
+        (r#"{"jsonrpc":"2.0","id":null,"method":"tools/list"}"#, Value::Null, -32600),
+        (big.as_str(), Value::Null, -32600),
     ] {
         assert_eq!(raw(line), json!([id, code]), "{line:.60}");
     }
