@@ -200,7 +200,12 @@ impl Filters {
         }
         for feature in &self.features {
             let n = bind(params, Sql::Text(feature.clone()));
-            parts.push(format!("EXISTS (SELECT 1 FROM json_each(v.features) AS f WHERE f.value = {n} COLLATE NOCASE)"));
+            // A first look at the JSON text (a feature of printable ASCII is
+            // there, quoted, in any case) spares most rows the exact check.
+            parts.push(format!(
+                "(v.features LIKE '%' || json_quote({n}) || '%' OR {n} GLOB '*[^ -~]*') \
+                 AND EXISTS (SELECT 1 FROM json_each(v.features) AS f WHERE f.value = {n} COLLATE NOCASE)"
+            ));
         }
         if !self.endpoints.is_empty() {
             let alternatives = self
@@ -256,30 +261,35 @@ pub enum Facet {
 pub fn facet(facet: Facet, filters: &Filters) -> Query {
     let mut params = Vec::new();
     let cond = filters.condition(&mut params);
-    let (value, name, from, group) = match facet {
-        Facet::Providers => {
-            ("min(v.provider_code)", "min(v.provider)", String::new(), "lower(coalesce(v.provider_code, v.provider))")
-        }
-        Facet::Features => ("min(f.value)", "NULL", ", json_each(v.features) AS f".into(), "lower(f.value)"),
-        Facet::Types => ("min(v.model_type)", "NULL", String::new(), "lower(v.model_type)"),
-        Facet::Endpoints => (
-            "min(json_extract(e.value, '$.key'))",
-            "NULL",
-            ", json_each(v.endpoints) AS e".into(),
-            "lower(json_extract(e.value, '$.key'))",
+    let order = "ORDER BY count DESC, k IS NULL, k";
+    let sql = match facet {
+        Facet::Providers => format!(
+            "SELECT min(v.provider_code) AS value, min(v.provider) AS name, count(*) AS count, \
+             lower(coalesce(v.provider_code, v.provider)) AS k \
+             FROM {CURRENT_FROM} WHERE {CURRENT} AND {cond} GROUP BY k {order}"
         ),
+        Facet::Types => format!(
+            "SELECT min(v.model_type) AS value, NULL AS name, count(*) AS count, lower(v.model_type) AS k \
+             FROM {CURRENT_FROM} WHERE {CURRENT} AND {cond} GROUP BY k {order}"
+        ),
+        Facet::Features => json_facet("features", "j.value", &cond, order),
+        Facet::Endpoints => json_facet("endpoints", "json_extract(j.value, '$.key')", &cond, order),
     };
-    // Count each model once per value, even if a value repeats in another case.
-    let count = match facet {
-        Facet::Features | Facet::Endpoints => "count(DISTINCT v.version_id)",
-        Facet::Providers | Facet::Types => "count(*)",
-    };
-    let sql = format!(
-        "SELECT {value} AS value, {name} AS name, {count} AS count, {group} AS k \
-         FROM {CURRENT_FROM}{from} WHERE {CURRENT} AND {cond} \
-         GROUP BY k ORDER BY count DESC, k IS NULL, k"
-    );
     Query { sql, params }
+}
+
+/// A facet over a JSON array column: the models are first counted by the
+/// array's text (a catalog has few distinct arrays), and only each distinct
+/// array is opened. A model is counted once per value, even if the value
+/// repeats in it in another case.
+fn json_facet(column: &str, item: &str, cond: &str, order: &str) -> String {
+    format!(
+        "WITH arrays AS (SELECT v.{column} AS a, count(*) AS n FROM {CURRENT_FROM} WHERE {CURRENT} AND {cond} \
+         GROUP BY v.{column}), \
+         items AS (SELECT min({item}) AS value, lower({item}) AS k, arrays.n AS n \
+         FROM arrays, json_each(arrays.a) AS j GROUP BY arrays.a, k) \
+         SELECT min(value) AS value, NULL AS name, sum(n) AS count, k FROM items GROUP BY k {order}"
+    )
 }
 
 #[cfg(test)]

@@ -506,6 +506,41 @@ mod tests {
     }
 
     #[test]
+    fn features_match_and_count_ignoring_case_once_per_model_whatever_their_text() {
+        use crate::query::{Facet, Filters, Sort};
+        let mut store = Store::in_memory().unwrap();
+        let records = [
+            record(r#"{"id": "a", "features": ["Vision", "vision", "x_y"]}"#),
+            record(r#"{"id": "b", "features": ["VISION"]}"#),
+            record(r#"{"id": "c", "features": ["tab\there", "caf\u00e9", "q\"uote"]}"#),
+            record(r#"{"id": "d", "features": ["xay"]}"#),
+        ];
+        import(&mut store, Feed::File, &records).unwrap();
+        let ids = |feature: &str| {
+            let filters = Filters { features: vec![feature.into()], ..Filters::default() };
+            let mut ids = Vec::new();
+            store
+                .each_model(&filters, Sort::default(), None, |m| -> Result<(), StoreError> {
+                    ids.push(m.model.id);
+                    Ok(())
+                })
+                .unwrap();
+            ids
+        };
+        assert_eq!(ids("vision"), ["a", "b"]);
+        assert_eq!(ids("x_y"), ["a"], "a LIKE wildcard in the value matches only itself");
+        assert_eq!(ids("tab\there"), ["c"], "a control character, escaped in the JSON text");
+        assert_eq!(ids("CAFÉ"), Vec::<String>::new(), "case is ignored for ASCII only");
+        assert_eq!(ids("café"), ["c"]);
+        assert_eq!(ids("q\"uote"), ["c"]);
+        let all = Filters { include_upcoming: true, ..Filters::default() };
+        let counts: Vec<(Option<String>, i64)> =
+            store.facet(Facet::Features, &all).unwrap().into_iter().map(|c| (c.value, c.count)).collect();
+        assert_eq!(counts[0], (Some("VISION".into()), 2), "a model once, under the least spelling");
+        assert_eq!(counts.len(), 6);
+    }
+
+    #[test]
     fn a_second_writer_is_told_another_sync_is_running() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("catalog.db");
