@@ -309,7 +309,12 @@ async fn fetch_until_short(
         return Ok(Outcome::Done);
     }
     let mut seen = Seen::new(first);
-    for k in 2..=paging::MAX_PAGES {
+    // Ends: at a short page, or past MAX_MODELS records.
+    for k in 2u64.. {
+        if k.saturating_mul(size) > paging::MAX_MODELS {
+            let offered = format!("{} pages of {size} sent, and more to come", k - 1);
+            return Err(PagingError::TooManyModels { offered }.into());
+        }
         let page = fetch_page(ctx, k, size).await?;
         if let Some(shifted) = store_page(ctx, k, &page, &mut seen, sink, stats, None)? {
             return Ok(shifted);
@@ -318,7 +323,7 @@ async fn fetch_until_short(
             return Ok(Outcome::Done);
         }
     }
-    Err(PagingError::TooManyPages { total: paging::MAX_PAGES * size, size }.into())
+    Ok(Outcome::Done)
 }
 
 /// One page, retried as the policy allows.

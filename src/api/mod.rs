@@ -33,6 +33,18 @@ pub fn redact(source: &str) -> String {
     }
 }
 
+/// A server's own words as they may be shown: on one line, without control
+/// characters, at most 300 characters (a server must not write pages of
+/// text, or lines of its own, into a terminal or a CI log).
+pub fn said(text: &str) -> String {
+    let mut words: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    words.retain(|c| !c.is_control());
+    match words.char_indices().nth(300) {
+        Some((at, _)) => format!("{}…", &words[..at]),
+        None => words,
+    }
+}
+
 /// The `/api/models` URL under `base` (see [`base_url`]).
 pub fn models_url(base: &str) -> Result<Url, String> {
     base_url(base)?.join("api/models").map_err(|e| format!("--base-url {base:?}: {e}"))

@@ -27,13 +27,16 @@ pub enum Plan {
     UntilShort { size: u64 },
 }
 
-/// No walk fetches more pages than this.
-pub const MAX_PAGES: u64 = 1_000_000;
+/// No walk fetches more models than this (about 100 times the real catalog):
+/// a server that never stops sending pages must not fill the disk.
+pub const MAX_MODELS: u64 = 500_000;
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum PagingError {
-    #[error("the server reports {total} models in pages of {size}: more than {MAX_PAGES} pages")]
-    TooManyPages { total: u64, size: u64 },
+    #[error(
+        "the server offers more than {MAX_MODELS} models ({offered}): no catalog is that large; nothing was stored"
+    )]
+    TooManyModels { offered: String },
     #[error(
         "the server ignores paging: asked for page {asked}, it answered {answered}; only {got} of {total} models are reachable"
     )]
@@ -46,7 +49,7 @@ impl crate::error::Diagnostic for PagingError {
             PagingError::IgnoresPaging { .. } => {
                 Some("check --base-url, or save the whole catalog to a file and use `sync --from FILE`".into())
             }
-            PagingError::TooManyPages { .. } => None,
+            PagingError::TooManyModels { .. } => None,
         }
     }
 }
@@ -67,12 +70,10 @@ pub fn plan(first: &PageMeta, requested: u64) -> Result<Plan, PagingError> {
     let size = size.max(1);
     match total {
         None => Ok(Plan::UntilShort { size }),
+        Some(total) if total > MAX_MODELS => Err(PagingError::TooManyModels { offered: format!("it says {total}") }),
         Some(total) => {
-            let last = total.div_ceil(size);
-            if last > MAX_PAGES {
-                return Err(PagingError::TooManyPages { total, size });
-            }
-            Ok(Plan::Pages { last, size })
+            // At most MAX_MODELS pages, of a record or more each.
+            Ok(Plan::Pages { last: total.div_ceil(size), size })
         }
     }
 }
@@ -165,7 +166,9 @@ mod tests {
     #[test]
     fn refuses_absurd_page_counts() {
         let first = meta(Some(1), Some(1), Some(u64::MAX), 1);
-        assert!(matches!(plan(&first, 1), Err(PagingError::TooManyPages { .. })));
+        assert!(matches!(plan(&first, 1), Err(PagingError::TooManyModels { .. })));
+        let first = meta(Some(1), Some(100), Some(MAX_MODELS + 1), 100);
+        assert!(matches!(plan(&first, 100), Err(PagingError::TooManyModels { .. })));
     }
 
     #[test]
@@ -234,12 +237,12 @@ mod tests {
                     Ok(Plan::Whole) => {}
                     Ok(Plan::Pages { last, size }) => {
                         let total = total.expect("pages are planned from a total");
-                        prop_assert!(size >= 1 && last <= MAX_PAGES);
+                        prop_assert!(size >= 1 && last <= MAX_MODELS);
                         prop_assert!(last.saturating_mul(size) >= total, "{last} pages of {size} < {total}");
                         prop_assert!((last - 1).saturating_mul(size) < total.max(1), "a page too many");
                     }
                     Ok(Plan::UntilShort { size }) => prop_assert!(size >= 1 && total.is_none()),
-                    Err(PagingError::TooManyPages { .. }) => prop_assert!(total.is_some()),
+                    Err(PagingError::TooManyModels { .. }) => prop_assert!(total.is_some_and(|t| t > MAX_MODELS)),
                     Err(e) => prop_assert!(false, "unexpected {e}"),
                 }
             }

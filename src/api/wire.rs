@@ -89,7 +89,7 @@ fn message(e: &Envelope<'_>) -> String {
         .as_ref()
         .and_then(text)
         .or_else(|| e.error.as_ref().and_then(|err| err.get("message")).and_then(text))
-        .unwrap_or_else(|| "no message".to_owned())
+        .map_or_else(|| "no message".to_owned(), |m| super::said(&m))
 }
 
 /// `error.code` and `error.message` (or `message`) of an error body, if it has them.
@@ -101,7 +101,7 @@ pub fn error_body(body: &[u8]) -> (Option<String>, Option<String>) {
     let err = v.get("error");
     let code = text(err.and_then(|e| e.get("code"))).filter(|c| !c.is_empty());
     let message = text(err.and_then(|e| e.get("message"))).or_else(|| text(v.get("message")));
-    (code, message)
+    (code.map(|c| super::said(&c)), message.map(|m| super::said(&m)))
 }
 
 /// A count sent as a number, a numeric string, or null; anything else is absent.
@@ -181,5 +181,11 @@ mod tests {
             br#"{"error": {"message": "bad page", "type": "comet_api_error", "param": "", "code": "invalid_request"}}"#;
         assert_eq!(error_body(body), (Some("invalid_request".into()), Some("bad page".into())));
         assert_eq!(error_body(b"<html>"), (None, None));
+        // A server's words stay one short line: no forged log lines, no pages of text.
+        let body = format!(r#"{{"message": "bad\n::error::forged {}"}}"#, "x".repeat(5_000_000));
+        let (_, message) = error_body(body.as_bytes());
+        let message = message.unwrap();
+        assert!(message.starts_with("bad ::error::forged x") && !message.contains('\n'), "{message:.40}");
+        assert_eq!(message.chars().count(), 301);
     }
 }

@@ -93,6 +93,10 @@ pub struct BillArgs {
     /// Fetch at most N pages of the log (a walk it stops exits 1)
     #[arg(long, value_name = "N", default_value = "100000", value_parser = whole(1, u64::MAX), requires = "fetch")]
     pub max_pages: u64,
+    /// Keep at most N items of the log (a walk it stops exits 1): the gateway decides how many
+    /// a page holds
+    #[arg(long, value_name = "N", default_value = "5000000", value_parser = whole(1, u64::MAX), requires = "fetch")]
+    pub max_items: u64,
     /// Seconds allowed for each request
     #[arg(long, value_name = "SECS", default_value = "30", value_parser = positive_seconds, requires = "fetch")]
     pub timeout: f64,

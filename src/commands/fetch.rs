@@ -86,7 +86,7 @@ pub fn fetch(ctx: &Ctx<'_>, args: &BillArgs) -> anyhow::Result<FetchedLog> {
         file,
         shown: "the fetched log".into(),
         notes: notes(&opts.auth, &fetched, outside, period),
-        incomplete: incomplete(&fetched, args.max_pages),
+        incomplete: incomplete(&fetched, args.max_pages, args.max_items),
     };
     log.file.rewind()?;
     if let (Some(save), Some(why)) = (&args.save, &log.incomplete) {
@@ -106,11 +106,14 @@ pub fn fetch(ctx: &Ctx<'_>, args: &BillArgs) -> anyhow::Result<FetchedLog> {
 
 /// Why the log fetched is not the whole period, if it is not: `--max-pages`
 /// stopped the walk, or the gateway said it holds more than it sent.
-fn incomplete(fetched: &Fetched, max_pages: u64) -> Option<String> {
+fn incomplete(fetched: &Fetched, max_pages: u64, max_items: u64) -> Option<String> {
     if fetched.capped {
-        let pages = counted(max_pages, "page");
+        let (flag, held) = match fetched.items >= max_items {
+            true => ("--max-items", counted(fetched.items, "item")),
+            false => ("--max-pages", counted(max_pages, "page")),
+        };
         return Some(format!(
-            "the walk stopped after {pages} (--max-pages) and the log may hold more: this report covers only the calls they hold"
+            "the walk stopped after {held} ({flag}) and the log may hold more: this report covers only the calls fetched"
         ));
     }
     fetched.total_differs.filter(|&total| total > fetched.items).map(|total| {
@@ -201,6 +204,7 @@ fn options(ctx: &Ctx<'_>, args: &BillArgs) -> anyhow::Result<LogOptions> {
         until,
         page_size: PAGE_SIZE,
         max_pages: args.max_pages,
+        max_items: args.max_items,
         timeout: Duration::from_secs_f64(args.timeout),
         retries: args.retries as u32,
         backoff: ctx.settings.backoff,

@@ -231,7 +231,12 @@ impl<'l> Ledger<'l> {
             return Ok(*found);
         }
         let found = self.catalogs.book(snapshot)?.resolve(name, &self.options.aliases);
-        self.names.entry(snapshot).or_default().insert(name.to_owned(), found);
+        let names = self.names.entry(snapshot).or_default();
+        // A cache, not a record: 2M distinct names must not take 2M entries.
+        if names.len() >= LISTED {
+            names.clear();
+        }
+        names.insert(name.to_owned(), found);
         Ok(found)
     }
 }

@@ -333,6 +333,11 @@ async fn max_pages_says_the_report_covers_part_of_the_log() {
     assert!(run.stdout.contains("stopped after 2 pages (--max-pages) and the log may hold more"), "said: {run}");
     assert!(run.stderr.contains("not saved to part.jsonl"), "{run}");
     assert!(!env.dir.path().join("part.jsonl").exists(), "a part never saved to be read as the whole");
+    // Items are bounded too: the gateway decides how many a page holds.
+    let run = fetch(&env, &server, &["--max-items", "15", "--format", "json"]);
+    assert_eq!(run.code, 1, "{run}");
+    assert_eq!(run.json()["totals"]["records"], 20, "the walk stops at the page that reaches the bound: {run}");
+    assert!(run.stderr.contains("stopped after 20 items (--max-items)"), "{run}");
 }
 
 #[tokio::test]

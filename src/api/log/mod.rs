@@ -103,6 +103,9 @@ pub struct LogOptions {
     /// The page size asked for (the gateway may answer with fewer).
     pub page_size: u64,
     pub max_pages: u64,
+    /// Items kept at most: with `max_pages`, what bounds the walk's memory
+    /// and disk, whatever a page holds.
+    pub max_items: u64,
     pub timeout: Duration,
     pub retries: u32,
     pub backoff: Backoff,
@@ -118,7 +121,7 @@ pub struct Fetched {
     pub twice: u64,
     pub pages: u64,
     pub retries: u64,
-    /// `--max-pages` was reached with more to fetch.
+    /// `--max-pages` or `--max-items` was reached with more to fetch.
     pub capped: bool,
     /// The total the gateway stated, when it is not what it sent.
     pub total_differs: Option<u64>,
@@ -188,7 +191,7 @@ pub async fn fetch(
     let mut fetched = Fetched::default();
     let mut walk = Walk::default();
     loop {
-        if walk.pages == opts.max_pages {
+        if walk.pages == opts.max_pages || walk.kept >= opts.max_items {
             fetched.capped = true;
             break;
         }
@@ -313,21 +316,30 @@ fn lower_hex(escaped: &str) -> String {
     out
 }
 
-/// `text` with every secret hidden.
+/// `text` with every secret hidden, in any case (ASCII), and in the form
+/// [`super::said`] leaves it in (control characters out, spaces collapsed).
 fn scrub(text: &str, secrets: &[String]) -> String {
-    secrets.iter().fold(text.to_owned(), |text, secret| text.replace(secret.as_str(), "(hidden)"))
+    let forms = secrets.iter().flat_map(|s| [s.clone(), super::said(s)]).filter(|s| !s.is_empty());
+    forms.fold(text.to_owned(), |text, secret| {
+        let (lower, wanted) = (text.to_ascii_lowercase(), secret.to_ascii_lowercase());
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        // ASCII lower-casing keeps every byte where it was: the offsets hold in `text`.
+        while let Some(found) = lower[at..].find(&wanted) {
+            out.push_str(&text[at..at + found]);
+            out.push_str("(hidden)");
+            at += found + wanted.len();
+        }
+        out.push_str(&text[at..]);
+        out
+    })
 }
 
-/// The gateway's own words, as they may be shown: secrets hidden, on one
-/// line, without control characters, at most 300 characters.
+/// The gateway's own words, as they may be shown: on one line, without
+/// control characters, at most 300 characters, and every secret hidden,
+/// also where control characters or case hid it from a plain search.
 fn said(message: &str, secrets: &[String]) -> String {
-    let text = scrub(message, secrets);
-    let mut words: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    words.retain(|c| !c.is_control());
-    match words.char_indices().nth(300) {
-        Some((at, _)) => format!("{}…", &words[..at]),
-        None => words,
-    }
+    scrub(&super::said(&scrub(message, secrets)), secrets)
 }
 
 /// A failure as it may be shown: every text it carries from the gateway
@@ -362,6 +374,7 @@ mod tests {
             until: Timestamp::UNIX_EPOCH,
             page_size: 100,
             max_pages: 1,
+            max_items: 10,
             timeout: Duration::from_secs(1),
             retries: 0,
             backoff: Backoff::default(),
@@ -406,6 +419,10 @@ mod tests {
         assert!(shown.starts_with("token (hidden) is invalid hint: forged line[31m x"), "{shown}");
         assert!(!shown.contains('\n') && !shown.contains('\u{1b}'));
         assert_eq!(shown.chars().count(), 301);
+        // A secret broken by a control character, or in another case, is hidden too.
+        let secret = "s3cr3t-Tok en+/x".to_owned();
+        let shown = said("token s3cr\u{0}3t-Tok en+/x / S3CR3T-TOK EN+/X / s3cr3t-Tok   en+/x", &[secret]);
+        assert_eq!(shown, "token (hidden) / (hidden) / (hidden)");
     }
 
     #[test]
