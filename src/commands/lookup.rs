@@ -72,6 +72,13 @@ pub fn explain_empty(ctx: &Ctx<'_>, store: &Store, filters: &Filters) -> anyhow:
     for unmatched in unmatched_filter_values(store, filters)? {
         ctx.note(unmatched.message);
     }
+    // A search that finds nothing is often a model's id mistyped (`gpt5`).
+    if let Some(search) = &filters.search {
+        let close = unknown(store, search, true)?.close;
+        if !close.is_empty() {
+            ctx.note(format!("no model's id or name holds {search:?}; did you mean {}?", close.join(", ")));
+        }
+    }
     Ok(())
 }
 

@@ -342,3 +342,13 @@ fn calls_without_tokens_on_a_token_model_are_said_to_cost_nothing_for_a_reason()
     assert!(run.stderr.contains("gpt-5 prices tokens only, and the workload has none"), "{run}");
     assert!(!run.stderr.contains("dall-e-3 prices"), "a per-call model is priced by its calls: {run}");
 }
+
+#[test]
+fn a_search_that_finds_nothing_suggests_the_ids_it_may_have_meant() {
+    let env = catalog();
+    let run = env.run(&["models", "gpt5"]);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(run.stderr.contains("no model's id or name holds \"gpt5\"; did you mean gpt-5"), "{run}");
+    // A search that finds something says nothing.
+    assert!(env.run(&["models", "gpt-5"]).stderr.is_empty());
+}
