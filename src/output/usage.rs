@@ -133,7 +133,6 @@ fn groups_table(r: &UsageReport, by: &GroupBy) -> Grid {
         .numeric(&(1..headers.len()).collect::<Vec<_>>())
         .droppable(&["REASONING", "CACHED", "SECONDS", "REQUESTS", "RECORDS"])
         .droppable_together(&["IN", "OUT"]);
-    let money = |m: Option<Money>| m.map_or_else(|| "not priced".to_owned(), |m| m.amount());
     let row = |key: String, records: u64, c: &crate::usage::report::Counts, cost: String, ch: &Charges| {
         keep([
             key,
@@ -155,10 +154,28 @@ fn groups_table(r: &UsageReport, by: &GroupBy) -> Grid {
         ])
     };
     for g in &r.groups {
-        grid.push(row(g.key.clone(), g.records, &g.counts, money(g.cost), &g.charges));
+        grid.push(row(g.key.clone(), g.records, &g.counts, group_cost(g, ""), &g.charges));
     }
-    grid.push(row("total".into(), t.records, &t.counts, t.cost.amount(), &t.charges));
+    let partial = if t.priced < t.records && t.priced > 0 { "*" } else { "" };
+    grid.push(row("total".into(), t.records, &t.counts, format!("{}{partial}", t.cost.amount()), &t.charges));
     grid
+}
+
+/// A group's cost as tables show it: `*` when some of its records could
+/// not be priced (the cost is of the others), "not priced" when none was.
+fn group_cost(g: &Group, dollar: &str) -> String {
+    match g.cost {
+        None => "not priced".to_owned(),
+        Some(cost) if g.priced < g.records => format!("{dollar}{}*", cost.amount()),
+        Some(cost) => format!("{dollar}{}", cost.amount()),
+    }
+}
+
+/// The line that says what `*` on a cost means, when some cost has one.
+fn partial_line(r: &UsageReport) -> Option<String> {
+    (r.totals.priced < r.totals.records && r.totals.priced > 0).then(|| {
+        "a cost marked * is of the priced records only: the others (unknown or unpriced, below) have no cost".to_owned()
+    })
 }
 
 /// The report in words, a line each: counts, list cost, catalog, matches,
@@ -193,6 +210,7 @@ fn summary(r: &UsageReport) -> Vec<String> {
         lines.push(format!("unreadable: … {} more (see --format json)", t.unreadable - LISTED as u64));
     }
     lines.push(format!("cost: ${} at effective prices (${} at listed prices)", t.cost.amount(), t.list_cost.amount()));
+    lines.extend(partial_line(r));
     if let Some(line) = charges_line(&t.charges) {
         lines.push(line);
     }
@@ -345,13 +363,14 @@ pub fn markdown(r: &UsageReport, by: &GroupBy) -> String {
         esc(&name)
     ));
     let tail = format!(
-        "| **total** | {} | {} | {} / {} | {} | **${}** |{}\n",
+        "| **total** | {} | {} | {} / {} | {} | **${}**{} |{}\n",
         grouped(t.records),
         grouped(t.counts.requests),
         grouped(t.counts.input_tokens),
         grouped(t.counts.output_tokens),
         t.counts.seconds.display(),
         t.cost.amount(),
+        if t.priced < t.records && t.priced > 0 { "\\*" } else { "" },
         if charged { charge_cells(&t.charges, true) } else { String::new() }
     );
     let rest = markdown_notes(r);
@@ -416,7 +435,7 @@ fn markdown_rows(r: &UsageReport) -> Vec<String> {
         .into_iter()
         .map(|g| {
             let c = &g.counts;
-            let cost = g.cost.map_or_else(|| "not priced".to_owned(), |m| format!("${}", m.amount()));
+            let cost = group_cost(g, "$").replace('*', "\\*");
             format!(
                 "| {} | {} | {} | {} / {} | {} | {cost} |{}\n",
                 esc(&g.key),

@@ -322,6 +322,7 @@ impl Tally {
         group.counts.add(&counts)?;
         if let Some(cost) = cost {
             group.cost = Some(group.cost.unwrap_or(Money::ZERO).checked_add(cost)?);
+            group.priced += 1;
         }
         group.charges.add(record.charged, cost)?;
         group.records += 1;

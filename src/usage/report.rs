@@ -80,6 +80,10 @@ pub struct Group {
     pub counts: Counts,
     /// Of the priced records; `None` when none of the group's was priced.
     pub cost: Option<Money>,
+    /// The group's records that were priced (the others are unknown or
+    /// unpriced): a cost over fewer than all is marked in tables.
+    #[serde(skip)]
+    pub priced: u64,
     #[serde(flatten)]
     pub charges: Charges,
 }
