@@ -191,6 +191,8 @@ impl<'l> Ledger<'l> {
             time: record.time,
         };
         let key = group_key(&self.options.by, &record, model.map(|(m, _)| m));
+        // The record's kind of model, for `--what-if` (only when asked: it is a copy).
+        let kind = (!self.what_if.is_empty()).then(|| model.and_then(|(m, _)| m.model_type.clone())).flatten();
         let unpriced = cost.and_then(Result::err);
         let (cost, list_cost) = (priced.cost, priced.list_cost);
         if self.tally.count(&record, cost, list_cost, key, self.options.max_groups).is_err() {
@@ -203,7 +205,7 @@ impl<'l> Ledger<'l> {
         each(&priced);
         self.tally.note_model(priced.model, priced.resolved.zip(priced.how), unpriced);
         self.count_timing(snapshot, timing);
-        self.price_alternatives(&consumed, cost);
+        self.price_alternatives(&consumed, cost, kind.as_deref());
         Ok(())
     }
 
@@ -362,13 +364,18 @@ impl Tally {
 
 impl Ledger<'_> {
     /// The same record on each `--what-if` model, when it had a cost to
-    /// compare with. A sum too large to hold leaves the record out of that
-    /// comparison.
-    fn price_alternatives(&mut self, consumed: &Consumed, actual: Option<Money>) {
+    /// compare with and its model is of the same kind (`text`, `image`...):
+    /// an image's tokens are not a chat's. A sum too large to hold leaves
+    /// the record out of that comparison.
+    fn price_alternatives(&mut self, consumed: &Consumed, actual: Option<Money>, kind: Option<&str>) {
         let Some(actual) = actual else { return };
         for ((alt, model), rates) in self.what_if.iter_mut().zip(&self.options.what_if).zip(&self.what_if_rates) {
+            let alike = match (kind, model.model_type.as_deref()) {
+                (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+                _ => true,
+            };
             let sums = match rates.charge(&model.id, consumed, Basis::Effective) {
-                Ok(c) if charges_for(model, consumed) => {
+                Ok(c) if alike && charges_for(model, consumed) => {
                     alt.cost.unwrap_or(Money::ZERO).checked_add(c.cost).ok().zip(alt.actual.checked_add(actual).ok())
                 }
                 _ => None,

@@ -355,20 +355,21 @@ fn what_if_compares_the_same_records_on_another_model() {
     )
     .success()
     .json();
-    // gpt-5-mini (0.2/1.6 per M) can price the 7 priced token records: in
-    // 37368, out 6838. The video, the per-request images and the per-second
-    // transcription, which it would bill nothing for, are left out of both sides.
+    // gpt-5-mini (0.2/1.6 per M, a text model) prices the 5 priced text records: in
+    // 37368 − 52 − 5200 = 32116, out 6838 − 4160 = 2678. The image generation and the
+    // embedding (other types: their tokens are not a chat's), the video, the per-request
+    // images and the transcription are left out of both sides.
     let mini = &report["what_if"][0];
     assert_eq!(mini["model"], "gpt-5-mini");
-    assert_eq!((mini["records"].clone(), mini["unpriced"].clone()), (json!(7), json!(3)));
-    // 1.18133748 − 0.8 (video) − 0.16 (dall-e-3) − 0.0042 (whisper)
-    assert_eq!(mini["actual"], "0.21713748");
-    assert_eq!(mini["cost"], "0.0184144", "37368 × 0.2 / 1e6 + 6838 × 1.6 / 1e6");
-    assert_eq!(mini["change"], "-0.19872308");
-    // sora-2 prices seconds only: the video and the transcription.
+    assert_eq!((mini["records"].clone(), mini["unpriced"].clone()), (json!(5), json!(5)));
+    // 1.18133748 − 0.8 (video) − 0.16 (dall-e-3) − 0.0042 (whisper) − 0.133328 (gpt-image-1) − 0.0000832
+    assert_eq!(mini["actual"], "0.08372628");
+    assert_eq!(mini["cost"], "0.010708", "32116 × 0.2 / 1e6 + 2678 × 1.6 / 1e6");
+    assert_eq!(mini["change"], "-0.07301828");
+    // sora-2 (a video model) prices seconds: the video only; the transcription is audio.
     let sora = &report["what_if"][1];
-    assert_eq!((sora["records"].clone(), sora["unpriced"].clone()), (json!(2), json!(8)));
-    assert_eq!((sora["actual"].clone(), sora["cost"].clone()), (json!("0.8042"), json!("5")));
+    assert_eq!((sora["records"].clone(), sora["unpriced"].clone()), (json!(1), json!(9)));
+    assert_eq!((sora["actual"].clone(), sora["cost"].clone()), (json!("0.8"), json!("0.8")));
 }
 
 #[test]
