@@ -127,10 +127,22 @@ pub fn write_compare(out: &mut dyn Write, compared: &Compared, format: Format, l
         if format == Format::Csv {
             grid.push([row.field.to_owned()].into_iter().chain(row.values.iter().map(Field::csv)).collect());
         } else if !row.is_empty() {
-            grid.push([row.field.to_owned()].into_iter().chain(row.cells()).collect());
+            grid.push([label(row.field)].into_iter().chain(row.cells()).collect());
         }
     }
     grid.write(out, format, look)
+}
+
+/// A field as a table or Markdown labels it: its name, with the unit of a
+/// price (`input_price $/M`); CSV and JSON keep the bare name.
+fn label(field: &str) -> String {
+    let unit = match field {
+        f if f.ends_with("input_price") || f.ends_with("output_price") => " $/M",
+        f if f.ends_with("per_request") => " $/call",
+        f if f.ends_with("per_second") => " $/sec",
+        _ => "",
+    };
+    format!("{field}{unit}")
 }
 
 #[cfg(test)]
