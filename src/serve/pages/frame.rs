@@ -64,7 +64,16 @@ pub(super) async fn render(
     let limit = app.limits.time_limit;
     let built = blocking(limit, move || {
         let html = page(&app)?.into_string().into_bytes();
-        app.budget.try_hold(html).map_err(|_| HttpError::Busy(full(app.budget.total())))
+        let (size, total) = (html.len(), app.budget.total());
+        app.budget.try_hold(html).map_err(|_| match size > total {
+            // No wait makes room for it: said, so nobody waits.
+            true => HttpError::Busy(format!(
+                "this page takes {}, more than the server may hold at once ({}): start `cometcat serve` with a larger --max-in-flight",
+                crate::numbers::bytes(size as u64),
+                crate::numbers::bytes(total as u64)
+            )),
+            false => HttpError::Busy(full(total)),
+        })
     })
     .await;
     match built {
