@@ -90,7 +90,8 @@ pub fn evaluate(facts: &Facts<'_>, limits: &Limits, now: Timestamp) -> Vec<Viola
         }
     }
     if let Some(limit) = limits.budget.filter(|&limit| facts.total > limit) {
-        violate("budget", format!("the total, ${}, exceeds the budget of ${limit}", facts.total), Exit::Threshold);
+        let message = format!("the total, {}, exceeds the budget of {}", usd(facts.total), usd(limit));
+        violate("budget", message, Exit::Threshold);
     }
     if let (Some(limit), Some((old, pct))) = (limits.max_increase, facts.baseline)
         // An increase too large to compute exactly is over any limit.
@@ -98,8 +99,9 @@ pub fn evaluate(facts: &Facts<'_>, limits: &Limits, now: Timestamp) -> Vec<Viola
     {
         let pct = pct.map(|p| if p.is_negative() { format!(" ({p}%)") } else { format!(" (+{p}%)") });
         let message = format!(
-            "the total grew from ${old} to ${}{}, more than {limit} allows",
-            facts.total,
+            "the total grew from {} to {}{}, more than {limit} allows",
+            usd(old),
+            usd(facts.total),
             pct.unwrap_or_default()
         );
         violate("max_increase", message, Exit::Threshold);
@@ -114,7 +116,9 @@ pub fn evaluate(facts: &Facts<'_>, limits: &Limits, now: Timestamp) -> Vec<Viola
             Some((charged, cost)) if overcharged(charged, cost, pct) => {
                 let over = percent_over(charged, cost, pct).map(|p| format!(" (+{p}%)")).unwrap_or_default();
                 let message = format!(
-                    "the gateway charged ${charged} for calls the catalog prices at ${cost}{over}, more than --max-overcharge {pct}% allows"
+                    "the gateway charged {} for calls the catalog prices at {}{over}, more than --max-overcharge {pct}% allows",
+                    usd(charged),
+                    usd(cost)
                 );
                 violate("overcharge", message, Exit::Threshold);
             }
@@ -182,6 +186,17 @@ fn too_old(fetched_at: &str, max: Duration, now: Timestamp) -> Option<String> {
 /// The exit of a run with these violations: the worst, policy (4) over threshold (3).
 pub fn exit(violations: &[Violation]) -> Exit {
     violations.iter().fold(Exit::Ok, |exit, v| exit.worst(v.exit))
+}
+
+/// An amount in a message, as tables show it (`$1,500.00`), with every digit
+/// beside it when the shown one is rounded (`$1.18 (1.18133748)`): a rule
+/// broken by a fraction of a cent must not read `$1.00 exceeds $1.00`.
+fn usd(m: Money) -> String {
+    let shown = m.amount();
+    match Money::parse(&shown.replace(',', "")) {
+        Ok(same) if same == m => format!("${shown}"),
+        _ => format!("${shown} ({m})"),
+    }
 }
 
 /// A limit as it was most likely given: `30d`, `12h`, `90m`, `45s`.
@@ -326,6 +341,15 @@ mod tests {
     }
 
     #[test]
+    fn an_amount_rounded_in_a_message_keeps_its_digits_beside_it() {
+        assert_eq!(usd(m("1.001")), "$1.00 (1.001)");
+        assert_eq!(usd(m("1500")), "$1,500.00");
+        assert_eq!(usd(m("0.8")), "$0.80");
+        assert_eq!(usd(m("1.18133748")), "$1.18 (1.18133748)");
+        assert_eq!(usd(m("0.0000277778")), "$0.0000277778");
+    }
+
+    #[test]
     fn violations_say_what_broke_in_numbers() {
         let facts = Facts { baseline: Some((m("714.4"), Some(m("23.23")))), ..facts("880.32") };
         let limits = Limits {
@@ -346,10 +370,10 @@ mod tests {
         assert_eq!(
             messages,
             [
-                "the total, $880.32, exceeds the budget of $800",
-                "the total grew from $714.4 to $880.32 (+23.23%), more than 10% allows",
+                "the total, $880.32, exceeds the budget of $800.00",
+                "the total grew from $714.40 to $880.32 (+23.23%), more than 10% allows",
                 "the catalog was fetched at 2026-11-28T11:00:00Z (1h 0m ago), longer ago than --max-catalog-age 1m allows",
-                "the gateway charged $12.61 for calls the catalog prices at $12 (+5.08%), more than --max-overcharge 5% allows",
+                "the gateway charged $12.61 for calls the catalog prices at $12.00 (+5.08%), more than --max-overcharge 5% allows",
                 "3 lines could not be read (the first: a.jsonl:7: not JSON)",
             ]
         );

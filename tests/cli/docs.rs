@@ -73,14 +73,14 @@ async fn the_ci_guide_works_as_written() {
         assert_eq!(run.code, want, "{command}\n{}", run.stderr);
         if want == 3 {
             // The job's log says why, with stdout in a file.
-            assert!(run.stderr.contains("violation: the total grew from $714.4 to $880.32"), "{}", run.stderr);
+            assert!(run.stderr.contains("violation: the total grew from $714.40 to $880.32"), "{}", run.stderr);
         }
     }
     let read = |name: &str| std::fs::read_to_string(env.dir.path().join(name)).unwrap();
     // What fails the build leads the comment; the budget is said after it.
     assert!(
         read("cost-comment.md").starts_with(
-            "### ❌ cometcat estimate: the total grew from $714.4 to $880.32 (+23.23%), more than 10% allows · \
+            "### ❌ cometcat estimate: the total grew from $714.40 to $880.32 (+23.23%), more than 10% allows · \
              $880.32 ▲ +$165.92 (+23.23%) vs baseline · within budget ($1,500.00)"
         ),
         "{}",
@@ -354,7 +354,7 @@ fn the_usage_guide_works_as_written() {
     let comment = std::fs::read_to_string(env.dir.path().join("usage-comment.md")).unwrap();
     assert!(
         comment.starts_with(
-            "### ❌ cometcat usage: the total grew from $1.339074688 to $3.591589456 (+168.21%), more than 10% allows · \
+            "### ❌ cometcat usage: the total grew from $1.34 (1.339074688) to $3.59 (3.591589456) (+168.21%), more than 10% allows · \
              $3.59 for 19 records ▲ +$2.25 (+168.21%) vs baseline"
         ),
         "{comment}"

@@ -60,13 +60,13 @@ fn violations_are_in_the_output_even_when_quiet() {
     let workload = fixture("workloads/app.toml");
     let run = env.run(&["-q", "estimate", workload.to_str().unwrap(), "--max-catalog-age", "1s", "--budget", "10"]);
     assert_eq!(run.code, 4);
-    assert!(run.stdout.contains("violation: the total, $714.4, exceeds the budget of $10 (budget)"), "{run}");
+    assert!(run.stdout.contains("violation: the total, $714.40, exceeds the budget of $10.00 (budget)"), "{run}");
     assert!(run.stdout.contains("longer ago than --max-catalog-age 1s allows (catalog_age)"), "{run}");
     // stdout is no terminal here (a CI log, a file): each violation is also a line on stderr.
     assert_eq!(run.stderr.lines().filter(|l| l.starts_with("violation: ")).count(), 2, "{run}");
     let csv = env.run(&["-q", "estimate", workload.to_str().unwrap(), "--budget", "10", "--format", "csv"]);
     assert_eq!(csv.code, 3);
-    assert!(csv.stderr.starts_with("violation: the total, $714.4, exceeds the budget of $10"), "{csv}");
+    assert!(csv.stderr.starts_with("violation: the total, $714.40, exceeds the budget of $10.00"), "{csv}");
 }
 
 #[test]

@@ -218,7 +218,10 @@ fn the_exit_code_is_4_over_3_over_1() {
     assert_eq!(usage(&env, &["mixed.jsonl"], &["--budget", "1.18133748", "--allow-unpriced"]).code, 0);
     let over = usage(&env, &["mixed.jsonl"], &["--budget", "1.18", "--allow-unpriced"]);
     assert_eq!(over.code, 3, "{over}");
-    assert!(over.stdout.contains("violation: the total, $1.18133748, exceeds the budget of $1.18 (budget)"), "{over}");
+    assert!(
+        over.stdout.contains("violation: the total, $1.18 (1.18133748), exceeds the budget of $1.18 (budget)"),
+        "{over}"
+    );
     assert_eq!(usage(&env, &["mixed.jsonl"], &["--budget", "1.18"]).code, 4, "4 wins over 3");
     assert_eq!(
         usage(&env, &["unreadable.jsonl", "mixed.jsonl"], &["--budget", "1.18", "--allow-unpriced"]).code,
@@ -229,7 +232,10 @@ fn the_exit_code_is_4_over_3_over_1() {
     assert_eq!(usage(&env, &["unreadable.jsonl", "unknown-unpriced.jsonl"], &[]).code, 4, "4 over 1");
     let csv = usage(&env, &["mixed.jsonl"], &["--budget", "1", "--allow-unpriced", "--format", "csv"]);
     assert_eq!(csv.code, 3);
-    assert!(csv.stderr.contains("violation: the total, $1.18133748, exceeds the budget of $1 (budget)"), "{csv}");
+    assert!(
+        csv.stderr.contains("violation: the total, $1.18 (1.18133748), exceeds the budget of $1.00 (budget)"),
+        "{csv}"
+    );
 }
 
 #[test]
