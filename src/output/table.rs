@@ -9,6 +9,7 @@
 //! its rows apart (the table is then wider than the terminal). Headers and numbers may be
 //! coloured.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
@@ -26,11 +27,18 @@ const HEADER: Style = Style::new().bold();
 const NUMBER: Style = AnsiColor::Cyan.on_default();
 
 pub fn write(out: &mut dyn Write, grid: &Grid, look: Look) -> io::Result<()> {
-    let mut shown: Vec<usize> = (0..grid.headers.len()).collect();
     let all = measure(grid);
-    if let Some(total) = look.width {
-        drop_columns(grid, &mut shown, &all, total);
-    }
+    let Some(total) = look.width else {
+        // Off a terminal every column is whole: rows are written as they are, nothing copied.
+        for (i, row) in std::iter::once(&grid.headers).chain(&grid.rows).enumerate() {
+            let cells: Vec<Cow<'_, str>> = row.iter().map(|c| one_line(c)).collect();
+            let cells: Vec<&str> = cells.iter().map(AsRef::as_ref).collect();
+            write_row(out, &cells, &all, &grid.numeric, paint(look, i == 0, &grid.numeric))?;
+        }
+        return Ok(());
+    };
+    let mut shown: Vec<usize> = (0..grid.headers.len()).collect();
+    drop_columns(grid, &mut shown, &all, total);
     let mut widths: Vec<usize> = shown.iter().map(|&c| all[c]).collect();
     let numeric: Vec<usize> = (0..shown.len()).filter(|i| grid.numeric.contains(&shown[*i])).collect();
     // Each shown column's cells, header first, on one line each.
@@ -43,23 +51,17 @@ pub fn write(out: &mut dyn Write, grid: &Grid, look: Look) -> io::Result<()> {
                 .collect()
         })
         .collect();
-    if let Some(total) = look.width {
-        // Numbers and whole columns are never cut; text no narrower than keeps its rows apart.
-        let kept = |i: usize| grid.numeric.contains(&shown[i]) || grid.whole.contains(&shown[i]);
-        let least: Vec<usize> =
-            (0..shown.len()).map(|i| if kept(i) { widths[i] } else { narrowest(&cells[i], widths[i]) }).collect();
-        fit(&mut widths, &least, total);
-    }
+    // Numbers and whole columns are never cut; text no narrower than keeps its rows apart.
+    let kept = |i: usize| grid.numeric.contains(&shown[i]) || grid.whole.contains(&shown[i]);
+    let least: Vec<usize> =
+        (0..shown.len()).map(|i| if kept(i) { widths[i] } else { narrowest(&cells[i], widths[i]) }).collect();
+    fit(&mut widths, &least, total);
     // Each text column cut as its width needs, the same way for every row.
-    let columns: Vec<Vec<String>> = cells.iter().zip(&widths).map(|(cells, &width)| cut_column(cells, width)).collect();
+    let columns: Vec<Vec<String>> =
+        cells.into_iter().zip(&widths).map(|(cells, &width)| cut_column(cells, width)).collect();
     for i in 0..=grid.rows.len() {
-        let paint = |column: usize, text: &str| match look.color {
-            true if i == 0 => Some(HEADER),
-            true if numeric.contains(&column) && !text.is_empty() => Some(NUMBER),
-            _ => None,
-        };
         let cells: Vec<&str> = columns.iter().map(|c| c[i].as_str()).collect();
-        write_row(out, &cells, &widths, &numeric, paint)?;
+        write_row(out, &cells, &widths, &numeric, paint(look, i == 0, &numeric))?;
     }
     // Columns with something in them are never left out without a word.
     let hidden: Vec<&str> = (0..grid.headers.len())
@@ -68,11 +70,20 @@ pub fn write(out: &mut dyn Write, grid: &Grid, look: Look) -> io::Result<()> {
         .collect();
     if !hidden.is_empty() {
         let note = format!("(left out to fit: {}; --wide shows all)", hidden.join(", "));
-        for line in wrap(&note, look.width.unwrap_or(usize::MAX)) {
+        for line in wrap(&note, total) {
             writeln!(out, "{line}")?;
         }
     }
     Ok(())
+}
+
+/// How a row's cells are coloured: the header bold, numbers cyan (when colour is on).
+fn paint(look: Look, header: bool, numeric: &[usize]) -> impl Fn(usize, &str) -> Option<Style> + '_ {
+    move |column, text| match look.color {
+        true if header => Some(HEADER),
+        true if numeric.contains(&column) && !text.is_empty() => Some(NUMBER),
+        _ => None,
+    }
 }
 
 /// `text` in lines of at most `width` columns, broken at spaces (a word
@@ -160,9 +171,9 @@ fn distinct(whole: &[String], cut: &[String]) -> bool {
 /// alike, at the start; and where both would, not cut at all (the table is
 /// then wider than the terminal, but never wrong). The header is cut as
 /// needed, the end first.
-fn cut_column(cells: &[String], width: usize) -> Vec<String> {
+fn cut_column(cells: Vec<String>, width: usize) -> Vec<String> {
     if cells.iter().all(|c| c.width() <= width) {
-        return cells.to_vec();
+        return cells;
     }
     let ways: [fn(&str, usize) -> String; 2] = [cut, cut_start];
     for way in ways {
@@ -171,7 +182,7 @@ fn cut_column(cells: &[String], width: usize) -> Vec<String> {
             return std::iter::once(cut(&cells[0], width)).chain(rows).collect();
         }
     }
-    cells.to_vec()
+    cells
 }
 
 fn write_row(
