@@ -17,7 +17,7 @@ use crate::cli::ExportArgs;
 use crate::error::{Exit, UserError};
 use crate::output::CsvRows;
 use crate::output::book::BookFormat;
-use crate::output::models::{csv_columns, csv_row};
+use crate::output::models::{csv_columns, write_csv_row};
 use crate::query::{Filters, Sort};
 use crate::store::Store;
 
@@ -43,9 +43,10 @@ pub fn run(ctx: &mut Ctx<'_>, args: &ExportArgs) -> anyhow::Result<Exit> {
             }
             crate::output::models::envelope(out, &snapshot.fetched_at, &records)?;
         } else {
+            let mut buffer = String::new();
             let mut rows = CsvRows::new(out, &csv_columns())?;
             store.each_model(&filters, Sort::default(), None, |m| -> anyhow::Result<()> {
-                Ok(rows.row(&csv_row(&m.model))?)
+                Ok(write_csv_row(&mut rows, &m.model, &mut buffer)?)
             })?;
             rows.finish()?;
         }

@@ -6,7 +6,7 @@ use super::ctx::{Ctx, catalog_or_sample};
 use super::lookup::{explain_empty, read_filters};
 use crate::cli::ModelsArgs;
 use crate::error::Exit;
-use crate::output::models::{ModelJson, csv_columns, csv_row, model_grid, model_row};
+use crate::output::models::{ModelJson, csv_columns, model_grid, model_row, write_csv_row};
 use crate::output::{CsvRows, Format, JsonArray};
 
 pub fn run(ctx: &mut Ctx<'_>, args: &ModelsArgs) -> anyhow::Result<Exit> {
@@ -18,10 +18,11 @@ pub fn run(ctx: &mut Ctx<'_>, args: &ModelsArgs) -> anyhow::Result<Exit> {
     // CSV and JSON go out model by model: a listing of any size never sits in memory.
     match format {
         Format::Csv => {
+            let mut buffer = String::new();
             let mut rows = CsvRows::new(ctx.out, &csv_columns())?;
             store.each_model(&filters, sort, limit, |m| -> anyhow::Result<()> {
                 listed += 1;
-                Ok(rows.row(&csv_row(&m.model))?)
+                Ok(write_csv_row(&mut rows, &m.model, &mut buffer)?)
             })?;
             rows.finish()?;
         }

@@ -29,8 +29,19 @@ impl<'w> CsvRows<'w> {
 
     pub fn row(&mut self, cells: &[impl AsRef<str>]) -> io::Result<()> {
         for cell in cells {
-            self.writer.write_field(guard(cell.as_ref()).as_bytes()).map_err(io_error)?;
+            self.cell(cell.as_ref())?;
         }
+        self.end_row()
+    }
+
+    /// The next cell of the row being written (for rows written cell by
+    /// cell, without a list of cells made first); [`CsvRows::end_row`] ends it.
+    pub fn cell(&mut self, cell: &str) -> io::Result<()> {
+        self.writer.write_field(guard(cell).as_bytes()).map_err(io_error)
+    }
+
+    /// Ends the row that [`CsvRows::cell`] wrote.
+    pub fn end_row(&mut self) -> io::Result<()> {
         self.writer.write_record(None::<&[u8]>).map_err(io_error)
     }
 

@@ -7,6 +7,7 @@ use std::io::{self, Write};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::value::RawValue;
 
+use super::csv::CsvRows;
 use super::format::{Format, Look};
 use super::grid::{Grid, cell};
 use crate::catalog::{Endpoint, Model, PriceColumn, Unpriced};
@@ -30,14 +31,35 @@ pub enum Field<'a> {
 impl Field<'_> {
     /// The CSV cell: empty for an absent value.
     pub fn csv(&self) -> String {
+        let mut text = String::new();
+        self.write_csv(&mut text);
+        text
+    }
+
+    /// Appends the CSV cell to `text` (so that one buffer serves every cell).
+    fn write_csv(&self, text: &mut String) {
+        use std::fmt::Write as _;
+        fn some(text: &mut String, value: Option<impl std::fmt::Display>) {
+            if let Some(v) = value {
+                write!(text, "{v}").expect("writing to a String");
+            }
+        }
+        fn joined<'i>(text: &mut String, items: impl Iterator<Item = &'i str>) {
+            for (i, item) in items.enumerate() {
+                if i > 0 {
+                    text.push(';');
+                }
+                text.push_str(item);
+            }
+        }
         match self {
-            Field::Text(t) => cell(*t),
-            Field::Labels(items) => items.join(";"),
-            Field::Endpoints(items) => items.iter().map(|e| e.key.as_str()).collect::<Vec<_>>().join(";"),
-            Field::Money(m) => cell(*m),
-            Field::Count(n) => cell(*n),
-            Field::Integer(n) => cell(*n),
-            Field::Flag(b) => b.to_string(),
+            Field::Text(t) => text.push_str(t.unwrap_or_default()),
+            Field::Labels(items) => joined(text, items.iter().map(String::as_str)),
+            Field::Endpoints(items) => joined(text, items.iter().map(|e| e.key.as_str())),
+            Field::Money(m) => some(text, *m),
+            Field::Count(n) => some(text, *n),
+            Field::Integer(n) => some(text, *n),
+            Field::Flag(b) => some(text, Some(b)),
         }
     }
 }
@@ -84,9 +106,15 @@ pub fn csv_columns() -> Vec<&'static str> {
     fields(&Model::default()).into_iter().map(|(name, _)| name).collect()
 }
 
-/// The CSV row of a model, in [`csv_columns`] order.
-pub fn csv_row(m: &Model) -> Vec<String> {
-    fields(m).iter().map(|(_, f)| f.csv()).collect()
+/// Writes the CSV row of a model, in [`csv_columns`] order, cell by cell
+/// through one buffer: a long listing makes no list of cells per model.
+pub fn write_csv_row(rows: &mut CsvRows<'_>, m: &Model, buffer: &mut String) -> io::Result<()> {
+    for (_, field) in fields(m) {
+        buffer.clear();
+        field.write_csv(buffer);
+        rows.cell(buffer)?;
+    }
+    rows.end_row()
 }
 
 /// A model as JSON: an object of [`fields`], money as decimal strings.

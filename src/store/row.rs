@@ -164,11 +164,17 @@ impl ModelColumns {
 
 /// A JSON column (NULL reads as the default).
 fn json<T: serde::de::DeserializeOwned + Default>(r: &Row<'_>, i: usize) -> rusqlite::Result<T> {
-    let text: Option<String> = r.get(i)?;
-    text.map_or(Ok(T::default()), |t| {
-        serde_json::from_str(&t)
-            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
-    })
+    // Read from SQLite's own bytes: no copy of the text is made first.
+    let text = match r.get_ref(i)? {
+        ValueRef::Null => return Ok(T::default()),
+        ValueRef::Text(t) => t,
+        other => {
+            let name = r.as_ref().column_name(i).unwrap_or_default().to_owned();
+            return Err(rusqlite::Error::InvalidColumnType(i, name, other.data_type()));
+        }
+    };
+    serde_json::from_slice(text)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
 }
 
 /// A money column (canonical decimal TEXT, or NULL).
