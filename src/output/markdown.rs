@@ -147,14 +147,30 @@ fn inert(rest: &str) -> Option<usize> {
     }
     let lower = rest.get(..4).map(str::to_ascii_lowercase);
     if lower.as_deref() == Some("www.") {
-        return Some(word_end(0));
+        return Some(link_end(&rest[..word_end(0)]));
     }
     // A scheme: letters, digits, `+`, `-`, `.` before `://`.
     let scheme = rest.find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))).unwrap_or(0);
     if scheme > 0 && rest[scheme..].starts_with("://") {
-        return Some(word_end(scheme));
+        return Some(link_end(&rest[..word_end(scheme)]));
     }
     None
+}
+
+/// Where GitHub ends a link found in `word`: without the punctuation that
+/// closes a sentence after it (`.`, `,`, `:`, ...) or a `)` it did not open,
+/// which stay text (`see http://x.example/, then`).
+fn link_end(word: &str) -> usize {
+    let mut end = word.len();
+    while let Some(last) = word[..end].chars().next_back() {
+        let unopened = last == ')' && word[..end].matches(')').count() > word[..end].matches('(').count();
+        if !matches!(last, '.' | ',' | ':' | ';' | '!' | '?' | '*' | '_' | '~' | '\'' | '"') && !unopened {
+            break;
+        }
+        end -= last.len_utf8();
+    }
+    // A scheme or `www.` alone is still held whole: nothing of it may become a link.
+    if end < "www.".len() { word.len() } else { end }
 }
 
 #[cfg(test)]
@@ -184,7 +200,9 @@ mod tests {
             ("gpt_5_mini", "gpt_5_mini"),
             ("_x_", "\\_x\\_"),
             ("evil` <img src=https://t.example/p.png> `x", "evil\\` \\<img src=`https://t.example/p.png>` \\`x"),
-            ("[click](https://x.example)", "\\[click\\](`https://x.example)`"),
+            ("[click](https://x.example)", "\\[click\\](`https://x.example`)"),
+            ("see http://evil.example/, then", "see `http://evil.example/`, then"),
+            ("(https://x.example/a_(b))!", "(`https://x.example/a_(b)`)!"),
             ("ping @octocat and @org/team", "ping `@octocat` and `@org/team`"),
             ("fixes #12", "fixes `#12`"),
             ("see www.evil.example now", "see `www.evil.example` now"),
