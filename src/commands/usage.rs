@@ -136,7 +136,7 @@ pub fn price(
         GroupBy::Tag(key) => Some(key.as_str()),
         _ => None,
     };
-    let unopened = feed(&mut ledger, tag)?;
+    let failed = feed(&mut ledger, tag)?;
     let catalog =
         CatalogRef { sync_id: snapshot.id, synced_at: snapshot.fetched_at.clone(), source: snapshot.source.clone() };
     let mut report = ledger.report(catalog);
@@ -145,7 +145,7 @@ pub fn price(
         .transpose()
         .map_err(|_| UserError::new("the change against the baseline is too large to compute exactly"))?;
     let first = report.unreadable.first().map(|u| format!("{}:{}: {}", u.file, u.line, u.reason));
-    let unreadable = Unread { lines: report.totals.unreadable, files: unopened, first: first.as_deref() };
+    let unreadable = Unread { lines: report.totals.unreadable, files: failed, first: first.as_deref() };
     report.violations =
         gate::evaluate(&facts(&report, &snapshot.fetched_at, unreadable), &terms.limits, Timestamp::now());
     Ok(report)

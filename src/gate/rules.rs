@@ -60,9 +60,9 @@ pub struct Facts<'a> {
 /// What of the input could not be read.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Unread<'a> {
-    /// Lines (or documents) that hold no record, files that could not be read included.
+    /// Lines (or documents) that hold no record, files whose reading failed included.
     pub lines: u64,
-    /// Files that could not be read at all: these fail a run even when lines may be skipped.
+    /// Files whose reading failed part-way: these fail a run even when lines may be skipped.
     pub files: u64,
     /// The first of them, in words (`FILE:LINE: why`).
     pub first: Option<&'a str>,

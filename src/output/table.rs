@@ -2,12 +2,11 @@
 //! so the same data always renders the same way. On a terminal the table fits
 //! its width, unless `--wide`: first the columns empty in every row are left
 //! out, then the grid's droppable columns in their order (named in a line
-//! under the table), and only then are
-//! the widest text columns cut short with `…` (numbers never are). A cut
-//! never makes two rows look alike: when cutting the end would, the start is
-//! cut (`…/gemini-2.0-flash`), and a column is never cut narrower than keeps
-//! its rows apart (the table is then wider than the terminal). Headers and numbers may be
-//! coloured.
+//! under the table), and only then are the widest text columns cut short with
+//! `…` (numbers never are). A cut never makes two rows look alike: when
+//! cutting the end would, the start is cut (`…/gemini-2.0-flash`), and a
+//! column is never cut narrower than keeps its rows apart (the table is then
+//! wider than the terminal). Headers and numbers may be coloured.
 
 use std::borrow::Cow;
 use std::io::{self, Write};
@@ -142,14 +141,16 @@ fn fit(widths: &mut [usize], least: &[usize], total: usize) {
     }
 }
 
+/// The ways a cell is cut, in the order they are tried: its end, then its start.
+const CUTS: [fn(&str, usize) -> String; 2] = [cut, cut_start];
+
 /// The narrowest a text column of `cells` (header first), `natural` wide,
 /// may be cut to: at least [`NARROWEST`], and wide enough that a cut at
 /// the end or at the start keeps every two different cells apart.
 fn narrowest(cells: &[String], natural: usize) -> usize {
     let floor = NARROWEST.min(natural);
     let apart = |width: usize| {
-        let ways: [fn(&str, usize) -> String; 2] = [cut, cut_start];
-        ways.iter().any(|way| distinct(&cells[1..], &cells[1..].iter().map(|c| way(c, width)).collect::<Vec<_>>()))
+        CUTS.iter().any(|way| distinct(&cells[1..], &cells[1..].iter().map(|c| way(c, width)).collect::<Vec<_>>()))
     };
     // Keeping rows apart only gets easier with width: the least width that does, by bisection.
     let (mut low, mut high) = (floor, natural);
@@ -175,8 +176,7 @@ fn cut_column(cells: Vec<String>, width: usize) -> Vec<String> {
     if cells.iter().all(|c| c.width() <= width) {
         return cells;
     }
-    let ways: [fn(&str, usize) -> String; 2] = [cut, cut_start];
-    for way in ways {
+    for way in CUTS {
         let rows: Vec<String> = cells[1..].iter().map(|c| way(c, width)).collect();
         if distinct(&cells[1..], &rows) {
             return std::iter::once(cut(&cells[0], width)).chain(rows).collect();
