@@ -6,68 +6,134 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 /// The keys that an object in the JSON `text` holds more than once, as paths
-/// (`id`, `pricing.input`). serde_json keeps the last of them silently; the
-/// sync says so.
+/// (`id`, `pricing.input`, `list[].k`), in the order the repeats come. serde_json
+/// keeps the last of them silently; the sync says so.
+///
+/// `text` has been read as JSON already (this runs only on records that
+/// parsed), so one pass over its bytes finds the keys: a string that follows
+/// `{` or a `,` inside an object is a key. Keys are borrowed, and a path is
+/// written only for a repeat.
 pub fn duplicate_keys(text: &str) -> Vec<String> {
-    use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+    use std::borrow::Cow;
+    use std::collections::HashSet;
 
-    struct Keys<'a> {
-        path: String,
-        found: &'a std::cell::RefCell<Vec<String>>,
+    /// An object or an array being read, and where it sits in its parent.
+    struct Level<'t> {
+        /// `None` for an array.
+        object: Option<Keys<'t>>,
+        /// The key it is the value of (`None`: an array's item, or the top).
+        key: Option<Cow<'t, str>>,
+        /// The next string is a key.
+        expect_key: bool,
     }
 
-    impl<'de> DeserializeSeed<'de> for Keys<'_> {
-        type Value = ();
-        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-            d.deserialize_any(self)
-        }
+    /// The keys seen in one object: a list until it is long, then a set.
+    #[derive(Default)]
+    struct Keys<'t> {
+        few: Vec<Cow<'t, str>>,
+        many: Option<HashSet<Cow<'t, str>>>,
     }
 
-    impl<'de> Visitor<'de> for Keys<'_> {
-        type Value = ();
-        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("any JSON value")
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-            let mut seen = std::collections::HashSet::new();
-            while let Some(key) = map.next_key::<String>()? {
-                let path = if self.path.is_empty() { key.clone() } else { format!("{}.{key}", self.path) };
-                if !seen.insert(key) {
-                    self.found.borrow_mut().push(path.clone());
-                }
-                map.next_value_seed(Keys { path, found: self.found })?;
+    impl<'t> Keys<'t> {
+        /// Adds `key`; false when the object held it already.
+        fn insert(&mut self, key: Cow<'t, str>) -> bool {
+            if let Some(set) = &mut self.many {
+                return set.insert(key);
             }
-            Ok(())
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-            while seq.next_element_seed(Keys { path: format!("{}[]", self.path), found: self.found })?.is_some() {}
-            Ok(())
-        }
-        fn visit_bool<E>(self, _: bool) -> Result<(), E> {
-            Ok(())
-        }
-        fn visit_i64<E>(self, _: i64) -> Result<(), E> {
-            Ok(())
-        }
-        fn visit_u64<E>(self, _: u64) -> Result<(), E> {
-            Ok(())
-        }
-        fn visit_f64<E>(self, _: f64) -> Result<(), E> {
-            Ok(())
-        }
-        fn visit_str<E>(self, _: &str) -> Result<(), E> {
-            Ok(())
-        }
-        fn visit_unit<E>(self) -> Result<(), E> {
-            Ok(())
+            if self.few.contains(&key) {
+                return false;
+            }
+            self.few.push(key);
+            if self.few.len() == 32 {
+                self.many = Some(self.few.drain(..).collect());
+            }
+            true
         }
     }
 
-    let found = std::cell::RefCell::new(Vec::new());
-    let mut de = serde_json::Deserializer::from_str(text);
-    // A text that cannot be read has no keys to speak of: that is reported elsewhere.
-    let _ = Keys { path: String::new(), found: &found }.deserialize(&mut de);
-    found.into_inner()
+    fn path(levels: &[Level<'_>], key: &str) -> String {
+        let mut out = String::new();
+        // The top level sits in nothing; every other one in a key or an array.
+        for level in levels.iter().skip(1) {
+            match &level.key {
+                Some(k) => {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(k);
+                }
+                None => out.push_str("[]"),
+            }
+        }
+        if !out.is_empty() {
+            out.push('.');
+        }
+        out.push_str(key);
+        out
+    }
+
+    let bytes = text.as_bytes();
+    let mut found = Vec::new();
+    let mut levels: Vec<Level<'_>> = Vec::new();
+    // The last key read, which the value after it (an object or an array) sits in.
+    let mut last_key: Option<Cow<'_, str>> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                let start = i + 1;
+                let mut escaped = false;
+                i = start;
+                // Strings are most of a record: jump from quote or backslash to the next.
+                loop {
+                    match memchr::memchr2(b'"', b'\\', bytes.get(i..).unwrap_or_default()) {
+                        Some(at) if bytes[i + at] == b'\\' => {
+                            escaped = true;
+                            i += at + 2;
+                        }
+                        Some(at) => {
+                            i += at;
+                            break;
+                        }
+                        None => return found, // not JSON after all: nothing more to find
+                    }
+                }
+                if let Some(level) = levels.last_mut().filter(|l| l.expect_key) {
+                    level.expect_key = false;
+                    let raw = &text[start..i];
+                    let key = match escaped {
+                        // Compared as read: `"\u0069d"` is the key `id`.
+                        true => {
+                            Cow::Owned(serde_json::from_str(&text[start - 1..=i]).unwrap_or_else(|_| raw.to_owned()))
+                        }
+                        false => Cow::Borrowed(raw),
+                    };
+                    let keys = level.object.as_mut().expect("only an object expects a key");
+                    if !keys.insert(key.clone()) {
+                        found.push(path(&levels, &key));
+                    }
+                    last_key = Some(key);
+                }
+            }
+            open @ (b'{' | b'[') => {
+                let in_object = levels.last().is_some_and(|l| l.object.is_some());
+                let key = if in_object { last_key.take() } else { None };
+                let object = (open == b'{').then(Keys::default);
+                levels.push(Level { expect_key: object.is_some(), object, key });
+            }
+            b'}' | b']' => {
+                levels.pop();
+            }
+            b',' => {
+                if let Some(level) = levels.last_mut().filter(|l| l.object.is_some()) {
+                    level.expect_key = true;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    found
 }
 
 /// The sha256 of a record's canonical JSON: keys sorted, no whitespace, numbers
@@ -123,6 +189,25 @@ pub fn hex(bytes: &[u8]) -> String {
     out
 }
 
+/// The 32 bytes a [`hex`] hash spells, or `None` for any other text.
+pub fn unhex(text: &[u8]) -> Option<[u8; 32]> {
+    fn digit(c: u8) -> Option<u8> {
+        match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            _ => None,
+        }
+    }
+    let mut out = [0; 32];
+    if text.len() != 64 {
+        return None;
+    }
+    for (byte, pair) in out.iter_mut().zip(text.chunks_exact(2)) {
+        *byte = digit(pair[0])? << 4 | digit(pair[1])?;
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::Value;
@@ -147,10 +232,28 @@ mod tests {
             ["pricing.input", "list[].k"]
         );
         assert!(duplicate_keys(r#"{"id": "a", "n": 1e-7, "o": {"id": "b"}}"#).is_empty());
+        // Keys are compared as read: an escape spells the same key.
+        assert_eq!(
+            duplicate_keys(r#"{"id": "a", "\u0069d": "b", "x": [[{"k": 1, "k": 2, "k": 3}]]}"#),
+            ["id", "x[][].k", "x[][].k"]
+        );
+        // An object with many keys is checked with a set, from the first key on.
+        let many: Vec<String> = (0..100).map(|i| format!("\"k{i}\": {i}")).collect();
+        let text = format!("{{{}, \"k0\": 0, \"k99\": 0, \"k40\": 1}}", many.join(", "));
+        assert_eq!(duplicate_keys(&text), ["k0", "k99", "k40"]);
+        // Text that is not JSON after all ends the search; it never panics.
+        for cut in [r#"{"a": 1, "a"#, r#"{"a": "\"#, r#"{"a": 1, "a": 2, "b": "x"#, "}}]]", ""] {
+            assert!(duplicate_keys(cut).len() <= 1, "{cut}");
+        }
+        assert_eq!(duplicate_keys(r#"{"a": 1, "a": 2, "b": "x"#), ["a"]);
     }
 
     #[test]
     fn hex_is_lowercase_and_two_digits_a_byte() {
         assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
+        let hash: [u8; 32] = std::array::from_fn(|i| (i * 37) as u8);
+        assert_eq!(unhex(hex(&hash).as_bytes()), Some(hash));
+        assert_eq!(unhex(hex(&hash).to_uppercase().as_bytes()), None, "stored hashes are lowercase");
+        assert_eq!(unhex(b"00"), None);
     }
 }

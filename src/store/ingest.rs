@@ -24,8 +24,8 @@ use super::diff::{Difference, each_difference};
 use super::error::StoreError;
 use super::open::Store;
 use super::read::{Snapshot, snapshot};
-use super::row::insert_version;
-use crate::catalog::{Parsed, duplicate_keys, hex, parse_record, record_hash};
+use super::row::{VersionRow, insert_version, version_row};
+use crate::catalog::{Parsed, duplicate_keys, hex, parse_record, record_hash, unhex};
 use crate::time::format_time;
 
 /// Page cache while a sync writes (KiB): enough to keep the indexes of a
@@ -74,9 +74,8 @@ pub struct Ingest<'s> {
     /// Versions this sync wrote, by record hash; those no kept record uses are
     /// deleted at commit.
     written: HashMap<[u8; 32], i64>,
-    /// Whether the catalog held any version before: if not, only a record this
-    /// sync wrote can be known, and the lookup is skipped for the rest.
-    had_versions: bool,
+    /// The versions the catalog held before: a record among them is not parsed again.
+    known: Known,
 }
 
 struct Staged {
@@ -93,24 +92,59 @@ struct Quarantined {
     record: String,
 }
 
-/// A record made ready away from the writing thread: parsed, hashed, validated.
+/// A record made ready away from the writing thread: hashed, and unless the
+/// catalog already holds it, parsed, checked and encoded as its row.
 struct Prepared<'r> {
     raw: &'r RawValue,
     hash: [u8; 32],
-    record: Parsed,
+    ready: Ready,
 }
 
-fn prepare(raw: &RawValue) -> Prepared<'_> {
-    match serde_json::from_str::<serde_json::Value>(raw.get()) {
-        Ok(value) => Prepared { raw, hash: record_hash(&value), record: parse_record(&value) },
+enum Ready {
+    /// A version the catalog held before this sync: nothing to parse or write.
+    Known(i64),
+    /// A model to write as a new version, unless this sync wrote it already.
+    Fresh {
+        id: String,
+        row: VersionRow,
+        warnings: Vec<String>,
+    },
+    Quarantined {
+        reason: String,
+    },
+}
+
+/// The versions the catalog held when the sync began, by record hash.
+type Known = HashMap<[u8; 32], i64>;
+
+fn prepare<'r>(raw: &'r RawValue, known: &Known) -> Prepared<'r> {
+    let text = raw.get();
+    let value = match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(value) => value,
         // Well-formed as a whole answer, but not as a value of its own: nested
         // deeper than serde_json reads (128 levels), or a lone surrogate in a string.
-        Err(e) => Prepared {
-            raw,
-            hash: Sha256::digest(raw.get().as_bytes()).into(),
-            record: Parsed::Quarantined { reason: format!("the record cannot be read: {e}") },
-        },
+        Err(e) => {
+            let hash = Sha256::digest(text.as_bytes()).into();
+            let reason = format!("the record cannot be read: {e}");
+            return Prepared { raw, hash, ready: Ready::Quarantined { reason } };
+        }
+    };
+    let hash = record_hash(&value);
+    if let Some(&version_id) = known.get(&hash) {
+        return Prepared { raw, hash, ready: Ready::Known(version_id) };
     }
+    let ready = match parse_record(&value) {
+        Parsed::Quarantined { reason } => Ready::Quarantined { reason },
+        Parsed::Model { model, mut warnings } => {
+            // The warnings are kept with the version, so they are found once, when it is written.
+            warnings.extend(duplicate_keys(text).into_iter().map(|key| {
+                format!("{}: the record holds the key {key:?} more than once; the last one is used", model.id)
+            }));
+            let id = model.id.clone();
+            Ready::Fresh { row: version_row(*model, hex(&hash), &warnings), id, warnings }
+        }
+    };
+    Prepared { raw, hash, ready }
 }
 
 /// Where a record came from: page in the high half, position in the low half.
@@ -165,7 +199,12 @@ impl Store {
                 _ => e.into(),
             }
         })?;
-        let had_versions = tx.query_row("SELECT EXISTS (SELECT 1 FROM model_versions)", [], |r| r.get(0))?;
+        // The hash index alone answers this (the version id is its row id).
+        let known = tx
+            .prepare("SELECT hash, version_id FROM model_versions")?
+            .query_map([], |r| Ok((unhex(r.get_ref(0)?.as_bytes()?), r.get(1)?)))?
+            .filter_map(|row| row.map(|(hash, id)| Some((hash?, id))).transpose())
+            .collect::<Result<Known, _>>()?;
         Ok(Ingest {
             tx,
             kept: HashMap::new(),
@@ -173,7 +212,7 @@ impl Store {
             duplicates: HashMap::new(),
             received: 0,
             written: HashMap::new(),
-            had_versions,
+            known,
         })
     }
 }
@@ -196,17 +235,18 @@ impl Ingest<'_> {
     /// Stages the records of one page (or of a whole file, as page 0). Large
     /// pages are parsed and hashed on a second thread while this one writes.
     pub fn add<R: Borrow<RawValue> + Sync>(&mut self, page: u64, records: &[R]) -> Result<(), StoreError> {
-        if records.len() < 2 * BATCH {
-            for (i, raw) in records.iter().enumerate() {
-                self.stage(ord(page, i), prepare(raw.borrow()))?;
-            }
+        // Lent to the helper thread while this one stages; given back whatever happens.
+        let known = std::mem::take(&mut self.known);
+        let staged = if records.len() < 2 * BATCH {
+            records.iter().enumerate().try_for_each(|(i, raw)| self.stage(ord(page, i), prepare(raw.borrow(), &known)))
         } else {
             std::thread::scope(|scope| -> Result<(), StoreError> {
                 let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Prepared<'_>>>(4);
+                let known = &known;
                 scope.spawn(move || {
                     for chunk in records.chunks(BATCH) {
                         // A closed channel means the writer failed: stop.
-                        if tx.send(chunk.iter().map(|r| prepare(r.borrow())).collect()).is_err() {
+                        if tx.send(chunk.iter().map(|r| prepare(r.borrow(), known)).collect()).is_err() {
                             return;
                         }
                     }
@@ -215,42 +255,34 @@ impl Ingest<'_> {
                     self.stage(ord(page, i), prepared)?;
                 }
                 Ok(())
-            })?;
-        }
+            })
+        };
+        self.known = known;
+        staged?;
         self.received += records.len() as u64;
         Ok(())
     }
 
     fn stage(&mut self, ord: i64, p: Prepared<'_>) -> Result<(), StoreError> {
-        let hex_hash = hex(&p.hash);
-        // Seen before (the usual case on a re-sync): nothing new to write.
-        let known = match self.had_versions || self.written.contains_key(&p.hash) {
-            true => self
-                .tx
-                .prepare_cached("SELECT version_id, id, warnings FROM model_versions WHERE hash = ?1")?
-                .query_row([&hex_hash], |r| {
-                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?))
-                })
-                .optional()?,
-            false => None,
-        };
-        let (id, version_id, warnings) = match (known, p.record) {
-            (Some((version_id, id, warnings)), _) => {
+        // Held before, or written by this sync already (a copy under another id): nothing new to write.
+        let written = self.written.get(&p.hash).copied();
+        let (id, version_id, warnings) = match (p.ready, written) {
+            (Ready::Known(version_id), _) | (Ready::Fresh { .. }, Some(version_id)) => {
+                let (id, warnings) = self
+                    .tx
+                    .prepare_cached("SELECT id, warnings FROM model_versions WHERE version_id = ?1")?
+                    .query_row([version_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)))?;
                 let warnings = warnings.map(|w| serde_json::from_str(&w).unwrap_or_default()).unwrap_or_default();
                 (id, version_id, warnings)
             }
-            (None, Parsed::Model { model, mut warnings }) => {
-                // Checked only for records not seen before: the warnings are kept with the version.
-                warnings.extend(duplicate_keys(p.raw.get()).into_iter().map(|key| {
-                    format!("{}: the record holds the key {key:?} more than once; the last one is used", model.id)
-                }));
-                let version_id = insert_version(&self.tx, &model, hex_hash, &warnings, p.raw.get())?;
+            (Ready::Fresh { id, row, warnings }, None) => {
+                let version_id = insert_version(&self.tx, row, p.raw.get())?;
                 self.written.insert(p.hash, version_id);
-                (model.id, version_id, warnings)
+                (id, version_id, warnings)
             }
-            (None, Parsed::Quarantined { reason }) => {
+            (Ready::Quarantined { reason }, _) => {
                 let q = Quarantined { ord, reason, record: p.raw.get().to_owned() };
-                self.quarantined.entry(hex_hash).and_modify(|old| old.ord = old.ord.min(ord)).or_insert(q);
+                self.quarantined.entry(hex(&p.hash)).and_modify(|old| old.ord = old.ord.min(ord)).or_insert(q);
                 return Ok(());
             }
         };
@@ -284,8 +316,13 @@ impl Ingest<'_> {
     /// sha256 over the sorted (id, record hash) pairs, then the quarantined
     /// records' hashes: the same catalog hashes the same, however it arrived.
     pub fn fingerprint(&self) -> String {
+        self.fingerprint_of(&self.sorted())
+    }
+
+    /// [`Ingest::fingerprint`], given the kept records sorted by id.
+    fn fingerprint_of(&self, sorted: &[(&String, &Staged)]) -> String {
         let mut hasher = Sha256::new();
-        for (id, staged) in self.sorted() {
+        for (id, staged) in sorted {
             hasher.update(id.as_bytes());
             hasher.update([0]);
             hasher.update(staged.hash);
@@ -323,7 +360,7 @@ impl Ingest<'_> {
                 Ok((r.get("id")?, r.get("content_hash")?))
             })
             .optional()?;
-        let id = self.insert_snapshot(meta, kept.len(), &warnings)?;
+        let id = self.insert_snapshot(meta, &kept, &warnings)?;
         self.drop_orphans(&kept)?;
         match &previous {
             Some((prev, _)) => move_spans(&self.tx, &kept, *prev, id)?,
@@ -346,7 +383,12 @@ impl Ingest<'_> {
     }
 
     /// The snapshot row (its change counts are filled in last); returns its id.
-    fn insert_snapshot(&self, meta: &SnapshotMeta, models: usize, warnings: &[String]) -> Result<i64, StoreError> {
+    fn insert_snapshot(
+        &self,
+        meta: &SnapshotMeta,
+        kept: &[(&String, &Staged)],
+        warnings: &[String],
+    ) -> Result<i64, StoreError> {
         let quarantined = self.quarantined.len() as i64;
         self.tx.execute(
             "INSERT INTO snapshots (started_at, finished_at, fetched_at, source, source_kind, pages, total,
@@ -360,12 +402,12 @@ impl Ingest<'_> {
                 if meta.from_file { "file" } else { "api" },
                 meta.pages as i64,
                 meta.total.map(|t| t as i64),
-                models as i64,
+                kept.len() as i64,
                 // Quarantined records are counted on their own, not as warnings.
                 warnings.len() as i64 - quarantined,
                 quarantined,
                 meta.retries as i64,
-                self.fingerprint(),
+                self.fingerprint_of(kept),
             ],
         )?;
         Ok(self.tx.last_insert_rowid())

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use rusqlite::types::{ToSqlOutput, Value as Sql, ValueRef};
+use rusqlite::types::{Value as Sql, ValueRef};
 use rusqlite::{Connection, Row, Statement, params, params_from_iter};
 
 use super::error::StoreError;
@@ -209,21 +209,17 @@ pub(super) fn load_versions(conn: &Connection, ids: &[i64]) -> Result<HashMap<i6
     Ok(models(conn, &sql, [list])?.into_iter().map(|m| (m.version_id, m)).collect())
 }
 
+/// A model version as the row `model_versions` stores: each column's name and value.
+pub(super) type VersionRow = Vec<(&'static str, Sql)>;
+
 /// Writes a new version and its record; returns its id.
-pub(super) fn insert_version(
-    conn: &Connection,
-    m: &Model,
-    hash: String,
-    warnings: &[String],
-    record: &str,
-) -> Result<i64, StoreError> {
+pub(super) fn insert_version(conn: &Connection, row: VersionRow, record: &str) -> Result<i64, StoreError> {
     // The statement's text comes from the same list as the values.
     static INSERT: LazyLock<String> = LazyLock::new(|| {
-        let names: Vec<&str> = version_row(&Model::default(), String::new(), &[]).iter().map(|(n, _)| *n).collect();
+        let names: Vec<&str> = version_row(Model::default(), String::new(), &[]).iter().map(|(n, _)| *n).collect();
         let params = (1..=names.len()).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
         format!("INSERT INTO model_versions ({}) VALUES ({params})", names.join(", "))
     });
-    let row = version_row(m, hash, warnings);
     conn.prepare_cached(&INSERT)?.execute(params_from_iter(row.into_iter().map(|(_, value)| value)))?;
     let version_id = conn.last_insert_rowid();
     conn.prepare_cached("INSERT INTO model_records (version_id, record) VALUES (?1, ?2)")?
@@ -233,48 +229,51 @@ pub(super) fn insert_version(
 
 /// A model as the row `model_versions` stores: the hash, each of [`FIELDS`]
 /// with its value, then the price columns as [`PRICE_COLUMNS`] lists them
-/// (effective prices also as sort keys). Text is borrowed, not copied.
-pub(super) fn version_row<'m>(m: &'m Model, hash: String, warnings: &[String]) -> Vec<(&'static str, ToSqlOutput<'m>)> {
-    let mut row = vec![("hash", ToSqlOutput::Owned(Sql::Text(hash)))];
-    row.extend(FIELDS.iter().map(|&name| (name, field(m, name, warnings))));
-    let null = || ToSqlOutput::Owned(Sql::Null);
+/// (effective prices also as sort keys). The model's text moves into the row,
+/// which owns everything: it is built away from the thread that writes it.
+pub(super) fn version_row(mut m: Model, hash: String, warnings: &[String]) -> VersionRow {
+    let mut prices = Vec::with_capacity(PRICE_COLUMNS.len() + 4);
     let effective = m.pricing.effective().unwrap_or_default();
     for column in PRICE_COLUMNS {
         let value = m.pricing.value(column, &effective);
-        row.push((column.name(), value.map_or_else(null, |p| ToSqlOutput::Owned(Sql::Text(p.to_string())))));
+        prices.push((column.name(), value.map_or(Sql::Null, |p| Sql::Text(p.to_string()))));
         if let Some(sort) = column.sort_column() {
-            row.push((sort, value.map_or_else(null, |p| ToSqlOutput::Owned(Sql::Text(p.sort_key())))));
+            prices.push((sort, value.map_or(Sql::Null, |p| Sql::Text(p.sort_key()))));
         }
     }
+    let mut row = Vec::with_capacity(1 + FIELDS.len() + prices.len());
+    row.push(("hash", Sql::Text(hash)));
+    row.extend(FIELDS.iter().map(|&name| (name, field(&mut m, name, warnings))));
+    row.extend(prices);
     row
 }
 
-/// The stored value of one of [`FIELDS`].
-fn field<'m>(m: &'m Model, name: &str, warnings: &[String]) -> ToSqlOutput<'m> {
-    fn text(s: &Option<String>) -> ToSqlOutput<'_> {
-        s.as_deref().map_or(ToSqlOutput::Owned(Sql::Null), |s| ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())))
+/// The stored value of one of [`FIELDS`], its text taken from the model.
+fn field(m: &mut Model, name: &str, warnings: &[String]) -> Sql {
+    fn text(s: &mut Option<String>) -> Sql {
+        s.take().map_or(Sql::Null, Sql::Text)
     }
-    fn json(v: &impl serde::Serialize) -> ToSqlOutput<'static> {
-        ToSqlOutput::Owned(Sql::Text(serde_json::to_string(v).expect("lists of strings and endpoints serialize")))
+    fn json(v: &impl serde::Serialize) -> Sql {
+        Sql::Text(serde_json::to_string(v).expect("lists of strings and endpoints serialize"))
     }
-    let int = |n: Option<u64>| ToSqlOutput::Owned(n.map_or(Sql::Null, |n| Sql::Integer(n.min(i64::MAX as u64) as i64)));
+    let int = |n: Option<u64>| n.map_or(Sql::Null, |n| Sql::Integer(n.min(i64::MAX as u64) as i64));
     match name {
-        "id" => ToSqlOutput::Borrowed(ValueRef::Text(m.id.as_bytes())),
-        "code" => text(&m.code),
-        "name" => text(&m.name),
-        "provider" => text(&m.provider),
-        "provider_code" => text(&m.provider_code),
-        "description" => text(&m.description),
-        "model_type" => text(&m.model_type),
+        "id" => Sql::Text(std::mem::take(&mut m.id)),
+        "code" => text(&mut m.code),
+        "name" => text(&mut m.name),
+        "provider" => text(&mut m.provider),
+        "provider_code" => text(&mut m.provider_code),
+        "description" => text(&mut m.description),
+        "model_type" => text(&mut m.model_type),
         "features" => json(&m.features),
         "endpoints" => json(&m.endpoints),
-        "currency" => text(&m.pricing.currency),
+        "currency" => text(&mut m.pricing.currency),
         "context_length" => int(m.context_length),
         "max_completion_tokens" => int(m.max_completion_tokens),
-        "upcoming" => ToSqlOutput::Owned(Sql::Integer(m.upcoming.into())),
-        "created" => ToSqlOutput::Owned(m.created.map_or(Sql::Null, Sql::Integer)),
-        "api_doc_url" => text(&m.api_doc_url),
-        "warnings" if warnings.is_empty() => ToSqlOutput::Owned(Sql::Null),
+        "upcoming" => Sql::Integer(m.upcoming.into()),
+        "created" => m.created.map_or(Sql::Null, Sql::Integer),
+        "api_doc_url" => text(&mut m.api_doc_url),
+        "warnings" if warnings.is_empty() => Sql::Null,
         "warnings" => json(&warnings),
         other => unreachable!("{other} is not one of FIELDS"),
     }
@@ -294,7 +293,7 @@ mod tests {
         let mut schema: Vec<String> = stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
         schema.retain(|c| c != "version_id");
         let mut written: Vec<&str> =
-            version_row(&Model::default(), String::new(), &[]).iter().map(|(n, _)| *n).collect();
+            version_row(Model::default(), String::new(), &[]).iter().map(|(n, _)| *n).collect();
         schema.sort();
         written.sort();
         assert_eq!(schema, written);
@@ -307,7 +306,8 @@ mod tests {
             crate::catalog::Parsed::Model { model, .. } => *model,
             other => panic!("{other:?}"),
         };
-        let id = insert_version(conn, &model, "h".into(), &["w".into()], "{}").unwrap();
+        let row = version_row(model.clone(), "h".into(), &["w".into()]);
+        let id = insert_version(conn, row, "{}").unwrap();
         let read = load_versions(conn, &[id]).unwrap().remove(&id).unwrap();
         assert_eq!(read.model, model, "every field read back as written");
         assert_eq!(read.warnings, ["w"]);
