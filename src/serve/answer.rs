@@ -44,6 +44,50 @@ pub fn body(first: Vec<Bytes>, rest: Option<mpsc::Receiver<io::Result<Bytes>>>) 
     Body::from_stream(futures_util::StreamExt::chain(first, rest))
 }
 
+/// [`body`] for a streamed answer that is also kept: once it has ended whole,
+/// every piece goes to `keep`, unless together they came to more than `most` bytes.
+pub fn kept_body(
+    first: Vec<Bytes>,
+    rest: mpsc::Receiver<io::Result<Bytes>>,
+    most: usize,
+    keep: impl FnOnce(Vec<Bytes>) + Send + 'static,
+) -> Body {
+    struct Tee<F> {
+        rest: mpsc::Receiver<io::Result<Bytes>>,
+        /// The pieces so far, while they are still to be kept.
+        kept: Option<(Vec<Bytes>, usize)>,
+        keep: Option<F>,
+    }
+    let size = first.iter().map(Bytes::len).sum();
+    let tee = Tee { rest, kept: Some((first.clone(), size)), keep: Some(keep) };
+    let first = futures_util::stream::iter(first.into_iter().map(Ok::<_, io::Error>));
+    let rest = futures_util::stream::unfold(tee, move |mut tee| async move {
+        match tee.rest.recv().await {
+            Some(Ok(piece)) => {
+                if let Some((pieces, size)) = &mut tee.kept {
+                    *size += piece.len();
+                    pieces.push(piece.clone());
+                    if *size > most {
+                        tee.kept = None;
+                    }
+                }
+                Some((Ok(piece), tee))
+            }
+            Some(Err(e)) => {
+                tee.kept = None;
+                Some((Err(e), tee))
+            }
+            None => {
+                if let (Some((pieces, _)), Some(keep)) = (tee.kept.take(), tee.keep.take()) {
+                    keep(pieces);
+                }
+                None
+            }
+        }
+    });
+    Body::from_stream(futures_util::StreamExt::chain(first, rest))
+}
+
 /// The writer a command writes its answer to, on a blocking thread.
 pub struct AnswerWriter {
     budget: ByteBudget,

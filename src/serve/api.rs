@@ -11,9 +11,10 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::answer::{self, AnswerWriter, Head};
-use super::app::App;
+use super::app::{App, Remembered};
 use super::error::{EXIT, HttpError};
 use super::{job, request};
+use crate::error::Exit;
 
 /// Runs `sub` for a request: `path` is the positional argument from the URL,
 /// and `positional` the query key whose values are positional arguments.
@@ -24,23 +25,51 @@ async fn run(
     positional: Option<&'static str>,
     query: Option<String>,
 ) -> Response {
+    run_keeping(app, sub, path, positional, query, None).await
+}
+
+/// [`run`], keeping the answer for `keep` (a snapshot and a query) when it is given.
+async fn run_keeping(
+    app: Arc<App>,
+    sub: &'static str,
+    path: Option<String>,
+    positional: Option<&'static str>,
+    query: Option<String>,
+    keep: Option<(String, String)>,
+) -> Response {
     let (command, format) = match command(sub, path, positional, query.as_deref().unwrap_or_default()) {
         Ok(parsed) => parsed,
         Err(failure) => return failure.json(),
     };
     let limit = app.limits.time_limit;
     let (mut answer, head) = AnswerWriter::new(app.budget.clone());
+    let runner = app.clone();
     let _job = job::spawn(limit, move || {
-        let outcome = (app.run)(&command, app.settings(), &mut answer);
+        let outcome = (runner.run)(&command, runner.settings(), &mut answer);
         answer.finish(outcome);
     });
-    let kind = if format == "csv" { "text/csv; charset=utf-8" } else { "application/json" };
-    let (body, exit) = match job::wait(limit, head).await {
-        Ok(Head::Whole(pieces, exit)) => (answer::body(pieces, None), Some(exit)),
+    let (body, exit) = match (job::wait(limit, head).await, keep) {
+        (Ok(Head::Whole(pieces, exit)), keep) => {
+            if let Some(key) = keep {
+                app.remember(key, Remembered { pieces: pieces.clone(), exit: Some(exit) });
+            }
+            (answer::body(pieces, None), Some(exit))
+        }
         // Streamed: the command has not ended, so its exit code is not known yet.
-        Ok(Head::Streamed(pieces, rest)) => (answer::body(pieces, Some(rest)), None),
-        Ok(Head::Failed(failure)) | Err(failure) => return failure.after(limit).json(),
+        (Ok(Head::Streamed(pieces, rest)), None) => (answer::body(pieces, Some(rest)), None),
+        (Ok(Head::Streamed(pieces, rest)), Some(key)) => {
+            let keeper = app.clone();
+            let keep = move |pieces| keeper.remember(key, Remembered { pieces, exit: None });
+            (answer::kept_body(pieces, rest, app.answers_kept(), keep), None)
+        }
+        (Ok(Head::Failed(failure)) | Err(failure), _) => return failure.after(limit).json(),
     };
+    respond(&format, body, exit)
+}
+
+/// An answer: its body, typed by `format`, with the command's exit code when known.
+fn respond(format: &str, body: axum::body::Body, exit: Option<Exit>) -> Response {
+    let kind = if format == "csv" { "text/csv; charset=utf-8" } else { "application/json" };
     let mut res = (StatusCode::OK, [(header::CONTENT_TYPE, kind)], body).into_response();
     if let Some(exit) = exit {
         // The command's exit code: 4 when `cost` names an unknown model, say.
@@ -74,8 +103,20 @@ fn command(
     Ok((command, format))
 }
 
+/// `models`: the same catalog asked the same question answers with the same
+/// bytes, so an answer is kept for as long as the snapshot is current.
 pub async fn models(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Response {
-    run(app, "models", None, None, q).await
+    let finder = app.clone();
+    let snapshot = tokio::task::spawn_blocking(move || finder.snapshot_key()).await.ok().flatten();
+    let key = snapshot.map(|s| (s, q.clone().unwrap_or_default()));
+    if let Some(kept) = key.as_ref().and_then(|k| app.remembered(k)) {
+        let format = match command("models", None, None, q.as_deref().unwrap_or_default()) {
+            Ok((_, format)) => format,
+            Err(failure) => return failure.json(),
+        };
+        return respond(&format, answer::body(kept.pieces.clone(), None), kept.exit);
+    }
+    run_keeping(app, "models", None, None, q, key).await
 }
 
 pub async fn model(

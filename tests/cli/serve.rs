@@ -399,9 +399,20 @@ async fn a_sync_shows_on_the_next_request() {
     let server = Server::start(&env);
     let before: serde_json::Value = serde_json::from_str(&get(&server.at("api/v1/syncs")).await.body).unwrap();
     assert_eq!(before.as_array().unwrap().len(), 1);
+    // A listing is kept for its catalog: asked again, the same bytes and exit code.
+    let listing = |env: &Env| env.run(&["models", "--sort", "input-price", "--format", "json"]).stdout;
+    let old = listing(&env);
+    for _ in 0..2 {
+        let got = get(&server.at("api/v1/models?sort=input-price")).await;
+        assert_eq!((got.body.as_str(), got.headers["x-cometcat-exit"].to_str().unwrap()), (old.as_str(), "0"));
+    }
     env.import("catalog-v2.json");
     let after: serde_json::Value = serde_json::from_str(&get(&server.at("api/v1/syncs")).await.body).unwrap();
     assert_eq!(after.as_array().unwrap().len(), 2);
+    // ... and not past a sync.
+    let new = listing(&env);
+    assert_ne!(new, old, "catalog-v2 changes prices");
+    assert_eq!(get(&server.at("api/v1/models?sort=input-price")).await.body, new);
     let page = get(&server.at("models/gpt-5")).await.body;
     assert_eq!(page.matches(r#"data-series="input""#).count(), 2, "two input prices: 1 then 0.88");
 }

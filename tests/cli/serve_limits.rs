@@ -124,14 +124,15 @@ async fn answers_past_the_memory_bound_are_refused_or_streamed() {
     // One long answer at a time: a second is refused while a client does not read the first.
     let one = Server::start_with(&env, &["--max-streams", "1"]);
     let _stalled = slow_client(one.addr(), 0, Duration::from_secs(30));
-    // Asked until the stalled client's answer is streaming (on a slow machine it may start late).
-    let mut got = get(&one.at("api/v1/models")).await;
-    for _ in 0..20 {
+    // Asked until the stalled client's answer is streaming (on a slow machine it may start late),
+    // each time a question not asked before: an answer already given is sent from memory.
+    let mut got = get(&one.at("api/v1/models?limit=9000")).await;
+    for i in 0..20 {
         if got.status != 200 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
-        got = get(&one.at("api/v1/models")).await;
+        got = get(&one.at(&format!("api/v1/models?limit={}", 9001 + i))).await;
     }
     assert_eq!(got.status, 503, "{}", got.body);
     assert_eq!(got.headers["retry-after"], "1");
@@ -146,6 +147,14 @@ async fn answers_past_the_memory_bound_are_refused_or_streamed() {
     let csv = get(&roomy.at("api/v1/models?format=csv")).await;
     assert_eq!(csv.status, 200);
     assert!(csv.body == env.run(&["models", "--format", "csv"]).stdout, "streamed whole, as the CLI writes it");
+    // With room to keep it, a long answer streamed once is sent again from memory, the same bytes.
+    let kept = Server::start(&env);
+    let cli = env.run(&["models", "--format", "json"]).stdout;
+    for _ in 0..3 {
+        let got = get(&kept.at("api/v1/models")).await;
+        assert!(got.status == 200 && got.body == cli, "{}", got.status);
+        assert!(!got.headers.contains_key("x-cometcat-exit"), "kept as it was sent");
+    }
 }
 
 /// A time limit hit is 503 with `Retry-After`, on every page and API route,
