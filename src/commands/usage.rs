@@ -195,7 +195,7 @@ pub fn read_input(
     // The reader cannot stop early: the first failure is kept, the rest skipped.
     let mut failed: Option<anyhow::Error> = None;
     let (mut records, mut values) = (0u64, 0u64);
-    let read = read_ahead(input, tag, &mut |item| {
+    let read = read::read(input, tag, &mut |item| {
         if failed.is_some() {
             return;
         }
@@ -227,36 +227,6 @@ pub fn read_input(
             Ok(false)
         }
     }
-}
-
-/// How many things read go to the pricing thread at once, and how many such
-/// batches may wait for it: what is read ahead stays a few MB at most.
-const BATCH: usize = 512;
-const BATCHES_AHEAD: usize = 8;
-
-/// [`read::read`] on a second thread, `each` on this one: the input is parsed
-/// while what was read before it is priced, in the order it was read.
-fn read_ahead(input: impl BufRead + Send, tag: Option<&str>, each: &mut dyn FnMut(Read)) -> io::Result<u64> {
-    let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Read>>(BATCHES_AHEAD);
-    std::thread::scope(|scope| {
-        let reader = scope.spawn(move || {
-            let mut batch = Vec::with_capacity(BATCH);
-            let read = read::read(input, tag, &mut |item| {
-                batch.push(item);
-                if batch.len() == BATCH {
-                    // The receiver drains every batch, so a send fails only if it panicked.
-                    let _ = send.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
-                }
-            });
-            let _ = send.send(batch);
-            read
-        });
-        // Owned here: should `each` panic, the reader's next send fails and it ends.
-        for item in receive.into_iter().flatten() {
-            each(item);
-        }
-        reader.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-    })
 }
 
 /// `--what-if MODEL`s, each a current model, each once.
@@ -368,25 +338,5 @@ fn finish(ctx: &Ctx<'_>, report: &UsageReport, args: &UsageArgs, unreadable_fail
         for v in &report.violations {
             eprintln!("violation: {}", output::visible(&format!("{} ({})", v.message, v.kind)));
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn what_is_read_ahead_comes_back_whole_and_in_order() {
-        let lines = BATCH * 3 + 7;
-        let text = "not json\n".repeat(lines);
-        let mut seen = Vec::new();
-        let values = read_ahead(text.as_bytes(), None, &mut |item| {
-            if let Read::Unreadable { line, .. } = item {
-                seen.push(line);
-            }
-        })
-        .unwrap();
-        assert_eq!(values, lines as u64);
-        assert_eq!(seen, (1..=lines as u64).collect::<Vec<_>>(), "every line once, in the order read");
     }
 }

@@ -316,21 +316,28 @@ impl Tally {
         } else {
             key
         };
-        let mut group = self
-            .groups
-            .get(key.as_ref())
-            .cloned()
-            .unwrap_or_else(|| Group { key: key.to_string(), ..Group::default() });
-        group.counts.add(&counts)?;
+        // The group's sums, worked out on copies of its numbers (its key is not copied).
+        let (mut sums, mut group_cost, mut charges) = match self.groups.get(key.as_ref()) {
+            Some(g) => (g.counts.clone(), g.cost, g.charges.clone()),
+            None => Default::default(),
+        };
+        sums.add(&counts)?;
         if let Some(cost) = cost {
-            group.cost = Some(group.cost.unwrap_or(Money::ZERO).checked_add(cost)?);
-            group.priced += 1;
+            group_cost = Some(group_cost.unwrap_or(Money::ZERO).checked_add(cost)?);
         }
-        group.charges.add(record.charged, cost)?;
-        group.records += 1;
+        charges.add(record.charged, cost)?;
         totals.records += 1;
         self.totals = totals;
-        self.groups.insert(key.into_owned(), group);
+        let group = match self.groups.get_mut(key.as_ref()) {
+            Some(group) => group,
+            None => self
+                .groups
+                .entry(key.to_string())
+                .or_insert_with(|| Group { key: key.into_owned(), ..Group::default() }),
+        };
+        (group.counts, group.cost, group.charges) = (sums, group_cost, charges);
+        group.priced += u64::from(cost.is_some());
+        group.records += 1;
         Ok(())
     }
 

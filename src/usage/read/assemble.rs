@@ -56,116 +56,129 @@ enum Open {
     },
 }
 
-/// Turns the values framing cuts into records, assembling streams across events.
+/// A value read and classified, not yet assembled: reading it needs nothing
+/// of what came before, so any thread may do it ([`read_value`]).
+// Nearly every piece is a value: boxing it would allocate for each.
+#[allow(clippy::large_enum_variant)]
+pub(super) enum Piece {
+    Value {
+        line: u64,
+        value: Value,
+        framing: Framing,
+    },
+    Unreadable {
+        line: u64,
+        reason: String,
+    },
+    /// `data: [DONE]`: the open OpenAI stream ends.
+    Done,
+}
+
+/// Reads one JSON value framed at `line` — an object (a record, an event, an
+/// envelope), an array of them, or a saved gateway answer — into `out`.
+pub(super) fn read_value(line: u64, text: &[u8], framing: Framing, tag: Option<&str>, out: &mut Vec<Piece>) {
+    let text = text.trim_ascii();
+    if text.starts_with(b"[") {
+        return array(line, text, tag, out);
+    }
+    // Checked as UTF-8 once, whole, rather than string by string as it is read.
+    let doc = match std::str::from_utf8(text) {
+        Ok(text) => serde_json::from_str::<Doc<'_>>(text),
+        Err(_) => serde_json::from_slice::<Doc<'_>>(text),
+    };
+    let value = match doc {
+        Ok(doc) if doc.success.is_some() && framing == Framing::Line => return answer(line, text, &doc, tag, out),
+        Ok(doc) => classify(doc, framing, tag),
+        Err(e) if e.is_data() => Err(unreadable_value(text, &e)),
+        Err(e) => Err(format!("not JSON: {e}")),
+    };
+    out.push(match value {
+        Ok(value) => Piece::Value { line, value, framing },
+        Err(reason) => Piece::Unreadable { line, reason },
+    });
+}
+
+/// A saved gateway answer, `{success, message, data: {items, total}}` or
+/// `{success, data: [...]}`: its items, each a value of its own. A saved
+/// `success: false` is the server's refusal, never an empty log.
+fn answer(line: u64, text: &[u8], doc: &Doc<'_>, tag: Option<&str>, out: &mut Vec<Piece>) {
+    if doc.success == Some(false) {
+        let message = doc.message.map_or_else(
+            || "no message".to_owned(),
+            |m| serde_json::from_str::<String>(m.get()).unwrap_or_else(|_| m.get().to_owned()),
+        );
+        let reason = format!("a saved answer that says success: false ({message})");
+        return out.push(Piece::Unreadable { line, reason });
+    }
+    #[derive(serde::Deserialize)]
+    struct Page<'a> {
+        #[serde(borrow)]
+        items: Option<&'a RawValue>,
+    }
+    let items = match doc.data {
+        Some(data) if data.get().starts_with('[') => Some(data),
+        Some(data) => serde_json::from_str::<Page<'_>>(data.get()).ok().and_then(|p| p.items),
+        None => None,
+    };
+    let Some(items) = items.filter(|i| i.get() != "[]") else {
+        if items.is_none() {
+            let reason = "a saved answer without a list of items in `data`".into();
+            out.push(Piece::Unreadable { line, reason });
+        }
+        return;
+    };
+    let offset = items.get().as_ptr() as usize - text.as_ptr() as usize;
+    let at = line + memchr::memchr_iter(b'\n', &text[..offset]).count() as u64;
+    array(at, items.get().as_bytes(), tag, out);
+}
+
+/// A JSON array: each element a value of its own, on its own line.
+fn array(line: u64, text: &[u8], tag: Option<&str>, out: &mut Vec<Piece>) {
+    let items = match serde_json::from_slice::<Vec<&RawValue>>(text) {
+        Ok(items) if !items.is_empty() && items.iter().all(|i| i.get().starts_with('{')) => items,
+        Ok(_) => {
+            return out.push(Piece::Unreadable { line, reason: "a list, but not of records (JSON objects)".into() });
+        }
+        Err(e) => return out.push(Piece::Unreadable { line, reason: format!("not JSON records: {e}") }),
+    };
+    // Each item's line, counted on from the one before (not from the start).
+    let (mut at, mut seen) = (line, 0);
+    for item in items {
+        let offset = item.get().as_ptr() as usize - text.as_ptr() as usize;
+        at += memchr::memchr_iter(b'\n', &text[seen..offset]).count() as u64;
+        seen = offset;
+        read_value(at, item.get().as_bytes(), Framing::Line, tag, out);
+    }
+}
+
+/// Turns the values read, in the order they were framed, into records,
+/// assembling streams across events.
 pub(super) struct Assembler<'e> {
     open: Open,
     /// The values that make up the open stream and carry its usage.
     held: u64,
     /// The first error seen inside the open stream.
     error: Option<String>,
-    tag: Option<String>,
     /// Every value read so far (lines, events, array elements, documents).
     pub(super) values: u64,
     each: &'e mut dyn FnMut(Read),
 }
 
 impl<'e> Assembler<'e> {
-    pub(super) fn new(tag: Option<&str>, each: &'e mut dyn FnMut(Read)) -> Assembler<'e> {
-        Assembler { open: Open::None, held: 0, error: None, tag: tag.map(str::to_owned), values: 0, each }
+    pub(super) fn new(each: &'e mut dyn FnMut(Read)) -> Assembler<'e> {
+        Assembler { open: Open::None, held: 0, error: None, values: 0, each }
     }
 
-    /// A value at `line` that cannot be read, and why.
-    pub(super) fn unreadable(&mut self, line: u64, reason: String) {
+    /// The next value read, in the order the values were framed.
+    pub(super) fn put(&mut self, piece: Piece) {
         self.values += 1;
-        (self.each)(Read::Unreadable { line, reason, values: 1 });
-    }
-
-    /// A line of JSON Lines (blank lines are nothing).
-    pub(super) fn line(&mut self, number: u64, text: &[u8]) {
-        if text.iter().all(u8::is_ascii_whitespace) {
-            return;
-        }
-        self.value(number, text, Framing::Line);
-    }
-
-    /// The data of one event of an event stream.
-    pub(super) fn event(&mut self, line: u64, data: &[u8]) {
-        if data.is_empty() {
-            return;
-        }
-        if data.trim_ascii() == b"[DONE]" {
-            self.values += 1;
-            (self.each)(Read::Events(1));
-            return self.close();
-        }
-        self.value(line, data, Framing::Event);
-    }
-
-    /// One JSON value: an object (a record, an event, an envelope) or an array of them.
-    pub(super) fn value(&mut self, line: u64, text: &[u8], framing: Framing) {
-        let text = text.trim_ascii();
-        if text.starts_with(b"[") {
-            return self.array(line, text);
-        }
-        let value = match serde_json::from_slice::<Doc<'_>>(text) {
-            Ok(doc) if doc.success.is_some() && framing == Framing::Line => return self.answer(line, text, &doc),
-            Ok(doc) => classify(doc, framing, self.tag.as_deref()),
-            Err(e) if e.is_data() => Err(unreadable_value(text, &e)),
-            Err(e) => Err(format!("not JSON: {e}")),
-        };
-        self.values += 1;
-        match value {
-            Ok(value) => self.take(line, value, framing),
-            Err(reason) => (self.each)(Read::Unreadable { line, reason, values: 1 }),
-        }
-    }
-
-    /// A saved gateway answer, `{success, message, data: {items, total}}` or
-    /// `{success, data: [...]}`: its items, each a value of its own. A saved
-    /// `success: false` is the server's refusal, never an empty log.
-    fn answer(&mut self, line: u64, text: &[u8], doc: &Doc<'_>) {
-        if doc.success == Some(false) {
-            let message = doc.message.map_or_else(
-                || "no message".to_owned(),
-                |m| serde_json::from_str::<String>(m.get()).unwrap_or_else(|_| m.get().to_owned()),
-            );
-            return self.unreadable(line, format!("a saved answer that says success: false ({message})"));
-        }
-        #[derive(serde::Deserialize)]
-        struct Page<'a> {
-            #[serde(borrow)]
-            items: Option<&'a RawValue>,
-        }
-        let items = match doc.data {
-            Some(data) if data.get().starts_with('[') => Some(data),
-            Some(data) => serde_json::from_str::<Page<'_>>(data.get()).ok().and_then(|p| p.items),
-            None => None,
-        };
-        let Some(items) = items.filter(|i| i.get() != "[]") else {
-            if items.is_none() {
-                self.unreadable(line, "a saved answer without a list of items in `data`".into());
+        match piece {
+            Piece::Value { line, value, framing } => self.take(line, value, framing),
+            Piece::Unreadable { line, reason } => (self.each)(Read::Unreadable { line, reason, values: 1 }),
+            Piece::Done => {
+                (self.each)(Read::Events(1));
+                self.close();
             }
-            return;
-        };
-        let offset = items.get().as_ptr() as usize - text.as_ptr() as usize;
-        let at = line + memchr::memchr_iter(b'\n', &text[..offset]).count() as u64;
-        self.array(at, items.get().as_bytes());
-    }
-
-    /// A JSON array: each element a value of its own, on its own line.
-    fn array(&mut self, line: u64, text: &[u8]) {
-        let items = match serde_json::from_slice::<Vec<&RawValue>>(text) {
-            Ok(items) if !items.is_empty() && items.iter().all(|i| i.get().starts_with('{')) => items,
-            Ok(_) => return self.unreadable(line, "a list, but not of records (JSON objects)".into()),
-            Err(e) => return self.unreadable(line, format!("not JSON records: {e}")),
-        };
-        // Each item's line, counted on from the one before (not from the start).
-        let (mut at, mut seen) = (line, 0);
-        for item in items {
-            let offset = item.get().as_ptr() as usize - text.as_ptr() as usize;
-            at += memchr::memchr_iter(b'\n', &text[seen..offset]).count() as u64;
-            seen = offset;
-            self.value(at, item.get().as_bytes(), Framing::Line);
         }
     }
 

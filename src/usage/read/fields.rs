@@ -42,8 +42,9 @@ pub(super) struct Doc<'a> {
     pub(super) created_at: Option<&'a RawValue>,
     #[serde(borrow)]
     pub(super) usage: Option<UsageFields<'a>>,
+    /// Boxed: rare, and as large as the rest of the fields together.
     #[serde(borrow)]
-    pub(super) x_groq: Option<Groq<'a>>,
+    pub(super) x_groq: Option<Box<Groq<'a>>>,
     #[serde(rename = "usageMetadata")]
     pub(super) usage_metadata: Option<GeminiUsage>,
     #[serde(borrow, rename = "modelVersion")]

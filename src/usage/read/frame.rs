@@ -9,8 +9,24 @@ use std::io::{self, BufRead, Read};
 
 use serde::de::IgnoredAny;
 
-use super::assemble::{Assembler, MAX_LINE};
+use super::assemble::MAX_LINE;
+use super::pipeline::Framer;
 use super::wire::Framing;
+
+/// Frames all of `input`, told apart by its first byte: an array is one
+/// document, an object starts lines or one pretty-printed document, anything
+/// else is lines (an event stream, if it starts like one).
+pub(super) fn all<R: BufRead>(mut input: R, streams: &mut Framer) -> io::Result<()> {
+    match first_byte(&mut input)? {
+        None => Ok(()),
+        Some(b'[') => document(&mut input, streams),
+        Some(b'{') => objects(&mut input, streams),
+        Some(_) => {
+            let sse = is_event_stream(input.fill_buf()?);
+            lines(&mut input, sse, streams)
+        }
+    }
+}
 
 /// The first byte that is not white space (a byte-order mark skipped).
 pub(super) fn first_byte(input: &mut impl BufRead) -> io::Result<Option<u8>> {
@@ -75,7 +91,7 @@ fn next_line(input: &mut impl BufRead, line: &mut Vec<u8>) -> io::Result<Option<
 
 /// A file that starts with `{`: JSON Lines, or one JSON document spread over
 /// lines (pretty-printed). A first line that is a whole JSON value means lines.
-pub(super) fn objects(input: &mut impl BufRead, streams: &mut Assembler<'_>) -> io::Result<()> {
+pub(super) fn objects(input: &mut impl BufRead, streams: &mut Framer) -> io::Result<()> {
     let mut line = Vec::new();
     let Some(fits) = next_line(input, &mut line)? else { return Ok(()) };
     if fits && serde_json::from_slice::<IgnoredAny>(&line).is_err() {
@@ -101,7 +117,7 @@ pub(super) fn objects(input: &mut impl BufRead, streams: &mut Assembler<'_>) -> 
 
 /// Lines: JSON Lines and event streams, each read by its own framing. `sse`
 /// says the file started as an event stream (which words an unreadable line).
-pub(super) fn lines(mut input: impl BufRead, sse: bool, streams: &mut Assembler<'_>) -> io::Result<()> {
+pub(super) fn lines(mut input: impl BufRead, sse: bool, streams: &mut Framer) -> io::Result<()> {
     let mut events = Events::new(sse);
     each_line(&mut input, 0, &mut |number, fits, line| events.line(streams, number, fits, line))?;
     events.end(streams);
@@ -134,7 +150,7 @@ fn each_line(input: &mut impl BufRead, mut number: u64, each: &mut dyn FnMut(u64
 }
 
 /// A file that starts with `[`: one JSON array of records.
-pub(super) fn document(input: &mut impl BufRead, streams: &mut Assembler<'_>) -> io::Result<()> {
+pub(super) fn document(input: &mut impl BufRead, streams: &mut Framer) -> io::Result<()> {
     let mut text = Vec::new();
     input.take(MAX_LINE as u64 + 1).read_to_end(&mut text)?;
     if text.len() > MAX_LINE {
@@ -165,30 +181,38 @@ impl Events {
         Events { data: Vec::new(), started: 0, sse }
     }
 
-    fn line(&mut self, streams: &mut Assembler<'_>, number: u64, fits: bool, line: &[u8]) {
+    fn line(&mut self, streams: &mut Framer, number: u64, fits: bool, line: &[u8]) {
         if !fits {
             self.end(streams);
             return streams.unreadable(number, format!("the line is longer than {} MiB", MAX_LINE >> 20));
         }
         // A lone CR ends a line too.
+        if memchr::memchr(b'\r', line).is_none() {
+            return self.part(streams, number, line);
+        }
         for line in line.split(|&b| b == b'\r') {
-            if line.iter().all(u8::is_ascii_whitespace) {
-                self.end(streams);
-            } else if let Some(value) = line.strip_prefix(b"data:") {
-                self.data_line(streams, number, value.strip_prefix(b" ").unwrap_or(value));
-            } else if [&b"event:"[..], b"id:", b"retry:", b":"].iter().any(|p| line.starts_with(p)) {
-                // Fields of an event that cometcat does not need.
-            } else if self.sse && !line.trim_ascii_start().starts_with(b"{") {
-                self.end(streams);
-                streams.unreadable(number, "not a line of an event stream (data:, event:, id:)".into());
-            } else {
-                self.end(streams);
-                streams.line(number, line);
-            }
+            self.part(streams, number, line);
         }
     }
 
-    fn data_line(&mut self, streams: &mut Assembler<'_>, number: u64, value: &[u8]) {
+    /// One line, or a part of one that a lone CR ended.
+    fn part(&mut self, streams: &mut Framer, number: u64, line: &[u8]) {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            self.end(streams);
+        } else if let Some(value) = line.strip_prefix(b"data:") {
+            self.data_line(streams, number, value.strip_prefix(b" ").unwrap_or(value));
+        } else if [&b"event:"[..], b"id:", b"retry:", b":"].iter().any(|p| line.starts_with(p)) {
+            // Fields of an event that cometcat does not need.
+        } else if self.sse && !line.trim_ascii_start().starts_with(b"{") {
+            self.end(streams);
+            streams.unreadable(number, "not a line of an event stream (data:, event:, id:)".into());
+        } else {
+            self.end(streams);
+            streams.line(number, line);
+        }
+    }
+
+    fn data_line(&mut self, streams: &mut Framer, number: u64, value: &[u8]) {
         let whole = |data: &[u8]| data.trim_ascii() == b"[DONE]" || serde_json::from_slice::<IgnoredAny>(data).is_ok();
         if !self.data.is_empty() && whole(&self.data) {
             // A whole event already, and no blank line after it: saved
@@ -204,7 +228,7 @@ impl Events {
     }
 
     /// Ends the event being read, if any.
-    fn end(&mut self, streams: &mut Assembler<'_>) {
+    fn end(&mut self, streams: &mut Framer) {
         if !self.data.is_empty() {
             streams.event(self.started, &self.data);
             self.data.clear();

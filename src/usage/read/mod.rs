@@ -1,14 +1,16 @@
 //! Reading usage: JSON documents, JSON Lines and Server-Sent-Event streams
 //! (told apart per file, and inside a file of lines per line: [`frame`]),
 //! read through the providers' wire formats ([`wire`]) and assembled into
-//! records, errors and unreadable lines ([`assemble`]). Pure over `BufRead`:
-//! lines and events are read as they come; a JSON document (an array, or one
-//! pretty-printed object) is read whole, up to [`MAX_LINE`] bytes.
+//! records, errors and unreadable lines ([`assemble`]), on three threads
+//! ([`pipeline`]). Pure over `BufRead`: lines and events are read as they
+//! come; a JSON document (an array, or one pretty-printed object) is read
+//! whole, up to [`MAX_LINE`] bytes.
 
 mod assemble;
 mod fields;
 mod frame;
 pub mod gateway;
+mod pipeline;
 mod wire;
 
 use std::io::{self, BufRead};
@@ -24,20 +26,14 @@ pub fn time_of_value(raw: &serde_json::value::RawValue) -> Result<crate::time::T
 use crate::usage::record::Read;
 
 /// Reads every record in `input`, handing each thing read to `each` as it is
-/// read; `tag` is the tag whose value is kept (for `--by tag:KEY`). Returns
-/// the number of values read (lines, events, array elements, documents): the
-/// [`Read`]s handed out account for every one of them.
-pub fn read(mut input: impl BufRead, tag: Option<&str>, each: &mut dyn FnMut(Read)) -> io::Result<u64> {
-    let mut streams = Assembler::new(tag, each);
-    match frame::first_byte(&mut input)? {
-        None => {}
-        Some(b'[') => frame::document(&mut input, &mut streams)?,
-        Some(b'{') => frame::objects(&mut input, &mut streams)?,
-        Some(_) => {
-            let sse = frame::is_event_stream(input.fill_buf()?);
-            frame::lines(&mut input, sse, &mut streams)?
-        }
-    }
+/// read, in order; `tag` is the tag whose value is kept (for `--by tag:KEY`).
+/// Returns the number of values read (lines, events, array elements,
+/// documents): the [`Read`]s handed out account for every one of them. The
+/// input is framed and its values read on other threads ([`pipeline`]);
+/// `each` runs on this one.
+pub fn read(input: impl BufRead + Send, tag: Option<&str>, each: &mut dyn FnMut(Read)) -> io::Result<u64> {
+    let mut streams = Assembler::new(each);
+    pipeline::run(input, tag, &mut streams, frame::all)?;
     streams.close();
     Ok(streams.values)
 }
