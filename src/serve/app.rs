@@ -1,7 +1,7 @@
 //! What every request of the explorer shares: where the catalog is, which
 //! `Host` headers name this server, how to run a command of the command line,
 //! and what was worked out already for the current snapshot: facet counts,
-//! and `/api/v1/models` answers.
+//! model counts, and `/api/v1/models` answers.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -41,6 +41,8 @@ pub struct App {
     /// Facet counts already computed, by snapshot and filters: they change
     /// only when a sync adds a snapshot.
     facets: Mutex<HashMap<String, Vec<crate::store::FacetCount>>>,
+    /// The number of models matching filters, by snapshot and filters.
+    counts: Mutex<HashMap<String, u64>>,
     /// `/api/v1/models` answers already written, by snapshot and query: the
     /// same catalog asked the same question answers with the same bytes.
     answers: Mutex<Answers>,
@@ -77,6 +79,7 @@ impl App {
             limits,
             budget: ByteBudget::new(limits.in_flight, limits.streams),
             facets: Default::default(),
+            counts: Default::default(),
             answers: Default::default(),
         }
     }
@@ -103,19 +106,18 @@ impl App {
         filters: &crate::query::Filters,
     ) -> Result<Vec<crate::store::FacetCount>, HttpError> {
         let key = snapshot.map(|s| format!("{}:{}:{}:{facet:?}:{filters:?}", s.id, s.content_hash, s.fetched_at));
-        let cached = key.as_ref().and_then(|k| self.facets.lock().unwrap_or_else(|e| e.into_inner()).get(k).cloned());
-        if let Some(counts) = cached {
-            return Ok(counts);
-        }
-        let counts = store.facet(facet, filters)?;
-        if let Some(key) = key {
-            let mut cache = self.facets.lock().unwrap_or_else(|e| e.into_inner());
-            if cache.len() >= CACHED_FACETS {
-                cache.clear();
-            }
-            cache.insert(key, counts.clone());
-        }
-        Ok(counts)
+        once(&self.facets, key, || Ok(store.facet(facet, filters)?))
+    }
+
+    /// The number of models matching `filters` in `store`'s current `snapshot`, counted once.
+    pub(super) fn count(
+        &self,
+        store: &Store,
+        snapshot: Option<&crate::store::Snapshot>,
+        filters: &crate::query::Filters,
+    ) -> Result<u64, HttpError> {
+        let key = snapshot.map(|s| format!("{}:{}:{}:{filters:?}", s.id, s.content_hash, s.fetched_at));
+        once(&self.counts, key, || Ok(store.count(filters)?))
     }
 
     /// What names the current snapshot in the caches (`None`: the catalog cannot be read now).
@@ -161,6 +163,28 @@ impl App {
             Err(e) => Err(anyhow::Error::from(e).into()),
         }
     }
+}
+
+/// The value kept in `cache` under `key`, else `work`'s, kept (no key: not kept).
+/// Past [`CACHED_FACETS`] values the cache starts again.
+fn once<T: Clone>(
+    cache: &Mutex<HashMap<String, T>>,
+    key: Option<String>,
+    work: impl FnOnce() -> Result<T, HttpError>,
+) -> Result<T, HttpError> {
+    let lock = || cache.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(kept) = key.as_ref().and_then(|k| lock().get(k).cloned()) {
+        return Ok(kept);
+    }
+    let value = work()?;
+    if let Some(key) = key {
+        let mut cache = lock();
+        if cache.len() >= CACHED_FACETS {
+            cache.clear();
+        }
+        cache.insert(key, value.clone());
+    }
+    Ok(value)
 }
 
 #[cfg(test)]

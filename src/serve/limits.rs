@@ -78,5 +78,5 @@ pub const MAX_QUERY: usize = 16 << 10;
 /// The most parameters a query string may hold.
 pub const MAX_PARAMS: usize = 64;
 
-/// The most facet lists kept; past it the cache starts again.
+/// The most facet lists kept, and the most model counts; past it a cache starts again.
 pub const CACHED_FACETS: usize = 512;

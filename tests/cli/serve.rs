@@ -399,6 +399,10 @@ async fn a_sync_shows_on_the_next_request() {
     let server = Server::start(&env);
     let before: serde_json::Value = serde_json::from_str(&get(&server.at("api/v1/syncs")).await.body).unwrap();
     assert_eq!(before.as_array().unwrap().len(), 1);
+    let count =
+        |page: &str| page.split(r#"<span id="count">"#).nth(1).and_then(|r| r.split('<').next()).map(str::to_owned);
+    let before_count = count(&get(&server.url).await.body);
+    assert_eq!(before_count, count(&get(&server.url).await.body), "counted once, kept");
     // A listing is kept for its catalog: asked again, the same bytes and exit code.
     let listing = |env: &Env| env.run(&["models", "--sort", "input-price", "--format", "json"]).stdout;
     let old = listing(&env);
@@ -413,6 +417,9 @@ async fn a_sync_shows_on_the_next_request() {
     let new = listing(&env);
     assert_ne!(new, old, "catalog-v2 changes prices");
     assert_eq!(get(&server.at("api/v1/models?sort=input-price")).await.body, new);
+    let listed = |env: &Env| env.run(&["models", "--format", "json"]).stdout.matches(r#""id":"#).count().to_string();
+    assert_eq!(count(&get(&server.url).await.body), Some(listed(&env)), "the count is the new catalog's");
+    assert_ne!(before_count, Some(listed(&env)));
     let page = get(&server.at("models/gpt-5")).await.body;
     assert_eq!(page.matches(r#"data-series="input""#).count(), 2, "two input prices: 1 then 0.88");
 }

@@ -31,13 +31,13 @@ fn catalog_page(app: &App, query: &str) -> Result<Markup, HttpError> {
     let filters = args.filters();
     let sort = Sort { key: args.sort.sort, desc: args.sort.desc };
     let limit = args.sort.limit.map_or(ROWS, |n| n.min(ROWS));
-    let total = store.count(&filters)?;
+    let frame = Frame::of(&store, sample)?;
+    let total = app.count(&store, frame.snapshot.as_ref(), &filters)?;
     let mut rows = Vec::new();
     store.each_model(&filters, sort, Some(limit), |m| -> Result<(), HttpError> {
         rows.push(m.model);
         Ok(())
     })?;
-    let frame = Frame::of(&store, sample)?;
     let facets = facets(app, &store, &frame, &filters)?;
     let api = format!("/api/v1/models?{}", query_with(&pairs, &[], &["format"]));
     let csv = format!("/api/v1/models?{}", query_with(&pairs, &[("format", "csv")], &[]));
