@@ -44,42 +44,66 @@ pub fn body(first: Vec<Bytes>, rest: Option<mpsc::Receiver<io::Result<Bytes>>>) 
     Body::from_stream(futures_util::StreamExt::chain(first, rest))
 }
 
-/// [`body`] for a streamed answer that is also kept: once it has ended whole,
-/// every piece goes to `keep`, unless together they came to more than `most` bytes.
-pub fn kept_body(
-    first: Vec<Bytes>,
-    rest: mpsc::Receiver<io::Result<Bytes>>,
-    most: usize,
-    keep: impl FnOnce(Vec<Bytes>) + Send + 'static,
-) -> Body {
-    struct Tee<F> {
+/// Where a streamed answer is kept as it goes: room for its bytes is asked
+/// for piece by piece (the copy is the keeper's memory, never the budget's),
+/// and given back if the answer is not kept after all.
+pub trait Keeper: Send + 'static {
+    /// Room for `bytes` more; `false` when there is none.
+    fn reserve(&self, bytes: usize) -> bool;
+    fn release(&self, bytes: usize);
+    /// The whole answer, and the room reserved for it (now the keeper's).
+    fn keep(&self, body: Bytes, reserved: usize);
+}
+
+/// [`body`] for a streamed answer that is also copied to `keeper`: once it has
+/// ended whole (a failure ends it with an error), all of it is kept.
+pub fn kept_body(first: Vec<Bytes>, rest: mpsc::Receiver<io::Result<Bytes>>, keeper: impl Keeper) -> Body {
+    struct Tee<K: Keeper> {
         rest: mpsc::Receiver<io::Result<Bytes>>,
-        /// The pieces so far, while they are still to be kept.
-        kept: Option<(Vec<Bytes>, usize)>,
-        keep: Option<F>,
+        /// The copy so far, while the answer is still to be kept.
+        copy: Option<Vec<u8>>,
+        reserved: usize,
+        keeper: K,
     }
-    let size = first.iter().map(Bytes::len).sum();
-    let tee = Tee { rest, kept: Some((first.clone(), size)), keep: Some(keep) };
+    impl<K: Keeper> Tee<K> {
+        fn add(&mut self, piece: &[u8]) {
+            let Some(copy) = &mut self.copy else { return };
+            if self.keeper.reserve(piece.len()) {
+                copy.extend_from_slice(piece);
+                self.reserved += piece.len();
+            } else {
+                self.drop_copy();
+            }
+        }
+        fn drop_copy(&mut self) {
+            self.copy = None;
+            self.keeper.release(std::mem::take(&mut self.reserved));
+        }
+    }
+    impl<K: Keeper> Drop for Tee<K> {
+        /// A reader gone before the end: nothing kept, the room given back.
+        fn drop(&mut self) {
+            self.keeper.release(std::mem::take(&mut self.reserved));
+        }
+    }
+    let mut tee = Tee { rest, copy: Some(Vec::new()), reserved: 0, keeper };
+    for piece in &first {
+        tee.add(piece);
+    }
     let first = futures_util::stream::iter(first.into_iter().map(Ok::<_, io::Error>));
-    let rest = futures_util::stream::unfold(tee, move |mut tee| async move {
+    let rest = futures_util::stream::unfold(tee, |mut tee| async move {
         match tee.rest.recv().await {
             Some(Ok(piece)) => {
-                if let Some((pieces, size)) = &mut tee.kept {
-                    *size += piece.len();
-                    pieces.push(piece.clone());
-                    if *size > most {
-                        tee.kept = None;
-                    }
-                }
+                tee.add(&piece);
                 Some((Ok(piece), tee))
             }
             Some(Err(e)) => {
-                tee.kept = None;
+                tee.drop_copy();
                 Some((Err(e), tee))
             }
             None => {
-                if let (Some((pieces, _)), Some(keep)) = (tee.kept.take(), tee.keep.take()) {
-                    keep(pieces);
+                if let Some(copy) = tee.copy.take() {
+                    tee.keeper.keep(Bytes::from(copy), std::mem::take(&mut tee.reserved));
                 }
                 None
             }
@@ -102,6 +126,19 @@ pub struct AnswerWriter {
     /// Once streamed: its place among the long answers streamed at once.
     _stream: Option<tokio::sync::OwnedSemaphorePermit>,
     runtime: tokio::runtime::Handle,
+    /// [`AnswerWriter::finish`] ran: the command ended, well or not.
+    finished: bool,
+}
+
+impl Drop for AnswerWriter {
+    /// A writer dropped unfinished (its command panicked) cuts a streamed
+    /// answer short with an error, so that no client (and no cache) takes
+    /// it for whole. An answer not started yet is told by its head never coming.
+    fn drop(&mut self) {
+        if !self.finished && self.gathering.is_none() {
+            let _ = self.rest.blocking_send(Err(io::Error::other("the answer stopped: the command failed")));
+        }
+    }
 }
 
 impl AnswerWriter {
@@ -118,6 +155,7 @@ impl AnswerWriter {
             failure: None,
             _stream: None,
             runtime: tokio::runtime::Handle::current(),
+            finished: false,
         };
         (answer, head_rx)
     }
@@ -126,6 +164,7 @@ impl AnswerWriter {
     /// started yet, else its end (a failure cuts it short, so that no client
     /// takes it for whole).
     pub fn finish(mut self, outcome: anyhow::Result<Exit>) {
+        self.finished = true;
         let outcome = outcome.and_then(|exit| self.ship().map(|()| exit).map_err(anyhow::Error::from));
         match (self.gathering.take(), outcome) {
             (Some((pieces, _, head)), Ok(exit)) => {
@@ -213,5 +252,95 @@ impl io::Write for AnswerWriter {
 
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    /// A keeper with room for `room` bytes, that records what it is given.
+    #[derive(Clone, Default)]
+    struct Record {
+        room: usize,
+        state: Arc<Mutex<(usize, Option<Bytes>)>>,
+    }
+
+    impl Keeper for Record {
+        fn reserve(&self, bytes: usize) -> bool {
+            let mut state = self.state.lock().unwrap();
+            let fits = state.0 + bytes <= self.room;
+            state.0 += if fits { bytes } else { 0 };
+            fits
+        }
+        fn release(&self, bytes: usize) {
+            self.state.lock().unwrap().0 -= bytes;
+        }
+        fn keep(&self, body: Bytes, reserved: usize) {
+            assert_eq!(body.len(), reserved, "the room reserved is the answer's size");
+            self.state.lock().unwrap().1 = Some(body);
+        }
+    }
+
+    /// Streams `pieces` (then `end`, if any) through `kept_body`; what the client got.
+    async fn stream(keeper: Record, pieces: &[&str], end: Option<io::Error>) -> Result<Bytes, String> {
+        let (send, receive) = mpsc::channel(16);
+        for piece in &pieces[1..] {
+            send.send(Ok(Bytes::copy_from_slice(piece.as_bytes()))).await.unwrap();
+        }
+        if let Some(e) = end {
+            send.send(Err(e)).await.unwrap();
+        }
+        drop(send);
+        let body = kept_body(vec![Bytes::copy_from_slice(pieces[0].as_bytes())], receive, keeper);
+        axum::body::to_bytes(body, usize::MAX).await.map_err(|e| e.to_string())
+    }
+
+    #[tokio::test]
+    async fn a_streamed_answer_is_kept_whole_or_not_at_all() {
+        let keeper = Record { room: 100, ..Record::default() };
+        assert_eq!(stream(keeper.clone(), &["[1,", "2,", "3]"], None).await.unwrap(), "[1,2,3]");
+        assert_eq!(keeper.state.lock().unwrap().1.as_deref(), Some(&b"[1,2,3]"[..]), "kept as the client got it");
+        // Cut short by an error: the client sees it fail, and nothing is kept.
+        let keeper = Record { room: 100, ..Record::default() };
+        assert!(stream(keeper.clone(), &["[1,", "2,"], Some(io::Error::other("stopped"))).await.is_err());
+        assert_eq!(*keeper.state.lock().unwrap(), (0, None), "the room given back");
+        // Longer than the room: sent whole, not kept, the room given back.
+        let keeper = Record { room: 4, ..Record::default() };
+        assert_eq!(stream(keeper.clone(), &["[1,", "2,", "3]"], None).await.unwrap(), "[1,2,3]");
+        assert_eq!(*keeper.state.lock().unwrap(), (0, None));
+    }
+
+    #[tokio::test]
+    async fn a_reader_gone_before_the_end_keeps_nothing() {
+        let keeper = Record { room: 100, ..Record::default() };
+        let (send, receive) = mpsc::channel(4);
+        send.send(Ok(Bytes::from_static(b"more"))).await.unwrap();
+        let body = kept_body(vec![Bytes::from_static(b"first")], receive, keeper.clone());
+        let mut stream = body.into_data_stream();
+        use futures_util::StreamExt;
+        assert_eq!(stream.next().await.unwrap().unwrap(), "first");
+        assert_eq!(stream.next().await.unwrap().unwrap(), "more");
+        assert_eq!(keeper.state.lock().unwrap().0, 9, "copied so far");
+        drop(stream);
+        assert_eq!(*keeper.state.lock().unwrap(), (0, None), "dropped: nothing kept, the room given back");
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_writer_dropped_unfinished_cuts_its_streamed_answer_short() {
+        let (mut answer, head) = AnswerWriter::new(ByteBudget::new(64 << 20, 16));
+        let command = tokio::task::spawn_blocking(move || {
+            use std::io::Write;
+            for _ in 0..2 * WHOLE_ANSWER / PIECE {
+                answer.write_all(&[b'x'; PIECE]).unwrap();
+            }
+            drop(answer); // as a panic in the command would, without `finish`
+        });
+        let Ok(Head::Streamed(pieces, rest)) = head.await else { panic!("a long answer streams") };
+        let got = axum::body::to_bytes(body(pieces, Some(rest)), usize::MAX).await;
+        assert!(got.is_err(), "the client is told the answer stopped, not given a short one");
+        command.await.unwrap();
     }
 }

@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -51,20 +52,38 @@ async fn run_keeping(
     let (body, exit) = match (job::wait(limit, head).await, keep) {
         (Ok(Head::Whole(pieces, exit)), keep) => {
             if let Some(key) = keep {
-                app.remember(key, Remembered { pieces: pieces.clone(), exit: Some(exit) });
+                // A copy of its own: the pieces hold bytes of the in-flight budget until dropped.
+                let body = Bytes::from(pieces.concat());
+                app.remember(key, Remembered { body, exit: Some(exit) }, 0);
             }
             (answer::body(pieces, None), Some(exit))
         }
         // Streamed: the command has not ended, so its exit code is not known yet.
         (Ok(Head::Streamed(pieces, rest)), None) => (answer::body(pieces, Some(rest)), None),
         (Ok(Head::Streamed(pieces, rest)), Some(key)) => {
-            let keeper = app.clone();
-            let keep = move |pieces| keeper.remember(key, Remembered { pieces, exit: None });
-            (answer::kept_body(pieces, rest, app.answers_kept(), keep), None)
+            (answer::kept_body(pieces, rest, KeepFor { app: app.clone(), key }), None)
         }
         (Ok(Head::Failed(failure)) | Err(failure), _) => return failure.after(limit).json(),
     };
     respond(&format, body, exit)
+}
+
+/// A streamed answer kept, as it goes, for its snapshot and query.
+struct KeepFor {
+    app: Arc<App>,
+    key: (String, String),
+}
+
+impl answer::Keeper for KeepFor {
+    fn reserve(&self, bytes: usize) -> bool {
+        self.app.reserve(bytes)
+    }
+    fn release(&self, bytes: usize) {
+        self.app.release(bytes);
+    }
+    fn keep(&self, body: Bytes, reserved: usize) {
+        self.app.remember(self.key.clone(), Remembered { body, exit: None }, reserved);
+    }
 }
 
 /// An answer: its body, typed by `format`, with the command's exit code when known.
@@ -107,14 +126,15 @@ fn command(
 /// bytes, so an answer is kept for as long as the snapshot is current.
 pub async fn models(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Response {
     let finder = app.clone();
-    let snapshot = tokio::task::spawn_blocking(move || finder.snapshot_key()).await.ok().flatten();
+    // Opening the catalog may wait on a sync's lock: within the time limit, as any query.
+    let snapshot = job::blocking(app.limits.time_limit, move || Ok(finder.snapshot_key())).await.ok().flatten();
     let key = snapshot.map(|s| (s, q.clone().unwrap_or_default()));
     if let Some(kept) = key.as_ref().and_then(|k| app.remembered(k)) {
         let format = match command("models", None, None, q.as_deref().unwrap_or_default()) {
             Ok((_, format)) => format,
             Err(failure) => return failure.json(),
         };
-        return respond(&format, answer::body(kept.pieces.clone(), None), kept.exit);
+        return respond(&format, answer::body(vec![kept.body.clone()], None), kept.exit);
     }
     run_keeping(app, "models", None, None, q, key).await
 }

@@ -48,19 +48,22 @@ pub struct App {
     answers: Mutex<Answers>,
 }
 
-/// The answers kept for one snapshot, by query, and their size. Another
-/// snapshot, or more than [`App::answers_kept`] bytes, and the cache starts again.
+/// The answers kept for one snapshot, by query, and their size, and the
+/// bytes of answers being copied as they stream. Together they stay within
+/// [`App::answers_kept`]; another snapshot, or no room, and the kept answers go.
 #[derive(Default)]
 struct Answers {
     snapshot: String,
     by_query: HashMap<String, Arc<Remembered>>,
     bytes: usize,
+    copying: usize,
 }
 
-/// An answer as it was written: its bytes, and the command's exit code when
-/// it was known before the answer started (a short answer's).
+/// An answer as it was written: its bytes (a copy of its own, apart from
+/// the bytes in flight), and the command's exit code when it was known before
+/// the answer started (a short answer's).
 pub(super) struct Remembered {
-    pub(super) pieces: Vec<Bytes>,
+    pub(super) body: Bytes,
     pub(super) exit: Option<Exit>,
 }
 
@@ -120,11 +123,12 @@ impl App {
         once(&self.counts, key, || Ok(store.count(filters)?))
     }
 
-    /// What names the current snapshot in the caches (`None`: the catalog cannot be read now).
+    /// What names the current snapshot in the caches: `None` before any
+    /// sync (the bundled sample is not worth keeping answers for) or when the
+    /// catalog cannot be read now.
     pub(super) fn snapshot_key(&self) -> Option<String> {
-        let (store, sample) = self.store().ok()?;
-        let s = store.current_snapshot().ok()??;
-        Some(format!("{sample}:{}:{}:{}", s.id, s.content_hash, s.fetched_at))
+        let s = Store::open(&self.db).ok()?.current_snapshot().ok()??;
+        Some(format!("{}:{}:{}", s.id, s.content_hash, s.fetched_at))
     }
 
     /// The answer kept for `query` in `snapshot` (as [`App::snapshot_key`] names it), if any.
@@ -133,25 +137,52 @@ impl App {
         (answers.snapshot == *snapshot).then(|| answers.by_query.get(query).cloned()).flatten()
     }
 
-    /// The most bytes of answers kept: half the bytes of answers allowed in
-    /// flight (`--max-in-flight`), so that one flag bounds the memory answers take.
+    /// The most bytes of answers kept, and being copied to be kept: half the
+    /// bytes of answers allowed in flight (`--max-in-flight`), so that one flag
+    /// bounds the memory answers take.
     pub(super) fn answers_kept(&self) -> usize {
         self.limits.in_flight / 2
     }
 
-    /// Keeps the answer to `query` in `snapshot`, unless it alone is larger than the cache.
-    pub(super) fn remember(&self, (snapshot, query): (String, String), answer: Remembered) {
-        let size: usize = answer.pieces.iter().map(Bytes::len).sum();
-        if size > self.answers_kept() {
-            return;
-        }
+    /// Room for `bytes` more of an answer being copied; kept answers go to make it.
+    pub(super) fn reserve(&self, bytes: usize) -> bool {
         let mut answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
-        if answers.snapshot != snapshot || answers.bytes + size > self.answers_kept() {
-            *answers = Answers { snapshot, ..Answers::default() };
+        if answers.bytes + answers.copying + bytes > self.answers_kept() {
+            answers.by_query.clear();
+            answers.bytes = 0;
+        }
+        let room = answers.copying + bytes <= self.answers_kept();
+        if room {
+            answers.copying += bytes;
+        }
+        room
+    }
+
+    /// Gives back room reserved for an answer that will not be kept.
+    pub(super) fn release(&self, bytes: usize) {
+        let mut answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
+        answers.copying -= bytes;
+    }
+
+    /// Keeps the answer to `query` in `snapshot`, for which `reserved` bytes
+    /// were set aside as it was copied (none for a short answer, copied here).
+    pub(super) fn remember(&self, (snapshot, query): (String, String), answer: Remembered, reserved: usize) {
+        let size = answer.body.len();
+        let mut answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
+        answers.copying -= reserved;
+        if answers.snapshot != snapshot {
+            *answers = Answers { snapshot, copying: answers.copying, ..Answers::default() };
+        }
+        if answers.bytes + answers.copying + size > self.answers_kept() {
+            answers.by_query.clear();
+            answers.bytes = 0;
+        }
+        if answers.copying + size > self.answers_kept() {
+            return;
         }
         answers.bytes += size;
         if let Some(old) = answers.by_query.insert(query, Arc::new(answer)) {
-            answers.bytes -= old.pieces.iter().map(Bytes::len).sum::<usize>();
+            answers.bytes -= old.body.len();
         }
     }
 
@@ -197,25 +228,42 @@ mod tests {
     }
 
     fn answer(bytes: usize) -> Remembered {
-        Remembered { pieces: vec![Bytes::from(vec![b'x'; bytes])], exit: None }
+        Remembered { body: Bytes::from(vec![b'x'; bytes]), exit: None }
     }
 
     #[test]
     fn answers_are_kept_for_one_snapshot_within_half_the_bytes_in_flight() {
         let app = app(100);
         let key = |snapshot: &str, query: &str| (snapshot.to_owned(), query.to_owned());
-        app.remember(key("1", "a"), answer(30));
-        app.remember(key("1", "b"), answer(20));
+        app.remember(key("1", "a"), answer(30), 0);
+        app.remember(key("1", "b"), answer(20), 0);
         assert!(app.remembered(&key("1", "a")).is_some() && app.remembered(&key("1", "b")).is_some());
         assert!(app.remembered(&key("2", "a")).is_none(), "another snapshot's answer is another answer");
-        app.remember(key("1", "big"), answer(51));
+        app.remember(key("1", "big"), answer(51), 0);
         assert!(app.remembered(&key("1", "big")).is_none(), "larger than half of 100 bytes: not kept");
-        assert!(app.remembered(&key("1", "a")).is_some(), "and nothing dropped for it");
-        app.remember(key("1", "c"), answer(10));
+        app.remember(key("1", "c"), answer(10), 0);
         assert!(app.remembered(&key("1", "a")).is_none(), "past 50 bytes in all, the cache starts again");
         assert!(app.remembered(&key("1", "c")).is_some());
-        app.remember(key("2", "a"), answer(1));
+        app.remember(key("2", "a"), answer(1), 0);
         assert!(app.remembered(&key("1", "c")).is_none(), "a new snapshot drops the old one's answers");
-        assert_eq!(app.remembered(&key("2", "a")).map(|r| r.pieces[0].len()), Some(1));
+        assert_eq!(app.remembered(&key("2", "a")).map(|r| r.body.len()), Some(1));
+    }
+
+    #[test]
+    fn answers_being_copied_share_the_room_with_those_kept() {
+        let app = app(100);
+        let key = |query: &str| ("1".to_owned(), query.to_owned());
+        app.remember(key("a"), answer(20), 0);
+        assert!(app.reserve(25) && app.reserve(5), "room beside what is kept");
+        assert!(!app.reserve(21), "no more than 50 bytes copied at once");
+        assert!(app.remembered(&key("a")).is_none(), "kept answers go to make room");
+        app.release(5);
+        app.remember(key("b"), answer(25), 25);
+        assert!(app.remembered(&key("b")).is_some(), "the room reserved becomes the answer's");
+        assert!(app.reserve(25), "25 kept and 25 being copied");
+        assert!(app.reserve(1) && app.remembered(&key("b")).is_none(), "the kept answer goes for a copy");
+        assert!(!app.reserve(25), "copies alone stay within 50 bytes: 26 + 25 are more");
+        app.release(26);
+        assert!(app.reserve(50));
     }
 }

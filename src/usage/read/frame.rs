@@ -101,7 +101,7 @@ pub(super) fn objects(input: &mut impl BufRead, streams: &mut Framer) -> io::Res
         input.take(MAX_LINE as u64).read_to_end(&mut text)?;
         return match serde_json::from_slice::<IgnoredAny>(&text) {
             Ok(_) => {
-                streams.value(1, &text, Framing::Line);
+                streams.document(1, text, Framing::Line);
                 Ok(())
             }
             // Neither lines nor a document: read it as lines, each said unreadable or read.
@@ -161,7 +161,7 @@ pub(super) fn document(input: &mut impl BufRead, streams: &mut Framer) -> io::Re
     if serde_json::from_slice::<IgnoredAny>(&text).is_err() && text.contains(&b'\n') {
         return lines(io::Cursor::new(text), false, streams);
     }
-    streams.value(1, &text, Framing::Line);
+    streams.document(1, text, Framing::Line);
     Ok(())
 }
 

@@ -52,6 +52,8 @@ pub(super) struct Framer {
     batch: Batch,
     sent: usize,
     workers: Vec<SyncSender<Batch>>,
+    /// The workers have stopped (the caller did): nothing more is sent.
+    gone: bool,
 }
 
 impl Framer {
@@ -84,18 +86,36 @@ impl Framer {
     }
 
     fn push(&mut self, item: Framed) {
+        if self.gone {
+            self.batch.text.clear();
+            return;
+        }
         self.batch.items.push(item);
         if self.batch.items.len() >= BATCH_VALUES || self.batch.text.len() >= BATCH_BYTES {
             self.send();
         }
     }
 
+    /// A whole document, moved into a batch of its own rather than copied
+    /// (it may be as long as [`super::MAX_LINE`]).
+    pub(super) fn document(&mut self, line: u64, text: Vec<u8>, framing: Framing) {
+        if !self.batch.items.is_empty() {
+            self.send();
+        }
+        let end = text.len();
+        self.batch = Batch { text, items: vec![Framed::Text { line, framing, start: 0, end }] };
+        self.send();
+    }
+
     fn send(&mut self) {
         let next =
             Batch { text: Vec::with_capacity(BATCH_BYTES + (64 << 10)), items: Vec::with_capacity(BATCH_VALUES) };
         let batch = std::mem::replace(&mut self.batch, next);
-        // A worker that is gone has stopped because the caller did: nothing more is wanted.
-        let _ = self.workers[self.sent % WORKERS].send(batch);
+        // A worker that is gone has stopped because the caller did: nothing more
+        // is wanted (framing still reads to the end, but keeps nothing).
+        if self.workers[self.sent % WORKERS].send(batch).is_err() {
+            self.gone = true;
+        }
         self.sent += 1;
     }
 }
@@ -138,18 +158,21 @@ pub(super) fn run<R: BufRead + Send>(
             });
         }
         let framer = scope.spawn(move || {
-            let mut framer = Framer { batch: Batch::default(), sent: 0, workers: to_workers };
+            let mut framer = Framer { batch: Batch::default(), sent: 0, workers: to_workers, gone: false };
             let framed = frame(input, &mut framer);
             framer.send();
             framed
         });
-        // Batch k comes from worker k % WORKERS; the first that never comes is the end.
+        // Batch k comes from worker k % WORKERS; the first that never comes is the end
+        // (or a worker's panic, which the scope raises again once every thread has stopped).
         for k in 0.. {
             let Ok(pieces) = from_workers[k % WORKERS].recv() else { break };
             for piece in pieces {
                 assembler.put(piece);
             }
         }
+        // Nothing more is taken: the workers' sends fail, and then the framer's.
+        drop(from_workers);
         framer.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     })
 }
