@@ -108,7 +108,7 @@ impl App {
         facet: crate::query::Facet,
         filters: &crate::query::Filters,
     ) -> Result<Vec<crate::store::FacetCount>, HttpError> {
-        let key = snapshot.map(|s| format!("{}:{}:{}:{facet:?}:{filters:?}", s.id, s.content_hash, s.fetched_at));
+        let key = snapshot.map(|s| format!("{}:{facet:?}:{filters:?}", snapshot_name(s)));
         once(&self.facets, key, || Ok(store.facet(facet, filters)?))
     }
 
@@ -119,7 +119,7 @@ impl App {
         snapshot: Option<&crate::store::Snapshot>,
         filters: &crate::query::Filters,
     ) -> Result<u64, HttpError> {
-        let key = snapshot.map(|s| format!("{}:{}:{}:{filters:?}", s.id, s.content_hash, s.fetched_at));
+        let key = snapshot.map(|s| format!("{}:{filters:?}", snapshot_name(s)));
         once(&self.counts, key, || Ok(store.count(filters)?))
     }
 
@@ -127,8 +127,7 @@ impl App {
     /// sync (the bundled sample is not worth keeping answers for) or when the
     /// catalog cannot be read now.
     pub(super) fn snapshot_key(&self) -> Option<String> {
-        let s = Store::open(&self.db).ok()?.current_snapshot().ok()??;
-        Some(format!("{}:{}:{}", s.id, s.content_hash, s.fetched_at))
+        Some(snapshot_name(&Store::open(&self.db).ok()?.current_snapshot().ok()??))
     }
 
     /// The answer kept for `query` in `snapshot` (as [`App::snapshot_key`] names it), if any.
@@ -194,6 +193,11 @@ impl App {
             Err(e) => Err(anyhow::Error::from(e).into()),
         }
     }
+}
+
+/// What tells a snapshot apart in the caches: its id, its content and when it was fetched.
+fn snapshot_name(s: &crate::store::Snapshot) -> String {
+    format!("{}:{}:{}", s.id, s.content_hash, s.fetched_at)
 }
 
 /// The value kept in `cache` under `key`, else `work`'s, kept (no key: not kept).

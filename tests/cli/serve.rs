@@ -402,7 +402,7 @@ async fn a_sync_shows_on_the_next_request() {
     let count =
         |page: &str| page.split(r#"<span id="count">"#).nth(1).and_then(|r| r.split('<').next()).map(str::to_owned);
     let before_count = count(&get(&server.url).await.body);
-    assert_eq!(before_count, count(&get(&server.url).await.body), "counted once, kept");
+    assert_eq!(before_count, count(&get(&server.url).await.body), "the same count when asked again");
     // A listing is kept for its catalog: asked again, the same bytes and exit code.
     let listing = |env: &Env| env.run(&["models", "--sort", "input-price", "--format", "json"]).stdout;
     let old = listing(&env);
