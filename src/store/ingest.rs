@@ -25,7 +25,7 @@ use super::error::StoreError;
 use super::open::Store;
 use super::read::{Snapshot, snapshot};
 use super::row::{VersionRow, insert_version, version_row};
-use crate::catalog::{Parsed, duplicate_keys, hex, parse_record, record_hash, unhex};
+use crate::catalog::{Model, Parsed, duplicate_keys, hex, parse_record, record_hash, unhex};
 use crate::time::format_time;
 
 /// Page cache while a sync writes (KiB): enough to keep the indexes of a
@@ -76,6 +76,50 @@ pub struct Ingest<'s> {
     written: HashMap<[u8; 32], i64>,
     /// The versions the catalog held before: a record among them is not parsed again.
     known: Known,
+    /// The filter values of the versions this sync wrote, added to `filter_values` at commit.
+    values: FilterValues,
+}
+
+/// The values a filter can ask for (see `filter_values` in the schema), by
+/// facet: feature, type, provider (name or code), endpoint (key or path).
+#[derive(Default)]
+struct FilterValues([HashSet<String>; 4]);
+
+impl FilterValues {
+    const FACETS: [&str; 4] = ["feature", "type", "provider", "endpoint"];
+
+    fn add(&mut self, m: &Model) {
+        let [features, types, providers, endpoints] = &mut self.0;
+        // Looked up before they are copied: most models repeat values already seen.
+        let put = |set: &mut HashSet<String>, value: &str| {
+            if !set.contains(value) {
+                set.insert(value.to_owned());
+            }
+        };
+        m.features.iter().for_each(|f| put(features, f));
+        m.model_type.iter().for_each(|t| put(types, t));
+        m.provider.iter().chain(&m.provider_code).for_each(|p| put(providers, p));
+        for e in &m.endpoints {
+            put(endpoints, &e.key);
+            e.path.iter().for_each(|p| put(endpoints, p));
+        }
+    }
+
+    fn extend(&mut self, other: FilterValues) {
+        for (mine, theirs) in self.0.iter_mut().zip(other.0) {
+            mine.extend(theirs);
+        }
+    }
+
+    fn store(&self, conn: &Connection) -> Result<(), StoreError> {
+        let mut insert = conn.prepare("INSERT OR IGNORE INTO filter_values (facet, value) VALUES (?1, ?2)")?;
+        for (facet, values) in Self::FACETS.iter().zip(&self.0) {
+            for value in values {
+                insert.execute(params![facet, value])?;
+            }
+        }
+        Ok(())
+    }
 }
 
 struct Staged {
@@ -117,7 +161,7 @@ enum Ready {
 /// The versions the catalog held when the sync began, by record hash.
 type Known = HashMap<[u8; 32], i64>;
 
-fn prepare<'r>(raw: &'r RawValue, known: &Known) -> Prepared<'r> {
+fn prepare<'r>(raw: &'r RawValue, known: &Known, values: &mut FilterValues) -> Prepared<'r> {
     let text = raw.get();
     let value = match serde_json::from_str::<serde_json::Value>(text) {
         Ok(value) => value,
@@ -141,6 +185,7 @@ fn prepare<'r>(raw: &'r RawValue, known: &Known) -> Prepared<'r> {
                 format!("{}: the record holds the key {key:?} more than once; the last one is used", model.id)
             }));
             let id = model.id.clone();
+            values.add(&model);
             Ready::Fresh { row: version_row(*model, hex(&hash), &warnings), id, warnings }
         }
     };
@@ -213,6 +258,7 @@ impl Store {
             received: 0,
             written: HashMap::new(),
             known,
+            values: FilterValues::default(),
         })
     }
 }
@@ -237,27 +283,35 @@ impl Ingest<'_> {
     pub fn add<R: Borrow<RawValue> + Sync>(&mut self, page: u64, records: &[R]) -> Result<(), StoreError> {
         // Lent to the helper thread while this one stages; given back whatever happens.
         let known = std::mem::take(&mut self.known);
+        let mut values = std::mem::take(&mut self.values);
         let staged = if records.len() < 2 * BATCH {
-            records.iter().enumerate().try_for_each(|(i, raw)| self.stage(ord(page, i), prepare(raw.borrow(), &known)))
+            records
+                .iter()
+                .enumerate()
+                .try_for_each(|(i, raw)| self.stage(ord(page, i), prepare(raw.borrow(), &known, &mut values)))
         } else {
             std::thread::scope(|scope| -> Result<(), StoreError> {
                 let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Prepared<'_>>>(4);
                 let known = &known;
-                scope.spawn(move || {
+                let helper = scope.spawn(move || {
+                    let mut values = FilterValues::default();
                     for chunk in records.chunks(BATCH) {
                         // A closed channel means the writer failed: stop.
-                        if tx.send(chunk.iter().map(|r| prepare(r.borrow(), known)).collect()).is_err() {
-                            return;
+                        if tx.send(chunk.iter().map(|r| prepare(r.borrow(), known, &mut values)).collect()).is_err() {
+                            break;
                         }
                     }
+                    values
                 });
                 for (i, prepared) in rx.into_iter().flatten().enumerate() {
                     self.stage(ord(page, i), prepared)?;
                 }
+                values.extend(helper.join().expect("the helper thread does not panic"));
                 Ok(())
             })
         };
         self.known = known;
+        self.values = values;
         staged?;
         self.received += records.len() as u64;
         Ok(())
@@ -367,6 +421,7 @@ impl Ingest<'_> {
             None => open_spans(&self.tx, &kept, id)?,
         }
         self.store_quarantined(id)?;
+        self.values.store(&self.tx)?;
         let (added, removed, changed) = match &previous {
             Some((prev, _)) => count_changes(&self.tx, *prev, id)?,
             None => (kept.len(), 0, 0),
@@ -547,9 +602,21 @@ mod tests {
         })
     }
 
+    /// The ids of the current models matching `filters`, in id order.
+    fn listed(store: &Store, filters: &crate::query::Filters) -> Vec<String> {
+        let mut ids = Vec::new();
+        store
+            .each_model(filters, crate::query::Sort::default(), None, |m| -> Result<(), StoreError> {
+                ids.push(m.model.id);
+                Ok(())
+            })
+            .unwrap();
+        ids
+    }
+
     #[test]
     fn features_match_and_count_ignoring_case_once_per_model_whatever_their_text() {
-        use crate::query::{Facet, Filters, Sort};
+        use crate::query::{Facet, Filters};
         let mut store = Store::in_memory().unwrap();
         let records = [
             record(r#"{"id": "a", "features": ["Vision", "vision", "x_y"]}"#),
@@ -558,17 +625,7 @@ mod tests {
             record(r#"{"id": "d", "features": ["xay"]}"#),
         ];
         import(&mut store, Feed::File, &records).unwrap();
-        let ids = |feature: &str| {
-            let filters = Filters { features: vec![feature.into()], ..Filters::default() };
-            let mut ids = Vec::new();
-            store
-                .each_model(&filters, Sort::default(), None, |m| -> Result<(), StoreError> {
-                    ids.push(m.model.id);
-                    Ok(())
-                })
-                .unwrap();
-            ids
-        };
+        let ids = |feature: &str| listed(&store, &Filters { features: vec![feature.into()], ..Filters::default() });
         assert_eq!(ids("vision"), ["a", "b"]);
         assert_eq!(ids("x_y"), ["a"], "a LIKE wildcard in the value matches only itself");
         assert_eq!(ids("tab\there"), ["c"], "a control character, escaped in the JSON text");
@@ -580,6 +637,46 @@ mod tests {
             store.facet(Facet::Features, &all).unwrap().into_iter().map(|c| (c.value, c.count)).collect();
         assert_eq!(counts[0], (Some("VISION".into()), 2), "a model once, under the least spelling");
         assert_eq!(counts.len(), 6);
+    }
+
+    #[test]
+    fn every_sync_keeps_the_values_its_filters_can_ask_for() {
+        use crate::query::Filters;
+        let mut store = Store::in_memory().unwrap();
+        let ids = |store: &Store, filters: Filters| (listed(store, &filters), store.count(&filters).unwrap());
+        // A page large enough to be read on the helper thread, its last record alone in its values.
+        let mut records: Vec<_> =
+            (0..600).map(|i| record(&format!(r#"{{"id": "m{i:03}", "features": ["text"]}}"#))).collect();
+        records.push(record(
+            r#"{"id": "z", "provider": "Zeta", "provider_code": "zeta", "model_type": "video", "features": ["Rare"],
+                "endpoints": "{\"zeta-gen\": {\"path\": \"/v1/zeta\", \"method\": \"POST\"}}"}"#,
+        ));
+        import(&mut store, Feed::File, &records).unwrap();
+        let only_z = (vec!["z".to_owned()], 1);
+        assert_eq!(ids(&store, Filters { features: vec!["rare".into()], ..Filters::default() }), only_z);
+        assert_eq!(ids(&store, Filters { types: vec!["nope".into(), "VIDEO".into()], ..Filters::default() }), only_z);
+        assert_eq!(
+            ids(&store, Filters { providers: vec!["nope".into(), "zeta".into()], ..Filters::default() }),
+            only_z
+        );
+        assert_eq!(ids(&store, Filters { providers: vec!["ZETA".into()], ..Filters::default() }), only_z);
+        assert_eq!(ids(&store, Filters { endpoints: vec!["/v1/ZETA".into()], ..Filters::default() }), only_z);
+        assert_eq!(ids(&store, Filters { endpoints: vec!["zeta-gen".into()], ..Filters::default() }), only_z);
+        let none = (Vec::<String>::new(), 0);
+        assert_eq!(ids(&store, Filters { features: vec!["rare".into(), "nope".into()], ..Filters::default() }), none);
+        assert_eq!(ids(&store, Filters { providers: vec!["nope".into()], ..Filters::default() }), none);
+
+        // A later sync's new values are kept too; the old ones stay (a superset is enough).
+        import(&mut store, Feed::Network, &[record(r#"{"id": "n", "features": ["Newer"]}"#)]).unwrap();
+        assert_eq!(
+            ids(&store, Filters { features: vec!["newer".into()], ..Filters::default() }),
+            (vec!["n".into()], 1)
+        );
+        assert_eq!(ids(&store, Filters { features: vec!["rare".into()], ..Filters::default() }), none);
+
+        // The list is what decides: a value taken out of it is not looked for.
+        store.conn.execute("DELETE FROM filter_values WHERE value = 'Newer'", []).unwrap();
+        assert_eq!(ids(&store, Filters { features: vec!["newer".into()], ..Filters::default() }), none);
     }
 
     #[test]

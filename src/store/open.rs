@@ -102,6 +102,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     Migrations::new(vec![
         M::up(include_str!("../../migrations/01-init/up.sql")),
         M::up_with_hook(include_str!("../../migrations/02-sort-keys/up.sql"), fill_sort_keys),
+        M::up(include_str!("../../migrations/03-filter-values/up.sql")),
     ])
 });
 
@@ -238,7 +239,7 @@ fn schema(conn: &Connection, path: &Path) -> Result<Schema, StoreError> {
 }
 
 /// The schema version the migrations bring a catalog to.
-const MIGRATIONS_KNOWN: i64 = 2;
+const MIGRATIONS_KNOWN: i64 = 3;
 
 fn is_busy(e: &rusqlite::Error) -> bool {
     matches!(e.sqlite_error_code(), Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked))
@@ -313,6 +314,54 @@ mod tests {
             .collect();
         assert_eq!(keys, [(Some("a04".into()), None), (None, Some("a1".into()))]);
     }
+
+    #[test]
+    fn an_older_catalog_gains_the_values_its_filters_can_ask_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        // A catalog as schema 2 left it.
+        let mut conn = Connection::open(&path).unwrap();
+        rusqlite_migration::Migrations::new(MIGRATIONS_UP_TO_2.iter().map(|sql| M::up(sql)).collect())
+            .to_latest(&mut conn)
+            .unwrap();
+        conn.execute_batch(
+            r#"INSERT INTO snapshots VALUES (1, 't', 't', '2026-01-01T00:00:00Z', 's', 'file', 1, 1, 1, 0, 0, 0, 'h', 1, 0, 0);
+             INSERT INTO model_versions (version_id, hash, id, provider, provider_code, model_type, features, endpoints, upcoming)
+                 VALUES (1, 'h1', 'a', 'OpenAI', 'openai', 'text', '["Vision","reasoning"]',
+                         '[{"key":"openai-chat","path":"/v1/chat/completions","method":"POST"}]', 0),
+                        (2, 'h2', 'b', NULL, NULL, NULL, '["vision"]', '[{"key":"images"}]', 0);
+             INSERT INTO spans VALUES ('a', 1, 1, NULL), ('b', 2, 1, NULL);"#,
+        )
+        .unwrap();
+        drop(conn);
+        drop(Store::open(&path).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        let values: Vec<String> = conn
+            .prepare("SELECT facet || ' ' || lower(value) FROM filter_values ORDER BY facet, lower(value)")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        // `Vision` and `vision` are one value (which of them is kept does not
+        // matter: a filter ignores their case), and so are `OpenAI` and `openai`.
+        assert_eq!(
+            values,
+            [
+                "endpoint /v1/chat/completions",
+                "endpoint images",
+                "endpoint openai-chat",
+                "feature reasoning",
+                "feature vision",
+                "provider openai",
+                "type text"
+            ]
+        );
+    }
+
+    /// The migrations of schema 2, to make a catalog as an older cometcat left it.
+    const MIGRATIONS_UP_TO_2: [&str; 2] =
+        [include_str!("../../migrations/01-init/up.sql"), include_str!("../../migrations/02-sort-keys/up.sql")];
 
     #[test]
     fn paths_are_never_uris() {

@@ -3,7 +3,7 @@
 //! per statement, never by a counted offset.
 
 use jiff::Timestamp;
-use rusqlite::{Connection, OptionalExtension, Row, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 use serde::Serialize;
 
 use super::error::StoreError;
@@ -121,6 +121,9 @@ impl Store {
         limit: Option<u64>,
         mut each: impl FnMut(StoredModel) -> Result<(), E>,
     ) -> Result<(), E> {
+        if self.cannot_match(filters)? {
+            return Ok(());
+        }
         let query = query::current_models(&MODEL_SELECT, filters, sort, limit);
         let mut stmt = self.conn.prepare(&query.sql).map_err(StoreError::from)?;
         let columns = ModelColumns::of(&stmt).map_err(StoreError::from)?;
@@ -155,8 +158,41 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Whether `filters` ask for a value that no stored version has ever had
+    /// (`filter_values`): then no model can match, and no scan is needed.
+    /// Every feature must be there; of the providers, types or endpoints
+    /// given, at least one.
+    fn cannot_match(&self, filters: &Filters) -> Result<bool, StoreError> {
+        let mut held =
+            self.conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM filter_values WHERE facet = ?1 AND value = ?2)")?;
+        let mut held = |facet: &str, value: &String| held.query_row(params![facet, value], |r| r.get::<_, bool>(0));
+        for feature in &filters.features {
+            if !held("feature", feature)? {
+                return Ok(true);
+            }
+        }
+        for (facet, given) in
+            [("provider", &filters.providers), ("type", &filters.types), ("endpoint", &filters.endpoints)]
+        {
+            let mut any = given.is_empty();
+            for value in given {
+                if held(facet, value)? {
+                    any = true;
+                    break;
+                }
+            }
+            if !any {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     /// How many current models match `filters`.
     pub fn count(&self, filters: &Filters) -> Result<u64, StoreError> {
+        if self.cannot_match(filters)? {
+            return Ok(0);
+        }
         let q = query::current_unordered("count(*)", filters);
         let n: i64 = self.conn.query_row(&q.sql, params_from_iter(&q.params), |r| r.get(0))?;
         Ok(n.unsigned_abs())
@@ -166,6 +202,9 @@ impl Store {
     /// pricing only: id, provider, prices and `upcoming`, nothing else (what
     /// `rank` and the price map need, fast).
     pub fn current_prices(&self, filters: &Filters) -> Result<Vec<Model>, StoreError> {
+        if self.cannot_match(filters)? {
+            return Ok(Vec::new());
+        }
         let q = query::current_unordered(&PRICES_SELECT, filters);
         let mut stmt = self.conn.prepare(&q.sql)?;
         let (id, upcoming) = (stmt.column_index("id")?, stmt.column_index("upcoming")?);
@@ -270,6 +309,9 @@ impl Store {
 
     /// The records as received of the current models matching `filters`, by id.
     pub fn records(&self, filters: &Filters) -> Result<Vec<String>, StoreError> {
+        if self.cannot_match(filters)? {
+            return Ok(Vec::new());
+        }
         let record = "(SELECT r.record FROM model_records AS r WHERE r.version_id = v.version_id)";
         let q = query::current_models(record, filters, Sort::default(), None);
         let mut stmt = self.conn.prepare(&q.sql)?;
@@ -289,6 +331,9 @@ impl Store {
     /// The values of one facet among the current models matching `filters`,
     /// most common first.
     pub fn facet(&self, facet: Facet, filters: &Filters) -> Result<Vec<FacetCount>, StoreError> {
+        if self.cannot_match(filters)? {
+            return Ok(Vec::new());
+        }
         let q = query::facet(facet, filters);
         let mut stmt = self.conn.prepare(&q.sql)?;
         let rows = stmt.query_map(params_from_iter(&q.params), |r| {
