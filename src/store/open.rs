@@ -123,6 +123,13 @@ fn fill_sort_keys(tx: &rusqlite::Transaction<'_>) -> rusqlite_migration::HookRes
     Ok(())
 }
 
+/// A catalog file up to this size is read through a memory map rather than
+/// copied page by page into SQLite's cache. Measured on Linux: a 4,619-model
+/// catalog (8 MB) queries 0.7–2 ms faster mapped; at 10,000 models (17 MB) it
+/// is even; beyond, faulting the mapping in costs more than the copies (a scan
+/// of 100,000 models took 31 → 52 ms mapped).
+const MAP_LIMIT: u64 = 16 << 20;
+
 /// How long a connection waits for another writer before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -180,6 +187,9 @@ fn connect_read_only(path: &Path) -> Result<Connection, StoreError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = connect(path, flags)?;
     conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| failed(path, e))?;
+    if std::fs::metadata(path).is_ok_and(|m| m.len() <= MAP_LIMIT) {
+        conn.pragma_update(None, "mmap_size", MAP_LIMIT as i64).map_err(|e| failed(path, e))?;
+    }
     match conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get::<_, i64>(0)) {
         Ok(_) => Ok(conn),
         // SQLite cannot make the WAL's shared-memory file in a read-only folder.
