@@ -17,7 +17,7 @@ use crate::cli::ExportArgs;
 use crate::error::{Exit, UserError};
 use crate::output::CsvRows;
 use crate::output::book::BookFormat;
-use crate::output::models::{csv_columns, write_csv_row};
+use crate::output::models::{csv_columns, write_model_row};
 use crate::query::{Filters, Sort};
 use crate::store::Store;
 
@@ -45,8 +45,8 @@ pub fn run(ctx: &mut Ctx<'_>, args: &ExportArgs) -> anyhow::Result<Exit> {
         } else {
             let mut buffer = String::new();
             let mut rows = CsvRows::new(out, &csv_columns())?;
-            store.each_model(&filters, Sort::default(), None, |m| -> anyhow::Result<()> {
-                Ok(write_csv_row(&mut rows, &m.model, &mut buffer)?)
+            store.each_model_row(&filters, Sort::default(), None, |m| -> anyhow::Result<()> {
+                Ok(write_model_row(&mut rows, m, &mut buffer)?)
             })?;
             rows.finish()?;
         }

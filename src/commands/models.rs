@@ -6,7 +6,7 @@ use super::ctx::{Ctx, catalog_or_sample};
 use super::lookup::{explain_empty, read_filters};
 use crate::cli::ModelsArgs;
 use crate::error::Exit;
-use crate::output::models::{ModelJson, csv_columns, model_grid, model_row, write_csv_row};
+use crate::output::models::{ModelJson, csv_columns, model_grid, model_row, write_model_row};
 use crate::output::{CsvRows, Format, JsonArray};
 
 pub fn run(ctx: &mut Ctx<'_>, args: &ModelsArgs) -> anyhow::Result<Exit> {
@@ -20,9 +20,9 @@ pub fn run(ctx: &mut Ctx<'_>, args: &ModelsArgs) -> anyhow::Result<Exit> {
         Format::Csv => {
             let mut buffer = String::new();
             let mut rows = CsvRows::new(ctx.out, &csv_columns())?;
-            store.each_model(&filters, sort, limit, |m| -> anyhow::Result<()> {
+            store.each_model_row(&filters, sort, limit, |m| -> anyhow::Result<()> {
                 listed += 1;
-                Ok(write_csv_row(&mut rows, &m.model, &mut buffer)?)
+                Ok(write_model_row(&mut rows, m, &mut buffer)?)
             })?;
             rows.finish()?;
         }

@@ -13,7 +13,7 @@ use super::grid::{Grid, cell};
 use crate::catalog::{Endpoint, Model, PriceColumn, Unpriced};
 use crate::money::Money;
 use crate::pricing::Component;
-use crate::store::StoredModel;
+use crate::store::{ModelRow, StoredModel};
 
 /// One field of a model's JSON object and CSV row.
 pub enum Field<'a> {
@@ -44,14 +44,6 @@ impl Field<'_> {
                 write!(text, "{v}").expect("writing to a String");
             }
         }
-        fn joined<'i>(text: &mut String, items: impl Iterator<Item = &'i str>) {
-            for (i, item) in items.enumerate() {
-                if i > 0 {
-                    text.push(';');
-                }
-                text.push_str(item);
-            }
-        }
         match self {
             Field::Text(t) => text.push_str(t.unwrap_or_default()),
             Field::Labels(items) => joined(text, items.iter().map(String::as_str)),
@@ -61,6 +53,16 @@ impl Field<'_> {
             Field::Integer(n) => some(text, *n),
             Field::Flag(b) => some(text, Some(b)),
         }
+    }
+}
+
+/// Appends `items` to `text`, joined with `;` (a list's CSV cell).
+fn joined<'i>(text: &mut String, items: impl Iterator<Item = &'i str>) {
+    for (i, item) in items.enumerate() {
+        if i > 0 {
+            text.push(';');
+        }
+        text.push_str(item);
     }
 }
 
@@ -107,12 +109,32 @@ pub fn csv_columns() -> Vec<&'static str> {
 }
 
 /// Writes the CSV row of a model, in [`csv_columns`] order, cell by cell
-/// through one buffer: a long listing makes no list of cells per model.
-pub fn write_csv_row(rows: &mut CsvRows<'_>, m: &Model, buffer: &mut String) -> io::Result<()> {
-    for (_, field) in fields(m) {
+/// through one buffer: a long listing makes no list of cells per model. It
+/// reads a [`ModelRow`], which holds only what the row shows, borrowed from
+/// the database; `tests::a_row_writes_the_cells_of_its_model` holds its cells
+/// to the [`fields`] of the same model.
+pub fn write_model_row(rows: &mut CsvRows<'_>, m: &ModelRow<'_>, buffer: &mut String) -> io::Result<()> {
+    let mut cell = |fill: &dyn Fn(&mut String)| {
         buffer.clear();
-        field.write_csv(buffer);
-        rows.cell(buffer)?;
+        fill(buffer);
+        rows.cell(buffer)
+    };
+    for text in [Some(m.id), m.code, m.name, m.provider, m.provider_code, m.model_type] {
+        cell(&|b| Field::Text(text).write_csv(b))?;
+    }
+    for list in [&m.features, &m.endpoint_keys] {
+        cell(&|b| joined(b, list.iter().map(|item| &**item)))?;
+    }
+    for (_, value) in m.pricing.values() {
+        cell(&|b| Field::Money(value).write_csv(b))?;
+    }
+    for field in [
+        Field::Count(m.context_length),
+        Field::Count(m.max_completion_tokens),
+        Field::Flag(m.upcoming),
+        Field::Integer(m.created),
+    ] {
+        cell(&|b| field.write_csv(b))?;
     }
     rows.end_row()
 }
@@ -305,6 +327,68 @@ pub fn short_count(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_row_writes_the_cells_of_its_model() {
+        use crate::query::{Filters, Sort};
+        use crate::store::{Feed, SnapshotMeta, Store, StoreError};
+        let records = [
+            r#"{"id": "a", "code": "a-1", "name": "A", "provider": "OpenAI", "provider_code": "openai",
+                "model_type": "text", "features": ["vision", "q\"uote", "tab\there", "caf\u00e9"],
+                "endpoints": "{\"openai-chat\": {\"path\": \"/v1/chat\", \"method\": \"POST\"}, \"k\\\"ey\": {}}",
+                "pricing": {"input": 1.25, "output": "10", "ratio": 0.8}, "context_length": "200K",
+                "max_completion_tokens": 8192, "created": 1700000000}"#,
+            r#"{"id": "b", "pricing": {"currency": "CNY", "input": 7}, "upcoming": true}"#,
+            r#"{"id": "c", "pricing": {"per_request": 0.04, "per_second": "0.1", "ratio": 3}}"#,
+            r#"{"id": "d", "pricing": {"input": 0.1234567890123456789, "ratio": 0.333333333333333333333}}"#,
+            r#"{"id": "=e", "name": "-2+3", "features": []}"#,
+        ]
+        .map(|r| serde_json::from_str::<Box<serde_json::value::RawValue>>(r).unwrap());
+        let mut store = Store::in_memory().unwrap();
+        store
+            .write_snapshot(Feed::File, |ingest| -> Result<SnapshotMeta, StoreError> {
+                ingest.add(0, &records)?;
+                let now = jiff::Timestamp::now();
+                Ok(SnapshotMeta {
+                    started_at: now,
+                    fetched_at: now,
+                    source: "test".into(),
+                    from_file: true,
+                    pages: 1,
+                    total: None,
+                    retries: 0,
+                })
+            })
+            .unwrap();
+        let all = Filters { include_upcoming: true, ..Filters::default() };
+        let csv = |write: &mut dyn FnMut(&mut CsvRows<'_>)| {
+            let mut out = Vec::new();
+            let mut rows = CsvRows::new(&mut out, &csv_columns()).unwrap();
+            write(&mut rows);
+            rows.finish().unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let from_fields = csv(&mut |rows| {
+            store
+                .each_model(&all, Sort::default(), None, |m| -> Result<(), StoreError> {
+                    let cells: Vec<String> = fields(&m.model).iter().map(|(_, f)| f.csv()).collect();
+                    rows.row(&cells).unwrap();
+                    Ok(())
+                })
+                .unwrap()
+        });
+        let from_rows = csv(&mut |rows| {
+            let mut buffer = String::new();
+            store
+                .each_model_row(&all, Sort::default(), None, |m| -> Result<(), StoreError> {
+                    write_model_row(rows, m, &mut buffer).unwrap();
+                    Ok(())
+                })
+                .unwrap()
+        });
+        assert_eq!(from_rows.lines().count(), 6, "{from_rows}");
+        assert_eq!(from_rows, from_fields);
+    }
 
     #[test]
     fn short_counts_are_one_style() {

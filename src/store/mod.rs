@@ -29,4 +29,4 @@ pub use error::StoreError;
 pub use ingest::{Committed, Feed, Ingest, SnapshotMeta};
 pub use open::{Deadline, Store, deadline, interrupted, postpone};
 pub use read::{FacetCount, Snapshot};
-pub use row::StoredModel;
+pub use row::{ModelRow, StoredModel};

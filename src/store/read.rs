@@ -8,7 +8,10 @@ use serde::Serialize;
 
 use super::error::StoreError;
 use super::open::Store;
-use super::row::{MODEL_SELECT, ModelColumns, PRICES_SELECT, PriceColumns, StoredModel, load_versions, models};
+use super::row::{
+    MODEL_SELECT, ModelColumns, ModelRow, PRICES_SELECT, PriceColumns, ROW_SELECT, RowColumns, StoredModel,
+    load_versions, models,
+};
 use crate::catalog::Model;
 use crate::query::{self, Facet, Filters, Sort};
 use crate::time::format_time;
@@ -121,15 +124,44 @@ impl Store {
         limit: Option<u64>,
         mut each: impl FnMut(StoredModel) -> Result<(), E>,
     ) -> Result<(), E> {
+        let query = query::current_models(&MODEL_SELECT, filters, sort, limit);
+        self.each_row(filters, query, ModelColumns::of, |columns, row| {
+            each(columns.read(row).map_err(StoreError::from)?)
+        })
+    }
+
+    /// [`Store::each_model`] for a CSV listing: each model as a [`ModelRow`],
+    /// borrowed from SQLite's row, with only what its CSV row shows.
+    pub fn each_model_row<E: From<StoreError>>(
+        &self,
+        filters: &Filters,
+        sort: Sort,
+        limit: Option<u64>,
+        mut each: impl FnMut(&ModelRow<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let query = query::current_models(&ROW_SELECT, filters, sort, limit);
+        self.each_row(filters, query, RowColumns::of, |columns, row| {
+            each(&columns.read(row).map_err(StoreError::from)?)
+        })
+    }
+
+    /// Runs `query` (over models matching `filters`) and calls `each` with
+    /// every row, and with the columns `find` located once in its statement.
+    fn each_row<C, E: From<StoreError>>(
+        &self,
+        filters: &Filters,
+        query: query::Query,
+        find: impl FnOnce(&rusqlite::Statement<'_>) -> rusqlite::Result<C>,
+        mut each: impl FnMut(&C, &Row<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
         if self.cannot_match(filters)? {
             return Ok(());
         }
-        let query = query::current_models(&MODEL_SELECT, filters, sort, limit);
         let mut stmt = self.conn.prepare(&query.sql).map_err(StoreError::from)?;
-        let columns = ModelColumns::of(&stmt).map_err(StoreError::from)?;
+        let columns = find(&stmt).map_err(StoreError::from)?;
         let mut rows = stmt.query(params_from_iter(&query.params)).map_err(StoreError::from)?;
         while let Some(row) = rows.next().map_err(StoreError::from)? {
-            each(columns.read(row).map_err(StoreError::from)?)?;
+            each(&columns, row)?;
         }
         Ok(())
     }

@@ -4,6 +4,7 @@
 //! column name ([`ModelColumns`], [`PriceColumns`]), side by side, so that a
 //! column added to one is seen missing from the other by the tests.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
@@ -66,6 +67,106 @@ pub(super) static PRICES_SELECT: LazyLock<String> = LazyLock::new(|| {
     select_list(["id", "provider", "provider_code", "currency", "upcoming"].into_iter().chain(prices))
 });
 
+/// The columns a model's CSV row is written from (as `v`): a [`ModelRow`].
+pub(super) static ROW_SELECT: LazyLock<String> = LazyLock::new(|| {
+    let prices = stored_prices().map(PriceColumn::name);
+    select_list(FIELDS.into_iter().filter(|c| !["description", "api_doc_url", "warnings"].contains(c)).chain(prices))
+});
+
+/// A current model as its CSV row needs it, read from the row SQLite holds
+/// without copying its text: no description, record or warnings, endpoints by
+/// key only. What a long CSV listing decodes per model, instead of a [`Model`].
+#[derive(Debug, PartialEq)]
+pub struct ModelRow<'r> {
+    pub id: &'r str,
+    pub code: Option<&'r str>,
+    pub name: Option<&'r str>,
+    pub provider: Option<&'r str>,
+    pub provider_code: Option<&'r str>,
+    pub model_type: Option<&'r str>,
+    pub features: Vec<Cow<'r, str>>,
+    pub endpoint_keys: Vec<Cow<'r, str>>,
+    pub pricing: Pricing,
+    pub context_length: Option<u64>,
+    pub max_completion_tokens: Option<u64>,
+    pub upcoming: bool,
+    pub created: Option<i64>,
+}
+
+/// Reads [`ROW_SELECT`] rows as [`ModelRow`]s; columns are found by name once.
+pub(super) struct RowColumns {
+    text: [usize; 6],
+    features: usize,
+    endpoints: usize,
+    prices: PriceColumns,
+    context_length: usize,
+    max_completion_tokens: usize,
+    upcoming: usize,
+    created: usize,
+}
+
+impl RowColumns {
+    pub(super) fn of(stmt: &Statement<'_>) -> rusqlite::Result<RowColumns> {
+        let at = |name: &str| stmt.column_index(name);
+        let mut text = [0; 6];
+        for (slot, name) in text.iter_mut().zip(["id", "code", "name", "provider", "provider_code", "model_type"]) {
+            *slot = at(name)?;
+        }
+        Ok(RowColumns {
+            text,
+            features: at("features")?,
+            endpoints: at("endpoints")?,
+            prices: PriceColumns::of(stmt)?,
+            context_length: at("context_length")?,
+            max_completion_tokens: at("max_completion_tokens")?,
+            upcoming: at("upcoming")?,
+            created: at("created")?,
+        })
+    }
+
+    pub(super) fn read<'r>(&self, r: &'r Row<'_>) -> rusqlite::Result<ModelRow<'r>> {
+        /// One item of a JSON list of strings, borrowed unless it has escapes.
+        #[derive(serde::Deserialize)]
+        struct Label<'a>(#[serde(borrow)] Cow<'a, str>);
+        /// An endpoint's key; its path and method are not read.
+        #[derive(serde::Deserialize)]
+        struct Key<'a> {
+            #[serde(borrow)]
+            key: Cow<'a, str>,
+        }
+        let text = |i: usize| -> rusqlite::Result<Option<&'r str>> {
+            r.get_ref(self.text[i])?.as_str_or_null().map_err(Into::into)
+        };
+        let list = |i: usize| -> rusqlite::Result<&'r [u8]> {
+            match r.get_ref(i)? {
+                ValueRef::Text(t) => Ok(t),
+                other => Err(rusqlite::Error::InvalidColumnType(i, String::new(), other.data_type())),
+            }
+        };
+        let json_error =
+            |i| move |e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e));
+        let features: Vec<Label<'r>> =
+            serde_json::from_slice(list(self.features)?).map_err(json_error(self.features))?;
+        let endpoints: Vec<Key<'r>> =
+            serde_json::from_slice(list(self.endpoints)?).map_err(json_error(self.endpoints))?;
+        Ok(ModelRow {
+            id: text(0)?.unwrap_or_default(),
+            code: text(1)?,
+            name: text(2)?,
+            provider: text(3)?,
+            provider_code: text(4)?,
+            model_type: text(5)?,
+            features: features.into_iter().map(|l| l.0).collect(),
+            endpoint_keys: endpoints.into_iter().map(|e| e.key).collect(),
+            pricing: self.prices.read(r)?,
+            context_length: count(r, self.context_length)?,
+            max_completion_tokens: count(r, self.max_completion_tokens)?,
+            upcoming: r.get(self.upcoming)?,
+            created: r.get(self.created)?,
+        })
+    }
+}
+
 /// Where a model's pricing sits among a statement's columns.
 pub(super) struct PriceColumns {
     currency: usize,
@@ -94,23 +195,12 @@ impl PriceColumns {
 }
 
 /// Where each field of a model sits among a statement's columns, looked up by
-/// name once per statement rather than once per row.
+/// name once per statement rather than once per row: those of a [`ModelRow`],
+/// then what only a whole model has.
 pub(super) struct ModelColumns {
+    row: RowColumns,
     version_id: usize,
-    id: usize,
-    code: usize,
-    name: usize,
-    provider: usize,
-    provider_code: usize,
     description: usize,
-    model_type: usize,
-    features: usize,
-    endpoints: usize,
-    prices: PriceColumns,
-    context_length: usize,
-    max_completion_tokens: usize,
-    upcoming: usize,
-    created: usize,
     api_doc_url: usize,
     warnings: usize,
 }
@@ -119,47 +209,41 @@ impl ModelColumns {
     pub(super) fn of(stmt: &Statement<'_>) -> rusqlite::Result<ModelColumns> {
         let at = |name: &str| stmt.column_index(name);
         Ok(ModelColumns {
+            row: RowColumns::of(stmt)?,
             version_id: at("version_id")?,
-            id: at("id")?,
-            code: at("code")?,
-            name: at("name")?,
-            provider: at("provider")?,
-            provider_code: at("provider_code")?,
             description: at("description")?,
-            model_type: at("model_type")?,
-            features: at("features")?,
-            endpoints: at("endpoints")?,
-            prices: PriceColumns::of(stmt)?,
-            context_length: at("context_length")?,
-            max_completion_tokens: at("max_completion_tokens")?,
-            upcoming: at("upcoming")?,
-            created: at("created")?,
             api_doc_url: at("api_doc_url")?,
             warnings: at("warnings")?,
         })
     }
 
     pub(super) fn read(&self, r: &Row<'_>) -> rusqlite::Result<StoredModel> {
-        let count = |i: usize| -> rusqlite::Result<Option<u64>> { Ok(r.get::<_, Option<i64>>(i)?.map(|n| n as u64)) };
+        let c = &self.row;
+        let [id, code, name, provider, provider_code, model_type] = c.text;
         let model = Model {
-            id: r.get(self.id)?,
-            code: r.get(self.code)?,
-            name: r.get(self.name)?,
-            provider: r.get(self.provider)?,
-            provider_code: r.get(self.provider_code)?,
+            id: r.get(id)?,
+            code: r.get(code)?,
+            name: r.get(name)?,
+            provider: r.get(provider)?,
+            provider_code: r.get(provider_code)?,
             description: r.get(self.description)?,
-            model_type: r.get(self.model_type)?,
-            features: json(r, self.features)?,
-            endpoints: json::<Vec<Endpoint>>(r, self.endpoints)?,
-            pricing: self.prices.read(r)?,
-            context_length: count(self.context_length)?,
-            max_completion_tokens: count(self.max_completion_tokens)?,
-            upcoming: r.get(self.upcoming)?,
-            created: r.get(self.created)?,
+            model_type: r.get(model_type)?,
+            features: json(r, c.features)?,
+            endpoints: json::<Vec<Endpoint>>(r, c.endpoints)?,
+            pricing: c.prices.read(r)?,
+            context_length: count(r, c.context_length)?,
+            max_completion_tokens: count(r, c.max_completion_tokens)?,
+            upcoming: r.get(c.upcoming)?,
+            created: r.get(c.created)?,
             api_doc_url: r.get(self.api_doc_url)?,
         };
         Ok(StoredModel { model, version_id: r.get(self.version_id)?, warnings: json(r, self.warnings)? })
     }
+}
+
+/// A count column (a non-negative INTEGER, or NULL).
+fn count(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<u64>> {
+    Ok(r.get::<_, Option<i64>>(i)?.map(|n| n as u64))
 }
 
 /// A JSON column (NULL reads as the default).
