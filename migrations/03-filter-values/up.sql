@@ -20,9 +20,9 @@ INSERT OR IGNORE INTO filter_values (facet, value)
 SELECT DISTINCT 'type', model_type FROM model_versions WHERE model_type IS NOT NULL;
 
 INSERT OR IGNORE INTO filter_values (facet, value)
-SELECT DISTINCT 'provider', provider FROM model_versions WHERE provider IS NOT NULL
+SELECT 'provider', provider FROM model_versions WHERE provider IS NOT NULL
 UNION
-SELECT DISTINCT 'provider', provider_code FROM model_versions WHERE provider_code IS NOT NULL;
+SELECT 'provider', provider_code FROM model_versions WHERE provider_code IS NOT NULL;
 
 INSERT OR IGNORE INTO filter_values (facet, value)
 SELECT 'endpoint', json_extract(j.value, '$.key')

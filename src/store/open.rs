@@ -21,8 +21,8 @@ use super::error::StoreError;
 #[derive(Debug, PartialEq, Eq)]
 enum Schema {
     Current,
-    /// Made by an older cometcat: migrations are due.
-    Behind,
+    /// Made by an older cometcat (this schema version): migrations are due.
+    Behind(i64),
     /// A new, empty database.
     Blank,
 }
@@ -44,7 +44,7 @@ impl Store {
             _ => StoreError::Migrate { path: path.to_owned(), source },
         })?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| failed(path, e))?;
-        Ok(Store { conn, path: path.to_owned() })
+        Ok(Store { conn, path: path.to_owned(), filter_values: true })
     }
 
     /// A new, empty catalog in memory (for the bundled sample).
@@ -52,7 +52,7 @@ impl Store {
         let path = PathBuf::from(":memory:");
         let mut conn = Connection::open_in_memory().map_err(|e| failed(&path, e))?;
         MIGRATIONS.to_latest(&mut conn).map_err(|source| StoreError::Migrate { path: path.clone(), source })?;
-        Ok(Store { conn, path })
+        Ok(Store { conn, path, filter_values: true })
     }
 
     /// Opens an existing catalog that holds at least one snapshot, read-only.
@@ -77,15 +77,25 @@ impl Store {
     fn read_only(path: &Path) -> Result<Store, StoreError> {
         let conn = connect_read_only(path)?;
         match schema(&conn, path)? {
-            Schema::Current => Ok(Store { conn, path: path.to_owned() }),
+            Schema::Current => Ok(Store { conn, path: path.to_owned(), filter_values: true }),
             Schema::Blank => Err(StoreError::Empty(path.to_owned())),
-            Schema::Behind => {
+            Schema::Behind(version) => {
                 drop(conn);
-                drop(Store::create(path).map_err(|e| match e {
-                    StoreError::Open { .. } | StoreError::Migrate { .. } => StoreError::Outdated(path.to_owned()),
-                    other => other,
-                })?);
-                Ok(Store { conn: connect_read_only(path)?, path: path.to_owned() })
+                let filter_values = match Store::create(path) {
+                    Ok(migrated) => {
+                        drop(migrated);
+                        true
+                    }
+                    // Schema 3 only added `filter_values`, which spares some
+                    // scans: a catalog of schema 2 that cannot be written (a
+                    // read-only file, a CI cache) is read as it is, every scan run.
+                    Err(_) if version >= 2 => false,
+                    Err(StoreError::Open { .. } | StoreError::Migrate { .. }) => {
+                        return Err(StoreError::Outdated(path.to_owned()));
+                    }
+                    Err(other) => return Err(other),
+                };
+                Ok(Store { conn: connect_read_only(path)?, path: path.to_owned(), filter_values })
             }
         }
     }
@@ -96,6 +106,9 @@ impl Store {
 pub struct Store {
     pub(super) conn: Connection,
     pub(super) path: PathBuf,
+    /// Whether the catalog keeps `filter_values` (schema 3 on): a schema-2
+    /// catalog read where it cannot be migrated does not.
+    pub(super) filter_values: bool,
 }
 
 static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
@@ -243,7 +256,7 @@ fn schema(conn: &Connection, path: &Path) -> Result<Schema, StoreError> {
             if tables == 0 { Ok(Schema::Blank) } else { Err(StoreError::NotACatalog(path.to_owned())) }
         }
         v if v == known => Ok(Schema::Current),
-        v if v < known => Ok(Schema::Behind),
+        v if v < known => Ok(Schema::Behind(v)),
         found => Err(StoreError::Newer { path: path.to_owned(), found, known }),
     }
 }

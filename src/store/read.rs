@@ -195,6 +195,9 @@ impl Store {
     /// Every feature must be there; of the providers, types or endpoints
     /// given, at least one.
     fn cannot_match(&self, filters: &Filters) -> Result<bool, StoreError> {
+        if !self.filter_values {
+            return Ok(false);
+        }
         let mut held =
             self.conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM filter_values WHERE facet = ?1 AND value = ?2)")?;
         let mut held = |facet: &str, value: &String| held.query_row(params![facet, value], |r| r.get::<_, bool>(0));

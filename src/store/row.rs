@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use rusqlite::types::{Value as Sql, ValueRef};
+use rusqlite::types::{Type, Value as Sql, ValueRef};
 use rusqlite::{Connection, Row, Statement, params, params_from_iter};
 
 use super::error::StoreError;
@@ -143,14 +143,13 @@ impl RowColumns {
                 other => Err(rusqlite::Error::InvalidColumnType(i, String::new(), other.data_type())),
             }
         };
-        let json_error =
-            |i| move |e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e));
+        let json_error = |i| move |e| rusqlite::Error::FromSqlConversionFailure(i, Type::Text, Box::new(e));
         let features: Vec<Label<'r>> =
             serde_json::from_slice(list(self.features)?).map_err(json_error(self.features))?;
         let endpoints: Vec<Key<'r>> =
             serde_json::from_slice(list(self.endpoints)?).map_err(json_error(self.endpoints))?;
         Ok(ModelRow {
-            id: text(0)?.unwrap_or_default(),
+            id: text(0)?.ok_or(rusqlite::Error::InvalidColumnType(self.text[0], "id".into(), Type::Null))?,
             code: text(1)?,
             name: text(2)?,
             provider: text(3)?,
@@ -257,8 +256,7 @@ fn json<T: serde::de::DeserializeOwned + Default>(r: &Row<'_>, i: usize) -> rusq
             return Err(rusqlite::Error::InvalidColumnType(i, name, other.data_type()));
         }
     };
-    serde_json::from_slice(text)
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
+    serde_json::from_slice(text).map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, Type::Text, Box::new(e)))
 }
 
 /// A money column (canonical decimal TEXT, or NULL).
@@ -266,7 +264,7 @@ fn money(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<Money>> {
     match r.get_ref(i)? {
         ValueRef::Text(t) => Money::parse(std::str::from_utf8(t).unwrap_or_default())
             .map(Some)
-            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))),
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, Type::Text, Box::new(e))),
         _ => Ok(None),
     }
 }

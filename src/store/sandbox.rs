@@ -84,7 +84,7 @@ pub fn query(store: Store, sql: &str, timeout: Duration, out: &mut dyn RowSink) 
 /// The store's read-only connection, locked down further: `query_only`, no
 /// ATTACH, and an authorizer that allows reads only.
 fn sandbox(store: Store) -> Result<Connection, StoreError> {
-    let Store { conn, path } = store;
+    let Store { conn, path, .. } = store;
     let open_err = |source| StoreError::Open { path: path.clone(), source };
     conn.pragma_update(None, "query_only", true).map_err(open_err)?;
     conn.set_limit(Limit::SQLITE_LIMIT_ATTACHED, 0).map_err(open_err)?;

@@ -235,6 +235,44 @@ fn a_read_only_catalog_can_be_read() {
     assert!(run.stderr.contains("cannot be written: the file or its folder is read-only"), "{run}");
 }
 
+/// A catalog an older cometcat left at schema 2 (no `filter_values`), in a
+/// read-only file and folder such as a CI cache: it cannot be migrated, and
+/// is read as it is, with the same answers.
+#[cfg(unix)]
+#[test]
+fn a_read_only_catalog_of_the_previous_schema_is_read_as_it_is() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = catalog();
+    env.import("catalog-v2.json");
+    let reads: &[&[&str]] = &[
+        &["models", "--feature", "vision", "--format", "csv"],
+        &["models", "--provider", "nosuch", "--provider", "OPENAI", "--format", "csv"],
+        &["models", "--feature", "no-such-feature", "--format", "csv"],
+        &["rank", "--input-tokens", "1000", "--feature", "vision"],
+    ];
+    let current: Vec<_> = reads.iter().map(|args| env.run(args)).collect();
+    place(&env, &[]);
+    {
+        let conn = rusqlite::Connection::open(env.db()).unwrap();
+        conn.execute_batch("DROP TABLE filter_values; PRAGMA user_version = 2; PRAGMA journal_mode = DELETE;").unwrap();
+    }
+    let mode = |path: &std::path::Path, mode| std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode));
+    mode(&env.db(), 0o444).unwrap();
+    mode(env.dir.path(), 0o555).unwrap();
+    let old: Vec<_> = reads.iter().map(|args| run_without_write_access(&env, args)).collect();
+    mode(env.dir.path(), 0o755).unwrap();
+    for ((args, now), then) in reads.iter().zip(&current).zip(&old) {
+        assert_eq!(then.code, now.code, "{args:?}: {then}");
+        assert_eq!(then.stdout, now.stdout, "{args:?}");
+        assert_eq!(then.stderr, now.stderr, "{args:?}");
+    }
+    assert!(old[0].stdout.lines().count() > 1, "some models have the feature: {}", old[0]);
+    assert!(old[1].stdout.lines().count() > 1, "one of the providers is there: {}", old[1]);
+    let version =
+        rusqlite::Connection::open(env.db()).unwrap().query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0));
+    assert_eq!(version.unwrap(), 2, "nothing was written");
+}
+
 #[test]
 fn db_is_a_file_name_never_a_sqlite_uri() {
     let env = Env::new();
