@@ -67,11 +67,14 @@ fn main() {
         println!("{n} models (median of {RUNS} runs):");
         for args in commands {
             let t = common::time(&db, args, RUNS);
+            let (bare, bare_best) = common::time_bare(&db, args, RUNS);
             println!(
-                "  {:<100} median {:>9}, best {:>9}",
+                "  {:<100} median {:>9}, best {:>9} · as hyperfine runs it: median {:>9}, best {:>9}",
                 format!("`cometcat {}`", args.join(" ")),
                 common::ms(t.median),
-                common::ms(t.best)
+                common::ms(t.best),
+                common::ms(bare),
+                common::ms(bare_best)
             );
         }
     }

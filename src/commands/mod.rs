@@ -42,7 +42,9 @@ use crate::settings::Settings;
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     let settings = Settings::resolve(&cli.global, |name| std::env::var_os(name))?;
     // Not locked for the whole run: `mcp` writes to stdout from other threads.
-    let mut out = BufWriter::new(io::stdout());
+    // Large writes: stdout is line-buffered underneath, and a long listing
+    // piped to another program costs a system call (and a wake-up) per write.
+    let mut out = BufWriter::with_capacity(64 * 1024, io::stdout());
     let exit = execute(&cli.command, settings, &mut out)?;
     out.flush()?;
     Ok(exit)
