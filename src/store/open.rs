@@ -86,10 +86,10 @@ impl Store {
                         drop(migrated);
                         true
                     }
-                    // Schema 3 only added `filter_values`, which spares some
-                    // scans: a catalog of schema 2 that cannot be written (a
-                    // read-only file, a CI cache) is read as it is, every scan run.
-                    Err(_) if version >= 2 => false,
+                    // A catalog that cannot be written (a read-only file, a
+                    // CI cache) but lacks only `filter_values` is read as it
+                    // is, every scan run.
+                    Err(_) if version >= READABLE_AS_IS => false,
                     Err(StoreError::Open { .. } | StoreError::Migrate { .. }) => {
                         return Err(StoreError::Outdated(path.to_owned()));
                     }
@@ -260,6 +260,10 @@ fn schema(conn: &Connection, path: &Path) -> Result<Schema, StoreError> {
         found => Err(StoreError::Newer { path: path.to_owned(), found, known }),
     }
 }
+
+/// The oldest schema this build reads without migrating it: schema 3 only
+/// added `filter_values`, which spares some scans.
+const READABLE_AS_IS: i64 = 2;
 
 /// The schema version the migrations bring a catalog to.
 const MIGRATIONS_KNOWN: i64 = 3;

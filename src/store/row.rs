@@ -1,8 +1,10 @@
 //! A `model_versions` row, in one place: its column list ([`FIELDS`] and the
 //! price columns of [`PRICE_COLUMNS`]), the encoder that turns a [`Model`]
-//! into the row ([`version_row`]) and the decoder that reads it back by
-//! column name ([`ModelColumns`], [`PriceColumns`]), side by side, so that a
-//! column added to one is seen missing from the other by the tests.
+//! into the row ([`version_row`]) and the decoders that read it back by
+//! column name, side by side, so that a column added to one is seen missing
+//! from the other by the tests: a whole [`Model`] ([`ModelColumns`]), or for a
+//! CSV listing a [`ModelRow`] borrowed from SQLite's row ([`RowColumns`]),
+//! both with [`PriceColumns`].
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -76,7 +78,7 @@ pub(super) static ROW_SELECT: LazyLock<String> = LazyLock::new(|| {
 /// A current model as its CSV row needs it, read from the row SQLite holds
 /// without copying its text: no description, record or warnings, endpoints by
 /// key only. What a long CSV listing decodes per model, instead of a [`Model`].
-#[derive(Debug, PartialEq)]
+#[derive(Debug)]
 pub struct ModelRow<'r> {
     pub id: &'r str,
     pub code: Option<&'r str>,
@@ -137,17 +139,8 @@ impl RowColumns {
         let text = |i: usize| -> rusqlite::Result<Option<&'r str>> {
             r.get_ref(self.text[i])?.as_str_or_null().map_err(Into::into)
         };
-        let list = |i: usize| -> rusqlite::Result<&'r [u8]> {
-            match r.get_ref(i)? {
-                ValueRef::Text(t) => Ok(t),
-                other => Err(rusqlite::Error::InvalidColumnType(i, String::new(), other.data_type())),
-            }
-        };
-        let json_error = |i| move |e| rusqlite::Error::FromSqlConversionFailure(i, Type::Text, Box::new(e));
-        let features: Vec<Label<'r>> =
-            serde_json::from_slice(list(self.features)?).map_err(json_error(self.features))?;
-        let endpoints: Vec<Key<'r>> =
-            serde_json::from_slice(list(self.endpoints)?).map_err(json_error(self.endpoints))?;
+        let features: Vec<Label<'r>> = json(r, self.features)?;
+        let endpoints: Vec<Key<'r>> = json(r, self.endpoints)?;
         Ok(ModelRow {
             id: text(0)?.ok_or(rusqlite::Error::InvalidColumnType(self.text[0], "id".into(), Type::Null))?,
             code: text(1)?,
@@ -246,8 +239,9 @@ fn count(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<u64>> {
 }
 
 /// A JSON column (NULL reads as the default).
-fn json<T: serde::de::DeserializeOwned + Default>(r: &Row<'_>, i: usize) -> rusqlite::Result<T> {
-    // Read from SQLite's own bytes: no copy of the text is made first.
+fn json<'r, T: serde::Deserialize<'r> + Default>(r: &'r Row<'_>, i: usize) -> rusqlite::Result<T> {
+    // Read from SQLite's own bytes: no copy of the text is made first (and a
+    // `T` that borrows, borrows from them).
     let text = match r.get_ref(i)? {
         ValueRef::Null => return Ok(T::default()),
         ValueRef::Text(t) => t,
