@@ -29,11 +29,15 @@ struct Slow {
 
 /// A client that asks for the whole listing eight times over on one
 /// connection, reads `rate` bytes every tenth of a second for `slow`, then
-/// reads all it can until the connection ends (or 20 s pass).
+/// reads all it can until the connection ends (or 20 s pass). Each time it
+/// asks a question not asked before (a limit past the catalog's size): an
+/// answer asked for again is sent from memory, not streamed, and one whole
+/// listing may fit in the sockets' buffers of a roomy machine.
 fn slow_client(addr: String, rate: usize, slow: Duration) -> std::thread::JoinHandle<Slow> {
     let mut socket = TcpStream::connect(&addr).unwrap();
-    let ask = format!("GET /api/v1/models HTTP/1.1\r\nHost: {addr}\r\n\r\n");
-    socket.write_all(ask.repeat(8).as_bytes()).unwrap();
+    let ask: String =
+        (0..8).map(|i| format!("GET /api/v1/models?limit={} HTTP/1.1\r\nHost: {addr}\r\n\r\n", 10_000 + i)).collect();
+    socket.write_all(ask.as_bytes()).unwrap();
     std::thread::spawn(move || {
         let (started, mut bytes, mut buf) = (Instant::now(), 0, vec![0; 64 << 10]);
         socket.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
