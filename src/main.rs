@@ -25,6 +25,9 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
+    if !matches!(&cli.command, cometcat::cli::Command::Sync(sync) if sync.from.is_some()) {
+        small_pages();
+    }
     match cometcat::commands::run(cli) {
         Ok(exit) => exit.into(),
         Err(err) if diagnostics::is_broken_pipe(&err) => Exit::Ok.into(),
@@ -33,5 +36,19 @@ fn main() -> ExitCode {
             eprintln!("{}", cometcat::output::visible(&diagnostics::render(&err, diagnosis.hint.as_deref())));
             diagnosis.exit.into()
         }
+    }
+}
+
+/// mimalloc asks Linux for huge pages (2 MiB, zeroed whole when first
+/// touched) where the kernel allows them. An import (`sync --from`) fills
+/// 160 MiB and takes 30,000 fewer page faults with them (4% of its time);
+/// every other command touches a few MiB here and there and would hold whole
+/// huge pages for them (the explorer 30 MiB idle instead of 19, `usage` 56
+/// instead of 42), so from here on it asks for none.
+fn small_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_THP_DISABLE takes no pointer and only sets a flag of this process.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
     }
 }

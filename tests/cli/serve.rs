@@ -555,3 +555,39 @@ async fn sixty_four_clients_and_a_sync() {
     let syncs: serde_json::Value = serde_json::from_str(&get(&server.at("api/v1/syncs")).await.body).unwrap();
     assert_eq!(syncs.as_array().unwrap().len(), 2);
 }
+
+/// Whether process `pid` may be given transparent huge pages (`THP_enabled`
+/// of its `/proc` status: 0 once it has asked for none, or on a kernel
+/// without them).
+#[cfg(target_os = "linux")]
+fn huge_pages_allowed(pid: u32) -> bool {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("THP_enabled:")).expect("a THP_enabled line");
+    line.split_whitespace().nth(1) == Some("1")
+}
+
+/// The allocator's huge pages are for the import alone: the explorer asks
+/// for none (it would hold a whole 2 MiB page for each corner of memory it
+/// touched), while `sync --from`, waiting here on a pipe, keeps them.
+#[cfg(target_os = "linux")]
+#[test]
+fn only_the_import_keeps_huge_pages() {
+    if !huge_pages_allowed(std::process::id()) {
+        return; // a kernel without them: nothing to tell apart
+    }
+    let env = catalog();
+    let server = Server::start(&env);
+    assert!(!huge_pages_allowed(server.child.id()), "the explorer asked for no huge pages");
+
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("catalog.json");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let mut import = env.std_cmd(&["sync", "--from", fifo.to_str().unwrap(), "-q"]).spawn().unwrap();
+    let mut pipe = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+    let allowed = huge_pages_allowed(import.id());
+    std::io::Write::write_all(&mut pipe, &std::fs::read(fixture("catalog-v3.json")).unwrap()).unwrap();
+    drop(pipe);
+    assert!(import.wait().unwrap().success());
+    assert!(allowed, "the import keeps huge pages");
+}
