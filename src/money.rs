@@ -67,20 +67,21 @@ impl Money {
         if int.is_empty() && frac.is_empty() || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
             return Err(bad());
         }
-        // value = digits × 10^-scale
-        let digits = format!("{int}{frac}");
-        let digits = digits.trim_start_matches('0');
-        let significant = digits.trim_end_matches('0');
-        if significant.is_empty() {
+        // value = the significant digits × 10^-scale; the digits are read where they are.
+        let digits = || int.bytes().chain(frac.bytes());
+        let leading = digits().take_while(|&b| b == b'0').count();
+        if leading == int.len() + frac.len() {
             return Ok(Money::ZERO);
         }
-        let scale =
-            (frac.len() as i64).saturating_sub(exponent).saturating_sub((digits.len() - significant.len()) as i64);
+        let trailing = digits().rev().take_while(|&b| b == b'0').count();
+        let significant = int.len() + frac.len() - leading - trailing;
+        let scale = (frac.len() as i64).saturating_sub(exponent).saturating_sub(trailing as i64);
         let range = || MoneyError::OutOfRange(text.to_owned());
-        if significant.len() > 29 || scale > i64::from(MAX_SCALE) || scale < -29 {
+        if significant > 29 || scale > i64::from(MAX_SCALE) || scale < -29 {
             return Err(range());
         }
-        let mut value: i128 = significant.parse().map_err(|_| range())?;
+        // 29 digits at most: below 10^29, far inside i128.
+        let mut value = digits().skip(leading).take(significant).fold(0i128, |v, b| v * 10 + i128::from(b - b'0'));
         if scale < 0 {
             value = value.checked_mul(10i128.pow((-scale) as u32)).ok_or_else(range)?;
         }
@@ -299,9 +300,66 @@ impl Wide {
 }
 
 impl fmt::Display for Money {
-    /// The canonical form: plain decimal notation, no trailing zeros.
+    /// The canonical form: plain decimal notation, no trailing zeros. Written
+    /// here (every price of every listing goes through it) unless a width,
+    /// precision or `+` is asked for, which rust_decimal's own form honours.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0.normalize(), f)
+        let d = self.0.normalize();
+        if f.width().is_some() || f.precision().is_some() || f.sign_plus() {
+            return fmt::Display::fmt(&d, f);
+        }
+        // Sign, "0.", 27 zeros and the digits of 28 places, or 29 digits and a point.
+        let mut out = [0u8; 64];
+        let mut digits = [0u8; 40];
+        let mut len = 0;
+        let mut push = |bytes: &[u8]| {
+            out[len..len + bytes.len()].copy_from_slice(bytes);
+            len += bytes.len();
+        };
+        if d.is_sign_negative() && !d.is_zero() {
+            push(b"-");
+        }
+        let digits = plain_digits(d.mantissa().unsigned_abs(), &mut digits);
+        let scale = d.scale() as usize;
+        if scale == 0 {
+            push(digits);
+        } else if digits.len() > scale {
+            let (whole, fraction) = digits.split_at(digits.len() - scale);
+            push(whole);
+            push(b".");
+            push(fraction);
+        } else {
+            push(b"0.");
+            for _ in digits.len()..scale {
+                push(b"0");
+            }
+            push(digits);
+        }
+        f.write_str(std::str::from_utf8(&out[..len]).expect("ASCII digits"))
+    }
+}
+
+/// The decimal digits of `n` (no leading zeros; `0` for zero), at the end of `buf`.
+fn plain_digits(mut n: u128, buf: &mut [u8; 40]) -> &[u8] {
+    let mut at = buf.len();
+    // Above u64, peel 19 digits at a time; below, u64 arithmetic is much cheaper.
+    while n > u128::from(u64::MAX) {
+        let mut low = (n % 10_000_000_000_000_000_000) as u64;
+        n /= 10_000_000_000_000_000_000;
+        for _ in 0..19 {
+            at -= 1;
+            buf[at] = b'0' + (low % 10) as u8;
+            low /= 10;
+        }
+    }
+    let mut n = n as u64;
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buf[at..];
+        }
     }
 }
 
@@ -335,6 +393,39 @@ mod tests {
 
     fn m(s: &str) -> Money {
         Money::parse(s).unwrap()
+    }
+
+    /// Money's own plain form is rust_decimal's, normalized, for every sign,
+    /// scale (0 to 28) and size of mantissa (to 2^96 − 1), zero with either sign,
+    /// and a width or precision still goes through rust_decimal.
+    #[test]
+    fn display_writes_what_rust_decimal_would() {
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut cases = vec![Decimal::ZERO, Decimal::from_parts(0, 0, 0, true, 5), Decimal::MAX, Decimal::MIN];
+        for _ in 0..20_000 {
+            let (lo, mid, hi) = (next() as u32, next() as u32, next() as u32);
+            let mantissa_bits = next() % 4; // small, 64-bit, 96-bit and trailing-zero mantissas
+            let (mid, hi) = match mantissa_bits {
+                0 => (0, 0),
+                1 => (mid, 0),
+                _ => (mid, hi),
+            };
+            let lo = if mantissa_bits == 3 { lo / 1000 * 1000 } else { lo };
+            cases.push(Decimal::from_parts(lo, mid, hi, next() % 2 == 0, (next() % 29) as u32));
+        }
+        for d in cases {
+            let want = d.normalize().to_string();
+            assert_eq!(Money(d).to_string(), want, "{d:?}");
+            assert_eq!(Money::parse(&want).unwrap(), Money(d), "{want} reads back");
+        }
+        assert_eq!(format!("{:>8}", m("1.5")), "     1.5");
+        assert_eq!(format!("{:.3}", m("1.5")), "1.500");
     }
 
     #[test]
