@@ -26,19 +26,17 @@ impl<'w> JsonArray<'w> {
     }
 
     pub fn push(&mut self, value: &impl Serialize) -> io::Result<()> {
+        use serde_json::ser::{Formatter, PrettyFormatter};
         self.element.clear();
-        serde_json::to_writer_pretty(&mut self.element, value)?;
-        self.out.write_all(if self.empty { b"\n  " } else { b",\n  " })?;
+        self.element.extend_from_slice(if self.empty { b"\n  " } else { b",\n  " });
         self.empty = false;
-        // One level deeper: two more spaces after each newline. Pretty JSON has
-        // newlines only between tokens, never inside a string.
-        for (i, line) in self.element.split(|&b| b == b'\n').enumerate() {
-            if i > 0 {
-                self.out.write_all(b"\n  ")?;
-            }
-            self.out.write_all(line)?;
-        }
-        Ok(())
+        // One level deeper than a document of its own: the formatter is
+        // inside an array already, as it would be in the whole one.
+        let mut nested = PrettyFormatter::new();
+        nested.begin_array(&mut io::sink())?;
+        value.serialize(&mut serde_json::Serializer::with_formatter(&mut self.element, nested))?;
+        // One write per element.
+        self.out.write_all(&self.element)
     }
 
     pub fn finish(self) -> io::Result<()> {
