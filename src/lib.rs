@@ -73,6 +73,7 @@ pub mod mcp;
 pub mod money;
 pub mod numbers;
 pub mod output;
+pub mod pages;
 pub mod paths;
 pub mod pricing;
 pub mod query;

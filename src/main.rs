@@ -25,8 +25,9 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
-    if !matches!(&cli.command, cometcat::cli::Command::Sync(sync) if sync.from.is_some()) {
-        small_pages();
+    // Huge pages, asked away before main (below), are for an import only.
+    if matches!(&cli.command, cometcat::cli::Command::Sync(sync) if sync.from.is_some()) {
+        cometcat::pages::allow_huge_pages(true);
     }
     match cometcat::commands::run(cli) {
         Ok(exit) => exit.into(),
@@ -39,16 +40,15 @@ fn main() -> ExitCode {
     }
 }
 
-/// mimalloc asks Linux for huge pages (2 MiB, zeroed whole when first
-/// touched) where the kernel allows them. An import (`sync --from`) fills
-/// 160 MiB and takes 30,000 fewer page faults with them (4% of its time);
-/// every other command touches a few MiB here and there and would hold whole
-/// huge pages for them (the explorer 30 MiB idle instead of 19, `usage` 56
-/// instead of 42), so from here on it asks for none.
-fn small_pages() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: PR_SET_THP_DISABLE takes no pointer and only sets a flag of this process.
-    unsafe {
-        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
-    }
+/// Runs before the Rust runtime and its first allocation (an ELF
+/// initializer): no huge pages for this process, unless `main` gives them
+/// back (see `cometcat::pages`).
+#[cfg(target_os = "linux")]
+#[used]
+#[unsafe(link_section = ".init_array")]
+static SMALL_PAGES_FROM_THE_START: extern "C" fn() = small_pages_from_the_start;
+
+#[cfg(target_os = "linux")]
+extern "C" fn small_pages_from_the_start() {
+    cometcat::pages::allow_huge_pages(false);
 }

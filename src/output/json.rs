@@ -29,12 +29,12 @@ impl<'w> JsonArray<'w> {
         use serde_json::ser::{Formatter, PrettyFormatter};
         self.element.clear();
         self.element.extend_from_slice(if self.empty { b"\n  " } else { b",\n  " });
-        self.empty = false;
         // One level deeper than a document of its own: the formatter is
         // inside an array already, as it would be in the whole one.
         let mut nested = PrettyFormatter::new();
         nested.begin_array(&mut io::sink())?;
         value.serialize(&mut serde_json::Serializer::with_formatter(&mut self.element, nested))?;
+        self.empty = false;
         // One write per element.
         self.out.write_all(&self.element)
     }

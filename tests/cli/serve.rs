@@ -558,36 +558,94 @@ async fn sixty_four_clients_and_a_sync() {
 
 /// Whether process `pid` may be given transparent huge pages (`THP_enabled`
 /// of its `/proc` status: 0 once it has asked for none, or on a kernel
-/// without them).
+/// without them); `None` on a kernel too old to say (before 5.0).
 #[cfg(target_os = "linux")]
-fn huge_pages_allowed(pid: u32) -> bool {
+fn huge_pages_allowed(pid: u32) -> Option<bool> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let line = status.lines().find(|l| l.starts_with("THP_enabled:")).expect("a THP_enabled line");
-    line.split_whitespace().nth(1) == Some("1")
+    let line = status.lines().find(|l| l.starts_with("THP_enabled:"))?;
+    Some(line.split_whitespace().nth(1) == Some("1"))
 }
 
-/// The allocator's huge pages are for the import alone: the explorer asks
-/// for none (it would hold a whole 2 MiB page for each corner of memory it
-/// touched), while `sync --from`, waiting here on a pipe, keeps them.
+/// The allocator's huge pages are for the import alone: the explorer holds
+/// none (it asked for none before its first allocation, and would otherwise
+/// hold a whole 2 MiB page for each corner of memory it touched), while
+/// `sync --from`, waiting here on a pipe, may have them.
 #[cfg(target_os = "linux")]
 #[test]
 fn only_the_import_keeps_huge_pages() {
-    if !huge_pages_allowed(std::process::id()) {
-        return; // a kernel without them: nothing to tell apart
+    use std::os::unix::fs::OpenOptionsExt;
+    if huge_pages_allowed(std::process::id()) != Some(true) {
+        return; // a kernel without them, or too old to tell: nothing to tell apart
     }
     let env = catalog();
     let server = Server::start(&env);
-    assert!(!huge_pages_allowed(server.child.id()), "the explorer asked for no huge pages");
+    let pid = server.child.id();
+    assert_eq!(huge_pages_allowed(pid), Some(false), "the explorer asked for no huge pages");
+    let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
+    let held =
+        rollup.lines().find(|l| l.starts_with("AnonHugePages:")).map(|l| l.split_whitespace().nth(1) == Some("0"));
+    assert_ne!(held, Some(false), "the explorer holds none, not even from its start:\n{rollup}");
 
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("catalog.json");
     let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
     assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
     let mut import = env.std_cmd(&["sync", "--from", fifo.to_str().unwrap(), "-q"]).spawn().unwrap();
-    let mut pipe = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+    // Opened without blocking, so that an import that ends before reading fails the test, not hangs it.
+    let started = std::time::Instant::now();
+    let mut pipe = loop {
+        match std::fs::OpenOptions::new().write(true).custom_flags(libc::O_NONBLOCK).open(&fifo) {
+            Ok(pipe) => break pipe,
+            Err(_) if started.elapsed() < std::time::Duration::from_secs(30) => {
+                assert!(import.try_wait().unwrap().is_none(), "the import ended before reading its input");
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(e) => panic!("the import never opened its input: {e}"),
+        }
+    };
+    // Past the open, the import is past the point where it takes its pages back.
     let allowed = huge_pages_allowed(import.id());
+    // Smaller than a pipe holds: written at once.
     std::io::Write::write_all(&mut pipe, &std::fs::read(fixture("catalog-v3.json")).unwrap()).unwrap();
     drop(pipe);
     assert!(import.wait().unwrap().success());
-    assert!(allowed, "the import keeps huge pages");
+    assert_eq!(allowed, Some(true), "the import may have huge pages");
+}
+
+/// What `serve --open` starts (the user's browser, for hours) is not held to
+/// the explorer's own choice of no huge pages.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_browser_the_explorer_opens_may_have_huge_pages() {
+    use std::os::unix::fs::PermissionsExt;
+    if huge_pages_allowed(std::process::id()) != Some(true) {
+        return;
+    }
+    let env = catalog();
+    let bin = env.dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let seen = env.dir.path().join("seen");
+    let opener = bin.join("xdg-open");
+    let script = format!(
+        "#!/bin/sh\nwhile read -r line; do case $line in THP_enabled*) echo \"$line\" > '{}';; esac; done < /proc/self/status\n",
+        seen.display()
+    );
+    std::fs::write(&opener, script).unwrap();
+    std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut server = env
+        .std_cmd(&["serve", "--bind", "127.0.0.1:0", "--open"])
+        .env("PATH", &bin)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !std::fs::read_to_string(&seen).is_ok_and(|s| s.ends_with('\n')) {
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "the browser was never opened");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let _ = server.kill();
+    let _ = server.wait();
+    let line = std::fs::read_to_string(&seen).unwrap();
+    assert_eq!(line.split_whitespace().collect::<Vec<_>>(), ["THP_enabled:", "1"], "{line:?}");
 }

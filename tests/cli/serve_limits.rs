@@ -29,10 +29,11 @@ struct Slow {
 
 /// A client that asks for the whole listing eight times over on one
 /// connection, reads `rate` bytes every tenth of a second for `slow`, then
-/// reads all it can until the connection ends (or 20 s pass). Each time it
-/// asks a question not asked before (a limit past the catalog's size): an
-/// answer asked for again is sent from memory, not streamed, and one whole
-/// listing may fit in the sockets' buffers of a roomy machine.
+/// reads all it can until the connection ends (or 20 s pass). Its eight
+/// questions differ (limits past the catalog's size, each the whole listing):
+/// an answer asked for again is sent from memory, not streamed, and one whole
+/// listing may fit in the sockets' buffers of a roomy machine. (Slow clients
+/// of one server ask the same eight; only the first of each is streamed.)
 fn slow_client(addr: String, rate: usize, slow: Duration) -> std::thread::JoinHandle<Slow> {
     let mut socket = TcpStream::connect(&addr).unwrap();
     let ask: String =
@@ -125,7 +126,8 @@ async fn answers_past_the_memory_bound_are_refused_or_streamed() {
     // A page that can never fit says what would make it fit, not "try again".
     let got = get(&tight.at("")).await;
     assert!(got.body.contains("start `cometcat serve` with a larger --max-in-flight"), "{}", got.body);
-    // One long answer at a time: a second is refused while a client does not read the first.
+    // One long answer at a time: another is refused while a client does not read the one
+    // streaming to it (one of its eight: those that fit in the sockets' buffers end and are kept).
     let one = Server::start_with(&env, &["--max-streams", "1"]);
     let _stalled = slow_client(one.addr(), 0, Duration::from_secs(30));
     // Asked until the stalled client's answer is streaming (on a slow machine it may start late),
