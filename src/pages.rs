@@ -8,18 +8,14 @@
 
 /// From now on, lets this process have transparent huge pages (`true`) or
 /// asks the kernel for none (`false`). Advice: a kernel that refuses
-/// (without THP, or before 3.15) changes nothing else.
+/// (without THP, or before 3.15) changes nothing else. One system call,
+/// nothing allocated: safe between `fork` and `exec`.
 pub fn allow_huge_pages(allowed: bool) {
     #[cfg(target_os = "linux")]
-    // SAFETY: PR_SET_THP_DISABLE takes no pointer; it only sets a flag of this process.
-    unsafe {
-        libc::prctl(
-            libc::PR_SET_THP_DISABLE,
-            libc::c_ulong::from(!allowed),
-            0 as libc::c_ulong,
-            0 as libc::c_ulong,
-            0 as libc::c_ulong,
-        );
+    {
+        let (disable, unused) = (libc::c_ulong::from(!allowed), 0 as libc::c_ulong);
+        // SAFETY: PR_SET_THP_DISABLE takes no pointer; it only sets a flag of this process.
+        unsafe { libc::prctl(libc::PR_SET_THP_DISABLE, disable, unused, unused, unused) };
     }
     #[cfg(not(target_os = "linux"))]
     let _ = allowed;
@@ -31,20 +27,14 @@ pub fn child_may_have_huge_pages(command: &mut std::process::Command) {
     #[cfg(target_os = "linux")]
     {
         use std::os::unix::process::CommandExt;
-        // SAFETY: the hook runs in the child between fork and exec, and only
-        // makes one system call (async-signal-safe), allocating nothing.
+        // SAFETY: the hook runs in the child between fork and exec; it makes
+        // one system call and allocates nothing.
         unsafe {
             command.pre_exec(|| {
-                libc::prctl(
-                    libc::PR_SET_THP_DISABLE,
-                    0 as libc::c_ulong,
-                    0 as libc::c_ulong,
-                    0 as libc::c_ulong,
-                    0 as libc::c_ulong,
-                );
+                allow_huge_pages(true);
                 Ok(())
-            });
-        }
+            })
+        };
     }
     #[cfg(not(target_os = "linux"))]
     let _ = command;
