@@ -7,10 +7,11 @@ use cometcat::cli::Cli;
 use cometcat::commands::diagnostics;
 use cometcat::error::Exit;
 
-/// mimalloc: the import, which parses and drops a tree of small values per
-/// record on two threads, spends a sixth of its time in glibc's malloc and free.
+/// mimalloc for the commands that build and drop many small values on
+/// several threads (an import spent a sixth of its time in glibc's malloc and
+/// free), the system's for the rest: chosen per command (`cometcat::memory`).
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: cometcat::memory::PerCommand = cometcat::memory::PerCommand;
 
 fn main() -> ExitCode {
     // At a shell's Tab (COMPLETE=bash ...), answer and exit; otherwise go on.
@@ -27,7 +28,7 @@ fn main() -> ExitCode {
     };
     // Huge pages, asked away before main (below), are for an import only.
     if matches!(&cli.command, cometcat::cli::Command::Sync(sync) if sync.from.is_some()) {
-        cometcat::pages::allow_huge_pages(true);
+        cometcat::memory::allow_huge_pages(true);
     }
     match cometcat::commands::run(cli) {
         Ok(exit) => exit.into(),
@@ -41,14 +42,30 @@ fn main() -> ExitCode {
 }
 
 /// Runs before the Rust runtime and its first allocation (an ELF
-/// initializer): no huge pages for this process, unless `main` gives them
-/// back (see `cometcat::pages`).
-#[cfg(target_os = "linux")]
+/// initializer, which glibc calls with the program's arguments): the
+/// allocator is chosen from them, and no huge pages are asked for
+/// (`cometcat::memory`).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[used]
 #[unsafe(link_section = ".init_array")]
-static SMALL_PAGES_FROM_THE_START: extern "C" fn() = small_pages_from_the_start;
+static CHOOSE_MEMORY: unsafe extern "C" fn(std::ffi::c_int, *const *const std::ffi::c_char) = choose_memory;
 
-#[cfg(target_os = "linux")]
-extern "C" fn small_pages_from_the_start() {
-    cometcat::pages::allow_huge_pages(false);
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+unsafe extern "C" fn choose_memory(argc: std::ffi::c_int, argv: *const *const std::ffi::c_char) {
+    let count = usize::try_from(argc).unwrap_or(0);
+    // SAFETY: glibc passes the argument vector main will get: `argc` valid
+    // NUL-terminated strings. Nothing here allocates.
+    let words = (1..count).map(|i| unsafe { std::ffi::CStr::from_ptr(*argv.add(i)) }.to_bytes());
+    cometcat::memory::choose(words);
+}
+
+/// Elsewhere, no huge pages from the start where the platform has them.
+#[cfg(all(target_os = "linux", not(target_env = "gnu")))]
+#[used]
+#[unsafe(link_section = ".init_array")]
+static SMALL_PAGES: extern "C" fn() = small_pages;
+
+#[cfg(all(target_os = "linux", not(target_env = "gnu")))]
+extern "C" fn small_pages() {
+    cometcat::memory::allow_huge_pages(false);
 }

@@ -66,6 +66,6 @@ fn open_browser(url: &str) -> std::io::Result<()> {
     } else {
         std::process::Command::new("xdg-open")
     };
-    crate::pages::child_may_have_huge_pages(&mut command);
+    crate::memory::child_may_have_huge_pages(&mut command);
     command.arg(url).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().map(drop)
 }

@@ -566,10 +566,22 @@ fn huge_pages_allowed(pid: u32) -> Option<bool> {
     Some(line.split_whitespace().nth(1) == Some("1"))
 }
 
-/// The allocator's huge pages are for the import alone: the explorer holds
-/// none (it asked for none before its first allocation, and would otherwise
-/// hold a whole 2 MiB page for each corner of memory it touched), while
-/// `sync --from`, waiting here on a pipe, may have them.
+/// Whether process `pid` holds a mimalloc arena (it reserves them 1 GiB at a
+/// time; nothing else here maps that much at once).
+#[cfg(target_os = "linux")]
+fn holds_a_mimalloc_arena(pid: u32) -> bool {
+    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap();
+    maps.lines().filter_map(|l| l.split_whitespace().next()?.split_once('-')).any(|(start, end)| {
+        let (start, end) = (u64::from_str_radix(start, 16).unwrap(), u64::from_str_radix(end, 16).unwrap());
+        end - start == 1 << 30
+    })
+}
+
+/// Memory is chosen per command: the explorer allocates with the system's
+/// allocator and holds no huge pages (asked for none before its first
+/// allocation: it would otherwise hold a whole 2 MiB page for each corner of
+/// memory it touched), while `sync --from`, waiting here on a pipe, takes
+/// mimalloc and may have huge pages.
 #[cfg(target_os = "linux")]
 #[test]
 fn only_the_import_keeps_huge_pages() {
@@ -585,6 +597,9 @@ fn only_the_import_keeps_huge_pages() {
     let held =
         rollup.lines().find(|l| l.starts_with("AnonHugePages:")).map(|l| l.split_whitespace().nth(1) == Some("0"));
     assert_ne!(held, Some(false), "the explorer holds none, not even from its start:\n{rollup}");
+    if cfg!(target_env = "gnu") {
+        assert!(!holds_a_mimalloc_arena(pid), "the explorer allocates with the system's allocator");
+    }
 
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("catalog.json");
@@ -605,11 +620,13 @@ fn only_the_import_keeps_huge_pages() {
     };
     // Past the open, the import is past the point where it takes its pages back.
     let allowed = huge_pages_allowed(import.id());
+    let mimalloc = holds_a_mimalloc_arena(import.id());
     // Smaller than a pipe holds: written at once.
     std::io::Write::write_all(&mut pipe, &std::fs::read(fixture("catalog-v3.json")).unwrap()).unwrap();
     drop(pipe);
     assert!(import.wait().unwrap().success());
     assert_eq!(allowed, Some(true), "the import may have huge pages");
+    assert!(mimalloc, "the import allocates with mimalloc");
 }
 
 /// What `serve --open` starts (the user's browser, for hours) is not held to
