@@ -566,15 +566,30 @@ fn huge_pages_allowed(pid: u32) -> Option<bool> {
     Some(line.split_whitespace().nth(1) == Some("1"))
 }
 
-/// Whether process `pid` holds a mimalloc arena (it reserves them 1 GiB at a
-/// time; nothing else here maps that much at once).
+/// Whether process `pid` holds a mimalloc arena: it reserves them 1 GiB at a
+/// time, one mapping, or adjacent pieces where it cannot commit at once
+/// (strict overcommit). Nothing else here maps that much anonymous memory.
 #[cfg(target_os = "linux")]
 fn holds_a_mimalloc_arena(pid: u32) -> bool {
     let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap();
-    maps.lines().filter_map(|l| l.split_whitespace().next()?.split_once('-')).any(|(start, end)| {
+    let mut run: Option<(u64, u64)> = None;
+    for line in maps.lines() {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let Some((start, end)) = fields[0].split_once('-') else { continue };
         let (start, end) = (u64::from_str_radix(start, 16).unwrap(), u64::from_str_radix(end, 16).unwrap());
-        end - start == 1 << 30
-    })
+        if fields.len() > 5 {
+            run = None; // a file or a named region ([heap], [stack]) ends a run
+            continue;
+        }
+        run = match run {
+            Some((first, last)) if last == start => Some((first, end)),
+            _ => Some((start, end)),
+        };
+        if run.is_some_and(|(first, last)| last - first >= 1 << 30) {
+            return true;
+        }
+    }
+    false
 }
 
 /// Memory is chosen per command: the explorer allocates with the system's
