@@ -2,8 +2,8 @@
 //!
 //! mimalloc makes the commands that build and drop many small values on
 //! several threads faster (an import by a fifth, `usage` by a tenth, `rank`
-//! by 7%), but costs every other command 1.3 ms of CPU at start (its arena,
-//! a fresh page per size class); glibc's allocator is cheaper for them, and
+//! by 7%), but costs every other command 0.3 to 1.3 ms of CPU at start (its
+//! arena, a fresh page per size class); glibc's allocator is cheaper for them, and
 //! keeps the explorer's memory lower. So the allocator is chosen per command,
 //! before the first allocation ([`choose`], called by `main`'s ELF
 //! initializer on Linux with glibc; elsewhere mimalloc always).
@@ -37,15 +37,14 @@ static CHOSEN: AtomicU8 =
 /// Chooses the allocator from the command line's words, if nothing has been
 /// allocated yet (else the system's stays), and asks for no huge pages.
 /// For `main`'s ELF initializer, which glibc calls with the arguments.
-pub fn choose<'a>(args: impl Iterator<Item = &'a [u8]>) {
+pub fn choose<'a>(mut args: impl Iterator<Item = &'a [u8]>) {
     allow_huge_pages(false);
-    let mut args = args;
     let choice = if args.any(|a| MIMALLOC_COMMANDS.contains(&a)) { MIMALLOC } else { SYSTEM };
     let _ = CHOSEN.compare_exchange(UNCHOSEN, choice, Ordering::Relaxed, Ordering::Relaxed);
 }
 
 /// Whether mimalloc is the allocator in use.
-pub fn mimalloc_chosen() -> bool {
+fn mimalloc_chosen() -> bool {
     CHOSEN.load(Ordering::Relaxed) == MIMALLOC
 }
 
