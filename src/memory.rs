@@ -3,10 +3,10 @@
 //! mimalloc makes the commands that build and drop many small values on
 //! several threads faster (an import by a fifth, `usage` by a tenth, `rank`
 //! by 7%), but costs every other command 0.3 to 1.3 ms of CPU at start (its
-//! arena, a fresh page per size class); glibc's allocator is cheaper for them, and
-//! keeps the explorer's memory lower. So the allocator is chosen per command,
-//! before the first allocation ([`choose`], called by `main`'s ELF
-//! initializer on Linux with glibc; elsewhere mimalloc always).
+//! arena, a fresh page per size class); glibc's allocator is cheaper for
+//! them, and keeps the explorer's memory lower. So the allocator is chosen
+//! per command, before the first allocation ([`choose`], called by `main`'s
+//! ELF initializer on Linux with glibc; elsewhere mimalloc always).
 //!
 //! Transparent huge pages (Linux): mimalloc asks the kernel for them on its
 //! whole arena, so the first touch of every 2 MiB zeroes and holds a whole
@@ -43,11 +43,6 @@ pub fn choose<'a>(mut args: impl Iterator<Item = &'a [u8]>) {
     let _ = CHOSEN.compare_exchange(UNCHOSEN, choice, Ordering::Relaxed, Ordering::Relaxed);
 }
 
-/// Whether mimalloc is the allocator in use.
-fn mimalloc_chosen() -> bool {
-    CHOSEN.load(Ordering::Relaxed) == MIMALLOC
-}
-
 /// The global allocator: mimalloc or the system's, as [`choose`] decided.
 pub struct PerCommand;
 
@@ -60,7 +55,7 @@ impl PerCommand {
             // Something allocates before any choice: the system's, for good.
             _ => {
                 let _ = CHOSEN.compare_exchange(UNCHOSEN, SYSTEM, Ordering::Relaxed, Ordering::Relaxed);
-                mimalloc_chosen()
+                CHOSEN.load(Ordering::Relaxed) == MIMALLOC
             }
         }
     }
