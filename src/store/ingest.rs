@@ -3,7 +3,8 @@
 //! [`Store::write_snapshot`] opens one IMMEDIATE transaction (rusqlite's
 //! [`Transaction`], which rolls back when dropped) and hands an [`Ingest`] to
 //! the caller, who adds the records received. Records are parsed and hashed as
-//! they arrive (large pages on a helper thread); a record never seen before
+//! they arrive (a large page in batches, by a helper thread and by the writer
+//! when it would otherwise wait); a record never seen before
 //! becomes a new row of `model_versions`, and the snapshot's membership (id →
 //! version, first received wins) is kept in memory. The commit writes the
 //! snapshot row and moves the spans. A failed sync leaves the catalog exactly as
@@ -13,6 +14,7 @@
 use std::borrow::Borrow;
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use jiff::Timestamp;
 
@@ -34,7 +36,7 @@ const INGEST_CACHE_KIB: i64 = 32 * 1024;
 /// SQLite's default page cache (KiB), restored after a sync.
 const DEFAULT_CACHE_KIB: i64 = 2000;
 
-/// Records prepared per batch on the helper thread.
+/// Records prepared per batch of a large page.
 const BATCH: usize = 256;
 
 /// Where a snapshot came from, recorded with it.
@@ -278,8 +280,9 @@ impl Ingest<'_> {
         self.kept.contains_key(id) || self.quarantined.contains_key(id)
     }
 
-    /// Stages the records of one page (or of a whole file, as page 0). Large
-    /// pages are parsed and hashed on a second thread while this one writes.
+    /// Stages the records of one page (or of a whole file, as page 0). A large
+    /// page is parsed and hashed in batches by a second thread while this one
+    /// writes, and by this one too whenever the batch it needs is not ready.
     pub fn add<R: Borrow<RawValue> + Sync>(&mut self, page: u64, records: &[R]) -> Result<(), StoreError> {
         // Lent to the helper thread while this one stages; given back whatever happens.
         let known = std::mem::take(&mut self.known);
@@ -290,22 +293,49 @@ impl Ingest<'_> {
                 .enumerate()
                 .try_for_each(|(i, raw)| self.stage(ord(page, i), prepare(raw.borrow(), &known, &mut values)))
         } else {
+            let batches = records.len().div_ceil(BATCH);
+            let next = AtomicUsize::new(0);
+            let claim = || Some(next.fetch_add(1, Ordering::Relaxed)).filter(|&b| b < batches);
+            let prepared = |b: usize, values: &mut FilterValues| -> Vec<Prepared<'_>> {
+                let batch = &records[b * BATCH..records.len().min((b + 1) * BATCH)];
+                batch.iter().map(|r| prepare(r.borrow(), &known, values)).collect()
+            };
             std::thread::scope(|scope| -> Result<(), StoreError> {
-                let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Prepared<'_>>>(4);
-                let known = &known;
+                let (claim, prepared) = (&claim, &prepared);
+                let (tx, rx) = std::sync::mpsc::sync_channel(4);
                 let helper = scope.spawn(move || {
                     let mut values = FilterValues::default();
-                    for chunk in records.chunks(BATCH) {
+                    while let Some(b) = claim() {
                         // A closed channel means the writer failed: stop.
-                        if tx.send(chunk.iter().map(|r| prepare(r.borrow(), known, &mut values)).collect()).is_err() {
+                        if tx.send((b, prepared(b, &mut values))).is_err() {
                             break;
                         }
                     }
                     values
                 });
-                for (i, prepared) in rx.into_iter().flatten().enumerate() {
-                    self.stage(ord(page, i), prepared)?;
+                // Batches come back in any order; they are staged in the order
+                // received. Rather than wait for the helper, the writer prepares
+                // a batch itself (a few at most ahead of the one it needs).
+                let mut ready: HashMap<usize, Vec<Prepared<'_>>> = HashMap::new();
+                for b in 0..batches {
+                    let batch = loop {
+                        if let Some(batch) = ready.remove(&b) {
+                            break batch;
+                        }
+                        let (i, batch) = match rx.try_recv() {
+                            Ok(done) => done,
+                            Err(_) => match claim().filter(|_| ready.len() < 8) {
+                                Some(i) => (i, prepared(i, &mut values)),
+                                None => rx.recv().expect("the helper thread does not panic"),
+                            },
+                        };
+                        ready.insert(i, batch);
+                    };
+                    for (j, p) in batch.into_iter().enumerate() {
+                        self.stage(ord(page, b * BATCH + j), p)?;
+                    }
                 }
+                drop(rx);
                 values.extend(helper.join().expect("the helper thread does not panic"));
                 Ok(())
             })
@@ -677,6 +707,53 @@ mod tests {
         // The list is what decides: a value taken out of it is not looked for.
         store.conn.execute("DELETE FROM filter_values WHERE value = 'Newer'", []).unwrap();
         assert_eq!(ids(&store, Filters { features: vec!["newer".into()], ..Filters::default() }), none);
+    }
+
+    #[test]
+    fn a_large_page_is_staged_in_the_order_received_whichever_thread_reads_it() {
+        use crate::query::Filters;
+        let mut store = Store::in_memory().unwrap();
+        // Twenty batches: ids sent again later with other content, and records
+        // without an id, scattered over all of them.
+        let records: Vec<_> = (0..5000)
+            .map(|i| match i {
+                _ if i % 997 == 0 => record(&format!(r#"{{"code": "no-id-{i}"}}"#)),
+                _ if i % 101 == 7 => record(&format!(r#"{{"id": "twice{}", "name": "copy {i}"}}"#, i % 3)),
+                _ => record(&format!(r#"{{"id": "m{i:04}", "name": "model {i}"}}"#)),
+            })
+            .collect();
+        let committed = import(&mut store, Feed::File, &records).unwrap();
+        let mut names = std::collections::BTreeMap::new();
+        store
+            .each_model(&Filters::default(), crate::query::Sort::default(), None, |m| -> Result<(), StoreError> {
+                names.insert(m.model.id, m.model.name.unwrap_or_default());
+                Ok(())
+            })
+            .unwrap();
+        // The first copy of each id is kept: i = 7, 108 and 209 are the first with i % 101 == 7 for each i % 3.
+        assert_eq!(names["twice1"], "copy 7");
+        assert_eq!(names["twice0"], "copy 108");
+        assert_eq!(names["twice2"], "copy 209");
+        assert_eq!(names["m4999"], "model 4999");
+        assert_eq!(names.len(), 5000 - 6 - 50 + 3);
+        let places: Vec<&str> = committed.warnings.iter().filter_map(|w| w.split(':').next()).collect();
+        assert_eq!(
+            places,
+            [
+                "record 1",
+                "record 998",
+                "record 1995",
+                "record 2992",
+                "record 3989",
+                "record 4986",
+                "twice0",
+                "twice1",
+                "twice2"
+            ],
+            "{:#?}",
+            committed.warnings
+        );
+        assert_eq!(committed.duplicates, 50 - 3);
     }
 
     #[test]
