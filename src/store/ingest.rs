@@ -15,6 +15,7 @@ use std::borrow::Borrow;
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::Receiver;
 
 use jiff::Timestamp;
 
@@ -194,6 +195,50 @@ fn prepare<'r>(raw: &'r RawValue, known: &Known, values: &mut FilterValues) -> P
     Prepared { raw, hash, ready }
 }
 
+/// Batches kept waiting, at most, while the writer has not got the one it
+/// needs next: with that many, it waits for the helper rather than prepare more.
+const AHEAD: usize = 8;
+
+/// The next batch of `count` nobody has claimed yet, claimed.
+fn claim(next: &AtomicUsize, count: usize) -> Option<usize> {
+    Some(next.fetch_add(1, Ordering::Relaxed)).filter(|&b| b < count)
+}
+
+/// Hands batches `0..count` to `each` in index order. They are claimed from
+/// `next` both by a helper thread, which sends what it prepares on `rx`, and
+/// by this one: when the batch it needs is not there yet, it prepares the
+/// next unclaimed one itself, unless [`AHEAD`] are already waiting.
+fn in_order<T, E>(
+    count: usize,
+    next: &AtomicUsize,
+    rx: &Receiver<(usize, T)>,
+    mut prepare: impl FnMut(usize) -> T,
+    mut each: impl FnMut(usize, T) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut ready: HashMap<usize, T> = HashMap::new();
+    for b in 0..count {
+        let batch = loop {
+            if let Some(batch) = ready.remove(&b) {
+                break batch;
+            }
+            let (i, batch) = match rx.try_recv() {
+                Ok(done) => done,
+                // Claimed only with room to keep it: a batch claimed is a batch prepared.
+                Err(_) => match if ready.len() < AHEAD { claim(next, count) } else { None } {
+                    Some(i) => (i, prepare(i)),
+                    // Batch `b` was claimed (had it not been, it would be the
+                    // one claimed just now, and nothing after it could be
+                    // waiting), and not here: the helper has it, and sends it.
+                    None => rx.recv().expect("the helper thread does not panic"),
+                },
+            };
+            ready.insert(i, batch);
+        };
+        each(b, batch)?;
+    }
+    Ok(())
+}
+
 /// Where a record came from: page in the high half, position in the low half.
 fn ord(page: u64, position: usize) -> i64 {
     ((page as i64) << 32) | position as i64
@@ -293,19 +338,18 @@ impl Ingest<'_> {
                 .enumerate()
                 .try_for_each(|(i, raw)| self.stage(ord(page, i), prepare(raw.borrow(), &known, &mut values)))
         } else {
-            let batches = records.len().div_ceil(BATCH);
+            let count = records.len().div_ceil(BATCH);
             let next = AtomicUsize::new(0);
-            let claim = || Some(next.fetch_add(1, Ordering::Relaxed)).filter(|&b| b < batches);
             let prepared = |b: usize, values: &mut FilterValues| -> Vec<Prepared<'_>> {
                 let batch = &records[b * BATCH..records.len().min((b + 1) * BATCH)];
                 batch.iter().map(|r| prepare(r.borrow(), &known, values)).collect()
             };
             std::thread::scope(|scope| -> Result<(), StoreError> {
-                let (claim, prepared) = (&claim, &prepared);
+                let (next, prepared) = (&next, &prepared);
                 let (tx, rx) = std::sync::mpsc::sync_channel(4);
                 let helper = scope.spawn(move || {
                     let mut values = FilterValues::default();
-                    while let Some(b) = claim() {
+                    while let Some(b) = claim(next, count) {
                         // A closed channel means the writer failed: stop.
                         if tx.send((b, prepared(b, &mut values))).is_err() {
                             break;
@@ -313,28 +357,15 @@ impl Ingest<'_> {
                     }
                     values
                 });
-                // Batches come back in any order; they are staged in the order
-                // received. Rather than wait for the helper, the writer prepares
-                // a batch itself (a few at most ahead of the one it needs).
-                let mut ready: HashMap<usize, Vec<Prepared<'_>>> = HashMap::new();
-                for b in 0..batches {
-                    let batch = loop {
-                        if let Some(batch) = ready.remove(&b) {
-                            break batch;
-                        }
-                        let (i, batch) = match rx.try_recv() {
-                            Ok(done) => done,
-                            Err(_) => match claim().filter(|_| ready.len() < 8) {
-                                Some(i) => (i, prepared(i, &mut values)),
-                                None => rx.recv().expect("the helper thread does not panic"),
-                            },
-                        };
-                        ready.insert(i, batch);
-                    };
-                    for (j, p) in batch.into_iter().enumerate() {
-                        self.stage(ord(page, b * BATCH + j), p)?;
-                    }
-                }
+                in_order(
+                    count,
+                    next,
+                    &rx,
+                    |b| prepared(b, &mut values),
+                    |b, batch| {
+                        batch.into_iter().enumerate().try_for_each(|(j, p)| self.stage(ord(page, b * BATCH + j), p))
+                    },
+                )?;
                 drop(rx);
                 values.extend(helper.join().expect("the helper thread does not panic"));
                 Ok(())
@@ -754,6 +785,36 @@ mod tests {
             committed.warnings
         );
         assert_eq!(committed.duplicates, 50 - 3);
+    }
+
+    #[test]
+    fn a_batch_claimed_is_a_batch_handed_on_however_late_the_helper_is() {
+        // The helper claims batch 0 and sends it only once the writer has
+        // prepared as many batches ahead as it may, and then some time after.
+        let count = 20;
+        let next = AtomicUsize::new(0);
+        let (tx, rx) = std::sync::mpsc::sync_channel(4);
+        let mut handed = Vec::new();
+        let first = claim(&next, count).unwrap();
+        std::thread::scope(|scope| {
+            let next = &next;
+            scope.spawn(move || {
+                while next.load(Ordering::Relaxed) <= AHEAD {
+                    std::thread::yield_now();
+                }
+                std::thread::sleep(std::time::Duration::from_millis(50));
+                tx.send((first, first)).unwrap();
+                while let Some(b) = claim(next, count) {
+                    tx.send((b, b)).unwrap();
+                }
+            });
+            let each = |b, batch| {
+                handed.push((b, batch));
+                Ok::<_, ()>(())
+            };
+            in_order(count, next, &rx, |b| b, each).unwrap();
+        });
+        assert_eq!(handed, (0..count).map(|b| (b, b)).collect::<Vec<_>>());
     }
 
     #[test]
