@@ -207,7 +207,8 @@ fn claim(next: &AtomicUsize, count: usize) -> Option<usize> {
 /// Hands batches `0..count` to `each` in index order. They are claimed from
 /// `next` both by a helper thread, which sends what it prepares on `rx`, and
 /// by this one: when the batch it needs is not there yet, it prepares the
-/// next unclaimed one itself, unless [`AHEAD`] are already waiting.
+/// next unclaimed one itself, unless [`AHEAD`] are already waiting. Every
+/// batch claimed elsewhere must come on `rx`, in the order it was claimed.
 fn in_order<T, E>(
     count: usize,
     next: &AtomicUsize,
@@ -327,7 +328,8 @@ impl Ingest<'_> {
 
     /// Stages the records of one page (or of a whole file, as page 0). A large
     /// page is parsed and hashed in batches by a second thread while this one
-    /// writes, and by this one too whenever the batch it needs is not ready.
+    /// writes; when the batch it needs is not ready, this one prepares the
+    /// next batch nobody has taken, unless [`AHEAD`] are already waiting.
     pub fn add<R: Borrow<RawValue> + Sync>(&mut self, page: u64, records: &[R]) -> Result<(), StoreError> {
         // Lent to the helper thread while this one stages; given back whatever happens.
         let known = std::mem::take(&mut self.known);
