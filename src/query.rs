@@ -261,34 +261,75 @@ pub enum Facet {
 pub fn facet(facet: Facet, filters: &Filters) -> Query {
     let mut params = Vec::new();
     let cond = filters.condition(&mut params);
-    let order = "ORDER BY count DESC, k IS NULL, k";
     let sql = match facet {
         Facet::Providers => format!(
             "SELECT min(v.provider_code) AS value, min(v.provider) AS name, count(*) AS count, \
              lower(coalesce(v.provider_code, v.provider)) AS k \
-             FROM {CURRENT_FROM} WHERE {CURRENT} AND {cond} GROUP BY k {order}"
+             FROM {CURRENT_FROM} WHERE {CURRENT} AND {cond} GROUP BY k {FACET_ORDER}"
         ),
         Facet::Types => format!(
             "SELECT min(v.model_type) AS value, NULL AS name, count(*) AS count, lower(v.model_type) AS k \
-             FROM {CURRENT_FROM} WHERE {CURRENT} AND {cond} GROUP BY k {order}"
+             FROM {CURRENT_FROM} WHERE {CURRENT} AND {cond} GROUP BY k {FACET_ORDER}"
         ),
-        Facet::Features => json_facet("features", "j.value", &cond, order),
-        Facet::Endpoints => json_facet("endpoints", "json_extract(j.value, '$.key')", &cond, order),
+        Facet::Features | Facet::Endpoints => {
+            let column = if facet == Facet::Features { "features" } else { "endpoints" };
+            json_facet(
+                &format!(
+                    "SELECT v.{column} AS a, count(*) AS n FROM {CURRENT_FROM} WHERE {CURRENT} AND {cond} \
+                     GROUP BY v.{column}"
+                ),
+                facet,
+            )
+        }
     };
     Query { sql, params }
 }
 
-/// A facet over a JSON array column: the models are first counted by the
-/// array's text (a catalog has few distinct arrays), and only each distinct
-/// array is opened. A model is counted once per value, even if the value
-/// repeats in it in another case.
-fn json_facet(column: &str, item: &str, cond: &str, order: &str) -> String {
+/// [`facet`] over every current model (upcoming ones included), counted
+/// from the groups the sync of `snapshot` kept (`facet_groups`): a few rows
+/// rather than every model, with the same values, counts and order.
+pub fn stored_facet(facet: Facet, snapshot: i64) -> Query {
+    let groups = format!("FROM facet_groups AS g WHERE g.snapshot = ?1 AND g.facet = '{}'", group_name(facet));
+    let sql = match facet {
+        Facet::Providers => format!(
+            "SELECT min(g.value) AS value, min(g.name) AS name, sum(g.models) AS count, \
+             lower(coalesce(g.value, g.name)) AS k {groups} GROUP BY k {FACET_ORDER}"
+        ),
+        Facet::Types => format!(
+            "SELECT min(g.value) AS value, NULL AS name, sum(g.models) AS count, lower(g.value) AS k \
+             {groups} GROUP BY k {FACET_ORDER}"
+        ),
+        Facet::Features | Facet::Endpoints => {
+            json_facet(&format!("SELECT g.value AS a, g.models AS n {groups}"), facet)
+        }
+    };
+    Query { sql, params: vec![Sql::Integer(snapshot)] }
+}
+
+/// A facet's name in `facet_groups` (and `filter_values`).
+pub fn group_name(facet: Facet) -> &'static str {
+    match facet {
+        Facet::Features => "feature",
+        Facet::Types => "type",
+        Facet::Providers => "provider",
+        Facet::Endpoints => "endpoint",
+    }
+}
+
+/// Most models first; ties by the value as compared (NULL last).
+const FACET_ORDER: &str = "ORDER BY count DESC, k IS NULL, k";
+
+/// A facet over a JSON array column, from `arrays`: each distinct array's
+/// text (`a`) with the number of models that have it (`n`). A catalog has
+/// few distinct arrays, and only each of those is opened. A model is counted
+/// once per value, even if the value repeats in it in another case.
+fn json_facet(arrays: &str, facet: Facet) -> String {
+    let item = if facet == Facet::Features { "j.value" } else { "json_extract(j.value, '$.key')" };
     format!(
-        "WITH arrays AS (SELECT v.{column} AS a, count(*) AS n FROM {CURRENT_FROM} WHERE {CURRENT} AND {cond} \
-         GROUP BY v.{column}), \
+        "WITH arrays AS ({arrays}), \
          items AS (SELECT min({item}) AS value, lower({item}) AS k, arrays.n AS n \
          FROM arrays, json_each(arrays.a) AS j GROUP BY arrays.a, k) \
-         SELECT min(value) AS value, NULL AS name, sum(n) AS count, k FROM items GROUP BY k {order}"
+         SELECT min(value) AS value, NULL AS name, sum(n) AS count, k FROM items GROUP BY k {FACET_ORDER}"
     )
 }
 

@@ -4,12 +4,12 @@
 //! [`Transaction`], which rolls back when dropped) and hands an [`Ingest`] to
 //! the caller, who adds the records received. Records are parsed and hashed as
 //! they arrive (a large page in batches, by a helper thread and by the writer
-//! when it would otherwise wait); a record never seen before
-//! becomes a new row of `model_versions`, and the snapshot's membership (id →
-//! version, first received wins) is kept in memory. The commit writes the
-//! snapshot row and moves the spans. A failed sync leaves the catalog exactly as
-//! it was. Readers are never blocked (WAL); another writer waits for the busy
-//! timeout.
+//! when it would otherwise wait); a record never seen before becomes a new
+//! row of `model_versions`, and the snapshot's membership (id → version, first
+//! received wins) is kept in memory. The commit writes the snapshot row, moves
+//! the spans and counts the snapshot's facet groups. A failed sync leaves the
+//! catalog exactly as it was. Readers are never blocked (WAL); another writer
+//! waits for the busy timeout.
 
 use std::borrow::Borrow;
 use std::collections::hash_map::Entry;
@@ -27,7 +27,7 @@ use super::diff::{Difference, each_difference};
 use super::error::StoreError;
 use super::open::Store;
 use super::read::{Snapshot, snapshot};
-use super::row::{VersionRow, insert_version, version_row};
+use super::row::{FacetColumns, VersionRow, insert_version, version_row};
 use crate::catalog::{Model, Parsed, duplicate_keys, hex, parse_record, record_hash, unhex};
 use crate::time::format_time;
 
@@ -81,6 +81,9 @@ pub struct Ingest<'s> {
     known: Known,
     /// The filter values of the versions this sync wrote, added to `filter_values` at commit.
     values: FilterValues,
+    /// The facet columns of the versions staged, each distinct one numbered
+    /// once ([`Staged::facets`]): counted into `facet_groups` at commit.
+    facets: HashMap<FacetColumns, u32>,
 }
 
 /// The values a filter can ask for (see `filter_values` in the schema), by
@@ -128,6 +131,8 @@ impl FilterValues {
 struct Staged {
     ord: i64,
     version_id: i64,
+    /// Its version's facet columns, as numbered in [`Ingest::facets`].
+    facets: u32,
     hash: [u8; 32],
     /// What parsing the record had to say (kept with the version, shown on every sync).
     warnings: Vec<String>,
@@ -154,6 +159,7 @@ enum Ready {
     Fresh {
         id: String,
         row: VersionRow,
+        facets: FacetColumns,
         warnings: Vec<String>,
     },
     Quarantined {
@@ -189,7 +195,8 @@ fn prepare<'r>(raw: &'r RawValue, known: &Known, values: &mut FilterValues) -> P
             }));
             let id = model.id.clone();
             values.add(&model);
-            Ready::Fresh { row: version_row(*model, hex(&hash), &warnings), id, warnings }
+            let row = version_row(*model, hex(&hash), &warnings);
+            Ready::Fresh { facets: FacetColumns::of(&row), row, id, warnings }
         }
     };
     Prepared { raw, hash, ready }
@@ -307,6 +314,7 @@ impl Store {
             written: HashMap::new(),
             known,
             values: FilterValues::default(),
+            facets: HashMap::new(),
         })
     }
 }
@@ -383,19 +391,31 @@ impl Ingest<'_> {
     fn stage(&mut self, ord: i64, p: Prepared<'_>) -> Result<(), StoreError> {
         // Held before, or written by this sync already (a copy under another id): nothing new to write.
         let written = self.written.get(&p.hash).copied();
-        let (id, version_id, warnings) = match (p.ready, written) {
+        let (id, version_id, facets, warnings) = match (p.ready, written) {
             (Ready::Known(version_id), _) | (Ready::Fresh { .. }, Some(version_id)) => {
-                let (id, warnings) = self
+                let (id, facets, warnings) = self
                     .tx
-                    .prepare_cached("SELECT id, warnings FROM model_versions WHERE version_id = ?1")?
-                    .query_row([version_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)))?;
+                    .prepare_cached(
+                        "SELECT id, warnings, features, endpoints, provider_code, provider, model_type
+                         FROM model_versions WHERE version_id = ?1",
+                    )?
+                    .query_row([version_id], |r| {
+                        let facets = FacetColumns {
+                            features: r.get(2)?,
+                            endpoints: r.get(3)?,
+                            provider_code: r.get(4)?,
+                            provider: r.get(5)?,
+                            model_type: r.get(6)?,
+                        };
+                        Ok((r.get::<_, String>(0)?, facets, r.get::<_, Option<String>>(1)?))
+                    })?;
                 let warnings = warnings.map(|w| serde_json::from_str(&w).unwrap_or_default()).unwrap_or_default();
-                (id, version_id, warnings)
+                (id, version_id, facets, warnings)
             }
-            (Ready::Fresh { id, row, warnings }, None) => {
+            (Ready::Fresh { id, row, facets, warnings }, None) => {
                 let version_id = insert_version(&self.tx, row, p.raw.get())?;
                 self.written.insert(p.hash, version_id);
-                (id, version_id, warnings)
+                (id, version_id, facets, warnings)
             }
             (Ready::Quarantined { reason }, _) => {
                 let q = Quarantined { ord, reason, record: p.raw.get().to_owned() };
@@ -403,7 +423,9 @@ impl Ingest<'_> {
                 return Ok(());
             }
         };
-        let staged = Staged { ord, version_id, hash: p.hash, warnings };
+        let next = self.facets.len() as u32;
+        let facets = *self.facets.entry(facets).or_insert(next);
+        let staged = Staged { ord, version_id, facets, hash: p.hash, warnings };
         match self.kept.entry(id) {
             Entry::Vacant(slot) => {
                 slot.insert(staged);
@@ -484,6 +506,7 @@ impl Ingest<'_> {
             None => open_spans(&self.tx, &kept, id)?,
         }
         self.store_quarantined(id)?;
+        self.store_facet_groups(id, &kept)?;
         self.values.store(&self.tx)?;
         let (added, removed, changed) = match &previous {
             Some((prev, _)) => count_changes(&self.tx, *prev, id)?,
@@ -545,6 +568,38 @@ impl Ingest<'_> {
                 &format!("DELETE FROM {table} WHERE version_id IN (SELECT value FROM json_each(?1))"),
                 [&list],
             )?;
+        }
+        Ok(())
+    }
+
+    /// The snapshot's facet groups: its models counted by each facet's
+    /// column(s), one row per distinct value (see `facet_groups`).
+    fn store_facet_groups(&self, id: i64, kept: &[(&String, &Staged)]) -> Result<(), StoreError> {
+        let mut models = vec![0i64; self.facets.len()];
+        for (_, staged) in kept {
+            models[staged.facets as usize] += 1;
+        }
+        type Groups<'a> = HashMap<(&'static str, Option<&'a str>, Option<&'a str>), i64>;
+        let mut groups: Groups<'_> = HashMap::new();
+        for (c, &i) in &self.facets {
+            let n = models[i as usize];
+            if n == 0 {
+                continue;
+            }
+            for key in [
+                ("feature", c.features.as_deref(), None),
+                ("endpoint", c.endpoints.as_deref(), None),
+                ("provider", c.provider_code.as_deref(), c.provider.as_deref()),
+                ("type", c.model_type.as_deref(), None),
+            ] {
+                *groups.entry(key).or_default() += n;
+            }
+        }
+        let mut insert = self
+            .tx
+            .prepare("INSERT INTO facet_groups (snapshot, facet, value, name, models) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+        for ((facet, value, name), n) in groups {
+            insert.execute(params![id, facet, value, name, n])?;
         }
         Ok(())
     }
@@ -817,6 +872,60 @@ mod tests {
             in_order(count, next, &rx, |b| b, each).unwrap();
         });
         assert_eq!(handed, (0..count).map(|b| (b, b)).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn the_facet_groups_a_sync_keeps_count_as_the_models_do() {
+        use crate::query::{Facet, Filters};
+        let everything = Filters { include_upcoming: true, ..Filters::default() };
+        let facets = [Facet::Features, Facet::Types, Facet::Providers, Facet::Endpoints];
+        // Every facet as the models count it, and as the groups do (None when none were kept).
+        let both = |store: &Store, facet| {
+            let scanned = store.facet_rows(&crate::query::facet(facet, &everything)).unwrap();
+            let stored = store.stored_facet(facet, &everything).unwrap().map(|q| store.facet_rows(&q).unwrap());
+            (scanned, stored)
+        };
+        let model = |i: usize, sync: usize| {
+            let feature = ["Vision", "vision", "VISION", "tools"][i % 4];
+            let provider = match i % 5 {
+                0 => r#""provider": "OpenAI", "provider_code": "openai","#,
+                1 => r#""provider": "openai","#,
+                2 => r#""provider_code": "OPENAI","#,
+                3 => r#""provider": "Zeta","#,
+                _ => "",
+            };
+            let kind = ["", r#""model_type": "Text","#, r#""model_type": "text","#][i % 3];
+            let endpoints = [
+                r#""{\"chat\": {\"path\": \"/v1/chat\"}}""#,
+                r#""{\"Chat\": {\"path\": \"/v1/chat\"}, \"embed\": {\"path\": \"/v1/e\"}}""#,
+                "[]",
+            ][i % 3];
+            let upcoming = if i.is_multiple_of(7) { r#""upcoming": true,"# } else { "" };
+            record(&format!(
+                r#"{{"id": "m{i}", {provider} {kind} {upcoming} "features": ["{feature}", "x{}"], "endpoints": {endpoints}, "name": "v{sync}"}}"#,
+                i % 3
+            ))
+        };
+        let mut store = Store::in_memory().unwrap();
+        for (sync, range) in [(1, 0..700), (2, 100..800), (3, 100..760)] {
+            let mut records: Vec<_> =
+                range.clone().map(|i| model(i, if i.is_multiple_of(11) { sync } else { 0 })).collect();
+            // A copy sent twice, and a record without an id.
+            records.push(model(range.start + 3, 9));
+            records.push(record(r#"{"code": "no-id"}"#));
+            import(&mut store, if sync == 1 { Feed::File } else { Feed::Network }, &records).unwrap();
+            for facet in facets {
+                let (scanned, stored) = both(&store, facet);
+                assert!(scanned.len() > 1, "{facet:?}: {scanned:?}");
+                assert_eq!(stored.as_ref(), Some(&scanned), "{facet:?} after sync over {range:?}");
+                assert_eq!(store.facet(facet, &everything).unwrap(), scanned);
+            }
+        }
+        // A snapshot synced before the groups were kept: its facets are counted from the models.
+        let before = store.facet(Facet::Features, &everything).unwrap();
+        store.conn.execute("DELETE FROM facet_groups", []).unwrap();
+        assert_eq!(both(&store, Facet::Features).1, None);
+        assert_eq!(store.facet(Facet::Features, &everything).unwrap(), before);
     }
 
     #[test]

@@ -44,7 +44,7 @@ impl Store {
             _ => StoreError::Migrate { path: path.to_owned(), source },
         })?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| failed(path, e))?;
-        Ok(Store { conn, path: path.to_owned(), filter_values: true })
+        Ok(Store { conn, path: path.to_owned(), schema: MIGRATIONS_KNOWN })
     }
 
     /// A new, empty catalog in memory (for the bundled sample).
@@ -52,7 +52,7 @@ impl Store {
         let path = PathBuf::from(":memory:");
         let mut conn = Connection::open_in_memory().map_err(|e| failed(&path, e))?;
         MIGRATIONS.to_latest(&mut conn).map_err(|source| StoreError::Migrate { path: path.clone(), source })?;
-        Ok(Store { conn, path, filter_values: true })
+        Ok(Store { conn, path, schema: MIGRATIONS_KNOWN })
     }
 
     /// Opens an existing catalog that holds at least one snapshot, read-only.
@@ -77,25 +77,25 @@ impl Store {
     fn read_only(path: &Path) -> Result<Store, StoreError> {
         let conn = connect_read_only(path)?;
         match schema(&conn, path)? {
-            Schema::Current => Ok(Store { conn, path: path.to_owned(), filter_values: true }),
+            Schema::Current => Ok(Store { conn, path: path.to_owned(), schema: MIGRATIONS_KNOWN }),
             Schema::Blank => Err(StoreError::Empty(path.to_owned())),
             Schema::Behind(version) => {
                 drop(conn);
-                let filter_values = match Store::create(path) {
+                let schema = match Store::create(path) {
                     Ok(migrated) => {
                         drop(migrated);
-                        true
+                        MIGRATIONS_KNOWN
                     }
                     // A catalog that cannot be written (a read-only file, a
-                    // CI cache) but lacks only `filter_values` is read as it
-                    // is, every scan run.
-                    Err(_) if version >= READABLE_AS_IS => false,
+                    // CI cache) but lacks only `filter_values` or
+                    // `facet_groups` is read as it is, the scans they spare run.
+                    Err(_) if version >= READABLE_AS_IS => version,
                     Err(StoreError::Open { .. } | StoreError::Migrate { .. }) => {
                         return Err(StoreError::Outdated(path.to_owned()));
                     }
                     Err(other) => return Err(other),
                 };
-                Ok(Store { conn: connect_read_only(path)?, path: path.to_owned(), filter_values })
+                Ok(Store { conn: connect_read_only(path)?, path: path.to_owned(), schema })
             }
         }
     }
@@ -106,9 +106,10 @@ impl Store {
 pub struct Store {
     pub(super) conn: Connection,
     pub(super) path: PathBuf,
-    /// Whether the catalog keeps `filter_values` (schema 3 on): a schema-2
-    /// catalog read where it cannot be migrated does not.
-    pub(super) filter_values: bool,
+    /// The catalog's schema version: older than this build's only when it
+    /// was read where it cannot be migrated. `filter_values` came with 3,
+    /// `facet_groups` with 4.
+    pub(super) schema: i64,
 }
 
 static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
@@ -116,6 +117,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/01-init/up.sql")),
         M::up_with_hook(include_str!("../../migrations/02-sort-keys/up.sql"), fill_sort_keys),
         M::up(include_str!("../../migrations/03-filter-values/up.sql")),
+        M::up(include_str!("../../migrations/04-facet-groups/up.sql")),
     ])
 });
 
@@ -261,12 +263,12 @@ fn schema(conn: &Connection, path: &Path) -> Result<Schema, StoreError> {
     }
 }
 
-/// The oldest schema this build reads without migrating it: schema 3 only
-/// added `filter_values`, which spares some scans.
+/// The oldest schema this build reads without migrating it: schemas 3 and 4
+/// only added `filter_values` and `facet_groups`, which spare some scans.
 const READABLE_AS_IS: i64 = 2;
 
 /// The schema version the migrations bring a catalog to.
-const MIGRATIONS_KNOWN: i64 = 3;
+const MIGRATIONS_KNOWN: i64 = 4;
 
 fn is_busy(e: &rusqlite::Error) -> bool {
     matches!(e.sqlite_error_code(), Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked))

@@ -195,7 +195,7 @@ impl Store {
     /// Every feature must be there; of the providers, types or endpoints
     /// given, at least one.
     fn cannot_match(&self, filters: &Filters) -> Result<bool, StoreError> {
-        if !self.filter_values {
+        if self.schema < 3 {
             return Ok(false);
         }
         let mut held =
@@ -369,12 +369,37 @@ impl Store {
         if self.cannot_match(filters)? {
             return Ok(Vec::new());
         }
-        let q = query::facet(facet, filters);
+        match self.stored_facet(facet, filters)? {
+            Some(q) => self.facet_rows(&q),
+            None => self.facet_rows(&query::facet(facet, filters)),
+        }
+    }
+
+    pub(super) fn facet_rows(&self, q: &query::Query) -> Result<Vec<FacetCount>, StoreError> {
         let mut stmt = self.conn.prepare(&q.sql)?;
         let rows = stmt.query_map(params_from_iter(&q.params), |r| {
             Ok(FacetCount { value: r.get("value")?, name: r.get("name")?, count: r.get("count")? })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// A facet of the whole current catalog (no filter, upcoming models
+    /// included), from the groups its sync kept; `None` when it is asked of
+    /// fewer models, or the sync kept none (it ran before schema 4).
+    pub(super) fn stored_facet(&self, facet: Facet, filters: &Filters) -> Result<Option<query::Query>, StoreError> {
+        if self.schema < 4 || *filters != (Filters { include_upcoming: true, ..Filters::default() }) {
+            return Ok(None);
+        }
+        let kept: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT g.snapshot FROM facet_groups AS g
+             WHERE g.snapshot = (SELECT max(id) FROM snapshots) AND g.facet = ?1 LIMIT 1",
+                [query::group_name(facet)],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(kept.map(|snapshot| query::stored_facet(facet, snapshot)))
     }
 
     /// Every snapshot a model was in, each with the version it had there.

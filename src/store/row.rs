@@ -288,6 +288,36 @@ pub(super) fn load_versions(conn: &Connection, ids: &[i64]) -> Result<HashMap<i6
 /// A model version as the row `model_versions` stores: each column's name and value.
 pub(super) type VersionRow = Vec<(&'static str, Sql)>;
 
+/// The columns of a version its facets are counted from (see
+/// `facet_groups`): the text the row holds, or NULL.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub(super) struct FacetColumns {
+    pub features: Option<String>,
+    pub endpoints: Option<String>,
+    pub provider_code: Option<String>,
+    pub provider: Option<String>,
+    pub model_type: Option<String>,
+}
+
+impl FacetColumns {
+    /// The columns of a row about to be written.
+    pub(super) fn of(row: &VersionRow) -> FacetColumns {
+        let text = |name: &str| {
+            row.iter().find(|(n, _)| *n == name).and_then(|(_, v)| match v {
+                Sql::Text(t) => Some(t.clone()),
+                _ => None,
+            })
+        };
+        FacetColumns {
+            features: text("features"),
+            endpoints: text("endpoints"),
+            provider_code: text("provider_code"),
+            provider: text("provider"),
+            model_type: text("model_type"),
+        }
+    }
+}
+
 /// Writes a new version and its record; returns its id.
 pub(super) fn insert_version(conn: &Connection, row: VersionRow, record: &str) -> Result<i64, StoreError> {
     // The statement's text comes from the same list as the values.

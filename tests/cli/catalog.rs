@@ -235,12 +235,18 @@ fn a_read_only_catalog_can_be_read() {
     assert!(run.stderr.contains("cannot be written: the file or its folder is read-only"), "{run}");
 }
 
-/// A catalog an older cometcat left at schema 2 (no `filter_values`), in a
-/// read-only file and folder such as a CI cache: it cannot be migrated, and
-/// is read as it is, with the same answers.
+/// A catalog an older cometcat left at schema 3 (no `facet_groups`) or 2
+/// (nor `filter_values`), in a read-only file and folder such as a CI cache:
+/// it cannot be migrated, and is read as it is, with the same answers.
 #[cfg(unix)]
 #[test]
-fn a_read_only_catalog_of_the_previous_schema_is_read_as_it_is() {
+fn a_read_only_catalog_of_the_previous_schemas_is_read_as_it_is() {
+    read_only_catalog_of_schema(3, "DROP TABLE facet_groups;");
+    read_only_catalog_of_schema(2, "DROP TABLE facet_groups; DROP TABLE filter_values;");
+}
+
+#[cfg(unix)]
+fn read_only_catalog_of_schema(version: i64, undo: &str) {
     use std::os::unix::fs::PermissionsExt;
     let env = catalog();
     env.import("catalog-v2.json");
@@ -254,7 +260,7 @@ fn a_read_only_catalog_of_the_previous_schema_is_read_as_it_is() {
     place(&env, &[]);
     {
         let conn = rusqlite::Connection::open(env.db()).unwrap();
-        conn.execute_batch("DROP TABLE filter_values; PRAGMA user_version = 2; PRAGMA journal_mode = DELETE;").unwrap();
+        conn.execute_batch(&format!("{undo} PRAGMA user_version = {version}; PRAGMA journal_mode = DELETE;")).unwrap();
     }
     let mode = |path: &std::path::Path, mode| std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode));
     mode(&env.db(), 0o444).unwrap();
@@ -262,15 +268,16 @@ fn a_read_only_catalog_of_the_previous_schema_is_read_as_it_is() {
     let old: Vec<_> = reads.iter().map(|args| run_without_write_access(&env, args)).collect();
     mode(env.dir.path(), 0o755).unwrap();
     for ((args, now), then) in reads.iter().zip(&current).zip(&old) {
-        assert_eq!(then.code, now.code, "{args:?}: {then}");
+        assert_eq!(then.code, now.code, "schema {version}, {args:?}: {then}");
         assert_eq!(then.stdout, now.stdout, "{args:?}");
         assert_eq!(then.stderr, now.stderr, "{args:?}");
     }
     assert!(old[0].stdout.lines().count() > 1, "some models have the feature: {}", old[0]);
     assert!(old[1].stdout.lines().count() > 1, "one of the providers is there: {}", old[1]);
+    let version_was = version;
     let version =
         rusqlite::Connection::open(env.db()).unwrap().query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0));
-    assert_eq!(version.unwrap(), 2, "nothing was written");
+    assert_eq!(version.unwrap(), version_was, "nothing was written");
 }
 
 #[test]

@@ -393,14 +393,14 @@ fn sql_reads_the_documented_schema() {
     );
     assert_eq!(
         tables,
-        "filter_values\nmodel_endpoints\nmodel_features\nmodel_records\nmodel_versions\nmodels\nquarantine\nsnapshots\nspans\n"
+        "facet_groups\nfilter_values\nmodel_endpoints\nmodel_features\nmodel_records\nmodel_versions\nmodels\nquarantine\nsnapshots\nspans\n"
     );
     assert_eq!(env.sql("SELECT count(*) FROM models"), "65\n");
     assert_eq!(
         env.sql("SELECT features, endpoints FROM models WHERE id = 'claude-sonnet-4-6'"),
         "text-to-text;image-to-text;pdf-to-text,anthropic\n"
     );
-    assert_eq!(env.sql("PRAGMA user_version"), "3\n");
+    assert_eq!(env.sql("PRAGMA user_version"), "4\n");
     snap!(env.run(&["sql", "SELECT id, models, added, removed, changed FROM snapshots ORDER BY id"]));
 }
 
