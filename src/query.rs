@@ -285,9 +285,9 @@ pub fn facet(facet: Facet, filters: &Filters) -> Query {
     Query { sql, params }
 }
 
-/// [`facet`] over every current model (upcoming ones included), counted
-/// from the groups the sync of `snapshot` kept (`facet_groups`): a few rows
-/// rather than every model, with the same values, counts and order.
+/// [`facet`] over every model of `snapshot` (upcoming ones included), counted
+/// from the groups its sync kept (`facet_groups`): a few rows rather than
+/// every model, with the same values, counts and order.
 pub fn stored_facet(facet: Facet, snapshot: i64) -> Query {
     let groups = format!("FROM facet_groups AS g WHERE g.snapshot = ?1 AND g.facet = '{}'", group_name(facet));
     let sql = match facet {

@@ -4,8 +4,9 @@
 -- 'feature' and 'endpoint', one JSON array text of `features` or `endpoints`
 -- (in `value`); for 'provider', one (provider_code, provider) pair (in
 -- `value`, `name`); for 'type', one model_type (in `value`). The facets of the
--- whole catalog (`features`, the notes on a filter value no model has) are
--- counted from these few rows instead of every model. A snapshot synced
+-- whole catalog (no filter, upcoming models included: the notes on a filter
+-- value no model has, synonyms, completion) are counted from these few rows
+-- instead of every model. A snapshot synced
 -- before schema 4 has none, and its facets are counted from the models.
 CREATE TABLE facet_groups (
     snapshot INTEGER NOT NULL REFERENCES snapshots (id),

@@ -385,7 +385,8 @@ impl Store {
 
     /// A facet of the whole current catalog (no filter, upcoming models
     /// included), from the groups its sync kept; `None` when it is asked of
-    /// fewer models, or the sync kept none (it ran before schema 4).
+    /// fewer models, when the catalog is read as it is at schema 2 or 3, or
+    /// when its sync kept none (it ran before schema 4).
     pub(super) fn stored_facet(&self, facet: Facet, filters: &Filters) -> Result<Option<query::Query>, StoreError> {
         if self.schema < 4 || *filters != (Filters { include_upcoming: true, ..Filters::default() }) {
             return Ok(None);
