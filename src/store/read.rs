@@ -369,12 +369,11 @@ impl Store {
         if self.cannot_match(filters)? {
             return Ok(Vec::new());
         }
-        match self.stored_facet(facet, filters)? {
-            Some(q) => self.facet_rows(&q),
-            None => self.facet_rows(&query::facet(facet, filters)),
-        }
+        let q = self.stored_facet(facet, filters)?.unwrap_or_else(|| query::facet(facet, filters));
+        self.facet_rows(&q)
     }
 
+    /// The rows of a facet query ([`query::facet`] or [`query::stored_facet`]).
     pub(super) fn facet_rows(&self, q: &query::Query) -> Result<Vec<FacetCount>, StoreError> {
         let mut stmt = self.conn.prepare(&q.sql)?;
         let rows = stmt.query_map(params_from_iter(&q.params), |r| {
@@ -395,7 +394,7 @@ impl Store {
             .conn
             .query_row(
                 "SELECT g.snapshot FROM facet_groups AS g
-             WHERE g.snapshot = (SELECT max(id) FROM snapshots) AND g.facet = ?1 LIMIT 1",
+                 WHERE g.snapshot = (SELECT max(id) FROM snapshots) AND g.facet = ?1 LIMIT 1",
                 [query::group_name(facet)],
                 |r| r.get(0),
             )
