@@ -50,7 +50,7 @@ pub fn models() -> ArgValueCompleter {
 pub fn facet(facet: Facet) -> ArgValueCandidates {
     ArgValueCandidates::new(move || {
         let Some(store) = catalog() else { return Vec::new() };
-        let filters = Filters { include_upcoming: true, ..Filters::default() };
+        let filters = Filters::everything();
         let counts = store.facet(facet, &filters).unwrap_or_default();
         counts
             .into_iter()

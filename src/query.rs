@@ -150,6 +150,11 @@ fn bind(params: &mut Vec<Sql>, value: Sql) -> String {
 }
 
 impl Filters {
+    /// No filter at all: every current model, upcoming ones included.
+    pub fn everything() -> Filters {
+        Filters { include_upcoming: true, ..Filters::default() }
+    }
+
     /// The filters as one SQL condition on `v` (`1` when there are none),
     /// appending their values to `params`.
     pub fn condition(&self, params: &mut Vec<Sql>) -> String {
@@ -348,7 +353,7 @@ mod tests {
     fn no_filters_hides_only_upcoming_models() {
         let mut params = Vec::new();
         assert_eq!(Filters::default().condition(&mut params), "v.upcoming = 0");
-        let all = Filters { include_upcoming: true, ..Filters::default() };
+        let all = Filters::everything();
         assert_eq!(all.condition(&mut params), "1");
         assert!(params.is_empty());
     }

@@ -30,7 +30,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &ExportArgs) -> anyhow::Result<Exit> {
     }
     let filters = Filters { include_upcoming: true, ..Filters::from(&args.filters) };
     let filters = super::lookup::read_filters(ctx, &store, filters)?;
-    let unfiltered = filters == Filters { include_upcoming: true, ..Filters::default() };
+    let unfiltered = filters == Filters::everything();
     if !unfiltered && store.count(&filters)? == 0 {
         super::lookup::explain_empty(ctx, &store, &filters)?;
     }

@@ -44,7 +44,7 @@ pub fn resolve_synonyms(store: &Store, filters: &mut Filters) -> anyhow::Result<
         if !values.iter().any(|v| !suggest::synonyms(facet, v).is_empty()) {
             continue;
         }
-        let counts = store.facet(facet, &Filters { include_upcoming: true, ..Filters::default() })?;
+        let counts = store.facet(facet, &Filters::everything())?;
         let has = |v: &str| counts.iter().any(|c| c.value.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(v)));
         for value in values.iter_mut() {
             if has(value) {
@@ -111,7 +111,7 @@ pub struct Unmatched {
 /// catalog (upcoming models included), each with the values there are and
 /// the closest one.
 pub fn unmatched_filter_values(store: &Store, filters: &Filters) -> anyhow::Result<Vec<Unmatched>> {
-    let everything = Filters { include_upcoming: true, ..Filters::default() };
+    let everything = Filters::everything();
     let facets = [
         (Facet::Types, &filters.types, "type"),
         (Facet::Features, &filters.features, "feature"),

@@ -360,7 +360,7 @@ mod tests {
                 })
             })
             .unwrap();
-        let all = Filters { include_upcoming: true, ..Filters::default() };
+        let all = Filters::everything();
         let csv = |write: &mut dyn FnMut(&mut CsvRows<'_>)| {
             let mut out = Vec::new();
             let mut rows = CsvRows::new(&mut out, &csv_columns()).unwrap();

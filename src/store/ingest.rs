@@ -29,6 +29,7 @@ use super::open::Store;
 use super::read::{Snapshot, snapshot};
 use super::row::{FacetColumns, VersionRow, insert_version, version_row};
 use crate::catalog::{Model, Parsed, duplicate_keys, hex, parse_record, record_hash, unhex};
+use crate::query::{Facet, group_name};
 use crate::time::format_time;
 
 /// Page cache while a sync writes (KiB): enough to keep the indexes of a
@@ -587,10 +588,10 @@ impl Ingest<'_> {
                 continue;
             }
             for key in [
-                ("feature", c.features.as_deref(), None),
-                ("endpoint", c.endpoints.as_deref(), None),
-                ("provider", c.provider_code.as_deref(), c.provider.as_deref()),
-                ("type", c.model_type.as_deref(), None),
+                (group_name(Facet::Features), c.features.as_deref(), None),
+                (group_name(Facet::Endpoints), c.endpoints.as_deref(), None),
+                (group_name(Facet::Providers), c.provider_code.as_deref(), c.provider.as_deref()),
+                (group_name(Facet::Types), c.model_type.as_deref(), None),
             ] {
                 *groups.entry(key).or_default() += n;
             }
@@ -750,7 +751,7 @@ mod tests {
         assert_eq!(ids("CAFÉ"), Vec::<String>::new(), "case is ignored for ASCII only");
         assert_eq!(ids("café"), ["c"]);
         assert_eq!(ids("q\"uote"), ["c"]);
-        let all = Filters { include_upcoming: true, ..Filters::default() };
+        let all = Filters::everything();
         let counts: Vec<(Option<String>, i64)> =
             store.facet(Facet::Features, &all).unwrap().into_iter().map(|c| (c.value, c.count)).collect();
         assert_eq!(counts[0], (Some("VISION".into()), 2), "a model once, under the least spelling");
@@ -877,7 +878,7 @@ mod tests {
     #[test]
     fn the_facet_groups_a_sync_keeps_count_as_the_models_do() {
         use crate::query::{Facet, Filters};
-        let everything = Filters { include_upcoming: true, ..Filters::default() };
+        let everything = Filters::everything();
         let facets = [Facet::Features, Facet::Types, Facet::Providers, Facet::Endpoints];
         // Every facet as the models count it, and as the groups do (None when none were kept).
         let both = |store: &Store, facet| {

@@ -387,7 +387,7 @@ impl Store {
     /// fewer models, when the catalog is read as it is at schema 2 or 3, or
     /// when its sync kept none (it ran before schema 4).
     pub(super) fn stored_facet(&self, facet: Facet, filters: &Filters) -> Result<Option<query::Query>, StoreError> {
-        if self.schema < 4 || *filters != (Filters { include_upcoming: true, ..Filters::default() }) {
+        if self.schema < 4 || *filters != Filters::everything() {
             return Ok(None);
         }
         let kept: Option<i64> = self
