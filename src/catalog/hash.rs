@@ -147,16 +147,15 @@ pub fn record_hash(value: &Value) -> [u8; 32] {
 fn canonical(value: &Value, h: &mut Sha256) {
     match value {
         Value::Object(map) => {
-            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-            entries.sort_unstable_by_key(|(k, _)| *k);
             h.update(b"{");
-            for (i, (key, value)) in entries.into_iter().enumerate() {
-                if i > 0 {
-                    h.update(b",");
-                }
-                write_json(h, key);
-                h.update(b":");
-                canonical(value, h);
+            // serde_json's map keeps its keys sorted (a `BTreeMap`), unless a
+            // crate turns on its `preserve_order`: then they are sorted here.
+            if map.keys().is_sorted() {
+                members(map.iter(), h);
+            } else {
+                let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+                entries.sort_unstable_by_key(|(k, _)| *k);
+                members(entries.into_iter(), h);
             }
             h.update(b"}");
         }
@@ -170,13 +169,35 @@ fn canonical(value: &Value, h: &mut Sha256) {
             }
             h.update(b"]");
         }
-        scalar => write_json(h, scalar),
+        Value::String(s) => string(h, s),
+        // As written (serde_json's `arbitrary_precision` keeps the text).
+        Value::Number(n) => h.update(n.as_str()),
+        Value::Bool(b) => h.update(if *b { "true" } else { "false" }),
+        Value::Null => h.update(b"null"),
     }
 }
 
-/// A key or a scalar serialized straight into the hasher, without a String between.
-fn write_json(h: &mut Sha256, value: &impl serde::Serialize) {
-    serde_json::to_writer(h, value).expect("writing into a hasher cannot fail");
+fn members<'v>(entries: impl Iterator<Item = (&'v String, &'v Value)>, h: &mut Sha256) {
+    for (i, (key, value)) in entries.enumerate() {
+        if i > 0 {
+            h.update(b",");
+        }
+        string(h, key);
+        h.update(b":");
+        canonical(value, h);
+    }
+}
+
+/// A string as serde_json writes it: as it is between quotes, unless it holds
+/// a quote, a backslash or a control character, which serde_json escapes.
+fn string(h: &mut Sha256, s: &str) {
+    if s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        serde_json::to_writer(h, s).expect("writing into a hasher cannot fail");
+    } else {
+        h.update(b"\"");
+        h.update(s);
+        h.update(b"\"");
+    }
 }
 
 pub fn hex(bytes: &[u8]) -> String {
@@ -222,6 +243,37 @@ mod tests {
         assert_eq!(record_hash(&a), record_hash(&b));
         // Numbers are kept as written: a changed spelling is a changed record.
         assert_ne!(record_hash(&a), record_hash(&c));
+    }
+
+    proptest::proptest! {
+        /// The hash is that of serde_json's own compact text of the value
+        /// (its maps keep their keys sorted), whatever the strings hold.
+        #[test]
+        fn record_hash_is_the_hash_of_serde_jsons_compact_text(value in any_value()) {
+            let text = serde_json::to_string(&value).unwrap();
+            proptest::prop_assert_eq!(record_hash(&value), <[u8; 32]>::from(Sha256::digest(text.as_bytes())));
+        }
+    }
+
+    /// Any JSON value, a few levels deep: escapes and control characters in
+    /// keys and strings, numbers as written.
+    fn any_value() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let text = prop_oneof![any::<String>(), "[a-z\"\\\\\u{0}-\u{1f}\u{7f}é]{0,6}"];
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            "-?[0-9]{1,20}(\\.[0-9]{1,20})?([eE][+-]?[0-9]{1,3})?"
+                .prop_map(|t| serde_json::from_str::<Value>(&t).unwrap_or(Value::Null)),
+            text.clone().prop_map(Value::String),
+        ];
+        leaf.prop_recursive(3, 24, 4, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::btree_map(text.clone(), inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
     }
 
     #[test]
