@@ -1,139 +1,212 @@
 //! A record's identity: the sha256 of its canonical JSON ([`record_hash`]),
-//! and the keys an object holds twice ([`duplicate_keys`]), which serde_json
-//! would otherwise keep the last of silently. Pure.
+//! and its value read together with the keys an object holds twice
+//! ([`read_record`]), which serde_json would otherwise keep the last of
+//! silently. Pure.
 
-use serde_json::Value;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::map::Entry;
+use serde_json::{Map, Number, Value};
 use sha2::{Digest, Sha256};
 
-/// The keys that an object in the JSON `text` holds more than once, as paths
-/// (`id`, `pricing.input`, `list[].k`), in the order the repeats come. serde_json
-/// keeps the last of them silently; the sync says so.
-///
-/// `text` has been read as JSON already (this runs only on records that
-/// parsed), so one pass over its bytes finds the keys: a string that follows
-/// `{` or a `,` inside an object is a key. Keys are borrowed, and a path is
-/// written only for a repeat.
-pub fn duplicate_keys(text: &str) -> Vec<String> {
-    use std::borrow::Cow;
-    use std::collections::HashSet;
+/// The JSON `text` read as serde_json reads a [`Value`] (the same value, the
+/// same errors), and the keys that an object in it holds more than once, as
+/// paths (`id`, `pricing.input`, `list[].k`), in the order the repeats come.
+/// serde_json keeps the last of them silently; the sync says so.
+pub fn read_record(text: &str) -> serde_json::Result<(Value, Vec<String>)> {
+    let mut repeats = Repeats::default();
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = ValueSeed(&mut repeats).deserialize(&mut de)?;
+    de.end()?;
+    repeats.found.sort_by_key(|(key, _)| *key);
+    Ok((value, repeats.found.into_iter().map(|(_, path)| path.render()).collect()))
+}
 
-    /// An object or an array being read, and where it sits in its parent.
-    struct Level<'t> {
-        /// `None` for an array.
-        object: Option<Keys<'t>>,
-        /// The key it is the value of (`None`: an array's item, or the top).
-        key: Option<Cow<'t, str>>,
-        /// The next string is a key.
-        expect_key: bool,
-    }
+/// The keys given twice so far, each with its place among all the keys read.
+#[derive(Default)]
+struct Repeats {
+    keys: u64,
+    found: Vec<(u64, Path)>,
+}
 
-    /// The keys seen in one object: a list until it is long, then a set.
-    #[derive(Default)]
-    struct Keys<'t> {
-        few: Vec<Cow<'t, str>>,
-        many: Option<HashSet<Cow<'t, str>>>,
-    }
+/// Where a repeated key sits, innermost first: the key, then for each
+/// container around it the key it is the value of, or `None` for an array's item.
+struct Path(Vec<Option<String>>);
 
-    impl<'t> Keys<'t> {
-        /// Adds `key`; false when the object held it already.
-        fn insert(&mut self, key: Cow<'t, str>) -> bool {
-            if let Some(set) = &mut self.many {
-                return set.insert(key);
-            }
-            if self.few.contains(&key) {
-                return false;
-            }
-            self.few.push(key);
-            if self.few.len() == 32 {
-                self.many = Some(self.few.drain(..).collect());
-            }
-            true
-        }
-    }
-
-    fn path(levels: &[Level<'_>], key: &str) -> String {
+impl Path {
+    fn render(self) -> String {
         let mut out = String::new();
-        // The top level sits in nothing; every other one in a key or an array.
-        for level in levels.iter().skip(1) {
-            match &level.key {
-                Some(k) => {
+        for step in self.0.into_iter().rev() {
+            match step {
+                Some(key) => {
                     if !out.is_empty() {
                         out.push('.');
                     }
-                    out.push_str(k);
+                    out.push_str(&key);
                 }
                 None => out.push_str("[]"),
             }
         }
-        if !out.is_empty() {
-            out.push('.');
-        }
-        out.push_str(key);
         out
     }
+}
 
-    let bytes = text.as_bytes();
-    let mut found = Vec::new();
-    let mut levels: Vec<Level<'_>> = Vec::new();
-    // The last key read, which the value after it (an object or an array) sits in.
-    let mut last_key: Option<Cow<'_, str>> = None;
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'"' => {
-                let start = i + 1;
-                let mut escaped = false;
-                i = start;
-                // Strings are most of a record: jump from quote or backslash to the next.
-                loop {
-                    match memchr::memchr2(b'"', b'\\', bytes.get(i..).unwrap_or_default()) {
-                        Some(at) if bytes[i + at] == b'\\' => {
-                            escaped = true;
-                            i += at + 2;
-                        }
-                        Some(at) => {
-                            i += at;
-                            break;
-                        }
-                        None => return found, // not JSON after all: nothing more to find
-                    }
-                }
-                if let Some(level) = levels.last_mut().filter(|l| l.expect_key) {
-                    level.expect_key = false;
-                    let raw = &text[start..i];
-                    let key = match escaped {
-                        // Compared as read: `"\u0069d"` is the key `id`.
-                        true => {
-                            Cow::Owned(serde_json::from_str(&text[start - 1..=i]).unwrap_or_else(|_| raw.to_owned()))
-                        }
-                        false => Cow::Borrowed(raw),
-                    };
-                    let keys = level.object.as_mut().expect("only an object expects a key");
-                    if !keys.insert(key.clone()) {
-                        found.push(path(&levels, &key));
-                    }
-                    last_key = Some(key);
-                }
-            }
-            open @ (b'{' | b'[') => {
-                let in_object = levels.last().is_some_and(|l| l.object.is_some());
-                let key = if in_object { last_key.take() } else { None };
-                let object = (open == b'{').then(Keys::default);
-                levels.push(Level { expect_key: object.is_some(), object, key });
-            }
-            b'}' | b']' => {
-                levels.pop();
-            }
-            b',' => {
-                if let Some(level) = levels.last_mut().filter(|l| l.object.is_some()) {
-                    level.expect_key = true;
-                }
-            }
-            _ => {}
+impl Repeats {
+    /// Adds `step` around the paths found since the `since`-th.
+    fn inside(&mut self, since: usize, step: impl Fn() -> Option<String>) {
+        for (_, path) in &mut self.found[since..] {
+            path.0.push(step());
         }
-        i += 1;
     }
-    found
+}
+
+/// serde_json's own `Value` visitor, which also notes the keys given twice.
+/// With `arbitrary_precision`, serde_json hands a number over as a map of one
+/// entry under a private key, and reads a map whose first key is its private
+/// `RawValue` key as the JSON text of that entry: both are done here as it does.
+struct ValueSeed<'r>(&'r mut Repeats);
+
+const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+const RAW_TOKEN: &str = "$serde_json::private::RawValue";
+
+impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ValueSeed<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any valid JSON value")
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+        Ok(Value::Bool(b))
+    }
+
+    fn visit_i64<E>(self, n: i64) -> Result<Value, E> {
+        Ok(Value::Number(n.into()))
+    }
+
+    fn visit_u64<E>(self, n: u64) -> Result<Value, E> {
+        Ok(Value::Number(n.into()))
+    }
+
+    fn visit_f64<E>(self, n: f64) -> Result<Value, E> {
+        Ok(Number::from_f64(n).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
+        Ok(Value::String(s.to_owned()))
+    }
+
+    fn visit_string<E>(self, s: String) -> Result<Value, E> {
+        Ok(Value::String(s))
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        loop {
+            let since = self.0.found.len();
+            let Some(item) = seq.next_element_seed(ValueSeed(self.0))? else { break };
+            self.0.inside(since, || None);
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut values = Map::new();
+        let mut first = true;
+        while let Some(key) = map.next_key::<String>()? {
+            if std::mem::take(&mut first) {
+                match key.as_str() {
+                    NUMBER_TOKEN => return map.next_value_seed(NumberText),
+                    RAW_TOKEN => {
+                        let text = map.next_value_seed(RawText)?;
+                        return serde_json::from_str(&text).map_err(de::Error::custom);
+                    }
+                    _ => {}
+                }
+            }
+            self.0.keys += 1;
+            let place = self.0.keys;
+            let since = self.0.found.len();
+            let value = map.next_value_seed(ValueSeed(self.0))?;
+            self.0.inside(since, || Some(key.clone()));
+            // The last one is kept, as serde_json does.
+            match values.entry(key) {
+                Entry::Vacant(slot) => {
+                    slot.insert(value);
+                }
+                Entry::Occupied(mut slot) => {
+                    self.0.found.push((place, Path(vec![Some(slot.key().clone())])));
+                    slot.insert(value);
+                }
+            }
+        }
+        Ok(Value::Object(values))
+    }
+}
+
+/// The text of a number handed over under serde_json's private key, read as
+/// serde_json reads it.
+struct NumberText;
+
+impl<'de> DeserializeSeed<'de> for NumberText {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for NumberText {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("string containing a number")
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Value, E> {
+        s.parse::<Number>().map(Value::Number).map_err(E::custom)
+    }
+}
+
+/// The text under serde_json's private `RawValue` key, read as serde_json reads it.
+struct RawText;
+
+impl<'de> DeserializeSeed<'de> for RawText {
+    type Value = String;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<String, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for RawText {
+    type Value = String;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("raw value")
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<String, E> {
+        Ok(s.to_owned())
+    }
 }
 
 /// The sha256 of a record's canonical JSON: keys sorted, no whitespace, numbers
@@ -246,6 +319,17 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// Any value's text, compact or pretty, reads as serde_json reads it, with no key given twice.
+        #[test]
+        fn any_text_reads_as_serde_json_reads_it(value in any_value()) {
+            for text in [serde_json::to_string(&value).unwrap(), serde_json::to_string_pretty(&value).unwrap()] {
+                let (read, repeated) = read_record(&text).unwrap();
+                proptest::prop_assert_eq!(&read, &serde_json::from_str::<Value>(&text).unwrap());
+                proptest::prop_assert!(repeated.is_empty());
+            }
+        }
+
+
         /// The hash is that of serde_json's own compact text of the value
         /// (its maps keep their keys sorted), whatever the strings hold.
         #[test]
@@ -276,28 +360,66 @@ mod tests {
         })
     }
 
+    /// The keys given twice in `text` (which must read).
+    fn repeated(text: &str) -> Vec<String> {
+        read_record(text).unwrap().1
+    }
+
     #[test]
     fn keys_given_twice_are_found_wherever_they_are() {
-        assert_eq!(duplicate_keys(r#"{"id": "a", "id": "b"}"#), ["id"]);
+        assert_eq!(repeated(r#"{"id": "a", "id": "b"}"#), ["id"]);
         assert_eq!(
-            duplicate_keys(r#"{"id": "a", "pricing": {"input": 1, "input": 2.5}, "list": [{"k": 1, "k": 2}]}"#),
+            repeated(r#"{"id": "a", "pricing": {"input": 1, "input": 2.5}, "list": [{"k": 1, "k": 2}]}"#),
             ["pricing.input", "list[].k"]
         );
-        assert!(duplicate_keys(r#"{"id": "a", "n": 1e-7, "o": {"id": "b"}}"#).is_empty());
+        assert!(repeated(r#"{"id": "a", "n": 1e-7, "o": {"id": "b"}}"#).is_empty());
         // Keys are compared as read: an escape spells the same key.
         assert_eq!(
-            duplicate_keys(r#"{"id": "a", "\u0069d": "b", "x": [[{"k": 1, "k": 2, "k": 3}]]}"#),
+            repeated(r#"{"id": "a", "\u0069d": "b", "x": [[{"k": 1, "k": 2, "k": 3}]]}"#),
             ["id", "x[][].k", "x[][].k"]
         );
-        // An object with many keys is checked with a set, from the first key on.
+        // In the order the repeats come, whatever the depth: an outer key
+        // given twice before the inner ones its second value holds.
+        assert_eq!(
+            repeated(r#"{"a": {"b": 1, "b": 2}, "a": {"c": [1, {"d": 1, "d": 2}], "c": 0}, "e": 1, "e": 2}"#),
+            ["a.b", "a", "a.c[].d", "a.c", "e"]
+        );
+        assert_eq!(repeated(r#"[{"k": 1, "k": 2}]"#), ["[].k"]);
         let many: Vec<String> = (0..100).map(|i| format!("\"k{i}\": {i}")).collect();
         let text = format!("{{{}, \"k0\": 0, \"k99\": 0, \"k40\": 1}}", many.join(", "));
-        assert_eq!(duplicate_keys(&text), ["k0", "k99", "k40"]);
-        // Text that is not JSON after all ends the search; it never panics.
-        for cut in [r#"{"a": 1, "a"#, r#"{"a": "\"#, r#"{"a": 1, "a": 2, "b": "x"#, "}}]]", ""] {
-            assert!(duplicate_keys(cut).len() <= 1, "{cut}");
+        assert_eq!(repeated(&text), ["k0", "k99", "k40"]);
+    }
+
+    #[test]
+    fn a_record_reads_as_serde_json_reads_it_the_last_of_a_key_given_twice_kept() {
+        for text in [
+            r#"{"id": "a", "id": "b", "p": {"x": 1.50, "x": -2e-7, "y": [true, null, "\u00e9\n"]}}"#,
+            r#"{"$serde_json::private::Number": "12.5"}"#,
+            r#"{"$serde_json::private::RawValue": "[1, {\"a\": 2}]"}"#,
+            "[1, 2.0, 3e400, -0, 18446744073709551616]",
+        ] {
+            let value: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(read_record(text).unwrap().0, value, "{text}");
+            assert_eq!(serde_json::to_string(&read_record(text).unwrap().0).unwrap(), value.to_string());
         }
-        assert_eq!(duplicate_keys(r#"{"a": 1, "a": 2, "b": "x"#), ["a"]);
+        // The same errors, word for word.
+        for text in [
+            r#"{"a": 1, "a"#,
+            r#"{"a": "\ud800"}"#,
+            r#"{"$serde_json::private::Number": "x"}"#,
+            r#"{"$serde_json::private::Number": 5}"#,
+            r#"{"$serde_json::private::Number": "1", "b": 2}"#,
+            r#"{"$serde_json::private::RawValue": 5}"#,
+            r#"{"$serde_json::private::RawValue": "[1,"}"#,
+            r#"{"a": 1} x"#,
+            "",
+        ] {
+            let expected = serde_json::from_str::<Value>(text).unwrap_err().to_string();
+            assert_eq!(read_record(text).unwrap_err().to_string(), expected, "{text}");
+        }
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        let expected = serde_json::from_str::<Value>(&deep).unwrap_err().to_string();
+        assert_eq!(read_record(&deep).unwrap_err().to_string(), expected);
     }
 
     #[test]

@@ -28,7 +28,7 @@ use super::error::StoreError;
 use super::open::Store;
 use super::read::{Snapshot, snapshot};
 use super::row::{FacetColumns, VersionRow, insert_version, version_row};
-use crate::catalog::{Model, Parsed, duplicate_keys, hex, parse_record, record_hash, unhex};
+use crate::catalog::{Model, Parsed, hex, parse_record, read_record, record_hash, unhex};
 use crate::query::{Facet, group_name};
 use crate::time::format_time;
 
@@ -173,8 +173,8 @@ type Known = HashMap<[u8; 32], i64>;
 
 fn prepare<'r>(raw: &'r RawValue, known: &Known, values: &mut FilterValues) -> Prepared<'r> {
     let text = raw.get();
-    let value = match serde_json::from_str::<serde_json::Value>(text) {
-        Ok(value) => value,
+    let (value, repeated) = match read_record(text) {
+        Ok(read) => read,
         // Well-formed as a whole answer, but not as a value of its own: nested
         // deeper than serde_json reads (128 levels), or a lone surrogate in a string.
         Err(e) => {
@@ -191,7 +191,7 @@ fn prepare<'r>(raw: &'r RawValue, known: &Known, values: &mut FilterValues) -> P
         Parsed::Quarantined { reason } => Ready::Quarantined { reason },
         Parsed::Model { model, mut warnings } => {
             // The warnings are kept with the version, so they are found once, when it is written.
-            warnings.extend(duplicate_keys(text).into_iter().map(|key| {
+            warnings.extend(repeated.into_iter().map(|key| {
                 format!("{}: the record holds the key {key:?} more than once; the last one is used", model.id)
             }));
             let id = model.id.clone();
