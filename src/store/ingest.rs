@@ -14,12 +14,13 @@
 use std::borrow::Borrow;
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher, Hash, Hasher, RandomState};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::Receiver;
 
 use jiff::Timestamp;
 
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{CachedStatement, Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
@@ -27,7 +28,7 @@ use super::diff::{Difference, each_difference};
 use super::error::StoreError;
 use super::open::Store;
 use super::read::{Snapshot, snapshot};
-use super::row::{FacetColumns, VersionRow, insert_version, version_row};
+use super::row::{FacetColumns, VersionRow, VersionWriter, version_row};
 use crate::catalog::{Model, Parsed, hex, parse_record, read_record, record_hash, unhex};
 use crate::query::{Facet, group_name};
 use crate::time::format_time;
@@ -68,23 +69,70 @@ pub struct Committed {
 /// A sync in progress: an open transaction holding the records received so far.
 pub struct Ingest<'s> {
     tx: Transaction<'s>,
+    staged: Staging,
+    /// Records received in this walk, duplicates included.
+    received: u64,
+    /// The versions the catalog held before: a record among them is not parsed again.
+    known: Known,
+    /// The filter values of the versions this sync wrote, added to `filter_values` at commit.
+    values: FilterValues,
+    /// Hashes a record's [`Facets`] on the thread that prepares it.
+    hasher: RandomState,
+}
+
+/// What a sync has staged, and the versions it wrote.
+#[derive(Default)]
+struct Staging {
     /// The record kept for each id: the first received, by page then position.
     kept: HashMap<String, Staged>,
     quarantined: HashMap<String, Quarantined>,
     /// Ids received more than once: how many times, and whether the copies differ.
     duplicates: HashMap<String, (u32, bool)>,
-    /// Records received in this walk, duplicates included.
-    received: u64,
     /// Versions this sync wrote, by record hash; those no kept record uses are
     /// deleted at commit.
     written: HashMap<[u8; 32], i64>,
-    /// The versions the catalog held before: a record among them is not parsed again.
-    known: Known,
-    /// The filter values of the versions this sync wrote, added to `filter_values` at commit.
-    values: FilterValues,
     /// The facet columns of the versions staged, each distinct one numbered
     /// once ([`Staged::facets`]): counted into `facet_groups` at commit.
-    facets: HashMap<FacetColumns, u32>,
+    facets: HashMap<Facets, u32>,
+}
+
+/// A version's facet columns with their hash, worked out on the thread that
+/// prepared the record: the writer, which numbers them, hashes only the hash.
+#[derive(PartialEq, Eq)]
+struct Facets {
+    hash: u64,
+    columns: FacetColumns,
+}
+
+impl Facets {
+    fn new(columns: FacetColumns, hasher: &RandomState) -> Facets {
+        Facets { hash: hasher.hash_one(&columns), columns }
+    }
+}
+
+impl Hash for Facets {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
+}
+
+/// The statements staging runs for each record, prepared once a page.
+struct Statements<'c> {
+    versions: VersionWriter<'c>,
+    /// A version held already: its id, warnings and facet columns.
+    held: CachedStatement<'c>,
+}
+
+impl<'c> Statements<'c> {
+    fn new(conn: &'c Connection) -> Result<Statements<'c>, StoreError> {
+        Ok(Statements {
+            versions: VersionWriter::new(conn)?,
+            held: conn.prepare_cached(
+                "SELECT id, warnings, features, endpoints, provider_code, provider, model_type
+                 FROM model_versions WHERE version_id = ?1",
+            )?,
+        })
+    }
 }
 
 /// The values a filter can ask for (see `filter_values` in the schema), by
@@ -145,6 +193,65 @@ struct Quarantined {
     record: String,
 }
 
+impl Staging {
+    /// Keeps a prepared record: writes its version unless one is held or
+    /// written already, numbers its facet columns, and keeps it under its id
+    /// unless an earlier record has that id (then it counts as a copy).
+    fn stage(
+        &mut self,
+        sql: &mut Statements<'_>,
+        hasher: &RandomState,
+        ord: i64,
+        p: Prepared<'_>,
+    ) -> Result<(), StoreError> {
+        // Held before, or written by this sync already (a copy under another id): nothing new to write.
+        let written = self.written.get(&p.hash).copied();
+        let (id, version_id, facets, warnings) = match (p.ready, written) {
+            (Ready::Known(version_id), _) | (Ready::Fresh { .. }, Some(version_id)) => {
+                let (id, facets, warnings) = sql.held.query_row([version_id], |r| {
+                    let facets = FacetColumns {
+                        features: r.get(2)?,
+                        endpoints: r.get(3)?,
+                        provider_code: r.get(4)?,
+                        provider: r.get(5)?,
+                        model_type: r.get(6)?,
+                    };
+                    Ok((r.get::<_, String>(0)?, facets, r.get::<_, Option<String>>(1)?))
+                })?;
+                let warnings = warnings.map(|w| serde_json::from_str(&w).unwrap_or_default()).unwrap_or_default();
+                (id, version_id, Facets::new(facets, hasher), warnings)
+            }
+            (Ready::Fresh { id, row, facets, warnings }, None) => {
+                let version_id = sql.versions.insert(row, p.raw.get())?;
+                self.written.insert(p.hash, version_id);
+                (id, version_id, facets, warnings)
+            }
+            (Ready::Quarantined { reason }, _) => {
+                let q = Quarantined { ord, reason, record: p.raw.get().to_owned() };
+                self.quarantined.entry(hex(&p.hash)).and_modify(|old| old.ord = old.ord.min(ord)).or_insert(q);
+                return Ok(());
+            }
+        };
+        let next = self.facets.len() as u32;
+        let facets = *self.facets.entry(facets).or_insert(next);
+        let staged = Staged { ord, version_id, facets, hash: p.hash, warnings };
+        match self.kept.entry(id) {
+            Entry::Vacant(slot) => {
+                slot.insert(staged);
+            }
+            Entry::Occupied(mut slot) => {
+                let differs = slot.get().version_id != version_id;
+                let dup = self.duplicates.entry(slot.key().clone()).or_insert((1, false));
+                *dup = (dup.0 + 1, dup.1 || differs);
+                if ord < slot.get().ord {
+                    slot.insert(staged);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// A record made ready away from the writing thread: hashed, and unless the
 /// catalog already holds it, parsed, checked and encoded as its row.
 struct Prepared<'r> {
@@ -160,7 +267,7 @@ enum Ready {
     Fresh {
         id: String,
         row: VersionRow,
-        facets: FacetColumns,
+        facets: Facets,
         warnings: Vec<String>,
     },
     Quarantined {
@@ -171,7 +278,7 @@ enum Ready {
 /// The versions the catalog held when the sync began, by record hash.
 type Known = HashMap<[u8; 32], i64>;
 
-fn prepare<'r>(raw: &'r RawValue, known: &Known, values: &mut FilterValues) -> Prepared<'r> {
+fn prepare<'r>(raw: &'r RawValue, known: &Known, hasher: &RandomState, values: &mut FilterValues) -> Prepared<'r> {
     let text = raw.get();
     let (value, repeated) = match read_record(text) {
         Ok(read) => read,
@@ -197,7 +304,7 @@ fn prepare<'r>(raw: &'r RawValue, known: &Known, values: &mut FilterValues) -> P
             let id = model.id.clone();
             values.add(&model);
             let row = version_row(*model, hex(&hash), &warnings);
-            Ready::Fresh { facets: FacetColumns::of(&row), row, id, warnings }
+            Ready::Fresh { facets: Facets::new(FacetColumns::of(&row), hasher), row, id, warnings }
         }
     };
     Prepared { raw, hash, ready }
@@ -308,14 +415,11 @@ impl Store {
             .collect::<Result<Known, _>>()?;
         Ok(Ingest {
             tx,
-            kept: HashMap::new(),
-            quarantined: HashMap::new(),
-            duplicates: HashMap::new(),
+            staged: Staging::default(),
             received: 0,
-            written: HashMap::new(),
             known,
             values: FilterValues::default(),
-            facets: HashMap::new(),
+            hasher: RandomState::new(),
         })
     }
 }
@@ -324,15 +428,15 @@ impl Ingest<'_> {
     /// Forgets everything staged (the walk starts again). Versions already
     /// written stay until the commit, which drops the ones nothing uses.
     pub fn reset(&mut self) {
-        self.kept.clear();
-        self.quarantined.clear();
-        self.duplicates.clear();
+        self.staged.kept.clear();
+        self.staged.quarantined.clear();
+        self.staged.duplicates.clear();
         self.received = 0;
     }
 
     /// Whether a record with this id is staged (kept or quarantined).
     pub fn holds(&self, id: &str) -> bool {
-        self.kept.contains_key(id) || self.quarantined.contains_key(id)
+        self.staged.kept.contains_key(id) || self.staged.quarantined.contains_key(id)
     }
 
     /// Stages the records of one page (or of a whole file, as page 0). A large
@@ -340,20 +444,20 @@ impl Ingest<'_> {
     /// writes; when the batch it needs is not ready, this one prepares the
     /// next batch nobody has taken, unless [`AHEAD`] are already waiting.
     pub fn add<R: Borrow<RawValue> + Sync>(&mut self, page: u64, records: &[R]) -> Result<(), StoreError> {
-        // Lent to the helper thread while this one stages; given back whatever happens.
-        let known = std::mem::take(&mut self.known);
-        let mut values = std::mem::take(&mut self.values);
-        let staged = if records.len() < 2 * BATCH {
-            records
-                .iter()
-                .enumerate()
-                .try_for_each(|(i, raw)| self.stage(ord(page, i), prepare(raw.borrow(), &known, &mut values)))
+        let mut sql = Statements::new(&self.tx)?;
+        let (staged, known, hasher, values) = (&mut self.staged, &self.known, &self.hasher, &mut self.values);
+        // Room for every record at once: the writer, the busier thread, never grows the map.
+        staged.kept.reserve(records.len());
+        if records.len() < 2 * BATCH {
+            records.iter().enumerate().try_for_each(|(i, raw)| {
+                staged.stage(&mut sql, hasher, ord(page, i), prepare(raw.borrow(), known, hasher, values))
+            })?;
         } else {
             let count = records.len().div_ceil(BATCH);
             let next = AtomicUsize::new(0);
             let prepared = |b: usize, values: &mut FilterValues| -> Vec<Prepared<'_>> {
                 let batch = &records[b * BATCH..records.len().min((b + 1) * BATCH)];
-                batch.iter().map(|r| prepare(r.borrow(), &known, values)).collect()
+                batch.iter().map(|r| prepare(r.borrow(), known, hasher, values)).collect()
             };
             std::thread::scope(|scope| -> Result<(), StoreError> {
                 let (next, prepared) = (&next, &prepared);
@@ -372,74 +476,20 @@ impl Ingest<'_> {
                     count,
                     next,
                     &rx,
-                    |b| prepared(b, &mut values),
+                    |b| prepared(b, values),
                     |b, batch| {
-                        batch.into_iter().enumerate().try_for_each(|(j, p)| self.stage(ord(page, b * BATCH + j), p))
+                        batch
+                            .into_iter()
+                            .enumerate()
+                            .try_for_each(|(j, p)| staged.stage(&mut sql, hasher, ord(page, b * BATCH + j), p))
                     },
                 )?;
                 drop(rx);
                 values.extend(helper.join().expect("the helper thread does not panic"));
                 Ok(())
-            })
-        };
-        self.known = known;
-        self.values = values;
-        staged?;
-        self.received += records.len() as u64;
-        Ok(())
-    }
-
-    fn stage(&mut self, ord: i64, p: Prepared<'_>) -> Result<(), StoreError> {
-        // Held before, or written by this sync already (a copy under another id): nothing new to write.
-        let written = self.written.get(&p.hash).copied();
-        let (id, version_id, facets, warnings) = match (p.ready, written) {
-            (Ready::Known(version_id), _) | (Ready::Fresh { .. }, Some(version_id)) => {
-                let (id, facets, warnings) = self
-                    .tx
-                    .prepare_cached(
-                        "SELECT id, warnings, features, endpoints, provider_code, provider, model_type
-                         FROM model_versions WHERE version_id = ?1",
-                    )?
-                    .query_row([version_id], |r| {
-                        let facets = FacetColumns {
-                            features: r.get(2)?,
-                            endpoints: r.get(3)?,
-                            provider_code: r.get(4)?,
-                            provider: r.get(5)?,
-                            model_type: r.get(6)?,
-                        };
-                        Ok((r.get::<_, String>(0)?, facets, r.get::<_, Option<String>>(1)?))
-                    })?;
-                let warnings = warnings.map(|w| serde_json::from_str(&w).unwrap_or_default()).unwrap_or_default();
-                (id, version_id, facets, warnings)
-            }
-            (Ready::Fresh { id, row, facets, warnings }, None) => {
-                let version_id = insert_version(&self.tx, row, p.raw.get())?;
-                self.written.insert(p.hash, version_id);
-                (id, version_id, facets, warnings)
-            }
-            (Ready::Quarantined { reason }, _) => {
-                let q = Quarantined { ord, reason, record: p.raw.get().to_owned() };
-                self.quarantined.entry(hex(&p.hash)).and_modify(|old| old.ord = old.ord.min(ord)).or_insert(q);
-                return Ok(());
-            }
-        };
-        let next = self.facets.len() as u32;
-        let facets = *self.facets.entry(facets).or_insert(next);
-        let staged = Staged { ord, version_id, facets, hash: p.hash, warnings };
-        match self.kept.entry(id) {
-            Entry::Vacant(slot) => {
-                slot.insert(staged);
-            }
-            Entry::Occupied(mut slot) => {
-                let differs = slot.get().version_id != version_id;
-                let dup = self.duplicates.entry(slot.key().clone()).or_insert((1, false));
-                *dup = (dup.0 + 1, dup.1 || differs);
-                if ord < slot.get().ord {
-                    slot.insert(staged);
-                }
-            }
+            })?;
         }
+        self.received += records.len() as u64;
         Ok(())
     }
 
@@ -450,7 +500,7 @@ impl Ingest<'_> {
 
     /// Distinct ids staged plus quarantined records: what must match `total`.
     pub fn collected(&self) -> u64 {
-        (self.kept.len() + self.quarantined.len()) as u64
+        (self.staged.kept.len() + self.staged.quarantined.len()) as u64
     }
 
     /// sha256 over the sorted (id, record hash) pairs, then the quarantined
@@ -467,7 +517,7 @@ impl Ingest<'_> {
             hasher.update([0]);
             hasher.update(staged.hash);
         }
-        let mut quarantined: Vec<&String> = self.quarantined.keys().collect();
+        let mut quarantined: Vec<&String> = self.staged.quarantined.keys().collect();
         quarantined.sort_unstable();
         for hash in quarantined {
             hasher.update([1]);
@@ -478,7 +528,7 @@ impl Ingest<'_> {
 
     /// The kept records, by id.
     fn sorted(&self) -> Vec<(&String, &Staged)> {
-        let mut ids: Vec<(&String, &Staged)> = self.kept.iter().collect();
+        let mut ids: Vec<(&String, &Staged)> = self.staged.kept.iter().collect();
         ids.sort_unstable_by_key(|(id, _)| *id);
         ids
     }
@@ -487,12 +537,12 @@ impl Ingest<'_> {
     /// without a single model is refused: the real one is never empty, and an
     /// empty snapshot would make every model look unknown.
     fn commit(self, meta: &SnapshotMeta) -> Result<Committed, StoreError> {
-        if self.kept.is_empty() {
+        if self.staged.kept.is_empty() {
             let previous = self.tx.query_row("SELECT EXISTS (SELECT 1 FROM snapshots)", [], |r| r.get(0))?;
             return Err(StoreError::NoModels { previous });
         }
         let warnings = self.warnings();
-        let duplicates: u32 = self.duplicates.values().map(|(n, _)| n - 1).sum();
+        let duplicates: u32 = self.staged.duplicates.values().map(|(n, _)| n - 1).sum();
         let kept = self.sorted();
         let previous: Option<(i64, String)> = self
             .tx
@@ -531,7 +581,7 @@ impl Ingest<'_> {
         kept: &[(&String, &Staged)],
         warnings: &[String],
     ) -> Result<i64, StoreError> {
-        let quarantined = self.quarantined.len() as i64;
+        let quarantined = self.staged.quarantined.len() as i64;
         self.tx.execute(
             "INSERT INTO snapshots (started_at, finished_at, fetched_at, source, source_kind, pages, total,
                  models, warnings, quarantined, retries, content_hash, added, removed, changed)
@@ -559,7 +609,7 @@ impl Ingest<'_> {
     /// abandoned walk's, or a duplicate's that lost).
     fn drop_orphans(&self, kept: &[(&String, &Staged)]) -> Result<(), StoreError> {
         let used: HashSet<i64> = kept.iter().map(|(_, s)| s.version_id).collect();
-        let orphans: Vec<i64> = self.written.values().copied().filter(|v| !used.contains(v)).collect();
+        let orphans: Vec<i64> = self.staged.written.values().copied().filter(|v| !used.contains(v)).collect();
         if orphans.is_empty() {
             return Ok(());
         }
@@ -576,13 +626,13 @@ impl Ingest<'_> {
     /// The snapshot's facet groups: its models counted by each facet's
     /// column(s), one row per distinct value (see `facet_groups`).
     fn store_facet_groups(&self, id: i64, kept: &[(&String, &Staged)]) -> Result<(), StoreError> {
-        let mut models = vec![0i64; self.facets.len()];
+        let mut models = vec![0i64; self.staged.facets.len()];
         for (_, staged) in kept {
             models[staged.facets as usize] += 1;
         }
         type Groups<'a> = HashMap<(&'static str, Option<&'a str>, Option<&'a str>), i64>;
         let mut groups: Groups<'_> = HashMap::new();
-        for (c, &i) in &self.facets {
+        for (Facets { columns: c, .. }, &i) in &self.staged.facets {
             let n = models[i as usize];
             if n == 0 {
                 continue;
@@ -610,7 +660,7 @@ impl Ingest<'_> {
             "INSERT INTO quarantine (hash, reason, record, first_snapshot, last_snapshot) VALUES (?1, ?2, ?3, ?4, ?4)
              ON CONFLICT (hash) DO UPDATE SET last_snapshot = excluded.last_snapshot",
         )?;
-        for (hash, q) in &self.quarantined {
+        for (hash, q) in &self.staged.quarantined {
             insert.execute(params![hash, q.reason, q.record, id])?;
         }
         Ok(())
@@ -620,8 +670,8 @@ impl Ingest<'_> {
     /// field warnings, quarantined records, then ids sent twice with different content.
     fn warnings(&self) -> Vec<String> {
         let mut by_place: Vec<(i64, String)> =
-            self.kept.values().flat_map(|s| s.warnings.iter().map(|w| (s.ord, w.clone()))).collect();
-        for q in self.quarantined.values() {
+            self.staged.kept.values().flat_map(|s| s.warnings.iter().map(|w| (s.ord, w.clone()))).collect();
+        for q in self.staged.quarantined.values() {
             let (page, position) = (q.ord >> 32, (q.ord & 0xffff_ffff) + 1);
             let place =
                 if page == 0 { format!("record {position}") } else { format!("page {page}, record {position}") };
@@ -630,7 +680,7 @@ impl Ingest<'_> {
         // Stable: a record's own warnings keep their order.
         by_place.sort_by_key(|(ord, _)| *ord);
         let mut conflicting: Vec<(&String, u32)> =
-            self.duplicates.iter().filter(|(_, (_, differs))| *differs).map(|(id, (n, _))| (id, *n)).collect();
+            self.staged.duplicates.iter().filter(|(_, (_, differs))| *differs).map(|(id, (n, _))| (id, *n)).collect();
         conflicting.sort();
         let mut warnings: Vec<String> = by_place.into_iter().map(|(_, w)| w).collect();
         warnings.extend(

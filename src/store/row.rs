@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use rusqlite::types::{Type, Value as Sql, ValueRef};
-use rusqlite::{Connection, Row, Statement, params, params_from_iter};
+use rusqlite::{CachedStatement, Connection, Row, Statement, params, params_from_iter};
 
 use super::error::StoreError;
 use crate::catalog::{Endpoint, Model, PRICE_COLUMNS, PriceColumn, Pricing};
@@ -318,19 +318,33 @@ impl FacetColumns {
     }
 }
 
-/// Writes a new version and its record; returns its id.
-pub(super) fn insert_version(conn: &Connection, row: VersionRow, record: &str) -> Result<i64, StoreError> {
-    // The statement's text comes from the same list as the values.
-    static INSERT: LazyLock<String> = LazyLock::new(|| {
-        let names: Vec<&str> = version_row(Model::default(), String::new(), &[]).iter().map(|(n, _)| *n).collect();
-        let params = (1..=names.len()).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
-        format!("INSERT INTO model_versions ({}) VALUES ({params})", names.join(", "))
-    });
-    conn.prepare_cached(&INSERT)?.execute(params_from_iter(row.into_iter().map(|(_, value)| value)))?;
-    let version_id = conn.last_insert_rowid();
-    conn.prepare_cached("INSERT INTO model_records (version_id, record) VALUES (?1, ?2)")?
-        .execute(params![version_id, record])?;
-    Ok(version_id)
+/// The two statements that write a new version and its record, prepared
+/// once for all the rows of a page.
+pub(super) struct VersionWriter<'c> {
+    version: CachedStatement<'c>,
+    record: CachedStatement<'c>,
+}
+
+impl<'c> VersionWriter<'c> {
+    pub(super) fn new(conn: &'c Connection) -> Result<VersionWriter<'c>, StoreError> {
+        // The statement's text comes from the same list as the values.
+        static INSERT: LazyLock<String> = LazyLock::new(|| {
+            let names: Vec<&str> = version_row(Model::default(), String::new(), &[]).iter().map(|(n, _)| *n).collect();
+            let params = (1..=names.len()).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
+            format!("INSERT INTO model_versions ({}) VALUES ({params})", names.join(", "))
+        });
+        Ok(VersionWriter {
+            version: conn.prepare_cached(&INSERT)?,
+            record: conn.prepare_cached("INSERT INTO model_records (version_id, record) VALUES (?1, ?2)")?,
+        })
+    }
+
+    /// Writes a new version and its record; returns its id.
+    pub(super) fn insert(&mut self, row: VersionRow, record: &str) -> Result<i64, StoreError> {
+        let version_id = self.version.insert(params_from_iter(row.into_iter().map(|(_, value)| value)))?;
+        self.record.execute(params![version_id, record])?;
+        Ok(version_id)
+    }
 }
 
 /// A model as the row `model_versions` stores: the hash, each of [`FIELDS`]
@@ -413,7 +427,7 @@ mod tests {
             other => panic!("{other:?}"),
         };
         let row = version_row(model.clone(), "h".into(), &["w".into()]);
-        let id = insert_version(conn, row, "{}").unwrap();
+        let id = VersionWriter::new(conn).unwrap().insert(row, "{}").unwrap();
         let read = load_versions(conn, &[id]).unwrap().remove(&id).unwrap();
         assert_eq!(read.model, model, "every field read back as written");
         assert_eq!(read.warnings, ["w"]);

@@ -40,13 +40,14 @@ pub(super) struct Doc<'a> {
     pub(super) created: Option<&'a RawValue>,
     #[serde(borrow)]
     pub(super) created_at: Option<&'a RawValue>,
+    /// Boxed, as the two below: a `Doc` is built and moved for every record
+    /// read, and these blocks, when there, would be most of its bytes.
     #[serde(borrow)]
-    pub(super) usage: Option<UsageFields<'a>>,
-    /// Boxed: rare, and as large as the rest of the fields together.
+    pub(super) usage: Option<Box<UsageFields<'a>>>,
     #[serde(borrow)]
     pub(super) x_groq: Option<Box<Groq<'a>>>,
     #[serde(rename = "usageMetadata")]
-    pub(super) usage_metadata: Option<GeminiUsage>,
+    pub(super) usage_metadata: Option<Box<GeminiUsage>>,
     #[serde(borrow, rename = "modelVersion")]
     pub(super) model_version: Option<Cow<'a, str>>,
     #[serde(borrow, rename = "responseId")]

@@ -204,7 +204,7 @@ fn chunk(doc: Doc<'_>, tag: Option<&str>) -> Result<Chunk, String> {
 
 /// The usage block of a chat body or chunk: `usage`, else Groq's `x_groq.usage`.
 fn usage_of<'d, 'a>(doc: &'d Doc<'a>) -> Option<&'d UsageFields<'a>> {
-    doc.usage.as_ref().or_else(|| doc.x_groq.as_ref().and_then(|g| g.usage.as_ref()))
+    doc.usage.as_deref().or_else(|| doc.x_groq.as_ref().and_then(|g| g.usage.as_ref()))
 }
 
 /// A chat (or completion, or embeddings) usage block as a record of `kind`.
@@ -240,7 +240,7 @@ fn charged(u: &UsageFields<'_>) -> Result<Option<Money>, String> {
 
 /// A Gemini body or chunk: tool-use prompt tokens are input, thoughts are output.
 fn gemini(doc: Doc<'_>, tag: Option<&str>) -> Result<Gemini, String> {
-    let g = doc.usage_metadata.unwrap_or_default();
+    let g = doc.usage_metadata.as_deref().copied().unwrap_or_default();
     let model = doc.model_version.as_deref().or(doc.model.as_deref());
     let mut r = blank(Kind::Gemini, model);
     r.time = time_of(&doc)?;
@@ -264,12 +264,12 @@ fn anthropic_event(doc: &Doc<'_>, kind: &str) -> Result<Option<Value>, String> {
                 .transpose()
                 .map_err(|e| format!("message_start's message is not a message: {e}"))?;
             let message = message.as_ref();
-            let usage = message.and_then(|m| m.usage.as_ref()).map(anthropic_usage).transpose()?.unwrap_or_default();
+            let usage = message.and_then(|m| m.usage.as_deref()).map(anthropic_usage).transpose()?.unwrap_or_default();
             let model = message.and_then(|m| m.model.as_deref()).filter(|m| !m.is_empty()).map(str::to_owned);
             Value::Anthropic(Anthropic::Start { model, time: time_of(doc)?, usage })
         }
         "message_delta" => {
-            let usage = doc.usage.as_ref().map(anthropic_usage).transpose()?.unwrap_or_default();
+            let usage = doc.usage.as_deref().map(anthropic_usage).transpose()?.unwrap_or_default();
             Value::Anthropic(Anthropic::Delta { usage })
         }
         "message_stop" => Value::Anthropic(Anthropic::Stop),
