@@ -35,6 +35,7 @@
 //! - [`settings`]: flags > environment > defaults, resolved once.
 //! - [`api`]: the reqwest walker, the pure paging plan and retry policy it follows, and the gateway's call log.
 //! - [`catalog`]: domain types, the one description of the price columns, record parsing.
+//! - [`json`]: JSON from outside read as serde_json reads it, without its private re-reading.
 //! - [`money`]: exact decimal amounts, computed exactly or refused.
 //! - [`numbers`]: numbers in words (`3 records`, `64 MiB`, `1,200`).
 //! - [`time`]: times as stored and shown, RFC 3339 in UTC.
@@ -69,6 +70,7 @@ pub mod error;
 pub mod estimate;
 pub mod gate;
 pub mod history;
+pub mod json;
 pub mod mcp;
 pub mod memory;
 pub mod money;

@@ -20,9 +20,9 @@ pub struct Envelope<'a> {
     pub total: Option<u64>,
     #[serde(default, borrow)]
     pub data: Option<Vec<&'a RawValue>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::json::optional")]
     pub message: Option<Value>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::json::optional")]
     pub error: Option<Value>,
     #[serde(default)]
     pub fetched_at: Option<String>,
@@ -94,7 +94,7 @@ fn message(e: &Envelope<'_>) -> String {
 
 /// `error.code` and `error.message` (or `message`) of an error body, if it has them.
 pub fn error_body(body: &[u8]) -> (Option<String>, Option<String>) {
-    let Ok(v) = serde_json::from_slice::<Value>(body) else {
+    let Some(v) = std::str::from_utf8(body).ok().and_then(|text| crate::json::value(text).ok()) else {
         return (None, None);
     };
     let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);

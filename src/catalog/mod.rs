@@ -12,6 +12,6 @@ mod model;
 mod parse;
 
 pub use columns::{PRICE_COLUMNS, PriceColumn};
-pub use hash::{hex, read_record, record_hash, unhex};
+pub use hash::{hex, record_hash, unhex};
 pub use model::{CatalogRef, Endpoint, Model, Pricing, USD, Unpriced};
 pub use parse::{Parsed, parse_record};

@@ -130,7 +130,7 @@ impl Parser<'_> {
             // Like `endpoints`, a list may come encoded as a string: JSON, or
             // labels separated by commas.
             Some(Value::String(s)) => {
-                decoded = match serde_json::from_str::<Value>(s) {
+                decoded = match crate::json::value(s) {
                     Ok(Value::Array(items)) => items,
                     _ => s.split(',').map(|label| Value::String(label.trim().to_owned())).collect(),
                 };
@@ -161,7 +161,7 @@ impl Parser<'_> {
         let value = match value {
             None | Some(Value::Null) => return Vec::new(),
             Some(Value::String(s)) if s.trim().is_empty() => return Vec::new(),
-            Some(Value::String(s)) => match serde_json::from_str::<Value>(s) {
+            Some(Value::String(s)) => match crate::json::value(s) {
                 Ok(v) => {
                     decoded = v;
                     &decoded

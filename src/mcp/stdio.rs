@@ -109,12 +109,25 @@ pub fn judge(line: &[u8]) -> Line {
         }
         Err(e) => return Line::Refuse(error(Value::Null, -32600, &format!("invalid request: {e}"))),
     };
-    let id = match probe.id.map(|id| serde_json::from_str::<Value>(id.get())) {
+    let id = match probe.id.map(|id| crate::json::value(id.get())) {
         None => Value::Null,
         Some(Ok(id @ Value::String(_))) => id,
         Some(Ok(Value::Number(n))) if n.is_i64() || n.is_u64() => Value::Number(n),
         Some(_) => return Line::Refuse(error(Value::Null, -32600, "invalid request: an id is a string or an integer")),
     };
+    // The SDK reads a message's params as serde_json values, which read that
+    // key's string as JSON again, past any depth limit: such a line is refused.
+    if std::str::from_utf8(text)
+        .ok()
+        .and_then(|t| crate::json::value(t).ok())
+        .is_some_and(|v| crate::json::holds_raw_value_key(&v))
+    {
+        return Line::Refuse(error(
+            id,
+            -32600,
+            "invalid request: the key \"$serde_json::private::RawValue\" is not taken",
+        ));
+    }
     if probe.jsonrpc.as_deref() != Some("2.0") {
         return Line::Refuse(error(id, -32600, "invalid request: \"jsonrpc\" must be \"2.0\""));
     }
@@ -267,6 +280,11 @@ mod tests {
             assert_eq!(refused(&line), (Value::Null, -32600), "{line}");
         }
         assert_eq!(refused(r#"{"jsonrpc":2,"id":8}"#), (Value::Null, -32600), "a field of the wrong type");
+        // serde_json's private key, whose string the SDK would read as JSON again, past any depth.
+        let private = r#"{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"find_models","arguments":{"$serde_json::private::RawValue":"[[1]]"}}}"#;
+        assert_eq!(refused(private), (json!(9), -32600));
+        let id = r#"{"jsonrpc":"2.0","id":{"$serde_json::private::RawValue":"\"abc\""},"method":"tools/list"}"#;
+        assert_eq!(refused(id), (Value::Null, -32600), "an object, not the id \"abc\"");
         assert_eq!(refused(r#"{"jsonrpc":"2.0","id":8,"#), (Value::Null, -32700));
     }
 

@@ -29,7 +29,8 @@ use super::error::StoreError;
 use super::open::Store;
 use super::read::{Snapshot, snapshot};
 use super::row::{FacetColumns, VersionRow, VersionWriter, version_row};
-use crate::catalog::{Model, Parsed, hex, parse_record, read_record, record_hash, unhex};
+use crate::catalog::{Model, Parsed, hex, parse_record, record_hash, unhex};
+use crate::json::read_record;
 use crate::query::{Facet, group_name};
 use crate::time::format_time;
 
@@ -169,6 +170,10 @@ impl FilterValues {
     fn store(&self, conn: &Connection) -> Result<(), StoreError> {
         let mut insert = conn.prepare("INSERT OR IGNORE INTO filter_values (facet, value) VALUES (?1, ?2)")?;
         for (facet, values) in Self::FACETS.iter().zip(&self.0) {
+            // In order: of spellings that differ only in ASCII case, the one
+            // kept is the same on every run (the least), not the set's first.
+            let mut values: Vec<&String> = values.iter().collect();
+            values.sort_unstable();
             for value in values {
                 insert.execute(params![facet, value])?;
             }
@@ -842,6 +847,23 @@ mod tests {
             (vec!["n".into()], 1)
         );
         assert_eq!(ids(&store, Filters { features: vec!["rare".into()], ..Filters::default() }), none);
+
+        // Of two spellings, the least is kept, whatever order the sets held them in.
+        let spellings: Vec<_> = ["vision", "Vision", "vIsion", "viSion", "VISION", "visIon", "visiOn", "visioN"]
+            .iter()
+            .enumerate()
+            .map(|(i, f)| record(&format!(r#"{{"id": "c{i}", "features": ["{f}"]}}"#)))
+            .collect();
+        import(&mut store, Feed::Network, &spellings).unwrap();
+        let kept: Vec<String> = store
+            .conn
+            .prepare("SELECT value FROM filter_values WHERE facet = 'feature' AND value = 'VISION'")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(kept, ["VISION"]);
 
         // The list is what decides: a value taken out of it is not looked for.
         store.conn.execute("DELETE FROM filter_values WHERE value = 'Newer'", []).unwrap();

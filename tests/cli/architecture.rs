@@ -9,7 +9,7 @@ use std::path::Path;
 
 /// The layers, bottom first; a module may import from its own layer or below.
 const LAYERS: &[&[&str]] = &[
-    &["count", "error", "money", "memory", "numbers", "paths", "time"],
+    &["count", "error", "json", "money", "memory", "numbers", "paths", "time"],
     &["pricing", "catalog", "query", "workload", "history", "suggest", "gate", "estimate", "usage", "book"],
     &["store", "api", "sample"],
     &["output"],

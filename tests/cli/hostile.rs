@@ -204,3 +204,36 @@ async fn dotted_ids_get_links_that_reach_them_and_the_sample_has_no_syncs() {
     assert_eq!(syncs.status, 404, "{}", syncs.body);
     assert!(syncs.body.contains("cometcat sync"), "{}", syncs.body);
 }
+
+/// `{"$serde_json::private::RawValue": "<JSON>"}`, `layers` times over, each
+/// inside `depth` brackets. serde_json, reading a `Value`, reads that key's
+/// string as JSON again with a depth limit of its own; every string is
+/// written with `\u` escapes, so the text grows slowly with the layers.
+fn raw_value_chain(layers: usize, depth: usize) -> String {
+    let mut text = "1".to_owned();
+    for _ in 0..layers {
+        let escaped = text.replace('\\', "\\u005c").replace('"', "\\u0022");
+        text =
+            format!("{}{{\"$serde_json::private::RawValue\": \"{escaped}\"}}{}", "[".repeat(depth), "]".repeat(depth));
+    }
+    text
+}
+
+#[tokio::test]
+async fn a_record_nested_through_serde_jsons_private_key_is_a_record_like_any_other() {
+    use crate::serve::{Server, get};
+    // Read as serde_json reads a `Value`, this record nests 200 × 120 deep: the
+    // stack overflowed and the import aborted, as did the explorer on its page.
+    let chain = raw_value_chain(200, 120);
+    let records = format!(r#"[{{"id": "deep", "model_type": "text", "x": {chain}}}, {{"id": "plain"}}]"#);
+    let env = Env::new();
+    let run = env.run_stdin(&["sync", "--from", "-"], records.into_bytes());
+    run.success();
+    assert!(run.stderr.contains("imported 2 models"), "{}", run.stderr);
+    env.run(&["show", "deep"]).success();
+    let server = Server::start(&env);
+    let page = get(&server.at("models/deep")).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("$serde_json::private::RawValue"), "the record as it was sent");
+    assert_eq!(get(&server.at("models/plain")).await.status, 200, "the explorer still answers");
+}

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 use maud::{Markup, PreEscaped, html};
-use serde_json::Value;
 
 use super::frame::{Frame, Nav, api_href, failure, layout, money, plain, render, shown};
 use crate::catalog::Model;
@@ -63,10 +62,7 @@ fn model_page(app: &App, id: &str) -> Result<Markup, HttpError> {
         return Err(HttpError::NotFound(format!("no model {id:?} in the catalog")));
     };
     let record = store.record(stored.version_id)?;
-    let record = serde_json::from_str::<Value>(&record)
-        .ok()
-        .and_then(|v| serde_json::to_string_pretty(&v).ok())
-        .unwrap_or(record);
+    let record = crate::json::value(&record).ok().and_then(|v| serde_json::to_string_pretty(&v).ok()).unwrap_or(record);
     let states: Vec<_> = sightings.iter().map(|(_, m)| crate::history::PriceState::of(&m.model)).collect();
     let changes: Vec<&(Snapshot, StoredModel)> =
         crate::history::price_changes(&states).into_iter().map(|i| &sightings[i]).collect();
