@@ -31,14 +31,22 @@ pub fn optional<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Val
     Option::<Read>::deserialize(deserializer).map(|read| read.map(|Read(v)| v))
 }
 
-/// Whether an object in `value` has serde_json's private `RawValue` key: text
-/// that serde_json, reading it as a `Value`, would read as JSON a second time.
-pub fn holds_raw_value_key(value: &Value) -> bool {
-    match value {
-        Value::Object(map) => map.contains_key(RAW_TOKEN) || map.values().any(holds_raw_value_key),
-        Value::Array(items) => items.iter().any(holds_raw_value_key),
-        _ => false,
-    }
+/// For `#[serde(default, deserialize_with = "crate::json::any")]` on a
+/// `Value` field: the field's value read as [`value`] reads one.
+pub fn any<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Value, D::Error> {
+    Read::deserialize(deserializer).map(|Read(v)| v)
+}
+
+/// Whether an object in the JSON `text` has serde_json's private `RawValue`
+/// key, given once or more (a reader that keeps the first of a repeated key
+/// sees it too): text that serde_json, reading it as a `Value`, would read as
+/// JSON a second time. Text that is not JSON is an error.
+pub fn holds_raw_value_key(text: &str) -> serde_json::Result<bool> {
+    let mut repeats = Repeats::default();
+    let mut de = serde_json::Deserializer::from_str(text);
+    ValueSeed(&mut repeats).deserialize(&mut de)?;
+    de.end()?;
+    Ok(repeats.raw_value_key)
 }
 
 /// A value read by [`ValueSeed`], for serde's derived code.
@@ -68,6 +76,8 @@ pub fn read_record(text: &str) -> serde_json::Result<(Value, Vec<String>)> {
 struct Repeats {
     keys: u64,
     found: Vec<(u64, Path)>,
+    /// A key was serde_json's private `RawValue` key.
+    raw_value_key: bool,
 }
 
 /// Where a repeated key sits, innermost first: the key, then for each
@@ -176,6 +186,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
                 return map.next_value_seed(NumberText);
             }
             self.0.keys += 1;
+            self.0.raw_value_key |= key == RAW_TOKEN;
             let place = self.0.keys;
             let since = self.0.found.len();
             let value = map.next_value_seed(ValueSeed(self.0))?;
@@ -302,8 +313,12 @@ pub(crate) mod tests {
         }
         let read = value(&chain).unwrap();
         assert!(read.get("$serde_json::private::RawValue").is_some_and(Value::is_string));
-        assert!(holds_raw_value_key(&serde_json::json!([{"a": [read.clone()]}])));
-        assert!(!holds_raw_value_key(&serde_json::json!([{"a": ["$serde_json::private::RawValue"]}])));
+        assert!(holds_raw_value_key(&format!(r#"[{{"a": [{chain}]}}]"#)).unwrap());
+        assert!(!holds_raw_value_key(r#"[{"a": ["$serde_json::private::RawValue"]}]"#).unwrap());
+        // Given twice, the last one a plain value: a reader keeping the first sees it.
+        assert!(holds_raw_value_key(r#"{"q": {"$serde_json::private::RawValue": "[1]"}, "q": 1}"#).unwrap());
+        assert!(holds_raw_value_key(r#"{"q": {"\u0024serde_json::private::RawValue": "[1]"}}"#).unwrap());
+        assert!(holds_raw_value_key(r#"{"q": "\ud800"}"#).is_err());
         #[derive(serde::Deserialize)]
         struct Field {
             #[serde(default, deserialize_with = "optional")]

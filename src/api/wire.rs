@@ -106,7 +106,7 @@ pub fn error_body(body: &[u8]) -> (Option<String>, Option<String>) {
 
 /// A count sent as a number, a numeric string, or null; anything else is absent.
 fn count<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    Ok(match Option::<Value>::deserialize(d)? {
+    Ok(match crate::json::optional(d)? {
         Some(Value::Number(n)) => n.as_u64(),
         Some(Value::String(s)) => s.trim().parse().ok(),
         _ => None,
@@ -116,7 +116,7 @@ fn count<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
 /// `total`, which decides how many models a sync expects: a whole number, 0
 /// or more (or a string holding one), or absent. Anything else is refused.
 fn total<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    let value = Option::<Value>::deserialize(d)?;
+    let value = crate::json::optional(d)?;
     let parsed = match &value {
         None | Some(Value::Null) => return Ok(None),
         Some(Value::Number(n)) => n.as_u64(),
@@ -130,7 +130,7 @@ fn total<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
 }
 
 fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-    Ok(match Option::<Value>::deserialize(d)? {
+    Ok(match crate::json::optional(d)? {
         Some(Value::Bool(b)) => Some(b),
         Some(Value::String(s)) => s.parse().ok(),
         _ => None,
@@ -148,6 +148,13 @@ mod tests {
         assert_eq!(answer.meta(), PageMeta { page: Some(2), page_size: Some(25), total: Some(64), len: 2 });
         let records = answer.into_records().unwrap();
         assert_eq!(records[1].get(), r#"{"id": "b", "x": 1e-7}"#, "kept exactly as received");
+
+        // serde_json's private key is a key, not JSON to read again (which would make this page 5).
+        let private = br#"{"page": {"$serde_json::private::RawValue": "5"}, "message": {"$serde_json::private::RawValue": "[1]"}, "data": []}"#;
+        let answer = Answer::parse(private).unwrap();
+        assert_eq!(answer.meta().page, None);
+        let Answer::Envelope(envelope) = &answer else { panic!() };
+        assert_eq!(envelope.message, Some(serde_json::json!({"$serde_json::private::RawValue": "[1]"})));
 
         let answer = Answer::parse(b"\xEF\xBB\xBF  [{\"id\": \"a\"}]").unwrap();
         assert_eq!(answer.meta().len, 1);

@@ -73,9 +73,9 @@ impl crate::error::Diagnostic for BaselineError {}
 /// The fields of either report that a baseline is read for.
 #[derive(Deserialize)]
 struct ReportFields {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::json::optional")]
     version: Option<serde_json::Value>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::json::optional")]
     total: Option<serde_json::Value>,
     #[serde(default)]
     totals: Option<ReportTotals>,
@@ -85,14 +85,14 @@ struct ReportFields {
 
 #[derive(Deserialize)]
 struct ReportTotals {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::json::any")]
     cost: serde_json::Value,
 }
 
 #[derive(Deserialize)]
 struct RawItem {
     name: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::json::any")]
     cost: serde_json::Value,
     #[serde(default)]
     model: Option<String>,
@@ -147,7 +147,15 @@ fn amount(value: &serde_json::Value) -> Result<Option<Money>, BaselineError> {
         serde_json::Value::Null => return Ok(None),
         serde_json::Value::String(s) => s.as_str(),
         serde_json::Value::Number(n) => n.as_str(),
-        other => return Err(BaselineError::NotAnAmount(other.to_string())),
+        other => {
+            // Shown whole only when short: a baseline is a file from anywhere.
+            let mut shown = other.to_string();
+            if shown.len() > 80 {
+                shown.truncate(shown.floor_char_boundary(77));
+                shown.push_str("...");
+            }
+            return Err(BaselineError::NotAnAmount(shown));
+        }
     };
     text.parse().map(Some).map_err(|reason| BaselineError::BadAmount { text: text.to_owned(), reason })
 }
@@ -208,6 +216,15 @@ mod tests {
             read(r#"{"total":"1"}"#).unwrap_err().to_string(),
             "the baseline u.json is not a `usage --format json` report: it has no `totals`"
         );
+        // serde_json's private key is a key, not JSON to read again (which would make this "1.5").
+        let private = r#"{"totals":{"cost":{"$serde_json::private::RawValue":"\"1.5\""}}}"#;
+        assert_eq!(
+            read(private).unwrap_err().to_string(),
+            r#"the baseline holds {"$serde_json::private::RawValue":"\"1.5\""}, which is not an amount"#
+        );
+        let long = format!(r#"{{"totals":{{"cost":[{}]}}}}"#, vec!["1"; 100].join(","));
+        let message = read(&long).unwrap_err().to_string();
+        assert!(message.ends_with("..., which is not an amount") && message.len() < 130, "cut short: {message}");
     }
 
     #[test]

@@ -67,7 +67,7 @@ impl<E: Into<anyhow::Error>> From<E> for ToolError {
 }
 
 /// `{"sync_id", "synced_at", "source", "sample"}`: which catalog answered.
-#[derive(Serialize)]
+#[derive(Clone, Copy, Serialize)]
 struct CatalogJson<'a> {
     sync_id: i64,
     /// When the catalog's data left the API.
@@ -120,6 +120,18 @@ impl Catalog {
     /// The answer: `body`'s fields between the catalog and the notes (the
     /// sample's label first, when it answered).
     pub fn answer<T: Serialize>(&self, body: &T, notes: Vec<String>) -> Result<Reply, ToolError> {
+        self.answer_as(body, body, notes)
+    }
+
+    /// [`Catalog::answer`], with the structured value built from `value`,
+    /// which holds what `text` holds but no raw JSON: serde_json would read
+    /// raw JSON again on its way to a value, as it reads it (`crate::json`).
+    pub fn answer_as<T: Serialize, V: Serialize>(
+        &self,
+        body: &T,
+        value: &V,
+        notes: Vec<String>,
+    ) -> Result<Reply, ToolError> {
         let mut all = Vec::with_capacity(notes.len() + 1);
         if self.sample {
             all.push(crate::sample::note());
@@ -127,8 +139,8 @@ impl Catalog {
         all.extend(notes);
         let s = &self.snapshot;
         let catalog = CatalogJson { sync_id: s.id, synced_at: &s.fetched_at, source: &s.source, sample: self.sample };
-        let reply = ReplyJson { catalog, body, notes: &all };
-        Ok(Reply { text: serde_json::to_string(&reply)?, value: serde_json::to_value(&reply)? })
+        let text = serde_json::to_string(&ReplyJson { catalog, body, notes: &all })?;
+        Ok(Reply { text, value: serde_json::to_value(ReplyJson { catalog, body: value, notes: &all })? })
     }
 }
 

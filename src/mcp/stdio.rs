@@ -117,16 +117,18 @@ pub fn judge(line: &[u8]) -> Line {
     };
     // The SDK reads a message's params as serde_json values, which read that
     // key's string as JSON again, past any depth limit: such a line is refused.
-    if std::str::from_utf8(text)
-        .ok()
-        .and_then(|t| crate::json::value(t).ok())
-        .is_some_and(|v| crate::json::holds_raw_value_key(&v))
-    {
-        return Line::Refuse(error(
-            id,
-            -32600,
-            "invalid request: the key \"$serde_json::private::RawValue\" is not taken",
-        ));
+    // So is a line that cannot be read whole: the SDK would read it again as
+    // serde_json values, from the start.
+    let holds = std::str::from_utf8(text)
+        .map_err(|e| e.to_string())
+        .and_then(|t| crate::json::holds_raw_value_key(t).map_err(|e| e.to_string()));
+    match holds {
+        Err(e) => return Line::Refuse(error(id, -32700, &format!("parse error: {e}"))),
+        Ok(true) => {
+            let message = "invalid request: the key \"$serde_json::private::RawValue\" is not taken";
+            return Line::Refuse(error(id, -32600, message));
+        }
+        Ok(false) => {}
     }
     if probe.jsonrpc.as_deref() != Some("2.0") {
         return Line::Refuse(error(id, -32600, "invalid request: \"jsonrpc\" must be \"2.0\""));

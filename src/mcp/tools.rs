@@ -60,8 +60,8 @@ pub fn find_models(c: &Catalog, args: FindModels) -> Result<Reply, ToolError> {
 /// `get_model`: `cometcat show ID` and `cometcat history ID [--all]`.
 pub fn get_model(c: &Catalog, args: GetModel) -> Result<Reply, ToolError> {
     #[derive(Serialize)]
-    struct Body<'a> {
-        model: Option<ShowJson<'a>>,
+    struct Body<'a, R> {
+        model: Option<ShowJson<'a, R>>,
         history: &'a [Entry<'a>],
         /// How many history entries there are, before `limit`.
         history_entries: usize,
@@ -90,8 +90,16 @@ pub fn get_model(c: &Catalog, args: GetModel) -> Result<Reply, ToolError> {
         "history entries (the latest)",
         "give a larger `limit` (at most 500)",
     ));
-    let model = found.as_ref().zip(record.as_deref()).map(|(f, r)| ShowJson::new(f, r)).transpose()?;
-    c.answer(&Body { model, history: kept, history_entries: history.len() }, notes)
+    let found = found.as_ref().zip(record.as_deref());
+    let model = found.map(|(f, r)| ShowJson::new(f, r)).transpose()?;
+    // The structured answer holds the record read here (see `Catalog::answer_as`).
+    let read = found.map(|(f, r)| Ok::<_, serde_json::Error>(ShowJson::new(f, r)?.with_record(crate::json::value(r)?)));
+    let history_entries = history.len();
+    c.answer_as(
+        &Body { model, history: kept, history_entries },
+        &Body { model: read.transpose()?, history: kept, history_entries },
+        notes,
+    )
 }
 
 /// `rank_models`: `cometcat rank FILTERS WORKLOAD --top N`.

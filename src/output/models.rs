@@ -180,7 +180,7 @@ pub fn model_row(m: &Model, upcoming: bool) -> Vec<String> {
 
 /// `show --format json`: the model's JSON object, then what only `show` gives.
 #[derive(serde::Serialize)]
-pub struct ShowJson<'a> {
+pub struct ShowJson<'a, R = &'a RawValue> {
     #[serde(flatten)]
     model: ModelJson<'a>,
     description: Option<&'a str>,
@@ -188,7 +188,7 @@ pub struct ShowJson<'a> {
     api_doc_url: Option<&'a str>,
     warnings: &'a [String],
     /// The record exactly as the API sent it.
-    record: &'a RawValue,
+    record: R,
 }
 
 impl<'a> ShowJson<'a> {
@@ -203,6 +203,12 @@ impl<'a> ShowJson<'a> {
             warnings: &found.warnings,
             record: serde_json::from_str(record)?,
         })
+    }
+
+    /// The same object with its record as `record`.
+    pub fn with_record<R>(self, record: R) -> ShowJson<'a, R> {
+        let ShowJson { model, description, currency, api_doc_url, warnings, .. } = self;
+        ShowJson { model, description, currency, api_doc_url, warnings, record }
     }
 }
 

@@ -559,3 +559,37 @@ fn the_readme_configuration_and_conversation_work_as_written() {
     assert_eq!(calls, 3, "the conversation's calls were found");
     assert!(s.close().0.success());
 }
+
+#[test]
+fn a_record_holding_serde_jsons_private_key_is_answered_as_it_was_stored() {
+    let env = Env::new();
+    let record = br#"[{"id": "odd", "x": {"$serde_json::private::RawValue": "not json"}}]"#;
+    env.run_stdin(&["sync", "--from", "-"], record.to_vec()).success();
+    let mut s = Session::start(&env, "2025-11-25");
+    let stdin = s.stdin.as_mut().unwrap();
+    let call =
+        r#"{"jsonrpc":"2.0","id":99,"method":"tools/call","params":{"name":"get_model","arguments":{"id":"odd"}}}"#;
+    writeln!(stdin, "{call}").unwrap();
+    stdin.flush().unwrap();
+    // Read as text: a serde_json value here would read the key's string as JSON again.
+    let line = s.lines.recv_timeout(Duration::from_secs(30)).unwrap();
+    assert!(line.contains(r#""isError":false"#), "{line}");
+    let structured = line.split_once(r#""structuredContent":"#).map(|(_, rest)| rest).unwrap_or_default();
+    assert!(structured.contains(r#""x":{"$serde_json::private::RawValue":"not json"}"#), "{line}");
+    // And the id, the line check, and a line that cannot be read whole.
+    for (line, code) in [
+        (
+            r#"{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"find_models","arguments":{"query":{"$serde_json::private::RawValue":"[1]"},"query":"gpt"}}}"#,
+            -32600,
+        ),
+        (
+            r#"{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"find_models","arguments":{"query":"\ud800"}}}"#,
+            -32700,
+        ),
+    ] {
+        writeln!(s.stdin.as_mut().unwrap(), "{line}").unwrap();
+        let answer = s.receive();
+        assert_eq!((answer["id"].clone(), answer["error"]["code"].clone()), (json!(5), json!(code)), "{line}");
+    }
+    assert!(s.close().0.success());
+}

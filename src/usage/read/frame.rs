@@ -174,11 +174,72 @@ struct Events {
     started: u64,
     /// The file started as an event stream.
     sse: bool,
+    /// Where the event's data stands, so that it is read whole only when it may be.
+    scan: Scan,
+    /// The event grew past [`MAX_LINE`]: its `data:` lines are read past until it ends.
+    too_long: bool,
+}
+
+/// Brackets and strings in the data of an event so far, counted as it grows
+/// (in one pass, however many lines it has): the data can be a whole JSON
+/// value only with every bracket and string closed, and never once it has
+/// failed to read for any reason but its end.
+#[derive(Default)]
+struct Scan {
+    depth: usize,
+    in_string: bool,
+    escaped: bool,
+    broken: bool,
+}
+
+impl Scan {
+    fn add(&mut self, bytes: &[u8]) {
+        let mut i = 0;
+        while i < bytes.len() {
+            if self.in_string {
+                if std::mem::take(&mut self.escaped) {
+                    i += 1;
+                    continue;
+                }
+                // Most of an event is text in strings: jump to its next quote or backslash.
+                match memchr::memchr2(b'"', b'\\', &bytes[i..]) {
+                    Some(at) => {
+                        i += at;
+                        self.escaped = bytes[i] == b'\\';
+                        self.in_string = bytes[i] != b'"';
+                    }
+                    None => return,
+                }
+            } else {
+                match bytes[i] {
+                    b'"' => self.in_string = true,
+                    b'[' | b'{' => self.depth += 1,
+                    b']' | b'}' => self.depth = self.depth.saturating_sub(1),
+                    _ => {}
+                }
+            }
+            i += 1;
+        }
+    }
+
+    /// Whether `data`, scanned so far, is a whole JSON value.
+    fn whole(&mut self, data: &[u8]) -> bool {
+        if self.broken || self.depth > 0 || self.in_string {
+            return false;
+        }
+        match serde_json::from_slice::<IgnoredAny>(data) {
+            Ok(_) => true,
+            Err(e) => {
+                self.broken = !e.is_eof();
+                false
+            }
+        }
+    }
 }
 
 impl Events {
     fn new(sse: bool) -> Events {
-        Events { data: Vec::new(), started: 0, sse }
+        Events { data: Vec::new(), started: 0, sse, scan: Scan::default(), too_long: false }
     }
 
     fn line(&mut self, streams: &mut Framer, number: u64, fits: bool, line: &[u8]) {
@@ -213,18 +274,32 @@ impl Events {
     }
 
     fn data_line(&mut self, streams: &mut Framer, number: u64, value: &[u8]) {
-        let whole = |data: &[u8]| data.trim_ascii() == b"[DONE]" || serde_json::from_slice::<IgnoredAny>(data).is_ok();
-        if !self.data.is_empty() && whole(&self.data) {
+        if self.too_long {
+            return;
+        }
+        if !self.data.is_empty() && (self.data.trim_ascii() == b"[DONE]" || self.scan.whole(&self.data)) {
             // A whole event already, and no blank line after it: saved
             // `data:` lines one after another are events each.
             self.end(streams);
+        }
+        if self.data.len() + value.len() >= MAX_LINE {
+            streams.unreadable(
+                if self.data.is_empty() { number } else { self.started },
+                format!("the event is longer than {} MiB", MAX_LINE >> 20),
+            );
+            self.data.clear();
+            self.scan = Scan::default();
+            self.too_long = true;
+            return;
         }
         if self.data.is_empty() {
             self.started = number;
         } else {
             self.data.push(b'\n');
+            self.scan.add(b"\n");
         }
         self.data.extend_from_slice(value);
+        self.scan.add(value);
     }
 
     /// Ends the event being read, if any.
@@ -233,5 +308,7 @@ impl Events {
             streams.event(self.started, &self.data);
             self.data.clear();
         }
+        self.scan = Scan::default();
+        self.too_long = false;
     }
 }

@@ -225,6 +225,33 @@ mod tests {
     }
 
     #[test]
+    fn an_events_data_lines_make_one_value_once_its_brackets_and_strings_close() {
+        let body = |id: &str, content: &str, input: u64| {
+            format!(
+                r#"{{"id":"{id}","object":"chat.completion","model":"gpt-5","choices":[{{"message":{{"content":{content}}}}}],"usage":{{"prompt_tokens":{input},"completion_tokens":5}}}}"#
+            )
+        };
+        // Saved `data:` lines one after another, no blank line: each a whole body, its
+        // strings holding brackets, quotes and backslashes.
+        let tricky = serde_json::to_string(r#"a "[{" b \"}] \\"#).unwrap();
+        let text = format!("data: {}\ndata: {}\n\n", body("c1", &tricky, 10), body("c2", "\"x\"", 20));
+        let (calls, unreadable) = read_text(&text);
+        assert!(unreadable.is_empty(), "{unreadable:?}");
+        assert_eq!(calls.iter().map(|c| c.2).collect::<Vec<_>>(), [10, 20]);
+        // One body over many `data:` lines (a list of 5,000 parts): one value, read once whole.
+        let parts = vec!["\"x\""; 5000].join(",\ndata: ");
+        let split =
+            body("c3", &format!("[\ndata: {parts}\ndata: ]"), 30).replace("\"content\":[", "\"content\":\ndata: [");
+        let (calls, unreadable) = read_text(&format!("data: {split}\n\n"));
+        assert!(unreadable.is_empty(), "{unreadable:?}");
+        assert_eq!(calls.iter().map(|c| c.2).collect::<Vec<_>>(), [30]);
+        // Data that is broken early stays one (unreadable) event, however much follows.
+        let (calls, unreadable) = read_text(&format!("data: {{\"x\": }}\ndata: {}\n\n", body("c4", "\"y\"", 40)));
+        assert!(calls.is_empty(), "{calls:?}");
+        assert_eq!(unreadable.len(), 1, "{unreadable:?}");
+    }
+
+    #[test]
     fn gemini_chunks_without_ids_in_an_event_stream_run_up_to_the_finish_reason() {
         let (records, other, _) = read_all(&fixture("v3-gemini-stream-no-ids.sse"));
         assert!(other.is_empty(), "{other:?}");
