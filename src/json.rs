@@ -6,8 +6,9 @@
 //! depth limit of its own, so a record could nest its strings until the
 //! stack overflows (the process aborts). Here the depth limit (128) holds for
 //! the whole text. Every `Value` cometcat reads from a file, a server, a
-//! client or the catalog is read here ([`value`], [`optional`]); and a
-//! record, with the keys it gives twice ([`read_record`]). Pure.
+//! client or the catalog is read here ([`value`], [`optional`], [`any`]); a
+//! record, with the keys it gives twice ([`read_record`]); and a line for a
+//! reader that keeps serde_json's way is checked ([`holds_raw_value_key`]). Pure.
 
 use std::fmt;
 
@@ -18,8 +19,13 @@ use serde_json::{Map, Number, Value};
 
 /// The JSON `text` as a [`Value`] (see the module).
 pub fn value(text: &str) -> serde_json::Result<Value> {
+    read_whole(text, &mut Repeats::default())
+}
+
+/// `text` read whole (nothing but whitespace after the value), its keys noted in `repeats`.
+fn read_whole(text: &str, repeats: &mut Repeats) -> serde_json::Result<Value> {
     let mut de = serde_json::Deserializer::from_str(text);
-    let value = ValueSeed(&mut Repeats::default()).deserialize(&mut de)?;
+    let value = ValueSeed(repeats).deserialize(&mut de)?;
     de.end()?;
     Ok(value)
 }
@@ -43,9 +49,7 @@ pub fn any<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Value, D::Error
 /// JSON a second time. Text that is not JSON is an error.
 pub fn holds_raw_value_key(text: &str) -> serde_json::Result<bool> {
     let mut repeats = Repeats::default();
-    let mut de = serde_json::Deserializer::from_str(text);
-    ValueSeed(&mut repeats).deserialize(&mut de)?;
-    de.end()?;
+    read_whole(text, &mut repeats)?;
     Ok(repeats.raw_value_key)
 }
 
@@ -64,9 +68,7 @@ impl<'de> Deserialize<'de> for Read {
 /// them silently; the sync says so.
 pub fn read_record(text: &str) -> serde_json::Result<(Value, Vec<String>)> {
     let mut repeats = Repeats::default();
-    let mut de = serde_json::Deserializer::from_str(text);
-    let value = ValueSeed(&mut repeats).deserialize(&mut de)?;
-    de.end()?;
+    let value = read_whole(text, &mut repeats)?;
     repeats.found.sort_by_key(|(key, _)| *key);
     Ok((value, repeats.found.into_iter().map(|(_, path)| path.render()).collect()))
 }
