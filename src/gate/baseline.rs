@@ -115,7 +115,7 @@ impl Baseline {
                     None => {}
                     Some(v) if v.as_u64() == Some(u64::from(version)) => {}
                     Some(other) => {
-                        return Err(BaselineError::UnknownVersion { found: other.to_string(), known: version });
+                        return Err(BaselineError::UnknownVersion { found: shown(other), known: version });
                     }
                 }
                 report.total.as_ref().map(amount).transpose()?.flatten()
@@ -141,21 +141,23 @@ impl Baseline {
     }
 }
 
+/// A value of a baseline as its JSON, cut to 80 characters: a baseline is a file from anywhere.
+fn shown(value: &serde_json::Value) -> String {
+    let mut shown = value.to_string();
+    if shown.len() > 80 {
+        shown.truncate(shown.floor_char_boundary(77));
+        shown.push_str("...");
+    }
+    shown
+}
+
 /// An amount of a baseline: a decimal string or number, or null.
 fn amount(value: &serde_json::Value) -> Result<Option<Money>, BaselineError> {
     let text = match value {
         serde_json::Value::Null => return Ok(None),
         serde_json::Value::String(s) => s.as_str(),
         serde_json::Value::Number(n) => n.as_str(),
-        other => {
-            // Shown whole only when short: a baseline is a file from anywhere.
-            let mut shown = other.to_string();
-            if shown.len() > 80 {
-                shown.truncate(shown.floor_char_boundary(77));
-                shown.push_str("...");
-            }
-            return Err(BaselineError::NotAnAmount(shown));
-        }
+        other => return Err(BaselineError::NotAnAmount(shown(other))),
     };
     text.parse().map(Some).map_err(|reason| BaselineError::BadAmount { text: text.to_owned(), reason })
 }
@@ -187,6 +189,10 @@ mod tests {
     fn a_baseline_is_refused_unless_it_can_be_trusted() {
         let cases = [
             (r#"{"version": 2, "total": "1"}"#, "the baseline is a version 2 report; this cometcat reads version 1"),
+            (
+                r#"{"version": "a version name as long as a sentence, longer than anyone would ever write down, truly", "total": "1"}"#,
+                r#"the baseline is a version "a version name as long as a sentence, longer than anyone would ever write do... report; this cometcat reads version 1"#,
+            ),
             (r#"{"total": "-5"}"#, "the baseline's total is negative (-5)"),
             (r#"{"total": null}"#, "the baseline has no total"),
             (

@@ -176,24 +176,29 @@ struct Events {
     sse: bool,
     /// Where the event's data stands, so that it is read whole only when it may be.
     scan: Scan,
-    /// The event grew past [`MAX_LINE`]: its `data:` lines are read past until it ends.
+    /// The event grew past [`MAX_LINE`]: its `data:` lines are read past, and
+    /// only counted, until its value closes or the event ends.
     too_long: bool,
 }
 
 /// Brackets and strings in the data of an event so far, counted as it grows
 /// (in one pass, however many lines it has): the data can be a whole JSON
-/// value only with every bracket and string closed, and never once it has
-/// failed to read for any reason but its end.
+/// value only with something in it and every bracket and string closed, and
+/// never once it has failed to read for any reason but its end.
 #[derive(Default)]
 struct Scan {
     depth: usize,
     in_string: bool,
     escaped: bool,
     broken: bool,
+    /// Where the data's first byte that is not whitespace is, and where the
+    /// last one ends (within a string, roughly: then the data is no `[DONE]`).
+    content: Option<(usize, usize)>,
 }
 
 impl Scan {
-    fn add(&mut self, bytes: &[u8]) {
+    /// Counts `bytes`, which sit at `at` in the data.
+    fn add(&mut self, at: usize, bytes: &[u8]) {
         let mut i = 0;
         while i < bytes.len() {
             if self.in_string {
@@ -203,12 +208,15 @@ impl Scan {
                 }
                 // Most of an event is text in strings: jump to its next quote or backslash.
                 match memchr::memchr2(b'"', b'\\', &bytes[i..]) {
-                    Some(at) => {
-                        i += at;
+                    Some(found) => {
+                        i += found;
                         self.escaped = bytes[i] == b'\\';
                         self.in_string = bytes[i] != b'"';
                     }
-                    None => return,
+                    None => {
+                        self.mark(at + bytes.len() - 1);
+                        return;
+                    }
                 }
             } else {
                 match bytes[i] {
@@ -218,13 +226,30 @@ impl Scan {
                     _ => {}
                 }
             }
+            if !bytes[i].is_ascii_whitespace() {
+                self.mark(at + i);
+            }
             i += 1;
         }
     }
 
+    fn mark(&mut self, at: usize) {
+        self.content = Some((self.content.map_or(at, |(first, _)| first), at + 1));
+    }
+
+    /// Whether the value begun is closed: something in it, every bracket and string closed.
+    fn closed(&self) -> bool {
+        self.content.is_some() && self.depth == 0 && !self.in_string
+    }
+
+    /// Whether `data`, scanned so far, is `[DONE]` (whitespace around it aside).
+    fn done(&self, data: &[u8]) -> bool {
+        matches!(self.content, Some((first, end)) if data.get(first..end) == Some(b"[DONE]"))
+    }
+
     /// Whether `data`, scanned so far, is a whole JSON value.
     fn whole(&mut self, data: &[u8]) -> bool {
-        if self.broken || self.depth > 0 || self.in_string {
+        if self.broken || !self.closed() {
             return false;
         }
         match serde_json::from_slice::<IgnoredAny>(data) {
@@ -275,9 +300,15 @@ impl Events {
 
     fn data_line(&mut self, streams: &mut Framer, number: u64, value: &[u8]) {
         if self.too_long {
-            return;
+            if !self.scan.closed() {
+                self.scan.add(0, b"\n");
+                self.scan.add(0, value);
+                return;
+            }
+            // Its value closed: as after a whole event, this line begins the next one.
+            self.end(streams);
         }
-        if !self.data.is_empty() && (self.data.trim_ascii() == b"[DONE]" || self.scan.whole(&self.data)) {
+        if !self.data.is_empty() && (self.scan.done(&self.data) || self.scan.whole(&self.data)) {
             // A whole event already, and no blank line after it: saved
             // `data:` lines one after another are events each.
             self.end(streams);
@@ -287,8 +318,10 @@ impl Events {
                 if self.data.is_empty() { number } else { self.started },
                 format!("the event is longer than {} MiB", MAX_LINE >> 20),
             );
+            // Its data is let go, its brackets still counted.
             self.data.clear();
-            self.scan = Scan::default();
+            self.scan.add(0, b"\n");
+            self.scan.add(0, value);
             self.too_long = true;
             return;
         }
@@ -296,10 +329,10 @@ impl Events {
             self.started = number;
         } else {
             self.data.push(b'\n');
-            self.scan.add(b"\n");
+            self.scan.add(self.data.len() - 1, b"\n");
         }
+        self.scan.add(self.data.len(), value);
         self.data.extend_from_slice(value);
-        self.scan.add(value);
     }
 
     /// Ends the event being read, if any.

@@ -245,10 +245,40 @@ mod tests {
         let (calls, unreadable) = read_text(&format!("data: {split}\n\n"));
         assert!(unreadable.is_empty(), "{unreadable:?}");
         assert_eq!(calls.iter().map(|c| c.2).collect::<Vec<_>>(), [30]);
+        // Whitespace before a value, and `[DONE]` with whitespace around it, as
+        // before the brackets were counted: each read once, not once a line.
+        let blank = "data: \n".repeat(20_000);
+        let text = format!(
+            "{blank}data: {}\n\ndata:  [DONE] \ndata: {}\n\n",
+            body("c5", "\"z\"", 50),
+            body("c6", "\"z\"", 60)
+        );
+        let (calls, unreadable) = read_text(&text);
+        assert!(unreadable.is_empty(), "{unreadable:?}");
+        assert_eq!(calls.iter().map(|c| c.2).collect::<Vec<_>>(), [50, 60]);
         // Data that is broken early stays one (unreadable) event, however much follows.
         let (calls, unreadable) = read_text(&format!("data: {{\"x\": }}\ndata: {}\n\n", body("c4", "\"y\"", 40)));
         assert!(calls.is_empty(), "{calls:?}");
         assert_eq!(unreadable.len(), 1, "{unreadable:?}");
+    }
+
+    #[test]
+    fn an_event_past_the_bound_is_unreadable_and_the_events_after_it_are_read() {
+        let body = |id: &str, input: u64| {
+            format!(
+                r#"{{"id":"{id}","object":"chat.completion","model":"gpt-5","choices":[],"usage":{{"prompt_tokens":{input},"completion_tokens":5}}}}"#
+            )
+        };
+        // A list of 70 MiB over 350 `data:` lines, then, with no blank line, a body of its own.
+        let part = "1,".repeat(100_000);
+        let mut text = String::from("data: [\n");
+        for _ in 0..(70 << 20) / part.len() {
+            text.push_str(&format!("data: {part}\n"));
+        }
+        text.push_str(&format!("data: 1]\ndata: {}\n\ndata: {}\n\n", body("c1", 10), body("c2", 20)));
+        let (calls, unreadable) = read_text(&text);
+        assert_eq!(unreadable, ["1: the event is longer than 64 MiB"]);
+        assert_eq!(calls.iter().map(|c| c.2).collect::<Vec<_>>(), [10, 20], "the body after it too");
     }
 
     #[test]
